@@ -1,0 +1,260 @@
+"""The semantic core: how routes reach integrations, integrations reach functions, and whether
+each function's resource policy lets API Gateway in.
+
+Rules (AGW1xx/AGW2xx) and `explain` both ask these functions, so they cannot disagree.
+"""
+
+from dataclasses import dataclass, field
+
+from auditor.arnlike import glob_match
+from auditor.arns import FunctionRef, execute_api_arn, parse_function_uri, parse_source_arn
+from auditor.model import Api, Function, Integration, Route
+from auditor.policy import Statement
+from auditor.routekey import CONCRETE_METHODS, parse_route_key
+
+TARGET_PREFIX = "integrations/"
+
+
+@dataclass(slots=True)
+class TargetResolution:
+    """What a route's Target leads to. state: ok, missing, prefix, unknown, foreign."""
+
+    state: str
+    integration: Integration | None = None
+    integration_id: str | None = None
+    foreign_api: Api | None = None  # the API that does own the id, for "API ID mismatch"
+
+
+def resolve_target(route: Route, index: "Index") -> TargetResolution:
+    target = route.target
+    if not target:
+        return TargetResolution("missing")
+    api = route.api
+    own = index.integrations_of(api)
+    if not target.startswith(TARGET_PREFIX):
+        # The tutorial's "forgot the prefix" mistake: a bare id (maybe of a real integration).
+        return TargetResolution("prefix", own.get(target), target)
+    integration_id = target[len(TARGET_PREFIX):]
+    integration = own.get(integration_id)
+    if integration is not None:
+        return TargetResolution("ok", integration, integration_id)
+    if not api.has_integrations:
+        return TargetResolution("not-collected", None, integration_id)
+    foreign = index.integration_owner(integration_id, exclude=api)
+    return TargetResolution("foreign" if foreign else "unknown", None, integration_id, foreign)
+
+
+@dataclass(slots=True)
+class Decision:
+    """Does the policy let API Gateway invoke function_arn from source_arn, and through which statements."""
+
+    allowed: bool
+    allowing: list[Statement]
+    denying: list[Statement]
+
+
+def decide(statements: list[Statement], function_arn: str, source_arn: str, account: str) -> Decision:
+    allowing, denying = [], []
+    for statement in statements:
+        if statement.allows(function_arn, source_arn, account):
+            (allowing if statement.is_allow else denying).append(statement)
+    return Decision(bool(allowing) and not denying, allowing, denying)
+
+
+def names_api(statement: Statement, api: Api) -> bool:
+    """Is this statement about this API (right partition, region, account and id), whatever path it allows?"""
+    if statement.source_arns is None:
+        return statement.source_accounts is None or api.scope.account in statement.source_accounts
+    for raw in statement.source_arns:
+        pattern = parse_source_arn(raw)
+        if pattern is None:
+            continue
+        if not (glob_match(pattern.partition, api.partition) and glob_match(pattern.service, "execute-api")
+                and glob_match(pattern.region, api.scope.region) and glob_match(pattern.account, api.scope.account)):
+            continue
+        if glob_match(pattern.resource, api.id) or glob_match(pattern.api_id, api.id):
+            return True
+    return False
+
+
+@dataclass(slots=True)
+class Coverage:
+    """One route on one stage: the SourceArn API Gateway presents, and the verdict for it."""
+
+    route: Route
+    stage: str
+    source_arn: str
+    verdict: str  # "allowed", "denied", or "partial" (ANY routes granted only some methods)
+    decision: Decision
+
+
+def route_source_arns(api: Api, route: Route, stage: str) -> list[str]:
+    """The execute-api ARNs a route can present: one, or one per method for ANY (unconfirmed form)."""
+    scope = api.scope
+    if route.key.startswith("ANY "):
+        path = route.key[4:]
+        return [execute_api_arn(api.partition, scope.region, scope.account, api.id, stage, f"{m} {path}")
+                for m in CONCRETE_METHODS + ("ANY",)]
+    return [execute_api_arn(api.partition, scope.region, scope.account, api.id, stage, route.key)]
+
+
+def cover(statements: list[Statement], function_arn: str, api: Api, route: Route, stage: str) -> Coverage:
+    arns = route_source_arns(api, route, stage)
+    decisions = [decide(statements, function_arn, arn, api.scope.account) for arn in arns]
+    allowed = sum(d.allowed for d in decisions)
+    verdict = "allowed" if allowed == len(decisions) else "denied" if allowed == 0 else "partial"
+    best = next((d for d in decisions if d.allowed), decisions[0])
+    return Coverage(route, stage, arns[0] if len(arns) == 1 else arns[-1], verdict, best)
+
+
+def stage_names(api: Api) -> list[str]:
+    """Stages to check coverage on; `$default` stands in when the API has none yet."""
+    return [stage.name for stage in api.stages] or ["$default"]
+
+
+@dataclass(slots=True)
+class PermissionCheck:
+    """The permission verdict for one Lambda integration (or authorizer) of one API.
+
+    status: ok, credentials, dynamic, not-in-snapshot, function-missing, missing,
+    api-mismatch, qualifier-mismatch, uncovered.
+    """
+
+    api: Api
+    ref: FunctionRef | None
+    function: Function | None
+    status: str
+    integration: Integration | None = None
+    routes: list[Route] = field(default_factory=list)
+    coverage: list[Coverage] = field(default_factory=list)
+    other_qualifier_statements: list[Statement] = field(default_factory=list)
+    foreign_statements: list[Statement] = field(default_factory=list)
+
+    @property
+    def uncovered(self) -> list[Coverage]:
+        return [c for c in self.coverage if c.verdict != "allowed"]
+
+
+def classify(api: Api, ref: FunctionRef, function: Function) -> tuple[str, list, list, list]:
+    """Shared by integrations and authorizers: which of AGW201/202/204 (or none) applies."""
+    invoked = ref.arn
+    apigw = [s for s in function.statements if s.is_allow and s.invokable_by_apigateway]
+    on_qualifier = [s for s in apigw if s.applies_to(invoked)]
+    elsewhere = [s for s in apigw if not s.applies_to(invoked)]
+    if any(names_api(s, api) for s in on_qualifier):
+        return "ok", on_qualifier, [], []
+    other_q = [s for s in elsewhere if names_api(s, api)]
+    if other_q:
+        return "qualifier-mismatch", on_qualifier, other_q, []
+    if on_qualifier:
+        return "api-mismatch", on_qualifier, [], on_qualifier
+    return "missing", [], [], elsewhere
+
+
+class Index:
+    """Lookups built once per audit so every rule runs in linear time."""
+
+    def __init__(self, snapshot):
+        self.snapshot = snapshot
+        self.apis = [api for scope in snapshot.scopes for api in scope.apis]
+        self.functions: dict[str, Function] = {}
+        self.complete: set[tuple[str, str]] = set()
+        self.scopes: dict[tuple[str, str], list] = {}
+        self.api_ids: dict[tuple[str, str], set[str]] = {}
+        for scope in snapshot.scopes:
+            key = (scope.account, scope.region)
+            self.scopes.setdefault(key, []).append(scope)
+            if scope.complete:
+                self.complete.add(key)
+            self.api_ids.setdefault(key, set()).update(api.id for api in scope.apis)
+            for function in scope.functions:
+                ref = parse_function_uri(function.arn)
+                self.functions[ref.unqualified_arn if ref else function.arn] = function
+        self._integrations: dict[int, dict[str, Integration]] = {}
+        self._owners: dict[str, list[Api]] = {}
+        for api in self.apis:
+            self._integrations[id(api)] = {i.id: i for i in api.integrations}
+            for integration in api.integrations:
+                self._owners.setdefault(integration.id, []).append(api)
+        self._targets: dict[int, TargetResolution] = {}
+        self._routes_by_integration: dict[int, list[Route]] = {}
+        self.referenced: set[int] = set()  # integrations some route names, even without the prefix
+        for api in self.apis:
+            for route in api.routes:
+                resolution = resolve_target(route, self)
+                self._targets[id(route)] = resolution
+                if resolution.integration is not None:
+                    self.referenced.add(id(resolution.integration))
+                    if resolution.state == "ok":
+                        self._routes_by_integration.setdefault(id(resolution.integration), []).append(route)
+        self._permission_checks: list[PermissionCheck] | None = None
+
+    def integrations_of(self, api: Api) -> dict[str, Integration]:
+        return self._integrations[id(api)]
+
+    def integration_owner(self, integration_id: str, exclude: Api) -> Api | None:
+        return next((a for a in self._owners.get(integration_id, ()) if a is not exclude), None)
+
+    def target(self, route: Route) -> TargetResolution:
+        return self._targets[id(route)]
+
+    def routes_to(self, integration: Integration) -> list[Route]:
+        """Routes whose Target correctly names this integration: the ones that reach it."""
+        return self._routes_by_integration.get(id(integration), [])
+
+    def function(self, ref: FunctionRef) -> Function | None:
+        return self.functions.get(ref.unqualified_arn)
+
+    def is_complete(self, account: str, region: str) -> bool:
+        return (account, region) in self.complete
+
+    def api_exists(self, account: str, region: str, api_id: str) -> bool:
+        return api_id in self.api_ids.get((account, region), ())
+
+    def qualifier_missing(self, ref: FunctionRef, function: Function) -> bool:
+        """An alias or version the integration names but the function (fully listed) lacks."""
+        q = ref.qualifier
+        if q is None or q == "$LATEST":
+            return False
+        if q.isdigit():
+            return function.has_versions and q not in function.versions
+        return function.has_aliases and q not in function.aliases
+
+    def locate(self, ref: FunctionRef) -> tuple[Function | None, str | None]:
+        """The function an ARN names, or why it cannot be checked: "function-missing" or "not-in-snapshot"."""
+        function = self.function(ref)
+        complete = self.is_complete(ref.account, ref.region)
+        if function is None:
+            return None, "function-missing" if complete else "not-in-snapshot"
+        if self.qualifier_missing(ref, function):
+            return function, "function-missing"
+        return function, None
+
+    @property
+    def permission_checks(self) -> list[PermissionCheck]:
+        """Every Lambda integration's permission verdict, computed once for all rules."""
+        if self._permission_checks is None:
+            self._permission_checks = [self._check(api, i) for api in self.apis if api.is_http
+                                       for i in api.integrations if i.type == "AWS_PROXY" and not i.subtype and i.uri]
+        return self._permission_checks
+
+    def _check(self, api: Api, integration: Integration) -> PermissionCheck:
+        routes = self.routes_to(integration)
+        ref = integration.function_ref
+        if integration.credentials_arn:
+            return PermissionCheck(api, ref, None, "credentials", integration, routes)
+        if ref is None:
+            return PermissionCheck(api, None, None, "dynamic" if integration.uri and "${" in integration.uri else "invalid",
+                                   integration, routes)
+        function, problem = self.locate(ref)
+        if problem:
+            return PermissionCheck(api, ref, function, problem, integration, routes)
+        status, on_q, other_q, foreign = classify(api, ref, function)
+        check = PermissionCheck(api, ref, function, status, integration, routes,
+                                other_qualifier_statements=other_q, foreign_statements=foreign)
+        if status == "ok":
+            check.coverage = [cover(function.statements, ref.arn, api, route, stage)
+                              for route in routes if parse_route_key(route.key) for stage in stage_names(api)]
+            if check.uncovered:
+                check.status = "uncovered"
+        return check

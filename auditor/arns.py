@@ -1,0 +1,122 @@
+"""ARN parsing and building: the one place that knows Lambda, invocation-URI and execute-api forms."""
+
+import re
+from dataclasses import dataclass
+
+# arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]
+_LAMBDA_ARN = re.compile(
+    r"^arn:(?P<partition>aws[a-zA-Z-]*):lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"function:(?P<name>[A-Za-z0-9_-]{1,140})(?::(?P<qualifier>\$LATEST|[A-Za-z0-9_-]{1,128}))?$"
+)
+# arn:<partition>:apigateway:<region>:lambda:path/2015-03-31/functions/<function-arn>/invocations
+_INVOCATION_URI = re.compile(
+    r"^arn:(?P<partition>aws[a-zA-Z-]*):apigateway:(?P<region>[a-z0-9-]+):lambda:path/"
+    r"\d{4}-\d{2}-\d{2}/functions/(?P<function>.+)/invocations$"
+)
+_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.[A-Za-z0-9_]+\}")
+UNRESOLVED_MARK = "${unresolved:"
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionRef:
+    """The function an integration or authorizer invokes, with its qualifier (alias or version)."""
+
+    partition: str
+    region: str
+    account: str
+    name: str
+    qualifier: str | None
+
+    @property
+    def unqualified_arn(self) -> str:
+        return f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:{self.name}"
+
+    @property
+    def arn(self) -> str:
+        """The ARN Lambda authorises against: qualified when the integration names a qualifier."""
+        base = self.unqualified_arn
+        return f"{base}:{self.qualifier}" if self.qualifier else base
+
+
+def parse_lambda_arn(text: str) -> FunctionRef | None:
+    match = _LAMBDA_ARN.match(text)
+    if not match:
+        return None
+    return FunctionRef(match["partition"], match["region"], match["account"], match["name"], match["qualifier"])
+
+
+def parse_function_uri(uri: str) -> FunctionRef | None:
+    """A function ARN, or API Gateway's invocation URI wrapping one (SAM's form)."""
+    ref = parse_lambda_arn(uri)
+    if ref is not None:
+        return ref
+    match = _INVOCATION_URI.match(uri)
+    if match:
+        return parse_lambda_arn(match["function"])
+    return None
+
+
+def looks_like_lambda_uri(uri: str) -> bool:
+    """Does this URI try to name a Lambda function (even if garbled)?"""
+    return ":lambda:" in uri or uri.startswith("arn:aws:lambda") or "/functions/" in uri
+
+
+def uses_stage_variable(text: str) -> bool:
+    return bool(_STAGE_VARIABLE.search(text))
+
+
+def is_unresolved(text: str) -> bool:
+    """A value an IaC reader could not resolve keeps this mark; rules must not judge it."""
+    return UNRESOLVED_MARK in text
+
+
+def is_dynamic(text: str) -> bool:
+    return is_unresolved(text) or uses_stage_variable(text)
+
+
+def execute_api_arn(partition: str, region: str, account: str, api_id: str, stage: str, route_key: str) -> str:
+    """The SourceArn API Gateway presents to Lambda for a route on a stage.
+
+    `GET /items/{id}` on stage prod is `<api>/prod/GET/items/{id}`; the `$default` route is
+    `<api>/<stage>/$default` with no method segment.
+    """
+    prefix = f"arn:{partition}:execute-api:{region}:{account}:{api_id}/{stage}/"
+    if route_key == "$default":
+        return prefix + "$default"
+    method, _, path = route_key.partition(" ")
+    return prefix + method + path
+
+
+def authorizer_source_arn(partition: str, region: str, account: str, api_id: str, authorizer_id: str) -> str:
+    return f"arn:{partition}:execute-api:{region}:{account}:{api_id}/authorizers/{authorizer_id}"
+
+
+def partition_for_region(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceArnPattern:
+    """An AWS:SourceArn value split into the parts the permission rules reason about."""
+
+    raw: str
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str  # "<api-id>/<stage>/<METHOD>/<path>" with wildcards
+
+    @property
+    def api_id(self) -> str:
+        return self.resource.split("/", 1)[0]
+
+
+def parse_source_arn(text: str) -> SourceArnPattern | None:
+    parts = text.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return None
+    return SourceArnPattern(text, parts[1], parts[2], parts[3], parts[4], parts[5])

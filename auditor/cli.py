@@ -1,0 +1,50 @@
+"""Command line: `apigw-auditor <command>`. Each command lives in auditor/commands/.
+
+Exit codes (the CI contract, as in cfn-lint): 0 no finding at or above --fail-on, 1 findings at
+or above it, 2 usage or input error.
+"""
+
+import argparse
+import sys
+
+from auditor import __version__
+from auditor.commands import discover
+from auditor.errors import InputError, UsageError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+EPILOG = """exit codes:
+  0  no finding at or above --fail-on (default: medium)
+  1  at least one finding at or above --fail-on
+  2  usage error or unreadable/malformed input (the message names the file and JSON path)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="apigw-auditor",
+        description="Find why an API Gateway HTTP API wired to Lambda answers 404 or 500, and what to fix.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"apigw-auditor {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in discover():
+        module.add_parser(sub, EPILOG)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    try:
+        return args.run(args)
+    except (InputError, UsageError) as exc:
+        print(f"apigw-auditor: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("apigw-auditor: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,49 @@
+"""`apigw-auditor rules`: the catalogue, and the Markdown pages in rules/ generated from it."""
+
+ORDER = 20
+
+import argparse
+import json
+import os
+
+from tabulate import tabulate
+
+from auditor.docs import catalogue_markdown, rule_page, rule_filename
+from auditor.engine import all_rules
+from auditor.errors import InputError
+from auditor.output import write_text
+
+
+def add_parser(sub, epilog: str) -> None:
+    parser = sub.add_parser("rules", help="list the rule catalogue or write its documentation",
+                            description="List every rule (built-in and plugin) with id, name, severity and title.",
+                            epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--format", choices=["table", "json", "markdown"], default="table")
+    parser.add_argument("--docs", metavar="DIR", help="write one Markdown page per rule (and README.md) into DIR")
+    parser.set_defaults(run=run)
+
+
+def rule_dict(rule) -> dict:
+    return {"id": rule.id, "name": rule.name, "severity": rule.severity.label, "title": rule.title,
+            "rationale": rule.rationale, "client_sees": rule.client_sees, "fix": rule.fix}
+
+
+def run(args) -> int:
+    rules = all_rules()
+    if args.docs:
+        if os.path.exists(args.docs) and not os.path.isdir(args.docs):
+            raise InputError("not a folder", file=args.docs)
+        os.makedirs(args.docs, exist_ok=True)
+        for rule in rules:
+            write_text(rule_page(rule), os.path.join(args.docs, rule_filename(rule)))
+        write_text(catalogue_markdown(rules), os.path.join(args.docs, "README.md"))
+        return 0
+    if args.format == "json":
+        text = json.dumps([rule_dict(r) for r in rules], indent=2) + "\n"
+    elif args.format == "markdown":
+        text = catalogue_markdown(rules)
+    else:
+        text = tabulate([[r.id, r.name, r.severity.label, r.title] for r in rules],
+                        headers=["id", "name", "severity", "title"]) + "\n"
+    write_text(text, None)
+    return 0

@@ -1,0 +1,125 @@
+"""The rule engine: one registry for built-in and third-party rules, one pass over the snapshot."""
+
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Iterable, Iterator
+
+from auditor.analysis import Index
+from auditor.errors import UsageError
+from auditor.findings import Finding, Fix, Resource, Severity
+from auditor.model import Location, Snapshot
+
+ENTRY_POINT_GROUP = "apigw_auditor.rules"
+
+
+class Rule:
+    """Base class of every rule: metadata as class attributes, findings from `check`.
+
+    Subclasses set id, name, severity, title, rationale, fix (how to repair, in prose) and
+    client_sees (what the caller of the API experiences), and implement check(ctx).
+    """
+
+    id: str = ""
+    name: str = ""
+    severity: Severity = Severity.MEDIUM
+    title: str = ""
+    rationale: str = ""
+    fix: str = ""
+    client_sees: str = ""
+    example: str = ""
+
+    def check(self, ctx: "Context") -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def finding(self, ctx: "Context", message: str, resource: Resource, location: Location | None,
+                remediation: str, fix: Fix | None = None, severity: Severity | None = None) -> Finding:
+        chosen = severity if severity is not None else self.severity
+        return Finding(self.id, self.name, ctx.severity_for(self.id, chosen), message, resource, location,
+                       remediation, fix)
+
+
+@dataclass
+class Context:
+    """What a rule sees: the snapshot, the shared lookups, and the severity overrides."""
+
+    snapshot: Snapshot
+    index: Index
+    severity_overrides: dict[str, Severity] = field(default_factory=dict)
+
+    def severity_for(self, rule_id: str, default: Severity) -> Severity:
+        return self.severity_overrides.get(rule_id, default)
+
+    @property
+    def http_apis(self):
+        return [api for api in self.index.apis if api.is_http]
+
+
+def builtin_rules() -> list[type[Rule]]:
+    from auditor.rules import BUILTIN_RULES
+    return list(BUILTIN_RULES)
+
+
+def plugin_rules() -> list[type[Rule]]:
+    """Rules that installed packages declare under the `apigw_auditor.rules` entry-point group.
+
+    An entry point may name a Rule subclass or a list of them.
+    """
+    found = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            loaded = ep.load()
+        except Exception as exc:  # a broken plugin must not look like a clean audit
+            raise UsageError(f"rule plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
+        for rule in loaded if isinstance(loaded, (list, tuple)) else [loaded]:
+            if not (isinstance(rule, type) and issubclass(rule, Rule) and rule.id):
+                raise UsageError(f"rule plugin {ep.name!r} ({ep.value}) does not provide Rule subclasses with an id")
+            found.append(rule)
+    return found
+
+
+def all_rules() -> list[type[Rule]]:
+    rules = builtin_rules() + plugin_rules()
+    seen: dict[str, type[Rule]] = {}
+    for rule in rules:
+        if rule.id in seen and seen[rule.id] is not rule:
+            raise UsageError(f"two rules claim id {rule.id}: {seen[rule.id].__module__} and {rule.__module__}")
+        seen[rule.id] = rule
+    return sorted(seen.values(), key=lambda r: r.id)
+
+
+def _matches(rule: type[Rule], codes: list[str]) -> bool:
+    """ruff-style selection: `AGW2` picks every AGW2xx rule; names work too."""
+    return any(rule.id.startswith(code) or rule.name == code for code in codes)
+
+
+def select_rules(rules: list[type[Rule]], select: list[str] | None, ignore: list[str] | None) -> list[type[Rule]]:
+    for code in (select or []) + (ignore or []):
+        if not any(_matches(rule, [code]) for rule in rules):
+            raise UsageError(f"unknown rule {code!r} (see `apigw-auditor rules`)")
+    chosen = [r for r in rules if not select or _matches(r, select)]
+    return [r for r in chosen if not ignore or not _matches(r, ignore)]
+
+
+@dataclass
+class AuditResult:
+    findings: list[Finding]
+    rules: list[type[Rule]]
+    snapshot: Snapshot
+    skipped_apis: list = field(default_factory=list)  # non-HTTP APIs the rules do not judge
+
+
+def run_audit(snapshot: Snapshot, rules: list[type[Rule]], severity_overrides: dict | None = None) -> AuditResult:
+    ctx = Context(snapshot, Index(snapshot), severity_overrides or {})
+    findings: list[Finding] = []
+    for rule_class in rules:
+        findings.extend(_checked(rule_class(), ctx))
+    findings.sort(key=Finding.sort_key)
+    skipped = [api for api in ctx.index.apis if not api.is_http]
+    return AuditResult(findings, rules, snapshot, skipped)
+
+
+def _checked(rule: Rule, ctx: Context) -> Iterator[Finding]:
+    for finding in rule.check(ctx) or ():
+        if not isinstance(finding, Finding):
+            raise UsageError(f"rule {rule.id} yielded {type(finding).__name__}, not a Finding")
+        yield finding

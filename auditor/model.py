@@ -1,0 +1,180 @@
+"""The snapshot model every rule, reporter and simulator reads.
+
+Objects keep AWS's raw response dict (`raw`) beside the few fields the rules use, and a
+`Location` saying where in the user's input they came from, so every finding can point back.
+"""
+
+from dataclasses import dataclass, field
+
+from auditor.arns import FunctionRef, parse_function_uri, partition_for_region
+from auditor.policy import Statement
+
+
+@dataclass(slots=True)
+class Location:
+    file: str
+    path: str  # JSON path inside the snapshot, e.g. $.Scopes[0].Apis[2].Routes[5]
+    line: int | None = None
+    resource: str | None = None  # CloudFormation logical id or Terraform address
+    input_type: str = "snapshot"
+
+    def as_dict(self) -> dict:
+        out = {"file": self.file, "path": self.path}
+        if self.line is not None:
+            out["line"] = self.line
+        if self.resource is not None:
+            out["resource"] = self.resource
+        if self.input_type != "snapshot":
+            out["input_type"] = self.input_type
+        return out
+
+
+@dataclass(slots=True, eq=False)
+class Route:
+    api: "Api"
+    raw: dict
+    id: str
+    key: str
+    target: str | None
+    authorization_type: str
+    authorizer_id: str | None
+    location: Location
+
+
+@dataclass(slots=True, eq=False)
+class Integration:
+    api: "Api"
+    raw: dict
+    id: str
+    type: str | None
+    uri: str | None
+    subtype: str | None
+    payload_format_version: str | None
+    timeout_ms: int | None
+    credentials_arn: str | None
+    location: Location
+
+    @property
+    def function_ref(self) -> FunctionRef | None:
+        return parse_function_uri(self.uri) if self.uri else None
+
+    @property
+    def is_lambda(self) -> bool:
+        """A Lambda proxy integration: the only kind the Lambda rules judge."""
+        return self.type == "AWS_PROXY" and not self.subtype and self.function_ref is not None
+
+
+@dataclass(slots=True, eq=False)
+class Stage:
+    api: "Api"
+    raw: dict
+    name: str
+    auto_deploy: bool
+    deployment_id: str | None
+    access_log_destination: str | None
+    location: Location
+
+    @property
+    def serves(self) -> bool:
+        return self.auto_deploy or bool(self.deployment_id)
+
+
+@dataclass(slots=True, eq=False)
+class Authorizer:
+    api: "Api"
+    raw: dict
+    id: str
+    name: str
+    type: str | None
+    uri: str | None
+    credentials_arn: str | None
+    location: Location
+
+
+@dataclass(slots=True, eq=False)
+class Api:
+    scope: "Scope"
+    raw: dict
+    id: str
+    name: str
+    protocol_type: str
+    routes: list[Route]
+    integrations: list[Integration]
+    stages: list[Stage]
+    authorizers: list[Authorizer]
+    tags: dict
+    location: Location
+    # Which collections the snapshot holds; an absent one is unknown, not empty.
+    has_routes: bool = True
+    has_integrations: bool = True
+    has_stages: bool = True
+    has_authorizers: bool = True
+
+    @property
+    def is_http(self) -> bool:
+        return self.protocol_type == "HTTP"
+
+    @property
+    def partition(self) -> str:
+        return partition_for_region(self.scope.region)
+
+
+@dataclass(slots=True, eq=False)
+class Qualifier:
+    """An alias or a published version: each has its own resource policy."""
+
+    function: "Function"
+    raw: dict
+    name: str
+    arn: str
+    kind: str  # "alias" or "version"
+    location: Location
+
+
+@dataclass(slots=True, eq=False)
+class Function:
+    scope: "Scope"
+    raw: dict
+    name: str
+    arn: str
+    timeout_s: int | None
+    statements: list[Statement]
+    aliases: dict[str, Qualifier]
+    versions: dict[str, Qualifier]
+    tags: dict
+    location: Location
+    has_aliases: bool = False
+    has_versions: bool = False
+
+    def qualifier(self, name: str | None) -> Qualifier | None:
+        if name is None:
+            return None
+        return self.aliases.get(name) or self.versions.get(name)
+
+
+@dataclass(slots=True, eq=False)
+class ScopeError:
+    """A part of the collection that failed (AccessDenied, throttled, deleted mid-run...)."""
+
+    operation: str
+    resource: str
+    code: str
+    message: str
+    location: Location
+
+
+@dataclass(slots=True, eq=False)
+class Scope:
+    account: str
+    region: str
+    complete: bool
+    apis: list[Api] = field(default_factory=list)
+    functions: list[Function] = field(default_factory=list)
+    errors: list[ScopeError] = field(default_factory=list)
+    location: Location | None = None
+
+
+@dataclass(slots=True, eq=False)
+class Snapshot:
+    scopes: list[Scope]
+    files: list[str]

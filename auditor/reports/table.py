@@ -1,0 +1,59 @@
+"""The terminal report: one table per API, then each finding's fix, then a one-line verdict."""
+
+from tabulate import tabulate
+
+from auditor.findings import Severity
+from auditor.reports.common import failing, group_by_api, summary
+
+FORMAT = "table"
+EXTENSION = "txt"
+
+_COLORS = {Severity.CRITICAL: "\033[1;35m", Severity.HIGH: "\033[1;31m", Severity.MEDIUM: "\033[33m",
+           Severity.LOW: "\033[36m", Severity.INFO: "\033[2m"}
+_RESET = "\033[0m"
+
+
+def _where(finding) -> str:
+    r = finding.resource
+    for label, value in (("route", r.route_key), ("integration", r.integration_id), ("stage", r.stage),
+                         ("authorizer", r.authorizer_id), ("statement", r.statement_id)):
+        if value:
+            return f"{label} {value}"
+    return f"api {r.api_id}" if r.api_id else "-"
+
+
+def _severity(finding, color: bool) -> str:
+    label = finding.severity.label
+    return f"{_COLORS[finding.severity]}{label}{_RESET}" if color else label
+
+
+def render(result, options) -> str:
+    lines: list[str] = []
+    number = 0
+    for heading, findings in group_by_api(result.findings):
+        lines.append(heading)
+        rows, fixes = [], []
+        for finding in findings:
+            number += 1
+            location = finding.location
+            where = _where(finding)
+            if location is not None and location.line is not None:
+                where += f"\n{location.file}:{location.line}"
+            rows.append([number, _severity(finding, options.color), finding.rule_id, where, finding.message])
+            fixes.append(f"  [{number}] {finding.remediation}")
+        lines.append(tabulate(rows, headers=["#", "severity", "rule", "where", "finding"], tablefmt="simple",
+                              maxcolwidths=[None, None, None, 28, 80]))
+        lines.append("")
+        lines.append("How to fix:")
+        lines.extend(fixes)
+        lines.append("")
+    info = summary(result, options)
+    counts = ", ".join(f"{n} {label}" for label, n in info["by_severity"].items() if n)
+    for skipped in info["skipped_apis"]:
+        lines.append(f"Skipped API {skipped['api_id']} ({skipped['protocol_type']}): {skipped['reason']}.")
+    verdict = "FAILED" if failing(result.findings, options.fail_on) else "passed"
+    gate = options.fail_on.label if options.fail_on is not None else "never"
+    lines.append(f"{info['apis']} API(s), {info['functions']} function(s), {info['rules_run']} rules: "
+                 f"{info['findings']} finding(s){' (' + counts + ')' if counts else ''}; "
+                 f"{verdict} (--fail-on {gate}).")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,132 @@
+"""Route keys: their syntax and how API Gateway picks the route for a request.
+
+Shared by AGW104 (syntax), the coverage analysis (execute-api ARNs) and `explain` (matching),
+so that a route the linter accepts is one the simulator can match.
+"""
+
+import re
+from dataclasses import dataclass
+
+METHODS = ("ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+CONCRETE_METHODS = METHODS[1:]
+DEFAULT_ROUTE = "$default"
+_VARIABLE = re.compile(r"^\{([A-Za-z0-9._-]+)(\+?)\}$")
+
+
+@dataclass(frozen=True, slots=True)
+class RouteKey:
+    raw: str
+    method: str  # "$default" for the default route
+    path: str
+    segments: tuple[str, ...]
+
+    @property
+    def is_default(self) -> bool:
+        return self.method == DEFAULT_ROUTE
+
+    @property
+    def is_greedy(self) -> bool:
+        return bool(self.segments) and self.segments[-1].endswith("+}")
+
+
+def route_key_problem(key: str) -> str | None:
+    """Why this route key breaks HTTP API syntax, or None when it is valid."""
+    if key == DEFAULT_ROUTE:
+        return None
+    method, sep, path = key.partition(" ")
+    if not sep:
+        return "it must be `$default` or `METHOD /path` (one space between method and path)"
+    if method not in METHODS:
+        if method.upper() in METHODS:
+            return f"method `{method}` must be upper case (`{method.upper()}`)"
+        return f"`{method}` is not a method; use one of {', '.join(METHODS)}"
+    if not path.startswith("/"):
+        return f"path `{path}` must start with `/`"
+    if path != "/" and path.endswith("/"):
+        return f"path `{path}` ends with `/`, which API Gateway rejects at deploy"
+    if " " in path:
+        return f"path `{path}` contains a space"
+    if path == "/":
+        return None
+    segments = path[1:].split("/")
+    for index, segment in enumerate(segments):
+        if not segment:
+            return f"path `{path}` has an empty segment (`//`)"
+        if "{" in segment or "}" in segment:
+            match = _VARIABLE.match(segment)
+            if not match:
+                return f"segment `{segment}` must be a whole `{{name}}` or `{{name+}}` variable"
+            if match.group(2) and index != len(segments) - 1:
+                return f"greedy variable `{segment}` may only be the last segment"
+    return None
+
+
+def parse_route_key(key: str) -> RouteKey | None:
+    """A valid route key split for matching; None when the key is invalid."""
+    if route_key_problem(key) is not None:
+        return None
+    if key == DEFAULT_ROUTE:
+        return RouteKey(key, DEFAULT_ROUTE, "", ())
+    method, _, path = key.partition(" ")
+    segments = tuple(path[1:].split("/")) if path != "/" else ()
+    return RouteKey(key, method, path, segments)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteMatch:
+    """How one route relates to a request: whether it matches, and its priority if it does."""
+
+    route_key: RouteKey
+    matched: bool
+    reason: str
+    rank: tuple = ()
+    path_parameters: dict | None = None
+
+
+def match_route(route: RouteKey, method: str, path: str) -> RouteMatch:
+    """Match a request against one route, per aws-semantics.md's priority rules.
+
+    rank sorts best-first: full matches (literal segments before `{param}` at each position,
+    a specific method before ANY), then greedy matches (longer literal prefix first), then
+    `$default`.
+    """
+    if route.is_default:
+        return RouteMatch(route, True, "`$default` catches every request no other route matches", (2,), {})
+    if route.method != "ANY" and route.method != method:
+        return RouteMatch(route, False, f"method {route.method} is not {method}")
+    request_segments = path[1:].split("/") if path not in ("", "/") else []
+    params: dict[str, str] = {}
+    literal_pattern = []
+    for index, segment in enumerate(route.segments):
+        variable = _VARIABLE.match(segment)
+        if variable and variable.group(2):
+            rest = request_segments[index:]
+            if not rest or rest == [""]:
+                return RouteMatch(route, False, f"greedy `{segment}` needs at least one more path segment (unconfirmed for a bare prefix)")
+            params[variable.group(1)] = "/".join(rest)
+            method_rank = 0 if route.method != "ANY" else 1
+            return RouteMatch(route, True, f"greedy `{segment}` takes `{params[variable.group(1)]}`",
+                              (1, -index, tuple(literal_pattern), method_rank), params)
+        if index >= len(request_segments):
+            return RouteMatch(route, False, f"path is shorter than `{route.path}`")
+        actual = request_segments[index]
+        if variable:
+            if not actual:
+                return RouteMatch(route, False, f"`{segment}` cannot match an empty segment")
+            params[variable.group(1)] = actual
+            literal_pattern.append(1)
+        elif segment != actual:
+            return RouteMatch(route, False, f"segment `{actual}` is not `{segment}` (paths are case-sensitive)")
+        else:
+            literal_pattern.append(0)
+    if len(request_segments) != len(route.segments):
+        return RouteMatch(route, False, f"path is longer than `{route.path}`")
+    method_rank = 0 if route.method != "ANY" else 1
+    return RouteMatch(route, True, "full match of method and path", (0, tuple(literal_pattern), method_rank), params)
+
+
+def choose_route(routes: list[RouteKey], method: str, path: str) -> tuple[RouteMatch | None, list[RouteMatch]]:
+    """The route API Gateway picks for a request, and every candidate's verdict."""
+    verdicts = [match_route(route, method, path) for route in routes]
+    matches = sorted((v for v in verdicts if v.matched), key=lambda v: v.rank)
+    return (matches[0] if matches else None), verdicts

@@ -1,0 +1,21 @@
+"""The built-in rule catalogue, in id order; plugins add theirs through entry points."""
+
+from auditor.rules.exposure import (FunctionPublic, PermissionBroadSourceArn, PermissionNoSourceArn,
+                                    RouteNoAuthorization, StageNoAccessLogs)
+from auditor.rules.hygiene import IntegrationUnused, PermissionStale
+from auditor.rules.integration import (FunctionMissing, IntegrationTimeout, IntegrationType, IntegrationUriInvalid,
+                                       PayloadFormatV1)
+from auditor.rules.meta import AuditIncomplete
+from auditor.rules.permission import (AuthorizerPermissionMissing, PermissionApiMismatch, PermissionMissing,
+                                      PermissionQualifierMismatch, PermissionRouteUncovered)
+from auditor.rules.wiring import ApiNotServed, RouteKeyInvalid, RouteTargetPrefix, RouteTargetUnknown, RouteWithoutTarget
+
+BUILTIN_RULES = (
+    AuditIncomplete,
+    RouteTargetPrefix, RouteTargetUnknown, RouteWithoutTarget, RouteKeyInvalid, ApiNotServed,
+    PayloadFormatV1, IntegrationType, IntegrationUriInvalid, FunctionMissing, IntegrationTimeout,
+    PermissionMissing, PermissionApiMismatch, PermissionRouteUncovered, PermissionQualifierMismatch,
+    AuthorizerPermissionMissing,
+    PermissionNoSourceArn, PermissionBroadSourceArn, FunctionPublic, RouteNoAuthorization, StageNoAccessLogs,
+    IntegrationUnused, PermissionStale,
+)

@@ -1,0 +1,168 @@
+"""AGW30x: who else can invoke the function, and what the API leaves open or unlogged."""
+
+from auditor.arnlike import has_wildcard
+from auditor.arns import parse_source_arn
+from auditor.engine import Rule
+from auditor.findings import Fix, Severity
+from auditor.arns import parse_lambda_arn
+from auditor.rules.common import (add_permission, apigw, function_resource, q, remove_permission, route_resource,
+                                  stage_resource, statement_location, statement_qualifier, update_route)
+
+
+def _invoking_apis(ctx) -> dict[int, list]:
+    """Function -> the APIs whose integrations invoke it, to name the right SourceArn in fixes."""
+    out: dict[int, list] = {}
+    for check in ctx.index.permission_checks:
+        if check.function is not None and check.api not in out.setdefault(id(check.function), []):
+            out[id(check.function)].append(check.api)
+    return out
+
+
+def _rescope(ctx, function, statement, apis) -> tuple[str, Fix]:
+    """remove-permission then add-permission scoped to the API that really calls the function."""
+    qualifier = statement_qualifier(function, statement.resources)
+    api = apis[0] if apis else None
+    source_arn = (f"arn:{api.partition}:execute-api:{api.scope.region}:{api.scope.account}:{api.id}/*" if api else
+                  f"arn:aws:execute-api:{function.scope.region}:{function.scope.account}:<api-id>/*")
+    ref = parse_lambda_arn(function.arn + (f":{qualifier}" if qualifier else ""))
+    add = add_permission(ref, source_arn, statement.sid or "apigateway-invoke") if ref else ""
+    command = remove_permission(function, statement.sid, qualifier) + (" && " + add if add else "")
+    return command, Fix("replace-statement", {"FunctionArn": function.arn, "StatementId": statement.sid,
+                                              "SourceArn": source_arn})
+
+
+def _apigateway_statements(ctx):
+    for scope in ctx.snapshot.scopes:
+        for function in scope.functions:
+            for statement in function.statements:
+                if statement.is_allow and statement.grants_invoke:
+                    yield function, statement
+
+
+class PermissionNoSourceArn(Rule):
+    id = "AGW301"
+    name = "permission-no-source-arn"
+    severity = Severity.HIGH
+    title = "API Gateway may invoke the function with no AWS:SourceArn condition"
+    rationale = ("A statement for apigateway.amazonaws.com without AWS:SourceArn lets any API Gateway API, in any "
+                 "account, invoke the function (the confused-deputy problem). AWS:SourceAccount alone narrows it to "
+                 "one account (medium).")
+    client_sees = "Nothing breaks; the function is callable through other people's APIs."
+    fix = "Replace the statement with one scoped by --source-arn to your API."
+
+    def check(self, ctx):
+        apis = _invoking_apis(ctx)
+        for function, statement in _apigateway_statements(ctx):
+            if statement.public or "apigateway.amazonaws.com" not in statement.services or statement.source_arns is not None:
+                continue
+            scoped = statement.source_accounts is not None
+            reach = (f"any API Gateway API in account {', '.join(statement.source_accounts)}" if scoped
+                     else "any API Gateway API in any AWS account")
+            command, fix = _rescope(ctx, function, statement, apis.get(id(function), []))
+            yield self.finding(
+                ctx, f"Statement `{statement.sid}` on {function.name} lets {reach} invoke it: it has no AWS:SourceArn "
+                     "condition.", function_resource(function, statement_id=statement.sid),
+                statement_location(function, statement), command, fix,
+                severity=Severity.MEDIUM if scoped else None)
+
+
+class PermissionBroadSourceArn(Rule):
+    id = "AGW302"
+    name = "permission-broad-source-arn"
+    severity = Severity.MEDIUM
+    title = "AWS:SourceArn has a wildcard in its region, account or API id"
+    rationale = ("`arn:aws:execute-api:us-east-1:123456789012:abc123def4/*` is the right scope; a wildcard in the "
+                 "region, account or API id admits other APIs (and with the account, other accounts).")
+    client_sees = "Nothing breaks; more APIs than yours can invoke the function."
+    fix = "Name the exact region, account and API id; keep `/*` (or narrower) after the API id."
+
+    def check(self, ctx):
+        apis = _invoking_apis(ctx)
+        for function, statement in _apigateway_statements(ctx):
+            if not statement.for_apigateway or not statement.source_arns:
+                continue
+            broad = []
+            for raw in statement.source_arns:
+                pattern = parse_source_arn(raw)
+                if pattern is None or any(has_wildcard(p) for p in (pattern.region, pattern.account, pattern.api_id)):
+                    broad.append(raw)
+            if not broad:
+                continue
+            command, fix = _rescope(ctx, function, statement, apis.get(id(function), []))
+            yield self.finding(
+                ctx, f"Statement `{statement.sid}` on {function.name} allows SourceArn {', '.join(f'`{b}`' for b in broad)}: "
+                     "the wildcard in its region, account or API id admits APIs other than yours.",
+                function_resource(function, statement_id=statement.sid), statement_location(function, statement),
+                command, fix)
+
+
+class FunctionPublic(Rule):
+    id = "AGW303"
+    name = "function-public"
+    severity = Severity.CRITICAL
+    title = "Anyone may invoke the function"
+    rationale = ("Principal `*` (or {\"AWS\": \"*\"}) with no AWS:SourceArn, AWS:SourceAccount or aws:PrincipalOrgID "
+                 "condition lets every AWS principal invoke the function directly.")
+    client_sees = "Anyone with AWS credentials can call the function, bypassing the API and its authorizers."
+    fix = "Remove the statement and grant apigateway.amazonaws.com scoped by --source-arn instead."
+
+    def check(self, ctx):
+        apis = _invoking_apis(ctx)
+        for function, statement in _apigateway_statements(ctx):
+            if not statement.public or statement.source_arns or statement.source_accounts or statement.org_ids:
+                continue
+            command, fix = _rescope(ctx, function, statement, apis.get(id(function), []))
+            yield self.finding(
+                ctx, f"Statement `{statement.sid}` on {function.name} lets any principal (`*`) invoke it, with no "
+                     "condition: the function is public.", function_resource(function, statement_id=statement.sid),
+                statement_location(function, statement), command, fix)
+
+
+class RouteNoAuthorization(Rule):
+    id = "AGW304"
+    name = "route-no-authorization"
+    severity = Severity.INFO
+    title = "Route has no authorization (Security Hub APIGateway.8)"
+    rationale = ("AWS Security Hub control APIGateway.8 asks every HTTP API route for an authorization type other "
+                 "than NONE (JWT, AWS_IAM or CUSTOM). Public routes are sometimes intended: this is informational.")
+    client_sees = "Anyone on the internet can call the route."
+    fix = "Attach a JWT, IAM or Lambda authorizer to the route if it is not meant to be public."
+
+    def check(self, ctx):
+        for api in ctx.http_apis:
+            authorizer = api.authorizers[0] if len(api.authorizers) == 1 else None
+            for route in api.routes:
+                if route.authorization_type != "NONE":
+                    continue
+                kind = {"JWT": "JWT", "REQUEST": "CUSTOM"}.get(authorizer.type, "JWT") if authorizer else "JWT"
+                args = ["--authorization-type", kind, "--authorizer-id", q(authorizer.id if authorizer else "<authorizer-id>")]
+                yield self.finding(
+                    ctx, f"Route `{route.key}` has AuthorizationType NONE: anyone can call it.", route_resource(route),
+                    route.location, update_route(route, *args),
+                    Fix("set", {"AuthorizationType": kind, "AuthorizerId": authorizer.id if authorizer else "<authorizer-id>"}))
+
+
+class StageNoAccessLogs(Rule):
+    id = "AGW305"
+    name = "stage-no-access-logs"
+    severity = Severity.LOW
+    title = "Stage has no access logging (Security Hub APIGateway.9)"
+    rationale = ("Without access logs a 404 or 500 leaves no trace of which route and integration answered. AWS "
+                 "Security Hub control APIGateway.9 asks for AccessLogSettings on every V2 stage.")
+    client_sees = "Nothing; but when something fails you have no request log to find out why."
+    fix = "Set AccessLogSettings with a CloudWatch Logs DestinationArn and a Format."
+
+    def check(self, ctx):
+        for api in ctx.http_apis:
+            for stage in api.stages:
+                if stage.access_log_destination:
+                    continue
+                destination = (f"arn:{api.partition}:logs:{api.scope.region}:{api.scope.account}:"
+                               f"log-group:/aws/apigateway/{api.id}")
+                settings = f"DestinationArn={destination},Format=$context.requestId $context.routeKey $context.status $context.integrationErrorMessage"
+                yield self.finding(
+                    ctx, f"Stage {stage.name} of API {api.id} has no access log destination.", stage_resource(stage),
+                    stage.location, apigw("update-stage", api, "--stage-name", q(stage.name), "--access-log-settings", q(settings)),
+                    Fix("set", {"AccessLogSettings": {"DestinationArn": destination,
+                                                      "Format": "$context.requestId $context.routeKey $context.status"}}))
+

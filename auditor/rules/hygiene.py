@@ -1,0 +1,67 @@
+"""AGW40x: leftovers that do no harm today but confuse the next person debugging."""
+
+from auditor.arnlike import has_wildcard
+from auditor.arns import parse_source_arn
+from auditor.engine import Rule
+from auditor.findings import Fix, Severity
+from auditor.rules.common import (apigw, function_resource, integration_resource, q, remove_permission,
+                                  statement_location, statement_qualifier)
+
+
+class IntegrationUnused(Rule):
+    id = "AGW401"
+    name = "integration-unused"
+    severity = Severity.LOW
+    title = "No route targets the integration"
+    rationale = "An integration no route names is dead configuration, often the trace of a route wired to the wrong one."
+    client_sees = "Nothing reaches this backend through the API."
+    fix = "Delete the integration, or point the route that should use it at `integrations/<IntegrationId>`."
+
+    def check(self, ctx):
+        for api in ctx.http_apis:
+            if not api.has_routes:
+                continue
+            for integration in api.integrations:
+                if id(integration) in ctx.index.referenced:
+                    continue
+                ref = integration.function_ref
+                yield self.finding(
+                    ctx, f"Integration {integration.id} of API {api.id}"
+                         f"{' (function ' + ref.name + ')' if ref else ''} is targeted by no route.",
+                    integration_resource(integration, ref.arn if ref else None), integration.location,
+                    apigw("delete-integration", api, "--integration-id", q(integration.id)),
+                    Fix("delete", {"IntegrationId": integration.id}))
+
+
+class PermissionStale(Rule):
+    id = "AGW402"
+    name = "permission-stale"
+    severity = Severity.LOW
+    title = "Permission names an API that no longer exists"
+    rationale = ("A statement whose SourceArn names an API id absent from its (completely collected) account and "
+                 "region is left over from a deleted API; should the id ever be reused it grants access unintended.")
+    client_sees = "Nothing; it is clutter in the function's resource policy."
+    fix = "Remove the statement with `aws lambda remove-permission`."
+
+    def check(self, ctx):
+        index = ctx.index
+        for scope in ctx.snapshot.scopes:
+            for function in scope.functions:
+                for statement in function.statements:
+                    if not statement.is_allow or not statement.invokable_by_apigateway or not statement.source_arns:
+                        continue
+                    stale = []
+                    for raw in statement.source_arns:
+                        p = parse_source_arn(raw)
+                        if p is None or p.service != "execute-api" or any(has_wildcard(x) for x in (p.region, p.account, p.api_id)):
+                            continue
+                        if index.is_complete(p.account, p.region) and not index.api_exists(p.account, p.region, p.api_id):
+                            stale.append((raw, p))
+                    if not stale or len(stale) != len(statement.source_arns):
+                        continue
+                    names = ", ".join(f"{p.api_id} ({p.account}/{p.region})" for _, p in stale)
+                    yield self.finding(
+                        ctx, f"Statement `{statement.sid}` on {function.name} grants API {names}, which does not exist.",
+                        function_resource(function, statement_id=statement.sid), statement_location(function, statement),
+                        remove_permission(function, statement.sid, statement_qualifier(function, statement.resources)),
+                        Fix("remove-statement", {"FunctionArn": function.arn, "StatementId": statement.sid}))

@@ -1,0 +1,64 @@
+"""AGW000: whatever the audit could not read or resolve is reported, never silently skipped."""
+
+from auditor.arns import parse_function_uri, uses_stage_variable
+from auditor.engine import Rule
+from auditor.findings import Fix, Resource, Severity
+from auditor.rules.common import api_resource, integration_resource, route_resource
+
+
+class AuditIncomplete(Rule):
+    id = "AGW000"
+    name = "audit-incomplete"
+    severity = Severity.MEDIUM
+    title = "Part of the input could not be read or resolved"
+    rationale = ("A failed AWS call, an unresolvable value or a function outside the snapshot means some checks "
+                 "did not run. Reporting it keeps a clean result meaning clean.")
+    client_sees = "Unknown: the checks that depend on the missing part did not run."
+    fix = "Grant the collector the missing read permission, or add the missing account/region or function to the snapshot."
+
+    def check(self, ctx):
+        for scope in ctx.snapshot.scopes:
+            for error in scope.errors:
+                yield self.finding(
+                    ctx, f"{error.operation} failed for {error.resource or 'the scope'} in {scope.account}/{scope.region}"
+                         f" ({error.code or 'error'}: {error.message}); checks needing it did not run.",
+                    Resource(account=scope.account, region=scope.region, api_id=None, function_arn=None,
+                             statement_id=f"{error.operation}:{error.resource}"),
+                    error.location, f"apigw-auditor snapshot --region {scope.region}  # after granting {error.operation}",
+                    Fix("review", {"Operation": error.operation}))
+        for check in ctx.index.permission_checks:
+            integration = check.integration
+            if check.status == "not-in-snapshot" and check.routes:
+                yield self.finding(
+                    ctx, f"Function {check.ref.arn} (integration {integration.id}) is not in the snapshot: its "
+                         "existence, permission and timeout were not checked.",
+                    integration_resource(integration, check.ref.arn), integration.location,
+                    f"apigw-auditor snapshot --region {check.ref.region}  # include the function's account and region",
+                    Fix("review", {}), severity=Severity.INFO)
+            elif check.status == "dynamic":
+                how = "a stage variable" if uses_stage_variable(integration.uri) else "a value that could not be resolved"
+                yield self.finding(
+                    ctx, f"Integration {integration.id} names its function through {how} (`{integration.uri}`): "
+                         "the function and its permission cannot be checked statically.",
+                    integration_resource(integration), integration.location,
+                    "# check each stage's value: aws apigatewayv2 get-stages --api-id " + integration.api.id,
+                    Fix("review", {}), severity=Severity.INFO)
+        for api in ctx.http_apis:
+            for authorizer in api.authorizers:
+                ref = parse_function_uri(authorizer.uri) if authorizer.uri else None
+                if authorizer.type != "REQUEST" or ref is None or authorizer.credentials_arn:
+                    continue
+                _, problem = ctx.index.locate(ref)
+                if problem:
+                    yield self.finding(
+                        ctx, f"Authorizer {authorizer.name or authorizer.id}'s function {ref.arn} is not in the "
+                             "snapshot: its permission was not checked.",
+                        api_resource(api, authorizer_id=authorizer.id, function_arn=ref.arn), authorizer.location,
+                        f"apigw-auditor snapshot --region {ref.region}", Fix("review", {}), severity=Severity.INFO)
+            for route in api.routes:
+                if ctx.index.target(route).state == "not-collected":
+                    yield self.finding(
+                        ctx, f"Route `{route.key}` targets {route.target} but the snapshot holds no integrations for "
+                             f"API {api.id}: the target was not checked.", route_resource(route), route.location,
+                        f"aws apigatewayv2 get-integrations --api-id {api.id} --region {api.scope.region}",
+                        Fix("review", {}), severity=Severity.INFO)

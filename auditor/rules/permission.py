@@ -1,0 +1,178 @@
+"""AGW20x: does each function's resource policy let this API invoke it, on every route?"""
+
+import re
+
+
+from auditor.analysis import decide
+from auditor.arns import authorizer_source_arn, parse_function_uri
+from auditor.engine import Rule
+from auditor.findings import Fix, Severity
+from auditor.rules.common import (add_permission, api_resource, api_source_arn, integration_resource,
+                                  route_grant_suffix, route_resource, routes_phrase)
+
+_500 = 'get 500 {"message":"Internal Server Error"}'
+
+
+def _statement_id(api, route_key: str | None = None) -> str:
+    """Unique per API (and route), so running several fixes never collides on an existing Sid."""
+    suffix = "" if route_key is None else "-" + re.sub(r"[^A-Za-z0-9_-]+", "-", route_key.replace("$", "")).strip("-")
+    return f"apigateway-invoke-{api.id}{suffix}"[:100]
+
+
+def _grant_fix(check, suffix: str = "/*", route_key: str | None = None) -> tuple[str, Fix]:
+    source_arn = api_source_arn(check.api, suffix)
+    return (add_permission(check.ref, source_arn, _statement_id(check.api, route_key)),
+            Fix("add-permission", {"FunctionArn": check.ref.arn, "SourceArn": source_arn,
+                                   "Principal": "apigateway.amazonaws.com", "Action": "lambda:InvokeFunction"}))
+
+
+def _source_arns(statements) -> str:
+    arns = sorted({arn for s in statements for arn in (s.source_arns or ("<none>",))})
+    return ", ".join(f"`{a}`" for a in arns)
+
+
+class _IntegrationPermissionRule(Rule):
+    """The four verdicts on one integration's permission are one analysis; each rule reports one."""
+
+    status = ""
+
+    def check(self, ctx):
+        for check in ctx.index.permission_checks:
+            if check.status == self.status and check.routes:
+                yield from self.report(ctx, check)
+
+    def report(self, ctx, check):
+        raise NotImplementedError
+
+
+class PermissionMissing(_IntegrationPermissionRule):
+    id = "AGW201"
+    name = "permission-missing"
+    severity = Severity.HIGH
+    status = "missing"
+    title = "Function's resource policy does not let API Gateway invoke it"
+    rationale = ("Lambda refuses API Gateway unless the function's resource policy has an Allow statement for "
+                 "apigateway.amazonaws.com (or the integration has a CredentialsArn role): the step that catches "
+                 "everyone.")
+    client_sees = 'Every request to the routes gets 500 {"message":"Internal Server Error"}.'
+    fix = "Add a permission with `aws lambda add-permission`, scoped by --source-arn to the API."
+
+    def report(self, ctx, check):
+        ref = check.ref
+        where = f" (qualifier `{ref.qualifier}`)" if ref.qualifier else ""
+        command, fix = _grant_fix(check)
+        yield self.finding(
+            ctx, f"No statement in the resource policy of {ref.name}{where} lets apigateway.amazonaws.com invoke it, "
+                 f"so requests to {routes_phrase(check.routes)} {_500}.",
+            integration_resource(check.integration, ref.arn), check.integration.location, command, fix)
+
+
+class PermissionApiMismatch(_IntegrationPermissionRule):
+    id = "AGW202"
+    name = "permission-api-mismatch"
+    severity = Severity.HIGH
+    status = "api-mismatch"
+    title = "Function's API Gateway permission names another API, account or region"
+    rationale = ("The AWS:SourceArn of each apigateway.amazonaws.com statement must match "
+                 "`arn:aws:execute-api:<region>:<account>:<api-id>/...` of the API that calls. A permission copied "
+                 "from another API (or another account or region) does not count.")
+    client_sees = 'Every request to the routes gets 500 {"message":"Internal Server Error"}.'
+    fix = "Add a permission whose --source-arn names this API."
+
+    def report(self, ctx, check):
+        command, fix = _grant_fix(check)
+        yield self.finding(
+            ctx, f"{check.ref.name}'s API Gateway permissions allow only {_source_arns(check.foreign_statements)}, "
+                 f"none of which is API {check.api.id} in {check.api.scope.account}/{check.api.scope.region}: "
+                 f"requests to {routes_phrase(check.routes)} {_500}.",
+            integration_resource(check.integration, check.ref.arn), check.integration.location, command, fix)
+
+
+class PermissionRouteUncovered(_IntegrationPermissionRule):
+    id = "AGW203"
+    name = "permission-route-uncovered"
+    severity = Severity.HIGH
+    status = "uncovered"
+    title = "Permission matches the API but not every route that reaches the function"
+    rationale = ("A SourceArn narrowed to some routes (e.g. `/*/GET/items`) leaves the others (e.g. `POST /items`) "
+                 "without permission. The ARN checked is `<api>/<stage>/<METHOD>/<route path>` for each route on each "
+                 "stage.")
+    client_sees = 'Requests to the uncovered routes get 500 {"message":"Internal Server Error"}.'
+    fix = "Add a permission for the uncovered route, or one for `<api-id>/*`."
+
+    def report(self, ctx, check):
+        by_route: dict = {}
+        for coverage in check.uncovered:
+            by_route.setdefault(id(coverage.route), []).append(coverage)
+        for gaps in by_route.values():
+            route = gaps[0].route
+            stages = ", ".join(c.stage for c in gaps)
+            partial = all(c.verdict == "partial" for c in gaps)
+            if partial:
+                message = (f"Route `{route.key}` reaches {check.ref.name}, but its permission grants only some methods "
+                           f"on stage(s) {stages}; since the ARN method of an ANY route is not documented, requests to it "
+                           f"probably {_500}.")
+            else:
+                message = (f"Route `{route.key}` reaches {check.ref.name}, but no permission matches `{gaps[0].source_arn}`"
+                           f" (stage(s) {stages}): requests to it {_500}.")
+            command, fix = _grant_fix(check, route_grant_suffix(route.key), route.key)
+            yield self.finding(ctx, message, route_resource(route, integration_id=check.integration.id,
+                                                            function_arn=check.ref.arn),
+                               route.location, command, fix)
+
+
+class PermissionQualifierMismatch(_IntegrationPermissionRule):
+    id = "AGW204"
+    name = "permission-qualifier-mismatch"
+    severity = Severity.HIGH
+    status = "qualifier-mismatch"
+    title = "Permission is on another alias or version than the one invoked"
+    rationale = ("Each function, alias and version has its own resource policy. A permission on the unqualified "
+                 "function does not let API Gateway invoke `:live`, and one on `:live` does not cover the "
+                 "unqualified ARN.")
+    client_sees = 'Every request to the routes gets 500 {"message":"Internal Server Error"}.'
+    fix = "Add the permission with --qualifier matching the integration's ARN (or change the IntegrationUri)."
+
+    def report(self, ctx, check):
+        granted = sorted({r for s in check.other_qualifier_statements for r in s.resources})
+        command, fix = _grant_fix(check)
+        yield self.finding(
+            ctx, f"Integration {check.integration.id} invokes `{check.ref.arn}` but the permission for API "
+                 f"{check.api.id} is on {', '.join(f'`{g}`' for g in granted)}: requests to "
+                 f"{routes_phrase(check.routes)} {_500}.",
+            integration_resource(check.integration, check.ref.arn), check.integration.location, command, fix)
+
+
+class AuthorizerPermissionMissing(Rule):
+    id = "AGW205"
+    name = "authorizer-permission-missing"
+    severity = Severity.HIGH
+    title = "Lambda authorizer's function does not let API Gateway invoke it"
+    rationale = ("A REQUEST authorizer's function is invoked with SourceArn `<api-id>/authorizers/<authorizer-id>`; "
+                 "it needs its own permission (or an AuthorizerCredentialsArn role).")
+    client_sees = "Requests to routes using the authorizer get 500 (or 403) before your function runs."
+    fix = "Add a permission for `arn:aws:execute-api:<region>:<account>:<api-id>/authorizers/<authorizer-id>`."
+
+    def check(self, ctx):
+        index = ctx.index
+        for api in ctx.http_apis:
+            for authorizer in api.authorizers:
+                if authorizer.type != "REQUEST" or not authorizer.uri or authorizer.credentials_arn:
+                    continue
+                ref = parse_function_uri(authorizer.uri)
+                if ref is None:
+                    continue
+                function, problem = index.locate(ref)
+                if problem:
+                    continue  # AGW000 says it was not checked
+                source_arn = authorizer_source_arn(api.partition, api.scope.region, api.scope.account, api.id, authorizer.id)
+                if decide(function.statements, ref.arn, source_arn, api.scope.account).allowed:
+                    continue
+                yield self.finding(
+                    ctx, f"Authorizer {authorizer.name or authorizer.id} invokes {ref.name}, whose policy has no "
+                         f"statement allowing `{source_arn}`: requests to routes it protects get 500.",
+                    api_resource(api, authorizer_id=authorizer.id, function_arn=ref.arn), authorizer.location,
+                    add_permission(ref, source_arn, f"apigateway-authorizer-{api.id}-{authorizer.id}"),
+                    Fix("add-permission", {"FunctionArn": ref.arn, "SourceArn": source_arn,
+                                           "Principal": "apigateway.amazonaws.com",
+                                           "Action": "lambda:InvokeFunction"}))

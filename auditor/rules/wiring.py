@@ -1,0 +1,162 @@
+"""AGW10x: can a request find its route and the route its integration?"""
+
+from auditor.engine import Rule
+from auditor.findings import Fix, Severity
+from auditor.routekey import route_key_problem
+from auditor.rules.common import api_resource, apigw, q, route_resource, update_route
+
+
+def _lambda_integration_hint(api) -> str:
+    """The integration id to suggest in a fix: the API's only one, else a placeholder."""
+    return api.integrations[0].id if len(api.integrations) == 1 else "<integration-id>"
+
+
+class RouteTargetPrefix(Rule):
+    id = "AGW101"
+    name = "route-target-prefix"
+    severity = Severity.HIGH
+    title = "Route target lacks the `integrations/` prefix"
+    rationale = ("A route's Target must read `integrations/<IntegrationId>`. With the bare id the route exists "
+                 "but is attached to nothing, the tutorial's most common mistake.")
+    client_sees = "Requests matching the route probably get 500 (some reports say 404); the function is never called."
+    fix = "Set the Target to `integrations/<IntegrationId>`."
+
+    def check(self, ctx):
+        for api in ctx.http_apis:
+            for route in api.routes:
+                resolution = ctx.index.target(route)
+                if resolution.state != "prefix":
+                    continue
+                known = resolution.integration is not None
+                wanted = f"integrations/{route.target}" if known else f"integrations/{_lambda_integration_hint(api)}"
+                detail = (f"`{route.target}` is the id of integration {route.target} on this API"
+                          if known else f"`{route.target}` is not an integration id of this API either")
+                yield self.finding(
+                    ctx, f"Route `{route.key}` has Target `{route.target}` without the `integrations/` prefix "
+                         f"({detail}); requests to it probably get 500 and never reach the backend.",
+                    route_resource(route), route.location, update_route(route, "--target", q(wanted)),
+                    Fix("set", {"Target": wanted}))
+
+
+class RouteTargetUnknown(Rule):
+    id = "AGW102"
+    name = "route-target-unknown"
+    severity = Severity.HIGH
+    title = "Route targets an integration that is not on its API"
+    rationale = ("Routes can only target integrations of their own API. An id from another API usually means "
+                 "commands were run with mismatched --api-id values.")
+    client_sees = "Requests matching the route probably get 500 (or 404); no backend is called."
+    fix = "Point the route at an integration of the same API, or create the integration on this API."
+
+    def check(self, ctx):
+        for api in ctx.http_apis:
+            for route in api.routes:
+                resolution = ctx.index.target(route)
+                if resolution.state not in ("unknown", "foreign"):
+                    continue
+                if resolution.state == "foreign":
+                    other = resolution.foreign_api
+                    why = (f"integration {resolution.integration_id} belongs to API {other.id}"
+                           f"{' (' + other.name + ')' if other.name else ''}, not {api.id}: API ID mismatch")
+                else:
+                    why = f"API {api.id} has no integration {resolution.integration_id}"
+                wanted = f"integrations/{_lambda_integration_hint(api)}"
+                yield self.finding(
+                    ctx, f"Route `{route.key}` targets `{route.target}` but {why}; requests to it probably get 500.",
+                    route_resource(route, integration_id=resolution.integration_id), route.location,
+                    apigw("get-integrations", api) + "  # then: " + update_route(route, "--target", q(wanted)),
+                    Fix("set", {"Target": wanted}))
+
+
+class RouteWithoutTarget(Rule):
+    id = "AGW103"
+    name = "route-without-target"
+    severity = Severity.HIGH
+    title = "Route has no target"
+    rationale = "A route without a Target matches requests but has nowhere to send them."
+    client_sees = "Requests matching the route probably get 404 or 500 (AWS does not document which)."
+    fix = "Set the route's Target to `integrations/<IntegrationId>`."
+
+    def check(self, ctx):
+        for api in ctx.http_apis:
+            for route in api.routes:
+                if ctx.index.target(route).state != "missing":
+                    continue
+                wanted = f"integrations/{_lambda_integration_hint(api)}"
+                yield self.finding(
+                    ctx, f"Route `{route.key}` has no Target: it matches requests but sends them nowhere "
+                         "(clients probably get 404 or 500).",
+                    route_resource(route), route.location, update_route(route, "--target", q(wanted)),
+                    Fix("set", {"Target": wanted}))
+
+
+def _suggest_key(key: str) -> str:
+    method, sep, path = key.partition(" ")
+    if not sep:
+        return "GET /path"
+    path = path.strip()
+    if not path.startswith("/"):
+        path = "/" + path
+    while len(path) > 1 and path.endswith("/"):
+        path = path[:-1]
+    while "//" in path:
+        path = path.replace("//", "/")
+    return f"{method.upper()} {path}"
+
+
+class RouteKeyInvalid(Rule):
+    id = "AGW104"
+    name = "route-key-invalid"
+    severity = Severity.HIGH
+    title = "Route key breaks HTTP API syntax"
+    rationale = ("A route key is `$default` or `METHOD /path` with an upper-case method, a path starting with `/`, "
+                 "`{name}` variables and at most one greedy `{name+}` as the last segment. Others fail at deploy "
+                 "or never match.")
+    client_sees = "Requests never match the route: 404 {\"message\":\"Not Found\"}, or the deployment fails."
+    fix = "Update the route key to valid syntax."
+
+    def check(self, ctx):
+        for api in ctx.http_apis:
+            for route in api.routes:
+                problem = route_key_problem(route.key)
+                if problem is None:
+                    continue
+                wanted = _suggest_key(route.key)
+                yield self.finding(
+                    ctx, f"Route key `{route.key}` is invalid: {problem}; requests will not match it (404).",
+                    route_resource(route), route.location, update_route(route, "--route-key", q(wanted)),
+                    Fix("set", {"RouteKey": wanted}))
+
+
+class ApiNotServed(Rule):
+    id = "AGW105"
+    name = "api-not-served"
+    severity = Severity.HIGH
+    title = "API has no routes, or no stage that serves them"
+    rationale = ("An HTTP API serves requests only through a stage that auto-deploys or carries a deployment, "
+                 "and only for the routes it has.")
+    client_sees = "Every request gets 404 {\"message\":\"Not Found\"}."
+    fix = "Create routes, and a `$default` stage with auto-deploy (or deploy to an existing stage)."
+
+    def check(self, ctx):
+        for api in ctx.http_apis:
+            problems, commands, fixes = [], [], []
+            if api.has_routes and not api.routes:
+                problems.append("it has no routes")
+                commands.append(apigw("create-route", api, "--route-key", q("$default"), "--target",
+                                      q(f"integrations/{_lambda_integration_hint(api)}")))
+                fixes.append({"action": "create-route", "RouteKey": "$default"})
+            if api.has_stages and not any(stage.serves for stage in api.stages):
+                if api.stages:
+                    names = ", ".join(s.name for s in api.stages)
+                    problems.append(f"its stage(s) {names} neither auto-deploy nor carry a deployment")
+                    commands.append(apigw("update-stage", api, "--stage-name", q(api.stages[0].name), "--auto-deploy"))
+                    fixes.append({"action": "set-stage", "StageName": api.stages[0].name, "AutoDeploy": True})
+                else:
+                    problems.append("it has no stage")
+                    commands.append(apigw("create-stage", api, "--stage-name", q("$default"), "--auto-deploy"))
+                    fixes.append({"action": "create-stage", "StageName": "$default", "AutoDeploy": True})
+            if problems:
+                yield self.finding(
+                    ctx, f"API {api.id} serves nothing: {' and '.join(problems)}; every request gets 404 Not Found.",
+                    api_resource(api), api.location, " && ".join(commands), Fix("serve", {"steps": fixes}))

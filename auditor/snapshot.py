@@ -1,0 +1,254 @@
+"""Read snapshot JSON into the model, checking every shape the rules rely on.
+
+A mistake in the input is reported as InputError with the file and the JSON path, never as a
+traceback; unknown keys are kept in `raw` and otherwise ignored.
+"""
+
+import json
+import os
+from pathlib import Path
+
+from auditor.errors import InputError
+from auditor.model import (Api, Authorizer, Function, Integration, Location, Qualifier, Route, Scope,
+                           ScopeError, Snapshot, Stage)
+from auditor.policy import read_statement
+
+SNAPSHOT_VERSION = 1
+_MISSING = object()
+
+
+class _Reader:
+    """Typed field access that names the file and JSON path of whatever is wrong."""
+
+    def __init__(self, file: str):
+        self.file = file
+
+    def fail(self, path: str, message: str):
+        raise InputError(message, file=self.file, path=path)
+
+    def field(self, obj: dict, key: str, kind, path: str, required: bool = False, default=None):
+        value = obj.get(key, _MISSING)
+        if value is _MISSING or value is None:
+            if required:
+                self.fail(path, f"required key {key!r} is missing")
+            return default
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            self.fail(f"{path}.{key}", f"expected {_kind_name(kind)}, got {_kind_name(type(value))}")
+        return value
+
+    def items(self, obj: dict, key: str, path: str) -> list[tuple[str, dict]] | None:
+        """The objects of a list field with their paths; None when the key is absent."""
+        value = obj.get(key, _MISSING)
+        if value is _MISSING or value is None:
+            return None
+        if not isinstance(value, list):
+            self.fail(f"{path}.{key}", f"expected a list, got {_kind_name(type(value))}")
+        out = []
+        for index, item in enumerate(value):
+            item_path = f"{path}.{key}[{index}]"
+            if not isinstance(item, dict):
+                self.fail(item_path, f"expected an object, got {_kind_name(type(item))}")
+            out.append((item_path, item))
+        return out
+
+    def location(self, obj: dict, path: str) -> Location:
+        source = obj.get("SourceLocation")
+        if isinstance(source, dict):
+            return Location(file=str(source.get("File", self.file)), path=path, line=source.get("Line"),
+                            resource=source.get("Resource"), input_type=str(source.get("InputType", "snapshot")))
+        return Location(self.file, path)
+
+
+def _kind_name(kind) -> str:
+    if isinstance(kind, tuple):
+        return " or ".join(_kind_name(k) for k in kind)
+    return {dict: "an object", list: "a list", str: "a string", int: "an integer", bool: "a boolean",
+            float: "a number", type(None): "null"}.get(kind, kind.__name__)
+
+
+def _read_policy(reader: _Reader, owner: dict, path: str, function: Function | None = None) -> list:
+    value = owner.get("Policy")
+    policy_path = f"{path}.Policy"
+    if value is None:
+        return []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            reader.fail(policy_path, f"Policy is a string but not JSON ({exc.msg} at character {exc.pos})")
+    if not isinstance(value, dict):
+        reader.fail(policy_path, f"expected a policy document (JSON string or object), got {_kind_name(type(value))}")
+    statements = value.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list):
+        reader.fail(f"{policy_path}.Statement", "expected a list of statements")
+    out = []
+    for index, raw in enumerate(statements):
+        statement_path = f"{policy_path}.Statement[{index}]"
+        if not isinstance(raw, dict):
+            reader.fail(statement_path, f"expected a statement object, got {_kind_name(type(raw))}")
+        for key in ("Sid", "Effect"):
+            if key in raw and not isinstance(raw[key], str):
+                reader.fail(f"{statement_path}.{key}", "expected a string")
+        if "Condition" in raw and not isinstance(raw["Condition"], dict):
+            reader.fail(f"{statement_path}.Condition", "expected an object")
+        statement = read_statement(raw, statement_path)
+        statement.function = function
+        out.append(statement)
+    return out
+
+
+def _read_api(r: _Reader, scope: Scope, raw: dict, path: str) -> Api:
+    api = Api(scope=scope, raw=raw, id=r.field(raw, "ApiId", str, path, required=True),
+              name=r.field(raw, "Name", str, path, default=""),
+              protocol_type=r.field(raw, "ProtocolType", str, path, default="HTTP"),
+              routes=[], integrations=[], stages=[], authorizers=[],
+              tags=r.field(raw, "Tags", dict, path, default={}), location=r.location(raw, path))
+    routes = r.items(raw, "Routes", path)
+    api.has_routes = routes is not None
+    for p, item in routes or ():
+        api.routes.append(Route(
+            api=api, raw=item, id=r.field(item, "RouteId", str, p, default=""),
+            key=r.field(item, "RouteKey", str, p, required=True),
+            target=r.field(item, "Target", str, p),
+            authorization_type=r.field(item, "AuthorizationType", str, p, default="NONE"),
+            authorizer_id=r.field(item, "AuthorizerId", str, p), location=r.location(item, p)))
+    integrations = r.items(raw, "Integrations", path)
+    api.has_integrations = integrations is not None
+    for p, item in integrations or ():
+        api.integrations.append(Integration(
+            api=api, raw=item, id=r.field(item, "IntegrationId", str, p, required=True),
+            type=r.field(item, "IntegrationType", str, p), uri=r.field(item, "IntegrationUri", str, p),
+            subtype=r.field(item, "IntegrationSubtype", str, p),
+            payload_format_version=r.field(item, "PayloadFormatVersion", str, p),
+            timeout_ms=r.field(item, "TimeoutInMillis", int, p),
+            credentials_arn=r.field(item, "CredentialsArn", str, p), location=r.location(item, p)))
+    stages = r.items(raw, "Stages", path)
+    api.has_stages = stages is not None
+    for p, item in stages or ():
+        logs = r.field(item, "AccessLogSettings", dict, p, default={})
+        api.stages.append(Stage(
+            api=api, raw=item, name=r.field(item, "StageName", str, p, required=True),
+            auto_deploy=r.field(item, "AutoDeploy", bool, p, default=False),
+            deployment_id=r.field(item, "DeploymentId", str, p),
+            access_log_destination=r.field(logs, "DestinationArn", str, f"{p}.AccessLogSettings"),
+            location=r.location(item, p)))
+    authorizers = r.items(raw, "Authorizers", path)
+    api.has_authorizers = authorizers is not None
+    for p, item in authorizers or ():
+        api.authorizers.append(Authorizer(
+            api=api, raw=item, id=r.field(item, "AuthorizerId", str, p, required=True),
+            name=r.field(item, "Name", str, p, default=""), type=r.field(item, "AuthorizerType", str, p),
+            uri=r.field(item, "AuthorizerUri", str, p),
+            credentials_arn=r.field(item, "AuthorizerCredentialsArn", str, p), location=r.location(item, p)))
+    return api
+
+
+def _dedupe(statements: list) -> list:
+    """moto and some exports repeat a function's statements under every qualifier: keep one of each."""
+    seen = set()
+    out = []
+    for s in statements:
+        key = (s.sid, s.effect, s.resources, s.source_arns, s.source_accounts, s.services, s.public, s.actions)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+def _read_function(r: _Reader, scope: Scope, raw: dict, path: str) -> Function:
+    arn = r.field(raw, "FunctionArn", str, path, required=True)
+    timeout = r.field(raw, "Timeout", int, path)
+    function = Function(scope=scope, raw=raw, name=r.field(raw, "FunctionName", str, path, default=arn.rsplit(":", 1)[-1]),
+                        arn=arn, timeout_s=timeout, statements=[], aliases={}, versions={},
+                        tags=r.field(raw, "Tags", dict, path, default={}), location=r.location(raw, path))
+    statements = _read_policy(r, raw, path, function)
+    aliases = r.items(raw, "Aliases", path)
+    function.has_aliases = aliases is not None
+    for p, item in aliases or ():
+        name = r.field(item, "Name", str, p, required=True)
+        function.aliases[name] = Qualifier(function, item, name, r.field(item, "AliasArn", str, p, default=f"{arn}:{name}"),
+                                           "alias", r.location(item, p))
+        statements += _read_policy(r, item, p, function)
+    versions = r.items(raw, "Versions", path)
+    function.has_versions = versions is not None
+    for p, item in versions or ():
+        name = r.field(item, "Version", str, p, required=True)
+        function.versions[name] = Qualifier(function, item, name, r.field(item, "FunctionArn", str, p, default=f"{arn}:{name}"),
+                                            "version", r.location(item, p))
+        statements += _read_policy(r, item, p, function)
+    function.statements = _dedupe(statements)
+    return function
+
+
+def read_snapshot_document(document, file: str) -> Snapshot:
+    """Turn a parsed snapshot document into the model (shared by files, live collection and IaC)."""
+    r = _Reader(file)
+    if not isinstance(document, dict):
+        r.fail("$", f"a snapshot is a JSON object, got {_kind_name(type(document))}")
+    version = document.get("SnapshotVersion", _MISSING)
+    if version is _MISSING:
+        r.fail("$", "not an apigw-auditor snapshot: 'SnapshotVersion' is missing (see README, 'Snapshot format')")
+    if version != SNAPSHOT_VERSION:
+        r.fail("$.SnapshotVersion", f"unsupported snapshot version {version!r}; this tool reads version {SNAPSHOT_VERSION}")
+    scope_items = r.items(document, "Scopes", "$")
+    if scope_items is None:
+        r.fail("$", "required key 'Scopes' is missing")
+    scopes = []
+    for path, raw in scope_items:
+        scope = Scope(account=r.field(raw, "AccountId", str, path, required=True),
+                      region=r.field(raw, "Region", str, path, required=True),
+                      complete=r.field(raw, "Complete", bool, path, default=False),
+                      location=Location(file, path))
+        scope.apis = [_read_api(r, scope, item, p) for p, item in r.items(raw, "Apis", path) or ()]
+        scope.functions = [_read_function(r, scope, item, p) for p, item in r.items(raw, "Functions", path) or ()]
+        for p, item in r.items(raw, "Errors", path) or ():
+            scope.errors.append(ScopeError(operation=r.field(item, "Operation", str, p, default="?"),
+                                           resource=r.field(item, "Resource", str, p, default=""),
+                                           code=r.field(item, "Code", str, p, default=""),
+                                           message=r.field(item, "Message", str, p, default=""),
+                                           location=Location(file, p)))
+        scopes.append(scope)
+    return Snapshot(scopes=scopes, files=[file])
+
+
+def load_snapshot_file(path: str | os.PathLike) -> Snapshot:
+    file = str(path)
+    try:
+        with open(file, "rb") as handle:
+            document = json.load(handle)
+    except FileNotFoundError:
+        raise InputError("no such file", file=file) from None
+    except IsADirectoryError:
+        raise InputError("is a directory", file=file) from None
+    except PermissionError:
+        raise InputError("permission denied", file=file) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", file=file) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno) from None
+    return read_snapshot_document(document, file)
+
+
+def expand_paths(paths: list[str]) -> list[Path]:
+    """Files to read: each file as given, each folder's *.json files in name order."""
+    out = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.json") if p.is_file())
+            if not found:
+                raise InputError("folder holds no *.json snapshot", file=given)
+            out.extend(found)
+        elif not path.exists():
+            raise InputError("no such file or folder", file=given)
+        else:
+            out.append(path)
+    return out
+
+
+def merge(snapshots: list[Snapshot]) -> Snapshot:
+    """One model over several files, so a route in one can resolve a function in another."""
+    return Snapshot(scopes=[s for snap in snapshots for s in snap.scopes],
+                    files=[f for snap in snapshots for f in snap.files])
