@@ -42,6 +42,8 @@ def add_parser(sub, epilog: str) -> None:
     parser.add_argument("--select", type=_ids, metavar="IDS",
                         help="only these rules: comma-separated ids, prefixes (AGW2) or names")
     parser.add_argument("--ignore", type=_ids, metavar="IDS", help="skip these rules (same forms as --select)")
+    parser.add_argument("--region", action="append", dest="regions", metavar="REGION",
+                        help="live collection: a region to collect (repeatable); templates: the region to assume")
     parser.set_defaults(run=run)
 
 
