@@ -6,8 +6,8 @@ Rules (AGW1xx/AGW2xx) and `explain` both ask these functions, so they cannot dis
 
 from dataclasses import dataclass, field
 
-from auditor.arnlike import glob_match
-from auditor.arns import FunctionRef, execute_api_arn, parse_function_uri, parse_source_arn
+from auditor.arnlike import compile_arn, glob_match
+from auditor.arns import FunctionRef, execute_api_arn, is_unresolved, parse_function_uri, parse_source_arn
 from auditor.model import Api, Function, Integration, Route
 from auditor.policy import Statement
 from auditor.routekey import CONCRETE_METHODS, parse_route_key
@@ -31,6 +31,10 @@ def resolve_target(route: Route, index: "Index") -> TargetResolution:
         return TargetResolution("missing")
     api = route.api
     own = index.integrations_of(api)
+    if is_unresolved(target):
+        # IaC value not known before deployment; a reader may name the integration it references.
+        hinted = route.raw.get("TargetIntegrationId")
+        return TargetResolution("unresolved", own.get(hinted) if isinstance(hinted, str) else None, hinted)
     if not target.startswith(TARGET_PREFIX):
         # The tutorial's "forgot the prefix" mistake: a bare id (maybe of a real integration).
         return TargetResolution("prefix", own.get(target), target)
@@ -98,13 +102,68 @@ def route_source_arns(api: Api, route: Route, stage: str) -> list[str]:
     return [execute_api_arn(api.partition, scope.region, scope.account, api.id, stage, route.key)]
 
 
+class Grants:
+    """A function's statements as they bear on one API and one invoked function ARN.
+
+    Principal, action, Resource, SourceAccount and the first five parts of each SourceArn do not
+    depend on the route, so they are settled once here; per route only the SourceArn's resource
+    part (`<api>/<stage>/<METHOD>/<path>`) is compared. Same answers as `decide`, which checks
+    everything per ARN; the route loop just does not repeat the route-independent work.
+    """
+
+    def __init__(self, statements: list[Statement], function_arn: str, api: Api):
+        self.statements = statements
+        self.function_arn = function_arn
+        self.account = api.scope.account
+        self.prefix = f"arn:{api.partition}:execute-api:{api.scope.region}:{api.scope.account}:"
+        head = ("arn", api.partition, "execute-api", api.scope.region, api.scope.account)
+        self.allow: list[tuple[Statement, list | None]] = []
+        self.deny: list[tuple[Statement, list | None]] = []
+        for statement in statements:
+            if not statement.invokable_by_apigateway or not statement.applies_to(function_arn):
+                continue
+            if statement.source_accounts is not None and self.account not in statement.source_accounts:
+                continue
+            resources = None
+            if statement.source_arns is not None:
+                resources = [(pattern.split(":", 5)[5], m[5]) for pattern, m in
+                             ((p, compile_arn(p)) for p in statement.source_arns)
+                             if len(m) == 6 and all(match(part) for match, part in zip(m, head))]
+                if not resources:
+                    continue
+            (self.allow if statement.is_allow else self.deny).append((statement, resources))
+        self.covers_whole_api = not self.deny and any(
+            resources is None or any(_covers_every_route(text, api.id) for text, _ in resources)
+            for _, resources in self.allow)
+
+    def decide(self, resource: str) -> Decision:
+        """The decision for SourceArn prefix + resource."""
+        if ":" in resource:  # not a well-formed execute-api resource: take the general path
+            return decide(self.statements, self.function_arn, self.prefix + resource, self.account)
+        allowing = [s for s, rs in self.allow if rs is None or any(match(resource) for _, match in rs)]
+        denying = [s for s, rs in self.deny if rs is None or any(match(resource) for _, match in rs)]
+        return Decision(bool(allowing) and not denying, allowing, denying)
+
+    def cover(self, api: Api, route: Route, stage: str) -> Coverage:
+        arns = route_source_arns(api, route, stage)
+        cut = len(self.prefix)
+        decisions = [self.decide(arn[cut:]) for arn in arns]
+        allowed = sum(d.allowed for d in decisions)
+        verdict = "allowed" if allowed == len(decisions) else "denied" if allowed == 0 else "partial"
+        best = next((d for d in decisions if d.allowed), decisions[0])
+        return Coverage(route, stage, arns[0] if len(arns) == 1 else arns[-1], verdict, best)
+
+
+def _covers_every_route(resource_pattern: str, api_id: str) -> bool:
+    """Does `<literal>*` (e.g. `abc123def4/*`) match every `<api-id>/...` resource?"""
+    literal = resource_pattern[:-1]
+    return (resource_pattern.endswith("*") and "*" not in literal and "?" not in literal
+            and (api_id + "/").startswith(literal))
+
+
 def cover(statements: list[Statement], function_arn: str, api: Api, route: Route, stage: str) -> Coverage:
-    arns = route_source_arns(api, route, stage)
-    decisions = [decide(statements, function_arn, arn, api.scope.account) for arn in arns]
-    allowed = sum(d.allowed for d in decisions)
-    verdict = "allowed" if allowed == len(decisions) else "denied" if allowed == 0 else "partial"
-    best = next((d for d in decisions if d.allowed), decisions[0])
-    return Coverage(route, stage, arns[0] if len(arns) == 1 else arns[-1], verdict, best)
+    """Is a route on a stage allowed to invoke function_arn? (ANY routes: per method, see route_source_arns.)"""
+    return Grants(statements, function_arn, api).cover(api, route, stage)
 
 
 def stage_names(api: Api) -> list[str]:
@@ -116,8 +175,8 @@ def stage_names(api: Api) -> list[str]:
 class PermissionCheck:
     """The permission verdict for one Lambda integration (or authorizer) of one API.
 
-    status: ok, credentials, dynamic, not-in-snapshot, function-missing, missing,
-    api-mismatch, qualifier-mismatch, uncovered.
+    status: ok, credentials, dynamic, invalid, not-in-snapshot, function-missing, missing,
+    api-mismatch, qualifier-mismatch, uncovered, unresolved (IaC values not known before deployment).
     """
 
     api: Api
@@ -126,12 +185,25 @@ class PermissionCheck:
     status: str
     integration: Integration | None = None
     routes: list[Route] = field(default_factory=list)
-    coverage: list[Coverage] = field(default_factory=list)
     other_qualifier_statements: list[Statement] = field(default_factory=list)
     foreign_statements: list[Statement] = field(default_factory=list)
+    grants: Grants | None = None
+    _coverage: list[Coverage] | None = None
+
+    @property
+    def coverage(self) -> list[Coverage]:
+        """Every (route, stage) that reaches the function, with its verdict; built on first use."""
+        if self._coverage is None:
+            grants = self.grants
+            self._coverage = [] if grants is None else [
+                grants.cover(self.api, route, stage)
+                for route in self.routes if parse_route_key(route.key) for stage in stage_names(self.api)]
+        return self._coverage
 
     @property
     def uncovered(self) -> list[Coverage]:
+        if self.grants is None or self.grants.covers_whole_api:
+            return []
         return [c for c in self.coverage if c.verdict != "allowed"]
 
 
@@ -141,14 +213,20 @@ def classify(api: Api, ref: FunctionRef, function: Function) -> tuple[str, list,
     apigw = [s for s in function.statements if s.is_allow and s.invokable_by_apigateway]
     on_qualifier = [s for s in apigw if s.applies_to(invoked)]
     elsewhere = [s for s in apigw if not s.applies_to(invoked)]
-    if any(names_api(s, api) for s in on_qualifier):
+    if any(names_api(s, api) for s in on_qualifier if not _unresolved_source(s)):
         return "ok", on_qualifier, [], []
+    if any(_unresolved_source(s) for s in apigw):
+        return "unresolved", on_qualifier, [], []  # an IaC SourceArn/Resource not known before deployment
     other_q = [s for s in elsewhere if names_api(s, api)]
     if other_q:
         return "qualifier-mismatch", on_qualifier, other_q, []
     if on_qualifier:
         return "api-mismatch", on_qualifier, [], on_qualifier
     return "missing", [], [], elsewhere
+
+
+def _unresolved_source(statement: Statement) -> bool:
+    return any(is_unresolved(a) for a in statement.source_arns or ()) or any(is_unresolved(r) for r in statement.resources)
 
 
 class Index:
@@ -179,14 +257,18 @@ class Index:
         self._targets: dict[int, TargetResolution] = {}
         self._routes_by_integration: dict[int, list[Route]] = {}
         self.referenced: set[int] = set()  # integrations some route names, even without the prefix
+        targets, by_integration = self._targets, self._routes_by_integration
         for api in self.apis:
+            resolved: dict[str | None, TargetResolution] = {}  # routes sharing a Target share its resolution
             for route in api.routes:
-                resolution = resolve_target(route, self)
-                self._targets[id(route)] = resolution
-                if resolution.integration is not None:
-                    self.referenced.add(id(resolution.integration))
-                    if resolution.state == "ok":
-                        self._routes_by_integration.setdefault(id(resolution.integration), []).append(route)
+                resolution = resolved.get(route.target)
+                if resolution is None:
+                    resolution = resolved[route.target] = resolve_target(route, self)
+                    if resolution.integration is not None:
+                        self.referenced.add(id(resolution.integration))
+                targets[id(route)] = resolution
+                if resolution.state == "ok" or (resolution.state == "unresolved" and resolution.integration):
+                    by_integration.setdefault(id(resolution.integration), []).append(route)
         self._permission_checks: list[PermissionCheck] | None = None
 
     def integrations_of(self, api: Api) -> dict[str, Integration]:
@@ -253,8 +335,7 @@ class Index:
         check = PermissionCheck(api, ref, function, status, integration, routes,
                                 other_qualifier_statements=other_q, foreign_statements=foreign)
         if status == "ok":
-            check.coverage = [cover(function.statements, ref.arn, api, route, stage)
-                              for route in routes if parse_route_key(route.key) for stage in stage_names(api)]
+            check.grants = Grants(function.statements, ref.arn, api)
             if check.uncovered:
                 check.status = "uncovered"
         return check

@@ -2,11 +2,15 @@
 
 Per aws-semantics.md: both ARNs are split on ':' and compared part by part, case-sensitively;
 in a part, `*` matches any run of characters except ':' and `?` exactly one. A pattern is
-never translated into a regex: `*`-free pieces are matched leftmost-first, which is correct
-for glob patterns and needs no backtracking.
+never translated into a regex: its `*`-free pieces are matched leftmost-first, which is
+correct for glob patterns and needs no backtracking. Patterns are compiled once and cached,
+because an audit checks the same few patterns against many routes.
 """
 
 from functools import lru_cache
+from typing import Callable
+
+Matcher = Callable[[str], bool]
 
 
 def _piece_at(piece: str, text: str, pos: int) -> bool:
@@ -31,46 +35,62 @@ def _find_piece(piece: str, text: str, start: int, end: int) -> int:
     return -1
 
 
-@lru_cache(maxsize=65536)
-def _split_glob(pattern: str) -> tuple[str, ...]:
-    return tuple(pattern.split("*"))
-
-
-def glob_match(pattern: str, text: str) -> bool:
-    """Match one ARN part: `*` is any run of characters, `?` one character."""
-    if "*" not in pattern and "?" not in pattern:
-        return pattern == text
-    pieces = _split_glob(pattern)
-    if len(pieces) == 1:
-        return len(pattern) == len(text) and _piece_at(pattern, text, 0)
+def _match_pieces(pieces: tuple[str, ...], text: str) -> bool:
     first, last = pieces[0], pieces[-1]
-    if len(first) + len(last) > len(text):
-        return False
-    if not _piece_at(first, text, 0):
+    if len(first) + len(last) > len(text) or not _piece_at(first, text, 0):
         return False
     end = len(text) - len(last)
     if not _piece_at(last, text, end):
         return False
     pos = len(first)
     for piece in pieces[1:-1]:
-        if not piece:
-            continue
-        found = _find_piece(piece, text, pos, end)
-        if found < 0:
-            return False
-        pos = found + len(piece)
+        if piece:
+            found = _find_piece(piece, text, pos, end)
+            if found < 0:
+                return False
+            pos = found + len(piece)
     return True
+
+
+@lru_cache(maxsize=1 << 16)
+def compile_glob(pattern: str) -> Matcher:
+    """A matcher for one ARN part: `*` is any run of characters, `?` one character."""
+    if "*" not in pattern:
+        if "?" not in pattern:
+            return pattern.__eq__
+        return lambda text: len(text) == len(pattern) and _piece_at(pattern, text, 0)
+    if pattern == "*":
+        return lambda text: True
+    pieces = tuple(pattern.split("*"))
+    if len(pieces) == 2 and "?" not in pattern:
+        prefix, suffix = pieces
+        if not suffix:
+            return lambda text: text.startswith(prefix)
+        return lambda text: len(text) >= len(pattern) - 1 and text.startswith(prefix) and text.endswith(suffix)
+    return lambda text: _match_pieces(pieces, text)
+
+
+def glob_match(pattern: str, text: str) -> bool:
+    return compile_glob(pattern)(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def compile_arn(pattern: str) -> tuple[Matcher, ...]:
+    return tuple(compile_glob(part) for part in pattern.split(":"))
 
 
 def arn_like(pattern: str, arn: str) -> bool:
     """True when `arn` matches the ArnLike `pattern` (wildcards never cross ':')."""
     if pattern == arn:
         return True
-    pattern_parts = pattern.split(":")
-    arn_parts = arn.split(":")
-    if len(pattern_parts) != len(arn_parts):
+    matchers = compile_arn(pattern)
+    parts = arn.split(":")
+    if len(matchers) != len(parts):
         return False
-    return all(glob_match(p, a) for p, a in zip(pattern_parts, arn_parts))
+    for match, part in zip(matchers, parts):
+        if not match(part):
+            return False
+    return True
 
 
 def has_wildcard(text: str) -> bool:

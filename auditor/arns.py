@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]
 _LAMBDA_ARN = re.compile(
@@ -45,6 +46,7 @@ def parse_lambda_arn(text: str) -> FunctionRef | None:
     return FunctionRef(match["partition"], match["region"], match["account"], match["name"], match["qualifier"])
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_function_uri(uri: str) -> FunctionRef | None:
     """A function ARN, or API Gateway's invocation URI wrapping one (SAM's form)."""
     ref = parse_lambda_arn(uri)
@@ -68,6 +70,14 @@ def uses_stage_variable(text: str) -> bool:
 def is_unresolved(text: str) -> bool:
     """A value an IaC reader could not resolve keeps this mark; rules must not judge it."""
     return UNRESOLVED_MARK in text
+
+
+def substitute_stage_variables(text: str, variables: dict) -> str:
+    """Replace each `${stageVariables.x}` a stage defines; unknown ones stay as they are."""
+    def value(match):
+        name = match.group(0)[len("${stageVariables."):-1]
+        return str(variables[name]) if name in variables else match.group(0)
+    return _STAGE_VARIABLE.sub(value, text)
 
 
 def is_dynamic(text: str) -> bool:

@@ -5,6 +5,7 @@ or above it, 2 usage or input error.
 """
 
 import argparse
+import gc
 import sys
 
 from auditor import __version__
@@ -38,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR
+    collecting = gc.isenabled()
+    gc.disable()  # a run builds one large, long-lived model: cyclic GC passes only slow it down
     try:
         return args.run(args)
     except (InputError, UsageError) as exc:
@@ -48,3 +51,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        if collecting:
+            gc.enable()

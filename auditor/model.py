@@ -29,6 +29,16 @@ class Location:
         return out
 
 
+def child_location(raw: dict, parent: Location, key: str, index: int) -> Location:
+    """Where the index-th object of a parent's list sits: its JSON path, or the IaC file/line it declares."""
+    path = f"{parent.path}.{key}[{index}]"
+    source = raw.get("SourceLocation")
+    if isinstance(source, dict):
+        return Location(str(source.get("File", parent.file)), path, source.get("Line"), source.get("Resource"),
+                        str(source.get("InputType", "snapshot")))
+    return Location(parent.file, path)
+
+
 @dataclass(slots=True, eq=False)
 class Route:
     api: "Api"
@@ -38,7 +48,12 @@ class Route:
     target: str | None
     authorization_type: str
     authorizer_id: str | None
-    location: Location
+    index: int  # position in the API's Routes list
+
+    @property
+    def location(self) -> Location:
+        """Built on demand: an audit of 100,000 routes needs only the few that have findings."""
+        return child_location(self.raw, self.api.location, "Routes", self.index)
 
 
 @dataclass(slots=True, eq=False)
@@ -52,7 +67,12 @@ class Integration:
     payload_format_version: str | None
     timeout_ms: int | None
     credentials_arn: str | None
-    location: Location
+    index: int  # position in the API's Integrations list
+
+    @property
+    def location(self) -> Location:
+        """Built on demand: an audit of 100,000 routes needs only the few that have findings."""
+        return child_location(self.raw, self.api.location, "Integrations", self.index)
 
     @property
     def function_ref(self) -> FunctionRef | None:
@@ -72,7 +92,12 @@ class Stage:
     auto_deploy: bool
     deployment_id: str | None
     access_log_destination: str | None
-    location: Location
+    index: int  # position in the API's Stages list
+
+    @property
+    def location(self) -> Location:
+        """Built on demand: an audit of 100,000 routes needs only the few that have findings."""
+        return child_location(self.raw, self.api.location, "Stages", self.index)
 
     @property
     def serves(self) -> bool:
@@ -88,7 +113,12 @@ class Authorizer:
     type: str | None
     uri: str | None
     credentials_arn: str | None
-    location: Location
+    index: int  # position in the API's Authorizers list
+
+    @property
+    def location(self) -> Location:
+        """Built on demand: an audit of 100,000 routes needs only the few that have findings."""
+        return child_location(self.raw, self.api.location, "Authorizers", self.index)
 
 
 @dataclass(slots=True, eq=False)

@@ -35,6 +35,8 @@ class Statement:
     other_conditions: tuple[str, ...]  # condition keys we cannot evaluate
     path: str = ""
     function: object = field(default=None, repr=False)
+    invokable: bool = False  # set by read_statement: principal admits API Gateway and action invokes
+    source: dict | None = field(default=None, repr=False)  # IaC: the statement's own SourceLocation
 
     @property
     def is_allow(self) -> bool:
@@ -51,7 +53,7 @@ class Statement:
 
     @property
     def invokable_by_apigateway(self) -> bool:
-        return self.for_apigateway and self.grants_invoke
+        return self.invokable
 
     def applies_to(self, function_arn: str) -> bool:
         return any(arn_like(resource, function_arn) for resource in self.resources) or "*" in self.resources
@@ -112,7 +114,7 @@ def read_statement(raw: dict, path: str) -> Statement:
     """Normalise one statement; shape errors are the loader's job, so this trusts `raw` is a dict."""
     services, public = _principal(raw.get("Principal"))
     source_arns, accounts, orgs, others = _conditions(raw.get("Condition") if isinstance(raw.get("Condition"), dict) else {})
-    return Statement(
+    statement = Statement(
         sid=str(raw.get("Sid", "")),
         effect=str(raw.get("Effect", "Allow")),
         services=services,
@@ -125,3 +127,5 @@ def read_statement(raw: dict, path: str) -> Statement:
         other_conditions=others,
         path=path,
     )
+    statement.invokable = statement.for_apigateway and statement.grants_invoke
+    return statement

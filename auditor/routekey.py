@@ -6,6 +6,7 @@ so that a route the linter accepts is one the simulator can match.
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 METHODS = ("ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 CONCRETE_METHODS = METHODS[1:]
@@ -29,6 +30,7 @@ class RouteKey:
         return bool(self.segments) and self.segments[-1].endswith("+}")
 
 
+@lru_cache(maxsize=1 << 16)
 def route_key_problem(key: str) -> str | None:
     """Why this route key breaks HTTP API syntax, or None when it is valid."""
     if key == DEFAULT_ROUTE:
@@ -61,6 +63,7 @@ def route_key_problem(key: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_route_key(key: str) -> RouteKey | None:
     """A valid route key split for matching; None when the key is invalid."""
     if route_key_problem(key) is not None:

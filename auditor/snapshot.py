@@ -95,8 +95,65 @@ def _read_policy(reader: _Reader, owner: dict, path: str, function: Function | N
             reader.fail(f"{statement_path}.Condition", "expected an object")
         statement = read_statement(raw, statement_path)
         statement.function = function
+        if isinstance(raw.get("SourceLocation"), dict):  # IaC: the Permission resource that declares it
+            statement.source = raw["SourceLocation"]
         out.append(statement)
     return out
+
+
+# (key, type, required, default) of the fields each model object reads, in constructor order.
+_ROUTE = (("RouteId", str, False, ""), ("RouteKey", str, True, None), ("Target", str, False, None),
+          ("AuthorizationType", str, False, "NONE"), ("AuthorizerId", str, False, None))
+_INTEGRATION = (("IntegrationId", str, True, None), ("IntegrationType", str, False, None),
+                ("IntegrationUri", str, False, None), ("IntegrationSubtype", str, False, None),
+                ("PayloadFormatVersion", str, False, None), ("TimeoutInMillis", int, False, None),
+                ("CredentialsArn", str, False, None))
+_STAGE = (("StageName", str, True, None), ("AutoDeploy", bool, False, False), ("DeploymentId", str, False, None))
+_AUTHORIZER = (("AuthorizerId", str, True, None), ("Name", str, False, ""), ("AuthorizerType", str, False, None),
+               ("AuthorizerUri", str, False, None), ("AuthorizerCredentialsArn", str, False, None))
+
+
+def _read_list(r: _Reader, api: Api, raw: dict, key: str, spec: tuple, build) -> tuple[bool, list]:
+    """Read one of an API's lists; (False, []) when the key is absent (not collected).
+
+    Items are checked by the tuple of their field types: a shape seen valid once is not
+    re-checked field by field, which keeps 100,000-route snapshots fast.
+    """
+    items = raw.get(key)
+    if items is None:
+        return False, []
+    if type(items) is not list:
+        r.fail(f"{api.location.path}.{key}", f"expected a list, got {_kind_name(type(items))}")
+    names = tuple(name for name, _, _, _ in spec)
+    defaults = tuple((i, default) for i, (_, _, _, default) in enumerate(spec) if default is not None)
+    valid_shapes = _VALID_SHAPES.setdefault(names, set())
+    out = []
+    for index, item in enumerate(items):
+        if type(item) is not dict:
+            r.fail(f"{api.location.path}.{key}[{index}]", f"expected an object, got {_kind_name(type(item))}")
+        get = item.get
+        values = [get(name) for name in names]
+        shape = tuple(map(type, values))
+        if shape not in valid_shapes:
+            _check_shape(r, spec, values, f"{api.location.path}.{key}[{index}]")
+            valid_shapes.add(shape)
+        for position, default in defaults:
+            if values[position] is None:
+                values[position] = default
+        out.append(build(item, values, index))
+    return True, out
+
+
+_VALID_SHAPES: dict[tuple, set] = {}
+
+
+def _check_shape(r: _Reader, spec: tuple, values: list, path: str) -> None:
+    for (name, kind, required, _), value in zip(spec, values):
+        if value is None:
+            if required:
+                r.fail(path, f"required key {name!r} is missing")
+        elif type(value) is not kind:
+            r.fail(f"{path}.{name}", f"expected {_kind_name(kind)}, got {_kind_name(type(value))}")
 
 
 def _read_api(r: _Reader, scope: Scope, raw: dict, path: str) -> Api:
@@ -105,43 +162,19 @@ def _read_api(r: _Reader, scope: Scope, raw: dict, path: str) -> Api:
               protocol_type=r.field(raw, "ProtocolType", str, path, default="HTTP"),
               routes=[], integrations=[], stages=[], authorizers=[],
               tags=r.field(raw, "Tags", dict, path, default={}), location=r.location(raw, path))
-    routes = r.items(raw, "Routes", path)
-    api.has_routes = routes is not None
-    for p, item in routes or ():
-        api.routes.append(Route(
-            api=api, raw=item, id=r.field(item, "RouteId", str, p, default=""),
-            key=r.field(item, "RouteKey", str, p, required=True),
-            target=r.field(item, "Target", str, p),
-            authorization_type=r.field(item, "AuthorizationType", str, p, default="NONE"),
-            authorizer_id=r.field(item, "AuthorizerId", str, p), location=r.location(item, p)))
-    integrations = r.items(raw, "Integrations", path)
-    api.has_integrations = integrations is not None
-    for p, item in integrations or ():
-        api.integrations.append(Integration(
-            api=api, raw=item, id=r.field(item, "IntegrationId", str, p, required=True),
-            type=r.field(item, "IntegrationType", str, p), uri=r.field(item, "IntegrationUri", str, p),
-            subtype=r.field(item, "IntegrationSubtype", str, p),
-            payload_format_version=r.field(item, "PayloadFormatVersion", str, p),
-            timeout_ms=r.field(item, "TimeoutInMillis", int, p),
-            credentials_arn=r.field(item, "CredentialsArn", str, p), location=r.location(item, p)))
-    stages = r.items(raw, "Stages", path)
-    api.has_stages = stages is not None
-    for p, item in stages or ():
-        logs = r.field(item, "AccessLogSettings", dict, p, default={})
-        api.stages.append(Stage(
-            api=api, raw=item, name=r.field(item, "StageName", str, p, required=True),
-            auto_deploy=r.field(item, "AutoDeploy", bool, p, default=False),
-            deployment_id=r.field(item, "DeploymentId", str, p),
-            access_log_destination=r.field(logs, "DestinationArn", str, f"{p}.AccessLogSettings"),
-            location=r.location(item, p)))
-    authorizers = r.items(raw, "Authorizers", path)
-    api.has_authorizers = authorizers is not None
-    for p, item in authorizers or ():
-        api.authorizers.append(Authorizer(
-            api=api, raw=item, id=r.field(item, "AuthorizerId", str, p, required=True),
-            name=r.field(item, "Name", str, p, default=""), type=r.field(item, "AuthorizerType", str, p),
-            uri=r.field(item, "AuthorizerUri", str, p),
-            credentials_arn=r.field(item, "AuthorizerCredentialsArn", str, p), location=r.location(item, p)))
+    api.has_routes, api.routes = _read_list(r, api, raw, "Routes", _ROUTE,
+                                            lambda item, v, i: Route(api, item, *v, i))
+    api.has_integrations, api.integrations = _read_list(r, api, raw, "Integrations", _INTEGRATION,
+                                                        lambda item, v, i: Integration(api, item, *v, i))
+
+    def stage(item, values, index):
+        logs = r.field(item, "AccessLogSettings", dict, f"{path}.Stages[{index}]", default={})
+        destination = r.field(logs, "DestinationArn", str, f"{path}.Stages[{index}].AccessLogSettings")
+        return Stage(api, item, *values, destination, index)
+
+    api.has_stages, api.stages = _read_list(r, api, raw, "Stages", _STAGE, stage)
+    api.has_authorizers, api.authorizers = _read_list(r, api, raw, "Authorizers", _AUTHORIZER,
+                                                      lambda item, v, i: Authorizer(api, item, *v, i))
     return api
 
 
