@@ -34,6 +34,10 @@ def resolve_target(route: Route, index: "Index") -> TargetResolution:
     if is_unresolved(target):
         # IaC value not known before deployment; a reader may name the integration it references.
         hinted = route.raw.get("TargetIntegrationId")
+        if isinstance(hinted, str) and hinted not in own and api.has_integrations:
+            foreign = index.integration_owner(hinted, exclude=api)
+            if foreign:  # whatever the expression's form, the id is another API's
+                return TargetResolution("foreign", None, hinted, foreign)
         return TargetResolution("unresolved", own.get(hinted) if isinstance(hinted, str) else None, hinted)
     if not target.startswith(TARGET_PREFIX):
         # The tutorial's "forgot the prefix" mistake: a bare id (maybe of a real integration).
@@ -258,15 +262,20 @@ class Index:
         self._routes_by_integration: dict[int, list[Route]] = {}
         self.referenced: set[int] = set()  # integrations some route names, even without the prefix
         targets, by_integration = self._targets, self._routes_by_integration
+        self.routes_in_state: dict[str, list[Route]] = {}  # e.g. "prefix": routes whose Target lacks it
         for api in self.apis:
             resolved: dict[str | None, TargetResolution] = {}  # routes sharing a Target share its resolution
             for route in api.routes:
                 resolution = resolved.get(route.target)
                 if resolution is None:
-                    resolution = resolved[route.target] = resolve_target(route, self)
+                    resolution = resolve_target(route, self)
+                    if resolution.state != "unresolved":  # those depend on the route's own IaC hint
+                        resolved[route.target] = resolution
                     if resolution.integration is not None:
                         self.referenced.add(id(resolution.integration))
                 targets[id(route)] = resolution
+                if resolution.state != "ok":
+                    self.routes_in_state.setdefault(resolution.state, []).append(route)
                 if resolution.state == "ok" or (resolution.state == "unresolved" and resolution.integration):
                     by_integration.setdefault(id(resolution.integration), []).append(route)
         self._permission_checks: list[PermissionCheck] | None = None
@@ -276,6 +285,10 @@ class Index:
 
     def integration_owner(self, integration_id: str, exclude: Api) -> Api | None:
         return next((a for a in self._owners.get(integration_id, ()) if a is not exclude), None)
+
+    def routes_with_target(self, state: str) -> list[Route]:
+        """Routes of HTTP APIs whose Target resolved to `state` (any but "ok"), without scanning every route."""
+        return [r for r in self.routes_in_state.get(state, ()) if r.api.is_http]
 
     def target(self, route: Route) -> TargetResolution:
         return self._targets[id(route)]

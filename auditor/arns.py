@@ -125,6 +125,7 @@ class SourceArnPattern:
         return self.resource.split("/", 1)[0]
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_source_arn(text: str) -> SourceArnPattern | None:
     parts = text.split(":", 5)
     if len(parts) != 6 or parts[0] != "arn":

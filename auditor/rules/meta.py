@@ -35,6 +35,13 @@ class AuditIncomplete(Rule):
                     integration_resource(integration, check.ref.arn), integration.location,
                     f"apigw-auditor snapshot --region {check.ref.region}  # include the function's account and region",
                     Fix("review", {}), severity=Severity.INFO)
+            elif check.status == "unresolved" and check.routes:
+                yield self.finding(
+                    ctx, f"The permission of {check.ref.name} names an API or function through a value not known "
+                         f"before deployment: whether API {check.api.id} may invoke it was not checked.",
+                    integration_resource(integration, check.ref.arn), integration.location,
+                    "# pass --parameter/--account/--region, or audit the deployed stack", Fix("review", {}),
+                    severity=Severity.INFO)
             elif check.status == "dynamic":
                 how = "a stage variable" if uses_stage_variable(integration.uri) else "a value that could not be resolved"
                 yield self.finding(
@@ -55,10 +62,15 @@ class AuditIncomplete(Rule):
                              "snapshot: its permission was not checked.",
                         api_resource(api, authorizer_id=authorizer.id, function_arn=ref.arn), authorizer.location,
                         f"apigw-auditor snapshot --region {ref.region}", Fix("review", {}), severity=Severity.INFO)
-            for route in api.routes:
-                if ctx.index.target(route).state == "not-collected":
-                    yield self.finding(
-                        ctx, f"Route `{route.key}` targets {route.target} but the snapshot holds no integrations for "
-                             f"API {api.id}: the target was not checked.", route_resource(route), route.location,
-                        f"aws apigatewayv2 get-integrations --api-id {api.id} --region {api.scope.region}",
-                        Fix("review", {}), severity=Severity.INFO)
+        for route in ctx.index.routes_with_target("unresolved"):
+            yield self.finding(
+                ctx, f"Route `{route.key}` has a Target not known before deployment (`{route.target}`): "
+                     "its form (`integrations/<id>`) was not checked.", route_resource(route), route.location,
+                "# check the route's target expression", Fix("review", {}), severity=Severity.INFO)
+        for route in ctx.index.routes_with_target("not-collected"):
+            api = route.api
+            yield self.finding(
+                ctx, f"Route `{route.key}` targets {route.target} but the snapshot holds no integrations for "
+                     f"API {api.id}: the target was not checked.", route_resource(route), route.location,
+                f"aws apigatewayv2 get-integrations --api-id {api.id} --region {api.scope.region}",
+                Fix("review", {}), severity=Severity.INFO)

@@ -1,5 +1,6 @@
 """AGW10x: can a request find its route and the route its integration?"""
 
+from auditor.arns import is_unresolved
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
 from auditor.routekey import route_key_problem
@@ -22,20 +23,18 @@ class RouteTargetPrefix(Rule):
     fix = "Set the Target to `integrations/<IntegrationId>`."
 
     def check(self, ctx):
-        for api in ctx.http_apis:
-            for route in api.routes:
-                resolution = ctx.index.target(route)
-                if resolution.state != "prefix":
-                    continue
-                known = resolution.integration is not None
-                wanted = f"integrations/{route.target}" if known else f"integrations/{_lambda_integration_hint(api)}"
-                detail = (f"`{route.target}` is the id of integration {route.target} on this API"
-                          if known else f"`{route.target}` is not an integration id of this API either")
-                yield self.finding(
-                    ctx, f"Route `{route.key}` has Target `{route.target}` without the `integrations/` prefix "
-                         f"({detail}); requests to it probably get 500 and never reach the backend.",
-                    route_resource(route), route.location, update_route(route, "--target", q(wanted)),
-                    Fix("set", {"Target": wanted}))
+        for route in ctx.index.routes_with_target("prefix"):
+            api = route.api
+            resolution = ctx.index.target(route)
+            known = resolution.integration is not None
+            wanted = f"integrations/{route.target}" if known else f"integrations/{_lambda_integration_hint(api)}"
+            detail = (f"`{route.target}` is the id of integration {route.target} on this API"
+                      if known else f"`{route.target}` is not an integration id of this API either")
+            yield self.finding(
+                ctx, f"Route `{route.key}` has Target `{route.target}` without the `integrations/` prefix "
+                     f"({detail}); requests to it probably get 500 and never reach the backend.",
+                route_resource(route), route.location, update_route(route, "--target", q(wanted)),
+                Fix("set", {"Target": wanted}))
 
 
 class RouteTargetUnknown(Rule):
@@ -49,23 +48,21 @@ class RouteTargetUnknown(Rule):
     fix = "Point the route at an integration of the same API, or create the integration on this API."
 
     def check(self, ctx):
-        for api in ctx.http_apis:
-            for route in api.routes:
-                resolution = ctx.index.target(route)
-                if resolution.state not in ("unknown", "foreign"):
-                    continue
-                if resolution.state == "foreign":
-                    other = resolution.foreign_api
-                    why = (f"integration {resolution.integration_id} belongs to API {other.id}"
-                           f"{' (' + other.name + ')' if other.name else ''}, not {api.id}: API ID mismatch")
-                else:
-                    why = f"API {api.id} has no integration {resolution.integration_id}"
-                wanted = f"integrations/{_lambda_integration_hint(api)}"
-                yield self.finding(
-                    ctx, f"Route `{route.key}` targets `{route.target}` but {why}; requests to it probably get 500.",
-                    route_resource(route, integration_id=resolution.integration_id), route.location,
-                    apigw("get-integrations", api) + "  # then: " + update_route(route, "--target", q(wanted)),
-                    Fix("set", {"Target": wanted}))
+        for route in ctx.index.routes_with_target("unknown") + ctx.index.routes_with_target("foreign"):
+            api = route.api
+            resolution = ctx.index.target(route)
+            if resolution.state == "foreign":
+                other = resolution.foreign_api
+                why = (f"integration {resolution.integration_id} belongs to API {other.id}"
+                       f"{' (' + other.name + ')' if other.name else ''}, not {api.id}: API ID mismatch")
+            else:
+                why = f"API {api.id} has no integration {resolution.integration_id}"
+            wanted = f"integrations/{_lambda_integration_hint(api)}"
+            yield self.finding(
+                ctx, f"Route `{route.key}` targets `{route.target}` but {why}; requests to it probably get 500.",
+                route_resource(route, integration_id=resolution.integration_id), route.location,
+                apigw("get-integrations", api) + "  # then: " + update_route(route, "--target", q(wanted)),
+                Fix("set", {"Target": wanted}))
 
 
 class RouteWithoutTarget(Rule):
@@ -78,16 +75,14 @@ class RouteWithoutTarget(Rule):
     fix = "Set the route's Target to `integrations/<IntegrationId>`."
 
     def check(self, ctx):
-        for api in ctx.http_apis:
-            for route in api.routes:
-                if ctx.index.target(route).state != "missing":
-                    continue
-                wanted = f"integrations/{_lambda_integration_hint(api)}"
-                yield self.finding(
-                    ctx, f"Route `{route.key}` has no Target: it matches requests but sends them nowhere "
-                         "(clients probably get 404 or 500).",
-                    route_resource(route), route.location, update_route(route, "--target", q(wanted)),
-                    Fix("set", {"Target": wanted}))
+        for route in ctx.index.routes_with_target("missing"):
+            api = route.api
+            wanted = f"integrations/{_lambda_integration_hint(api)}"
+            yield self.finding(
+                ctx, f"Route `{route.key}` has no Target: it matches requests but sends them nowhere "
+                     "(clients probably get 404 or 500).",
+                route_resource(route), route.location, update_route(route, "--target", q(wanted)),
+                Fix("set", {"Target": wanted}))
 
 
 def _suggest_key(key: str) -> str:
@@ -118,7 +113,7 @@ class RouteKeyInvalid(Rule):
     def check(self, ctx):
         for api in ctx.http_apis:
             for route in api.routes:
-                problem = route_key_problem(route.key)
+                problem = None if is_unresolved(route.key) else route_key_problem(route.key)
                 if problem is None:
                     continue
                 wanted = _suggest_key(route.key)

@@ -1,0 +1,254 @@
+"""`apigw-auditor explain`: what one request gets from the API, step by step, and why."""
+
+ORDER = 30
+
+import argparse
+import json
+
+from auditor.errors import UsageError
+from auditor.output import write_text
+
+EXIT_REACHES, EXIT_FAILS = 0, 1
+
+USAGE_EXAMPLES = """examples:
+  apigw-auditor explain snapshot.json GET /items/42
+  apigw-auditor explain snapshot.json --api abc123def4 --stage prod POST /items
+  apigw-auditor explain snapshot.json https://abc123def4.execute-api.us-east-1.amazonaws.com/prod/items
+  apigw-auditor explain snapshot.json --url https://abc123def4.execute-api.us-east-1.amazonaws.com/items POST
+
+exit codes:
+  0  the request reaches the function (or the integration's backend)
+  1  it does not (404, 500, 403...), or the input cannot tell
+  2  usage error: unknown API id, bad URL, several APIs and no --api, unreadable input
+"""
+
+
+def add_parser(sub, epilog: str) -> None:
+    parser = sub.add_parser(
+        "explain", help="predict what a request gets (stage, route, integration, permission) and why",
+        description="Simulate one request against an HTTP API in a snapshot (or template): the stage and route "
+                    "API Gateway picks, the integration and function it calls, each policy statement's verdict on "
+                    "the request's execute-api ARN, and the status the client gets, with the rule and fix that "
+                    "explain a failure.",
+        usage="apigw-auditor explain [options] SNAPSHOT-OR-TEMPLATE [METHOD] PATH-OR-URL",
+        epilog=USAGE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("input", metavar="SNAPSHOT-OR-TEMPLATE", help="snapshot file (or template) holding the API")
+    parser.add_argument("request", nargs="+", metavar="REQUEST",
+                        help="the request: METHOD PATH, METHOD URL, or just PATH or URL (GET); with --url, METHOD")
+    parser.add_argument("--api", metavar="ID", help="the API id (needed when the input holds several HTTP APIs)")
+    parser.add_argument("--url", metavar="URL",
+                        help="invoke URL https://<api-id>.execute-api.<region>.amazonaws.com/[stage/]path")
+    parser.add_argument("--stage", metavar="NAME",
+                        help="send the request to this stage (PATH is then relative to it); default: the first "
+                             "path segment if it names a stage, else $default")
+    parser.add_argument("--format", choices=["table", "json"], default="table", help="output format (default: table)")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the explanation to FILE")
+    add_input_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def add_input_arguments(parser) -> None:
+    """What templates leave open, as `audit` takes it (shared with `routes`)."""
+    from auditor.inputs import INPUT_TYPES
+    parser.add_argument("--input-type", choices=INPUT_TYPES, metavar="TYPE",
+                        help="what the input is, instead of detecting it from content: " + ", ".join(INPUT_TYPES))
+    parser.add_argument("--region", action="append", dest="regions", metavar="REGION",
+                        help="templates: the region to assume (default: an invoke URL's region)")
+    parser.add_argument("--account", metavar="ID", help="templates/plans: the account to assume")
+    parser.add_argument("--parameter", action="append", dest="parameters", metavar="KEY=VALUE",
+                        help="templates: a parameter value (repeatable)")
+
+
+def load_input(args, url_region: str | None = None):
+    """The one input through auditor.inputs, like `audit` (snapshot files ignore the template options)."""
+    from auditor.inputs import load_inputs
+    if args.input_type == "snapshot" or not (args.regions or args.account or args.parameters or url_region):
+        return load_inputs([args.input], args.input_type)
+    from auditor.iac import parse_parameters, region_of
+    return load_inputs([args.input], args.input_type, region_of(args.regions) or url_region, args.account,
+                       parse_parameters(args.parameters))
+
+
+def _is_url(text: str) -> bool:
+    return text.startswith(("https://", "http://"))
+
+
+def build_request(args):
+    from auditor.simulate import Request, parse_invoke_url
+
+    words = list(args.request)
+    if len(words) > 2:
+        raise UsageError(f"expected METHOD PATH (or an invoke URL), got {' '.join(words)!r}")
+    if len(words) == 1:
+        word = words[0]
+        if word.startswith("/") or _is_url(word):
+            method, where = "GET", word
+        elif args.url:
+            method, where = word, None
+        else:
+            raise UsageError(f"expected METHOD PATH (or an invoke URL), got only {word!r}")
+    else:
+        method, where = words
+        if _is_url(method) and not _is_url(where):  # URL METHOD also reads naturally
+            method, where = where, method
+    if where is not None and args.url:
+        raise UsageError("give the request's path or URL once: either --url URL or a PATH/URL argument")
+    url = args.url or (where if where and _is_url(where) else None)
+    api_id, region, query = args.api, None, ""
+    if url:
+        api_id_from_url, region, path, query = parse_invoke_url(url)
+        if args.api and args.api != api_id_from_url:
+            raise UsageError(f"--api {args.api} contradicts the URL's API id {api_id_from_url}")
+        api_id = api_id_from_url
+    else:
+        path = where
+        if "?" in path:
+            path, query = path.split("?", 1)
+        if not path.startswith("/"):
+            raise UsageError(f"a request path starts with `/`, got {path!r}")
+    return Request(method=method, path=path, api_id=api_id, region=region, stage=args.stage, url=url, query=query)
+
+
+def run(args) -> int:
+    from auditor.simulate import Simulator
+
+    request = build_request(args)
+    snapshot = load_input(args, request.region)
+    explanation = Simulator(snapshot).explain(request)
+    document = explanation.as_dict()
+    text = json.dumps(document, indent=2) + "\n" if args.format == "json" else render_text(document)
+    write_text(text, args.output)
+    return EXIT_REACHES if explanation.verdict.reaches else EXIT_FAILS
+
+
+# --------------------------------------------------------------------------- text rendering
+
+def _quote(value) -> str:
+    return json.dumps(value)
+
+
+def render_text(doc: dict) -> str:
+    req, steps, verdict = doc["request"], doc["steps"], doc["verdict"]
+    lines = [f"{req['method']} {req['path']}  ->  API {req['api_id']}"
+             f"{' (' + req['api_name'] + ')' if req.get('api_name') else ''}, account {req['account']}, "
+             f"{req['region']}" + (f", --stage {req['stage']}" if req.get("stage") else ""), ""]
+    number = 0
+
+    def heading(title: str, value: str) -> None:
+        nonlocal number
+        number += 1
+        lines.append(f"{number}. {title}: {value}")
+
+    stage = steps.get("stage")
+    if stage is not None:
+        heading("Stage", stage["name"] or "none")
+        lines.append(f"   {stage['reason']}" + (f"; it {stage['deployment']}" if stage.get("deployment") else ""))
+        if stage.get("name") and stage.get("path_in_stage") != req["path"]:
+            lines.append(f"   path within the stage: {stage['path_in_stage']}")
+    route = steps.get("route")
+    if route is not None:
+        heading("Route", route["chosen"] or "none matches")
+        for candidate in route["candidates"]:
+            mark = (f"#{candidate['priority']}" if candidate["priority"] else " -")
+            state = "won " if candidate["won"] else "lost" if candidate["matched"] else "no  "
+            rule = f" [{candidate['rule_id']}]" if candidate.get("rule_id") else ""
+            lines.append(f"   {mark:>3} {state} {candidate['route_key']:<28} {candidate['reason']}{rule}")
+        if not route["candidates"]:
+            lines.append("   the API has no routes")
+    auth = steps.get("authorization")
+    if auth is not None:
+        lines.append(f"   authorization: {auth['type']} ({auth.get('detail', '')})")
+    target = steps.get("target")
+    if target is not None:
+        heading("Target", f"{target['target'] or '(none)'}")
+        lines.append(f"   {target.get('detail', target['state'])}")
+        integration = steps.get("integration")
+        if integration is not None:
+            kind = integration["type"] or "untyped"
+            if integration.get("subtype"):
+                kind += f" {integration['subtype']}"
+            lines.append(f"   integration {integration['id']}: {kind}, payload format "
+                         f"{integration['payload_format_version'] or '(not set)'}, timeout {integration['timeout_ms']} ms")
+            lines.append(f"   uri: {integration['uri'] or '(none)'}")
+            if integration.get("uri_on_stage"):
+                lines.append(f"   uri on this stage: {integration['uri_on_stage']}")
+            if integration.get("credentials_arn"):
+                lines.append(f"   credentials: {integration['credentials_arn']}")
+    function = steps.get("function")
+    if function is not None:
+        qualifier = f"qualifier {function['qualifier']}" if function["qualifier"] else "unqualified"
+        heading("Function", f"{function['name']} ({qualifier})")
+        lines.append(f"   invokes {function['invoked_arn']}"
+                     + (f" (from {function['resolved_from']})" if function.get("resolved_from") else "")
+                     + ("" if function["in_input"] else " -- not in the input"))
+        source = steps.get("source_arn")
+        if source is not None:
+            lines.append(f"   execute-api ARN of this request: {source['arn']}")
+            for alternative in source.get("alternatives", []):
+                lines.append(f"                       or perhaps: {alternative}")
+            if source.get("note"):
+                lines.append(f"   ({source['note']})")
+    permission = steps.get("permission")
+    if permission is not None:
+        if permission["path"] == "credentials":
+            heading("Permission", f"CredentialsArn {permission['role_arn']}")
+            lines.append(f"   {permission['detail']}")
+        else:
+            count = len(permission["statements"])
+            heading("Permission", f"resource policy of {function['name']} ({count} statement{'s' * (count != 1)})")
+            if not count:
+                lines.append("   the function has no resource policy")
+            for statement in permission["statements"]:
+                lines.extend(_statement_lines(statement))
+    lines.append("")
+    lines.extend(_verdict_lines(verdict))
+    return "\n".join(lines) + "\n"
+
+
+def _statement_lines(statement: dict) -> list[str]:
+    out = [f"   - `{statement['sid'] or '(no Sid)'}` ({statement['effect']}): {statement['verdict']}"]
+    for check in statement["checks"]:
+        if check["check"] == "source-arn":
+            continue
+        out.append(f"       {'ok ' if check['ok'] else 'NO '} {check['check']}: {check['detail']}")
+    source = next((c for c in statement["checks"] if c["check"] == "source-arn"), None)
+    if source is not None and not statement["source_arn_comparisons"]:
+        out.append(f"       {'ok ' if source['ok'] else 'NO '} source-arn: {source['detail']}")
+    for comparison in statement["source_arn_comparisons"]:
+        if comparison["match"]:
+            out.append(f"       ok  ArnLike `{comparison['pattern']}` matches `{comparison['arn']}`")
+        else:
+            out.append(f"       NO  ArnLike `{comparison['pattern']}` vs `{comparison['arn']}`: {comparison.get('why', '')}")
+    return out
+
+
+def _indent(text: str, width: int) -> str:
+    """Multi-line fixes (a template snippet) stay under their label."""
+    return text.replace("\n", "\n" + " " * width)
+
+
+def _verdict_lines(verdict: dict) -> list[str]:
+    if verdict["reaches"]:
+        out = [f"Verdict: {verdict['summary']}"]
+        for condition in verdict["conditions"]:
+            out.append(f"   provided {condition}")
+        event = verdict.get("event")
+        if event:
+            out.append(f"   event payload format {event['payload_format_version']}:")
+            for name, value in event["fields"].items():
+                out.append(f"     {name} = {_quote(value)}")
+            for name, value in event["path_parameters"].items():
+                out.append(f"     pathParameters.{name} = {_quote(value)}")
+            if not event["path_parameters"]:
+                out.append("     pathParameters: none")
+    else:
+        label = "Verdict (cannot tell)" if verdict["outcome"] == "unknown" else "Verdict"
+        out = [f"{label}: {verdict['summary']}"]
+        if verdict["rule_id"]:
+            out.append(f"   rule: {verdict['rule_id']}" + (f": {verdict['finding']}" if verdict["finding"] else ""))
+        if verdict["fix"]:
+            out.append("   fix:  " + _indent(verdict["fix"], 9))
+    for warning in verdict["warnings"]:
+        out.append(f"   warning {warning['rule_id']}: {warning['message']}")
+        out.append("     fix: " + _indent(warning["fix"], 10))
+    return out

@@ -1,0 +1,671 @@
+"""The request simulator behind `apigw-auditor explain` and `apigw-auditor routes`.
+
+It follows a request the way API Gateway does (stage, route, authorization, target, integration,
+function, resource policy) and asks the semantic core at every step: routekey for route choice,
+arns for ARNs, analysis for targets, permission classification and coverage, policy/arnlike for
+each statement. When the request fails, the rule that explains it is taken from the rule
+engine's own findings on the same snapshot, with the remediation that rule wrote, so `explain`
+and `audit` cannot tell two different stories.
+"""
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from auditor.analysis import Index, classify, cover
+from auditor.arnlike import arn_like, glob_match
+from auditor.arns import (execute_api_arn, is_unresolved, parse_function_uri, substitute_stage_variables,
+                          uses_stage_variable)
+from auditor.engine import all_rules, run_audit
+from auditor.errors import UsageError
+from auditor.routekey import CONCRETE_METHODS, choose_route, match_route, parse_route_key, route_key_problem
+
+DOCUMENT_VERSION = 1
+_INVOKE_HOST = re.compile(r"^(?P<api>[a-z0-9]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
+NOT_FOUND = '404 {"message":"Not Found"}'
+SERVER_ERROR = '500 {"message":"Internal Server Error"}'
+
+
+# --------------------------------------------------------------------------- input
+
+@dataclass(slots=True)
+class Request:
+    method: str
+    path: str  # as sent, after the host: may start with a stage name
+    api_id: str | None = None
+    region: str | None = None
+    stage: str | None = None  # --stage: the path is then relative to that stage
+    url: str | None = None
+    query: str = ""
+
+
+def parse_invoke_url(url: str) -> tuple[str, str, str, str]:
+    """(api id, region, path, query) of `https://<api>.execute-api.<region>.amazonaws.com/<path>`."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UsageError(f"not an invoke URL: {url!r} (expected https://<api-id>.execute-api.<region>.amazonaws.com/...)")
+    match = _INVOKE_HOST.match(parts.hostname.lower())
+    if not match:
+        raise UsageError(f"{parts.hostname!r} is not an execute-api host (https://<api-id>.execute-api.<region>."
+                         "amazonaws.com); for a custom domain give --api ID and the path")
+    return match["api"], match["region"], parts.path or "/", parts.query
+
+
+def select_api(index: Index, api_id: str | None, region: str | None = None):
+    """The HTTP API a request is for; a UsageError names the candidates when that is unclear."""
+    apis = index.apis
+    if not apis:
+        raise UsageError("the input holds no API")
+
+    def name(api):
+        return f"{api.id} ({api.name + ', ' if api.name else ''}{api.scope.account}/{api.scope.region})"
+
+    if api_id is None:
+        http = [api for api in apis if api.is_http]
+        if len(http) == 1:
+            return http[0]
+        if not http:
+            raise UsageError("the input holds no HTTP API (only " + ", ".join(name(a) for a in apis) + ")")
+        raise UsageError("the input holds several HTTP APIs; choose one with --api ID (or --url): "
+                         + ", ".join(name(a) for a in http))
+    found = [api for api in apis if api.id == api_id]
+    if region is not None:
+        in_region = [api for api in found if api.scope.region == region]
+        if found and not in_region:
+            raise UsageError(f"API {api_id} is not in region {region} in the input; it is in "
+                             + ", ".join(a.scope.region for a in found))
+        found = in_region
+    if not found:
+        raise UsageError(f"unknown API id {api_id!r}; the input holds " + ", ".join(name(a) for a in apis))
+    if len(found) > 1:
+        raise UsageError(f"API id {api_id} appears in several scopes: " + ", ".join(name(a) for a in found)
+                         + "; give the invoke URL (--url) to pick the region")
+    api = found[0]
+    if not api.is_http:
+        raise UsageError(f"API {api.id} is a {api.protocol_type} API; explain and routes simulate HTTP APIs only")
+    return api
+
+
+def _split(path: str) -> list[str]:
+    return path[1:].split("/") if path not in ("", "/") else []
+
+
+# --------------------------------------------------------------------------- findings lookup
+
+class Findings:
+    """The rule engine's findings on the snapshot, looked up by the object a step failed on."""
+
+    def __init__(self, snapshot):
+        result = run_audit(snapshot, all_rules())
+        if any(f.location is not None and f.location.input_type != "snapshot" for f in result.findings):
+            from auditor.iac.remediation import apply_iac_remediations
+            apply_iac_remediations(result)  # the fix in the template's own syntax, as `audit` prints it
+        self.all = result.findings
+        self._by_api: dict[tuple, list] = {}
+        self._by_object: dict[tuple, tuple[dict, dict]] = {}
+        for finding in self.all:
+            r = finding.resource
+            self._by_api.setdefault((r.account, r.region, r.api_id), []).append(finding)
+
+    def _of(self, api) -> list:
+        return self._by_api.get((api.scope.account, api.scope.region, api.id), [])
+
+    def find(self, rule_id: str, api, route=None, integration=None, authorizer=None):
+        for finding in self._of(api):
+            r = finding.resource
+            if finding.rule_id != rule_id:
+                continue
+            if route is not None and r.route_key != route.key:
+                continue
+            if integration is not None and r.integration_id != integration.id:
+                continue
+            if authorizer is not None and r.authorizer_id != authorizer.id:
+                continue
+            if route is None and integration is None and authorizer is None and (r.route_key or r.integration_id):
+                continue
+            return finding
+        return None
+
+    def about(self, api, route=None, integration=None) -> list:
+        """Every finding on this route, or on its integration as a whole (for `routes`)."""
+        key = (api.scope.account, api.scope.region, api.id)
+        if key not in self._by_object:
+            by_route, by_integration = {}, {}
+            for finding in self._of(api):
+                r = finding.resource
+                if r.route_key:
+                    by_route.setdefault(r.route_key, []).append(finding)
+                elif r.integration_id:
+                    by_integration.setdefault(r.integration_id, []).append(finding)
+            self._by_object[key] = (by_route, by_integration)
+        by_route, by_integration = self._by_object[key]
+        return ((by_route.get(route.key, []) if route is not None else [])
+                + (by_integration.get(integration.id, []) if integration is not None else []))
+
+
+# --------------------------------------------------------------------------- route priority
+
+def _rank_reason(winner, loser) -> str:
+    """Why a matching route lost to the chosen one, read off the ranks routekey computed."""
+    w, l = winner.rank, loser.rank
+    kinds = {0: "a full match", 1: "a greedy match", 2: "the `$default` route"}
+    if w[0] != l[0]:
+        return f"{kinds[w[0]]} beats {kinds[l[0]]}"
+    if w[0] == 0:
+        for position, (a, b) in enumerate(zip(w[1], l[1])):
+            if a != b:
+                return (f"at segment {position + 1} the literal `{winner.route_key.segments[position]}` beats "
+                        f"`{loser.route_key.segments[position]}`")
+        if w[2] != l[2]:
+            return f"the specific method {winner.route_key.method} beats ANY"
+    elif w[0] == 1:
+        if w[1] != l[1]:
+            return f"`{winner.route_key.path}` has the longer prefix before its greedy variable"
+        for position, (a, b) in enumerate(zip(w[2], l[2])):
+            if a != b:
+                return (f"at segment {position + 1} the literal `{winner.route_key.segments[position]}` beats "
+                        f"`{loser.route_key.segments[position]}`")
+        if w[3] != l[3]:
+            return f"the specific method {winner.route_key.method} beats ANY"
+    return "equal priority; API Gateway rejects duplicate route keys"
+
+
+def static_rank(route_key) -> tuple:
+    """A route's place in the routing table: routekey's rank for a request shaped like the route itself."""
+    method = "GET" if route_key.method in ("ANY", "$default") else route_key.method
+    return match_route(route_key, method, route_key.path or "/").rank
+
+
+# --------------------------------------------------------------------------- policy detail
+
+def _parts(pattern: str, arn: str) -> dict:
+    """The ArnLike comparison part by part, as arnlike does it."""
+    p_parts, a_parts = pattern.split(":"), arn.split(":")
+    names = ["arn", "partition", "service", "region", "account", "resource"]
+    out = {"pattern": pattern, "arn": arn, "match": arn_like(pattern, arn), "parts": []}
+    if len(p_parts) != len(a_parts):
+        out["why"] = f"the pattern has {len(p_parts)} colon-separated parts, the ARN {len(a_parts)}"
+        return out
+    for index, (p, a) in enumerate(zip(p_parts, a_parts)):
+        label = names[index] if index < len(names) else f"part {index + 1}"
+        out["parts"].append({"part": label, "pattern": p, "value": a, "match": glob_match(p, a)})
+    failed = [part for part in out["parts"] if not part["match"]]
+    if failed:
+        first = failed[0]
+        out["why"] = f"{first['part']} `{first['value']}` does not match `{first['pattern']}`"
+    return out
+
+
+def statement_detail(statement, function_arn: str, source_arns: list[str], account: str) -> dict:
+    """Why one statement does or does not let API Gateway invoke `function_arn` from these ARNs."""
+    checks = []
+    principal_ok = statement.for_apigateway
+    checks.append({"check": "principal", "ok": principal_ok,
+                   "detail": "public (*)" if statement.public else
+                   ("apigateway.amazonaws.com" if principal_ok else
+                    f"service(s) {', '.join(statement.services) or 'none'}, not apigateway.amazonaws.com")})
+    checks.append({"check": "action", "ok": statement.grants_invoke, "detail": ", ".join(statement.actions) or "none"})
+    applies = statement.applies_to(function_arn)
+    checks.append({"check": "resource", "ok": applies,
+                   "detail": ", ".join(statement.resources) + ("" if applies else f" (not `{function_arn}`)")})
+    comparisons = []
+    if statement.source_arns is None:
+        checks.append({"check": "source-arn", "ok": True, "detail": "no AWS:SourceArn condition (any API may call)"})
+    else:
+        comparisons = [_parts(pattern, arn) for arn in source_arns for pattern in statement.source_arns]
+        matched = {c["arn"] for c in comparisons if c["match"]}
+        checks.append({"check": "source-arn", "ok": bool(matched),
+                       "detail": f"ArnLike {', '.join(statement.source_arns)}"})
+    if statement.source_accounts is not None:
+        checks.append({"check": "source-account", "ok": account in statement.source_accounts,
+                       "detail": f"AWS:SourceAccount {', '.join(statement.source_accounts)}"})
+    matches = [arn for arn in source_arns if statement.allows(function_arn, arn, account)]
+    if not matches:
+        verdict = "does not apply"
+    elif statement.is_allow:
+        verdict = "allows" if len(matches) == len(source_arns) else "allows some forms"
+    else:
+        verdict = "denies"
+    return {"sid": statement.sid, "effect": statement.effect, "verdict": verdict, "matches": matches,
+            "checks": checks, "source_arn_comparisons": comparisons}
+
+
+# --------------------------------------------------------------------------- the simulation
+
+@dataclass
+class Verdict:
+    reaches: bool
+    outcome: str  # reaches-function, reaches-backend, fails, unknown
+    summary: str
+    status: int | None = None
+    statuses: list[int] = field(default_factory=list)
+    certain: bool = True
+    rule_id: str | None = None
+    finding: str | None = None
+    fix: str | None = None
+    conditions: list[str] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    event: dict | None = None
+
+    def as_dict(self) -> dict:
+        out = {"reaches": self.reaches, "outcome": self.outcome, "status": self.status,
+               "statuses": self.statuses or ([self.status] if self.status else []), "certain": self.certain,
+               "summary": self.summary, "rule_id": self.rule_id, "finding": self.finding, "fix": self.fix,
+               "conditions": self.conditions, "warnings": self.warnings}
+        if self.event is not None:
+            out["event"] = self.event
+        return out
+
+
+class _Stop(Exception):
+    def __init__(self, verdict: Verdict):
+        self.verdict = verdict
+
+
+@dataclass
+class Explanation:
+    request: dict
+    steps: dict
+    verdict: Verdict
+
+    def as_dict(self) -> dict:
+        return {"version": DOCUMENT_VERSION, "request": self.request, "steps": self.steps,
+                "verdict": self.verdict.as_dict()}
+
+
+class Simulator:
+    """Holds the lookups for one snapshot; `explain` runs one request through them."""
+
+    def __init__(self, snapshot):
+        self.snapshot = snapshot
+        self.index = Index(snapshot)
+        self._findings = None
+
+    @property
+    def findings(self) -> Findings:
+        if self._findings is None:
+            self._findings = Findings(self.snapshot)
+        return self._findings
+
+    def _fail(self, summary: str, rule_id: str | None, finding, status: int | None, statuses=(), certain=True,
+              outcome="fails") -> _Stop:
+        return _Stop(Verdict(False, outcome, summary, status, list(statuses) or ([status] if status else []),
+                             certain, rule_id, finding.message if finding else None,
+                             finding.remediation if finding else None))
+
+    def _unknown(self, summary: str, rule_id=None, finding=None) -> _Stop:
+        return self._fail(summary, rule_id, finding, None, (), False, outcome="unknown")
+
+    # ---- the steps
+
+    def explain(self, request: Request) -> Explanation:
+        method = request.method.upper()
+        if method not in CONCRETE_METHODS:
+            raise UsageError(f"unknown method {request.method!r}; use one of {', '.join(CONCRETE_METHODS)}")
+        path = request.path if request.path.startswith("/") else "/" + request.path
+        api = select_api(self.index, request.api_id, request.region)
+        described = {"method": method, "path": path, "api_id": api.id, "api_name": api.name,
+                     "account": api.scope.account, "region": api.scope.region}
+        if request.url:
+            described["url"] = request.url
+        if request.stage:
+            described["stage"] = request.stage
+        steps: dict = {}
+        try:
+            stage, stage_path = self._stage(api, request.stage, path, steps)
+            route, route_key, params = self._route(api, method, stage_path, steps)
+            conditions = self._authorization(api, route, steps)
+            integration = self._target(api, route, steps)
+            raw_path = f"/{stage.name}{path}" if request.stage and stage.name != "$default" else path
+            verdict = self._integration(api, stage, route, route_key, integration, method, raw_path, stage_path,
+                                        params, steps)
+            verdict.conditions = conditions + verdict.conditions
+        except _Stop as stop:
+            verdict = stop.verdict
+        return Explanation(described, steps, verdict)
+
+    def _stage(self, api, explicit: str | None, path: str, steps: dict):
+        if not api.has_stages:
+            steps["stage"] = {"name": None, "reason": "the input does not list this API's stages"}
+            raise self._unknown("cannot tell which stage serves the request: the input holds no stage list for "
+                                f"API {api.id}")
+        stages = {stage.name: stage for stage in api.stages}
+        served = [s.name for s in api.stages if s.serves]
+        no_stage_finding = self.findings.find("AGW105", api)
+        if explicit is not None:
+            stage, stage_path = stages.get(explicit), path
+            reason = f"--stage {explicit}"
+            if stage is None:
+                steps["stage"] = {"name": None, "reason": f"API {api.id} has no stage `{explicit}`",
+                                  "stages": sorted(stages)}
+                raise self._fail(f"{NOT_FOUND}: API {api.id} has no stage `{explicit}`"
+                                 + (f" (stages: {', '.join(sorted(stages))})" if stages else " (it has no stage)"),
+                                 "AGW105" if no_stage_finding else None, no_stage_finding, 404)
+        else:
+            segments = _split(path)
+            first = segments[0] if segments else None
+            if first is not None and first != "$default" and first in stages:
+                stage, stage_path = stages[first], "/" + "/".join(segments[1:])
+                reason = f"the first path segment `{first}` names stage {first}"
+            elif "$default" in stages:
+                stage, stage_path = stages["$default"], path
+                reason = (f"no stage is named `{first}`, so the `$default` stage (served at the base URL) takes it"
+                          if first else "the `$default` stage is served at the base URL")
+            else:
+                why = (f"no stage is named `{first}` and the API has no `$default` stage" if stages else
+                       "the API has no stage at all")
+                steps["stage"] = {"name": None, "reason": why, "stages": sorted(stages)}
+                hint = ""
+                if served and no_stage_finding is None:
+                    hint = f"; the API is served under {', '.join('/' + s for s in served if s != '$default')}"
+                raise self._fail(f"{NOT_FOUND}: {why}{hint}", "AGW105" if no_stage_finding else None,
+                                 no_stage_finding, 404)
+        deploy = ("auto-deploys" if stage.auto_deploy else f"serves deployment {stage.deployment_id}"
+                  if stage.deployment_id else "has no deployment and does not auto-deploy")
+        steps["stage"] = {"name": stage.name, "reason": reason, "serves": stage.serves, "deployment": deploy,
+                          "path_in_stage": stage_path}
+        if not stage.serves:
+            raise self._fail(f"{NOT_FOUND}: stage {stage.name} {deploy}, so it serves nothing",
+                             "AGW105" if no_stage_finding else None, no_stage_finding, 404)
+        return stage, stage_path
+
+    def _route(self, api, method: str, path: str, steps: dict):
+        if not api.has_routes:
+            steps["route"] = {"chosen": None, "candidates": [], "reason": "the input does not list this API's routes"}
+            raise self._unknown(f"cannot tell which route matches: the input holds no route list for API {api.id}")
+        valid = [(route, parse_route_key(route.key)) for route in api.routes]
+        keyed = [(route, key) for route, key in valid if key is not None]
+        best, verdicts = choose_route([key for _, key in keyed], method, path)
+        matched = sorted((i for i, v in enumerate(verdicts) if v.matched), key=lambda i: verdicts[i].rank)
+        candidates = []
+        for position, i in enumerate(matched):
+            v = verdicts[i]
+            won = v is best
+            candidates.append({"route_key": keyed[i][0].key, "matched": True, "won": won, "priority": position + 1,
+                               "reason": v.reason if won else f"{v.reason}, but {_rank_reason(best, v)} "
+                                                              f"(`{best.route_key.raw}` wins)"})
+        for i, v in enumerate(verdicts):
+            if not v.matched:
+                candidates.append({"route_key": keyed[i][0].key, "matched": False, "won": False, "priority": None,
+                                   "reason": v.reason})
+        for route, key in valid:
+            if key is None:
+                candidates.append({"route_key": route.key, "matched": False, "won": False, "priority": None,
+                                   "reason": f"invalid route key ({route_key_problem(route.key)}): never matches",
+                                   "rule_id": "AGW104"})
+        step = {"path": path, "chosen": None, "candidates": candidates}
+        steps["route"] = step
+        if best is None:
+            if not api.routes:
+                finding = self.findings.find("AGW105", api)
+                raise self._fail(f"{NOT_FOUND}: API {api.id} has no routes", "AGW105" if finding else None,
+                                 finding, 404)
+            for route, key in valid:  # an invalid key whose repaired form would have matched explains the 404
+                if key is not None:
+                    continue
+                finding = self.findings.find("AGW104", api, route=route)
+                wanted = parse_route_key(finding.fix.details.get("RouteKey", "")) if finding and finding.fix else None
+                if wanted is not None and match_route(wanted, method, path).matched:
+                    raise self._fail(f"{NOT_FOUND}: no route matches {method} {path}; route `{route.key}` was "
+                                     "meant to but its key is invalid", "AGW104", finding, 404)
+            raise self._fail(f"{NOT_FOUND}: no route matches {method} {path} and the API has no `$default` route",
+                             None, None, 404)
+        route = keyed[verdicts.index(best)][0]
+        step.update({"chosen": route.key, "route_id": route.id, "path_parameters": best.path_parameters or {}})
+        return route, best.route_key, best.path_parameters or {}
+
+    def _authorization(self, api, route, steps: dict) -> list[str]:
+        kind = route.authorization_type or "NONE"
+        step = {"type": kind}
+        steps["authorization"] = step
+        if kind == "NONE":
+            step["detail"] = "anyone may call the route"
+            return []
+        if kind == "AWS_IAM":
+            step["detail"] = "the request must be signed (SigV4) by a principal allowed execute-api:Invoke"
+            return ["the request is SigV4-signed by a principal allowed execute-api:Invoke (else 403)"]
+        authorizer = next((a for a in api.authorizers if a.id == route.authorizer_id), None)
+        step["authorizer_id"] = route.authorizer_id
+        if authorizer is None:
+            step["detail"] = f"authorizer {route.authorizer_id} is not in the input"
+            return [f"authorizer {route.authorizer_id} allows the request"]
+        step["authorizer"] = {"name": authorizer.name, "type": authorizer.type, "uri": authorizer.uri}
+        if kind == "JWT" or authorizer.type == "JWT":
+            step["detail"] = f"JWT authorizer {authorizer.name or authorizer.id}"
+            return [f"the request carries a valid JWT for authorizer {authorizer.name or authorizer.id} (else 401)"]
+        finding = self.findings.find("AGW205", api, authorizer=authorizer)
+        step["detail"] = f"Lambda authorizer {authorizer.name or authorizer.id}"
+        if finding is not None:
+            raise self._fail(f"{SERVER_ERROR} (or 403): the Lambda authorizer's function may not be invoked by "
+                             "API Gateway, so the request stops before the route's integration",
+                             "AGW205", finding, 500, (500, 403), certain=False)
+        return [f"Lambda authorizer {authorizer.name or authorizer.id} allows the request (else 403)"]
+
+    def _target(self, api, route, steps: dict):
+        resolution = self.index.target(route)
+        step = {"target": route.target, "state": resolution.state, "integration_id": resolution.integration_id}
+        steps["target"] = step
+        if resolution.state == "ok":
+            step["detail"] = f"`{route.target}` names integration {resolution.integration_id} of this API"
+            return resolution.integration
+        if resolution.state == "prefix":
+            step["detail"] = f"`{route.target}` lacks the `integrations/` prefix: the route is attached to nothing"
+            finding = self.findings.find("AGW101", api, route=route)
+            raise self._fail("probably " + SERVER_ERROR + " (some reports say 404; AWS does not confirm which): the "
+                             "route has no usable target, so no backend is called", "AGW101", finding, 500,
+                             (500, 404), certain=False)
+        if resolution.state == "missing":
+            step["detail"] = "the route has no Target"
+            finding = self.findings.find("AGW103", api, route=route)
+            raise self._fail("404 or 500 (AWS does not document which): the route has no target, so no backend is "
+                             "called", "AGW103", finding, None, (404, 500), certain=False)
+        if resolution.state in ("unknown", "foreign"):
+            other = resolution.foreign_api
+            step["detail"] = (f"integration {resolution.integration_id} belongs to API {other.id}, not {api.id}"
+                              if other else f"API {api.id} has no integration {resolution.integration_id}")
+            finding = self.findings.find("AGW102", api, route=route)
+            raise self._fail("probably " + SERVER_ERROR + " (or 404): " + step["detail"], "AGW102", finding, 500,
+                             (500, 404), certain=False)
+        step["detail"] = f"the input holds no integrations for API {api.id}"
+        finding = self.findings.find("AGW000", api, route=route)
+        raise self._unknown(f"cannot tell where `{route.target}` leads: the input holds no integrations for API "
+                            f"{api.id}", "AGW000", finding)
+
+    def _integration(self, api, stage, route, route_key, integration, method, path, stage_path, params, steps):
+        steps["integration"] = {
+            "id": integration.id, "type": integration.type, "subtype": integration.subtype, "uri": integration.uri,
+            "payload_format_version": integration.payload_format_version,
+            "timeout_ms": integration.timeout_ms if integration.timeout_ms is not None else 30000,
+            "connection_type": integration.raw.get("ConnectionType"), "credentials_arn": integration.credentials_arn}
+        warnings = self._warnings(api, integration, ("AGW115",))
+        if integration.type == "HTTP_PROXY":
+            return Verdict(True, "reaches-backend", f"reaches the HTTP backend {integration.uri} (HTTP_PROXY"
+                           f"{', VPC link ' + str(integration.raw.get('ConnectionId')) if integration.raw.get('ConnectionType') == 'VPC_LINK' else ''})",
+                           warnings=warnings)
+        if integration.type == "AWS_PROXY" and integration.subtype:
+            return Verdict(True, "reaches-backend", f"reaches the AWS service action {integration.subtype} through "
+                           f"role {integration.credentials_arn or '(no CredentialsArn)'}; no Lambda function is involved",
+                           warnings=warnings)
+        ref = integration.function_ref
+        if integration.type != "AWS_PROXY":
+            if ref is not None:
+                finding = self.findings.find("AGW112", api, integration=integration)
+                raise self._fail(f"{SERVER_ERROR}: integration {integration.id} is {integration.type or 'untyped'}, "
+                                 "not AWS_PROXY, so Lambda is not invoked as an HTTP API proxy", "AGW112", finding, 500)
+            raise self._fail(f"{SERVER_ERROR}: HTTP APIs support only AWS_PROXY and HTTP_PROXY integrations, not "
+                             f"{integration.type or 'an untyped one'}", None, None, 500, certain=False)
+        resolved_from = None
+        if ref is None and integration.uri and uses_stage_variable(integration.uri):
+            variables = stage.raw.get("StageVariables") or {}
+            concrete = substitute_stage_variables(integration.uri, variables if isinstance(variables, dict) else {})
+            ref = parse_function_uri(concrete)
+            steps["integration"]["uri_on_stage"] = concrete
+            if ref is None:
+                raise self._unknown(f"integration {integration.id} names its function through stage variables that "
+                                    f"stage {stage.name} does not define (`{concrete}`)")
+            resolved_from = f"stage variables of stage {stage.name}"
+        if ref is None:
+            if integration.uri and is_unresolved(integration.uri):
+                raise self._unknown(f"integration {integration.id}'s URI could not be resolved from the template "
+                                    f"(`{integration.uri}`)")
+            finding = self.findings.find("AGW113", api, integration=integration)
+            raise self._fail(f"{SERVER_ERROR}: integration {integration.id}'s IntegrationUri "
+                             f"{'`' + integration.uri + '`' if integration.uri else '(missing)'} names no Lambda "
+                             "function", "AGW113", finding, 500)
+        return self._function(api, stage, route, route_key, integration, ref, resolved_from, method, path, params,
+                              steps, warnings)
+
+    def _function(self, api, stage, route, route_key, integration, ref, resolved_from, method, path, params, steps,
+                  warnings):
+        function, problem = self.index.locate(ref)
+        steps["function"] = {"name": ref.name, "qualifier": ref.qualifier, "invoked_arn": ref.arn,
+                             "region": ref.region, "account": ref.account, "in_input": function is not None,
+                             "timeout_s": function.timeout_s if function else None}
+        if resolved_from:
+            steps["function"]["resolved_from"] = resolved_from
+        arn = execute_api_arn(api.partition, api.scope.region, api.scope.account, api.id, stage.name, route.key)
+        source = {"arn": arn, "template": route.key}
+        source_arns = [arn]
+        if route_key.method == "ANY":
+            concrete = execute_api_arn(api.partition, api.scope.region, api.scope.account, api.id, stage.name,
+                                       f"{method} {route_key.path}")
+            source_arns = [concrete, arn]
+            source.update({"arn": concrete, "alternatives": [arn],
+                           "note": "AWS does not document the method segment an ANY route presents; both forms "
+                                   "are checked"})
+        steps["source_arn"] = source
+        if problem == "function-missing":
+            finding = self.findings.find("AGW114", api, integration=integration)
+            raise self._fail(f"{SERVER_ERROR}: {ref.arn} does not exist in account {ref.account} region {ref.region}",
+                             "AGW114", finding, 500)
+        if problem == "not-in-snapshot":
+            finding = self.findings.find("AGW000", api, integration=integration)
+            raise self._unknown(f"function {ref.arn} is not in the input, so its permission cannot be checked",
+                                "AGW000", finding)
+        warnings = self._warnings(api, integration, ("AGW111",)) + warnings
+        event = self._event(integration, route, method, path, stage, params)
+        if integration.credentials_arn:
+            steps["permission"] = {"path": "credentials", "role_arn": integration.credentials_arn,
+                                   "detail": "API Gateway assumes this role to invoke the function; the function's "
+                                             "resource policy is not consulted (the role must trust "
+                                             "apigateway.amazonaws.com and allow lambda:InvokeFunction: not checked)"}
+            return Verdict(True, "reaches-function", f"reaches {ref.arn} through role {integration.credentials_arn}",
+                           warnings=warnings, event=event,
+                           conditions=[f"role {integration.credentials_arn} trusts apigateway.amazonaws.com and "
+                                       "allows lambda:InvokeFunction"])
+        status, coverage = self._coverage(api, integration, route, stage, ref, function)
+        statements = [statement_detail(s, ref.arn, source_arns, api.scope.account) for s in function.statements]
+        steps["permission"] = {"path": "resource-policy", "classification": status,
+                               "coverage": coverage.verdict if coverage else None, "statements": statements}
+        rule = {"missing": "AGW201", "api-mismatch": "AGW202", "qualifier-mismatch": "AGW204"}.get(status)
+        if rule:
+            finding = self.findings.find(rule, api, integration=integration)
+            why = {"AGW201": f"no statement lets apigateway.amazonaws.com invoke {ref.arn}",
+                   "AGW202": f"{ref.name}'s API Gateway permissions name another API, account or region",
+                   "AGW204": f"the permission for this API is on another alias or version than {ref.arn}"}[rule]
+            raise self._fail(f"{SERVER_ERROR}: {why}", rule, finding, 500)
+        if coverage.verdict != "allowed":
+            finding = self.findings.find("AGW203", api, route=route, integration=integration)
+            if coverage.verdict == "partial":
+                raise self._fail(f"probably {SERVER_ERROR}: the permission grants only some methods of ANY route "
+                                 f"`{route.key}`, and AWS does not document which method segment it presents",
+                                 "AGW203", finding, 500, certain=False)
+            raise self._fail(f"{SERVER_ERROR}: no statement allows `{arn if route_key.method != 'ANY' else source_arns[0]}`",
+                             "AGW203", finding, 500)
+        allowing = ", ".join(f"`{s.sid}`" for s in coverage.decision.allowing)
+        return Verdict(True, "reaches-function", f"reaches {ref.arn} (allowed by statement {allowing})",
+                       warnings=warnings, event=event)
+
+    def _coverage(self, api, integration, route, stage, ref, function):
+        """classify + cover, as the permission rules see them (the index's own PermissionCheck when it has one)."""
+        check = next((c for c in self.index.permission_checks if c.integration is integration), None)
+        if check is not None and check.ref == ref and check.status in ("ok", "uncovered", "missing", "api-mismatch",
+                                                                       "qualifier-mismatch"):
+            if check.status in ("ok", "uncovered"):
+                coverage = next(c for c in check.coverage if c.route is route and c.stage == stage.name)
+                return "ok", coverage
+            return check.status, None
+        status = classify(api, ref, function)[0]
+        if status != "ok":
+            return status, None
+        return "ok", cover(function.statements, ref.arn, api, route, stage.name)
+
+    def _warnings(self, api, integration, rule_ids) -> list[dict]:
+        out = []
+        for rule_id in rule_ids:
+            finding = self.findings.find(rule_id, api, integration=integration)
+            if finding is not None:
+                out.append({"rule_id": rule_id, "message": finding.message, "fix": finding.remediation})
+        return out
+
+    @staticmethod
+    def _event(integration, route, method, path, stage, params) -> dict:
+        version = integration.payload_format_version
+        shape = version or "1.0 (probably: PayloadFormatVersion is not set)"
+        event = {"payload_format_version": shape, "path_parameters": dict(params)}
+        if version == "2.0":
+            event["fields"] = {"event.version": "2.0", "event.routeKey": route.key, "event.rawPath": path,
+                               "event.requestContext.http.method": method,
+                               "event.requestContext.stage": stage.name}
+        else:
+            event["fields"] = {"event.httpMethod": method, "event.path": path,
+                               "event.resource": route.key.partition(" ")[2] or route.key,
+                               "event.requestContext.stage": stage.name,
+                               "event.requestContext.http": "undefined (a 2.0 handler reading it fails)"}
+        return event
+
+
+# --------------------------------------------------------------------------- routes table
+
+def routing_table(simulator: Simulator, api) -> dict:
+    """The API's routes in priority order, each with its integration, function and permission coverage."""
+    index = simulator.index
+    checks = {id(c.integration): c for c in index.permission_checks if c.integration is not None}
+    stages = [{"name": s.name, "serves": s.serves,
+               "deployment": "auto-deploy" if s.auto_deploy else s.deployment_id} for s in api.stages]
+    ranked, invalid = [], []
+    for route in api.routes:
+        key = parse_route_key(route.key)
+        (invalid if key is None else ranked).append((route, key))
+    ranked.sort(key=lambda pair: (static_rank(pair[1]), pair[0].key))
+    rows = []
+    for position, (route, key) in enumerate(ranked + invalid, start=1):
+        resolution = index.target(route)
+        integration = resolution.integration if resolution.state == "ok" else None
+        row = {"priority": position if key is not None else None, "route_key": route.key, "route_id": route.id,
+               "kind": ("invalid" if key is None else "default" if key.is_default else
+                        "greedy" if key.is_greedy else "exact"),
+               "target": route.target, "target_state": resolution.state, "integration": None, "function": None,
+               "permission": None}
+        if integration is not None:
+            row["integration"] = {"id": integration.id, "type": integration.type, "subtype": integration.subtype,
+                                  "payload_format_version": integration.payload_format_version,
+                                  "credentials_arn": integration.credentials_arn}
+            ref = integration.function_ref
+            if ref is not None and integration.type == "AWS_PROXY" and not integration.subtype:
+                row["function"] = {"name": ref.name, "qualifier": ref.qualifier, "arn": ref.arn}
+            check = checks.get(id(integration))
+            if key is not None:
+                row["permission"] = _permission_cell(check, route) if check else {"status": "not-applicable",
+                                                                                    "by_stage": {}}
+        row["findings"] = sorted({f.rule_id for f in simulator.findings.about(api, route, integration)
+                                  if f.rule_id != "AGW304"})
+        rows.append(row)
+    return {"version": DOCUMENT_VERSION,
+            "api": {"id": api.id, "name": api.name, "account": api.scope.account, "region": api.scope.region},
+            "stages": stages, "routes": rows}
+
+
+def _permission_cell(check, route) -> dict:
+    if check.status in ("ok", "uncovered"):
+        by_stage = {c.stage: c.verdict for c in check.coverage if c.route is route}
+        verdicts = set(by_stage.values())
+        if not verdicts:
+            return {"status": check.status, "by_stage": {}}
+        status = "covered" if verdicts == {"allowed"} else "partial" if "denied" not in verdicts else "uncovered"
+        return {"status": status, "by_stage": by_stage}
+    return {"status": check.status, "by_stage": {}}
+
+
+__all__ = ["Request", "Simulator", "Explanation", "Verdict", "parse_invoke_url", "select_api", "routing_table",
+           "statement_detail", "static_rank"]
