@@ -106,6 +106,8 @@ class AuditResult:
     rules: list[type[Rule]]
     snapshot: Snapshot
     skipped_apis: list = field(default_factory=list)  # non-HTTP APIs the rules do not judge
+    suppressed: list = field(default_factory=list)  # auditor.suppress.Suppressed: tag or per-path ignores
+    baseline: object = None  # auditor.suppress.BaselineOutcome when audited against a baseline
 
 
 def run_audit(snapshot: Snapshot, rules: list[type[Rule]], severity_overrides: dict | None = None) -> AuditResult:

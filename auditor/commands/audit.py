@@ -8,10 +8,11 @@ import sys
 from auditor.engine import all_rules, run_audit, select_rules
 from auditor.errors import UsageError
 from auditor.findings import Severity
-from auditor.output import use_color, write_text
+from auditor.output import use_color
 from auditor.reports import RENDERERS, render
 from auditor.reports.common import RenderOptions, failing
-from auditor.inputs import load_inputs
+from auditor.inputs import INPUT_TYPES, load_inputs
+from auditor.live import add_live_arguments, live_options_given
 
 
 def _ids(text: str) -> list[str]:
@@ -33,27 +34,69 @@ def add_parser(sub, epilog: str) -> None:
         description="Audit API Gateway HTTP API snapshots (JSON, see README 'Snapshot format'): routes, "
                     "integrations, stages and the Lambda permissions that connect them.",
         epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="snapshot file, or folder of *.json snapshots")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="snapshot file, or folder of *.json snapshots")
     parser.add_argument("--format", choices=sorted(RENDERERS), default="table", help="report format (default: table)")
-    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (whole or not at all)")
-    parser.add_argument("--fail-on", type=_fail_on, default=Severity.MEDIUM, metavar="SEVERITY",
+    parser.add_argument("--output", "-o", action="append", metavar="[FORMAT=]FILE",
+                        help="write the --format report to FILE, or FORMAT's report to FILE (repeatable: "
+                             "--output sarif=a.sarif --output junit=a.xml); each file whole or not at all")
+    parser.add_argument("--fail-on", type=_fail_on, default=argparse.SUPPRESS, metavar="SEVERITY",
                         help="exit 1 when a finding is at or above SEVERITY: critical, high, medium (default), "
                              "low, info, or never")
     parser.add_argument("--select", type=_ids, metavar="IDS",
                         help="only these rules: comma-separated ids, prefixes (AGW2) or names")
     parser.add_argument("--ignore", type=_ids, metavar="IDS", help="skip these rules (same forms as --select)")
+    parser.add_argument("--config", metavar="FILE", help="configuration file (default: the nearest "
+                        ".apigw-auditor.toml, or pyproject.toml with [tool.apigw-auditor], from here up)")
+    parser.add_argument("--rules-file", action="append", dest="rules_files", metavar="FILE",
+                        help="custom rules (TOML/YAML, see docs/team.md); repeatable, adds to the configuration's")
+    parser.add_argument("--baseline", metavar="FILE",
+                        help="report and gate only findings not in FILE (from `apigw-auditor baseline create`)")
+    parser.add_argument("--show-suppressed", action="store_true",
+                        help="also list findings suppressed by tags, per-path-ignores or the baseline")
     parser.add_argument("--region", action="append", dest="regions", metavar="REGION",
                         help="live collection: a region to collect (repeatable); templates: the region to assume")
+    parser.add_argument("--input-type", choices=INPUT_TYPES, metavar="TYPE",
+                        help="what PATH is, instead of detecting it from content: " + ", ".join(INPUT_TYPES))
+    parser.add_argument("--parameter", action="append", dest="parameters", metavar="KEY=VALUE",
+                        help="templates: a parameter (or pseudo parameter, e.g. AWS::StackName) value (repeatable)")
+    parser.add_argument("--account", metavar="ID", help="templates/plans: the account to assume (default: the one "
+                        "the input hard-codes, else the placeholder 123456789012; see docs/iac.md)")
+    parser.add_argument("--live", action="store_true",
+                        help="collect from AWS now (read-only, as `apigw-auditor snapshot` does) and audit that")
+    add_live_arguments(parser, region=False)
     parser.set_defaults(run=run)
 
 
+def audit(args):
+    """Configuration, inputs, rules, suppressions: the result `run` renders (`baseline create` too)."""
+    from auditor.config import resolve
+    from auditor.suppress import apply_suppressions
+    settings = resolve(args)  # the configuration file and custom rules; flags win over the file
+    rules = settings.rules
+    if args.live:
+        if args.paths:
+            raise UsageError("--live collects from AWS: give no PATH with it")
+        from auditor.live import collect_for_cli, to_model
+        snapshot = to_model(collect_for_cli(args))
+    elif not args.paths:
+        raise UsageError("give a snapshot PATH, or --live to collect from AWS")
+    elif live_options_given(args):
+        raise UsageError(f"{', '.join(live_options_given(args))} only work(s) with --live")
+    else:
+        from auditor.iac import parse_parameters, region_of
+        snapshot = load_inputs(args.paths, args.input_type, region_of(args.regions), args.account,
+                               parse_parameters(args.parameters))
+    result = run_audit(snapshot, rules, settings.severity)
+    from auditor.iac.remediation import apply_iac_remediations
+    apply_iac_remediations(result)  # fixes in the template's own syntax for findings located in IaC
+    apply_suppressions(result, settings, getattr(args, "baseline", None))
+    return result
+
+
 def run(args) -> int:
-    rules = select_rules(all_rules(), args.select, args.ignore)
-    if not rules:
-        raise UsageError("--select/--ignore leave no rule to run")
-    snapshot = load_inputs(args.paths)
-    result = run_audit(snapshot, rules)
-    options = RenderOptions(fail_on=args.fail_on,
-                            color=args.format == "table" and args.output is None and use_color(sys.stdout))
-    write_text(render(args.format, result, options), args.output)
+    result = audit(args)
+    options = RenderOptions(fail_on=args.fail_on, show_suppressed=args.show_suppressed,
+                            color=use_color(sys.stdout))
+    from auditor.destinations import plan, write_reports
+    write_reports(result, options, plan(args.format, args.output, RENDERERS), render)
     return 1 if failing(result.findings, args.fail_on) else 0

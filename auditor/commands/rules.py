@@ -20,6 +20,9 @@ def add_parser(sub, epilog: str) -> None:
                             epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--format", choices=["table", "json", "markdown"], default="table")
     parser.add_argument("--docs", metavar="DIR", help="write one Markdown page per rule (and README.md) into DIR")
+    parser.add_argument("--config", metavar="FILE", help="configuration whose rules-files to include (default: found)")
+    parser.add_argument("--rules-file", action="append", dest="rules_files", metavar="FILE",
+                        help="also list the custom rules in FILE (TOML/YAML; repeatable)")
     parser.set_defaults(run=run)
 
 
@@ -29,7 +32,8 @@ def rule_dict(rule) -> dict:
 
 
 def run(args) -> int:
-    rules = all_rules()
+    from auditor.config import load_rules
+    rules = load_rules(args.config, args.rules_files)[1]  # built-in, plugin and custom rules
     if args.docs:
         if os.path.exists(args.docs) and not os.path.isdir(args.docs):
             raise InputError("not a folder", file=args.docs)

@@ -12,6 +12,7 @@ TOOL = {"name": "apigw-auditor", "version": __version__, "information_uri": "htt
 class RenderOptions:
     fail_on: Severity | None = Severity.MEDIUM
     color: bool = False
+    show_suppressed: bool = False  # list suppressed and baselined findings too
     extra: dict = field(default_factory=dict)
 
 
@@ -42,6 +43,8 @@ def summary(result, options: RenderOptions) -> dict:
         "failed": bool(failing(result.findings, options.fail_on)),
         "skipped_apis": [{"api_id": a.id, "name": a.name, "protocol_type": a.protocol_type,
                           "reason": "only HTTP APIs are audited"} for a in result.skipped_apis],
+        "suppressed": len(getattr(result, "suppressed", None) or []),
+        **({"baseline": result.baseline.summary()} if getattr(result, "baseline", None) is not None else {}),
     }
 
 

@@ -32,4 +32,11 @@ def render(result, options) -> str:
         "summary": summary(result, options),
         "findings": [finding_dict(f) for f in result.findings],
     }
+    if options.show_suppressed:
+        baseline = getattr(result, "baseline", None)
+        document["suppressed"] = (
+            [{**finding_dict(s.finding), "suppression": s.as_dict()} for s in getattr(result, "suppressed", [])]
+            + [{**finding_dict(f), "suppression": {"kind": "baseline", "source": f"baseline {baseline.file}",
+                                                   "reason": "in baseline"}}
+               for f in (baseline.known if baseline is not None else [])])
     return json.dumps(document, indent=2) + "\n"

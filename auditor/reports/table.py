@@ -51,9 +51,38 @@ def render(result, options) -> str:
     counts = ", ".join(f"{n} {label}" for label, n in info["by_severity"].items() if n)
     for skipped in info["skipped_apis"]:
         lines.append(f"Skipped API {skipped['api_id']} ({skipped['protocol_type']}): {skipped['reason']}.")
+    lines.extend(_suppressed_lines(result, options))
     verdict = "FAILED" if failing(result.findings, options.fail_on) else "passed"
     gate = options.fail_on.label if options.fail_on is not None else "never"
     lines.append(f"{info['apis']} API(s), {info['functions']} function(s), {info['rules_run']} rules: "
-                 f"{info['findings']} finding(s){' (' + counts + ')' if counts else ''}; "
+                 f"{info['findings']} finding(s){' (' + counts + ')' if counts else ''}"
+                 f"{f', {n} suppressed' if (n := info['suppressed']) else ''}; "
                  f"{verdict} (--fail-on {gate}).")
     return "\n".join(lines) + "\n"
+
+
+def _suppressed_lines(result, options) -> list[str]:
+    """The baseline verdict (always) and, with --show-suppressed, what was left out and why."""
+    lines = []
+    baseline = getattr(result, "baseline", None)
+    suppressed = list(getattr(result, "suppressed", None) or [])
+    if options.show_suppressed:
+        rows = [[s.finding.severity.label, s.finding.rule_id, _where(s.finding), s.finding.message,
+                 f"{s.source}: {s.reason}"] for s in suppressed]
+        rows += [[f.severity.label, f.rule_id, _where(f), f.message, f"in baseline {baseline.file}"]
+                 for f in (baseline.known if baseline is not None else [])]
+        if rows:
+            lines.append(f"Suppressed ({len(rows)}), not counted and not gating:")
+            lines.append(tabulate(rows, headers=["severity", "rule", "where", "finding", "suppressed by"],
+                                  tablefmt="simple", maxcolwidths=[None, None, 28, 60, 40]))
+            lines.append("")
+    if baseline is not None:
+        gone = baseline.gone
+        line = (f"Baseline {baseline.file}: {len(baseline.known)} known finding(s) not reported; "
+                f"{len(gone)} baseline entr{'y' if len(gone) == 1 else 'ies'} gone")
+        line += (": " + "; ".join(f"{e['rule_id']} {e.get('message', '')[:60]} [{e['fingerprint']}]" for e in gone)
+                 if gone else "")
+        if baseline.not_checked:
+            line += f" ({baseline.not_checked} entr{'y' if baseline.not_checked == 1 else 'ies'} of rules not run)"
+        lines.append(line + ".")
+    return lines

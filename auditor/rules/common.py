@@ -93,4 +93,8 @@ def routes_phrase(routes: list[Route], limit: int = 5) -> str:
 def statement_location(function: Function, statement) -> Location:
     """Where a policy statement sits: its JSON path inside the function's entry."""
     loc = function.location
+    source = getattr(statement, "source", None)
+    if source:  # IaC: point at the Permission resource, not at the function
+        return Location(str(source.get("File", loc.file)), statement.path or loc.path, source.get("Line"),
+                        source.get("Resource"), str(source.get("InputType", loc.input_type)))
     return Location(loc.file, statement.path or loc.path, loc.line, loc.resource, loc.input_type)

@@ -1,7 +1,7 @@
 """AGW30x: who else can invoke the function, and what the API leaves open or unlogged."""
 
 from auditor.arnlike import has_wildcard
-from auditor.arns import parse_source_arn
+from auditor.arns import is_unresolved, parse_source_arn
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
 from auditor.arns import parse_lambda_arn
@@ -84,6 +84,8 @@ class PermissionBroadSourceArn(Rule):
             broad = []
             for raw in statement.source_arns:
                 pattern = parse_source_arn(raw)
+                if is_unresolved(raw):
+                    continue  # an IaC value not known before deployment: AGW000 says it was not checked
                 if pattern is None or any(has_wildcard(p) for p in (pattern.region, pattern.account, pattern.api_id)):
                     broad.append(raw)
             if not broad:

@@ -1,6 +1,6 @@
 """AGW11x: is each integration a working Lambda proxy integration?"""
 
-from auditor.arns import is_dynamic, looks_like_lambda_uri
+from auditor.arns import is_dynamic, is_unresolved, looks_like_lambda_uri
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
 from auditor.rules.common import integration_resource, q, routes_phrase, update_integration
@@ -22,7 +22,8 @@ class PayloadFormatV1(Rule):
     def check(self, ctx):
         for api in ctx.http_apis:
             for integration in api.integrations:
-                if not integration.is_lambda or integration.payload_format_version == "2.0":
+                if not integration.is_lambda or integration.payload_format_version == "2.0" or \
+                        is_unresolved(integration.payload_format_version or ""):
                     continue
                 version = integration.payload_format_version
                 said = f"payload format {version}" if version else "no PayloadFormatVersion (may default to 1.0)"
@@ -46,7 +47,7 @@ class IntegrationType(Rule):
     def check(self, ctx):
         for api in ctx.http_apis:
             for integration in api.integrations:
-                if integration.type == "AWS_PROXY" or integration.function_ref is None:
+                if integration.type == "AWS_PROXY" or integration.function_ref is None or is_unresolved(integration.type or ""):
                     continue
                 yield self.finding(
                     ctx, f"Integration {integration.id} points at Lambda function {integration.function_ref.name} "

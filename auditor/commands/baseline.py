@@ -1,0 +1,61 @@
+"""`apigw-auditor baseline create FILE PATH... [audit options]`: record today's findings.
+
+The baseline holds each finding's fingerprint (rule id + resource identity, stable across runs
+and message rewording), so `audit --baseline FILE` reports and gates only new findings and
+names the entries that are gone. It audits exactly as `audit` would with the same options
+(configuration, custom rules, --select/--ignore, suppressions), so what it records is what
+audit would report.
+"""
+
+ORDER = 40
+
+import argparse
+import sys
+
+
+def add_parser(sub, epilog: str) -> None:
+    parser = sub.add_parser(
+        "baseline", help="record today's findings so audits report only new ones",
+        description="Baselines: accept today's findings and gate CI only on new ones "
+                    "(`apigw-auditor audit --baseline FILE`).",
+        epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = parser.add_subparsers(dest="baseline_action", metavar="ACTION")
+    create = actions.add_parser(
+        "create", help="audit PATHs and write their findings to FILE",
+        description="Audit PATHs as `apigw-auditor audit` would (every audit option works: --config, "
+                    "--rules-file, --select, --ignore, --live ...) and write the findings' fingerprints to FILE "
+                    "(JSON, versioned, replaced whole or not at all).",
+        epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+    create.add_argument("file", metavar="FILE", help="baseline file to write, e.g. .apigw-auditor-baseline.json")
+    create.add_argument("audit_args", nargs=argparse.REMAINDER, metavar="PATH/OPTION",
+                        help="snapshot paths and audit options")
+    create.set_defaults(run=run_create)
+    parser.set_defaults(run=lambda args: _usage(parser))
+
+
+def _usage(parser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def run_create(args) -> int:
+    from auditor.commands import audit
+    from auditor.errors import UsageError
+    from auditor.suppress import write_baseline
+
+    holder = argparse.ArgumentParser(prog="apigw-auditor baseline create FILE", add_help=False)
+    audit.add_parser(holder.add_subparsers(dest="command"), "")
+    try:
+        audit_args, unknown = holder.parse_known_args(["audit", *args.audit_args])
+    except SystemExit as exc:  # argparse already printed what is wrong
+        return 2 if exc.code else 0
+    if unknown:
+        raise UsageError(f"baseline create: unrecognised argument(s) {' '.join(unknown)}")
+    if getattr(audit_args, "baseline", None):
+        raise UsageError("baseline create: --baseline does not apply (the new baseline records every finding)")
+    result = audit.audit(audit_args)
+    write_baseline(result.findings, args.file)
+    suppressed = len(result.suppressed)
+    print(f"Baseline {args.file}: {len(result.findings)} finding(s) recorded"
+          + (f" ({suppressed} suppressed finding(s) left out)" if suppressed else "") + ".", file=sys.stderr)
+    return 0

@@ -1,0 +1,33 @@
+"""`apigw-auditor snapshot`: collect a snapshot from AWS accounts (read-only) and write it as JSON."""
+
+ORDER = 15
+
+import argparse
+import sys
+
+from auditor.live import add_live_arguments
+
+
+def add_parser(sub, epilog: str) -> None:
+    parser = sub.add_parser(
+        "snapshot", help="collect a snapshot from AWS (read-only) for a later `audit`",
+        description="Read HTTP APIs (routes, integrations, stages, authorizers) and the Lambda functions they "
+                    "call, with their resource policies, from AWS through boto3, and write them in the snapshot "
+                    "format `audit` reads. Only Get*/List* calls are made (plus sts:AssumeRole with --role-arn). "
+                    "A call that fails is recorded in the snapshot and marks its scope incomplete; the run goes on.",
+        epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_live_arguments(parser)
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the snapshot to FILE (default: stdout)")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from auditor.live import collect_for_cli, dumps
+    from auditor.output import write_text
+    document = collect_for_cli(args)
+    write_text(dumps(document), args.output)
+    errors = sum(len(scope["Errors"]) for scope in document["Scopes"])
+    if errors:
+        print(f"apigw-auditor: {errors} AWS call(s) failed; the snapshot records them and `audit` reports "
+              "them as AGW000", file=sys.stderr)
+    return 0

@@ -1,0 +1,164 @@
+"""A folder of raw AWS CLI outputs, for users who followed the tutorial by hand.
+
+Layout (each file is exactly what `aws ... --output json` prints):
+
+    my-api/
+      get-api.json                  aws apigatewayv2 get-api --api-id ID
+      get-routes.json               aws apigatewayv2 get-routes --api-id ID
+      get-integrations.json         aws apigatewayv2 get-integrations --api-id ID
+      get-stages.json               aws apigatewayv2 get-stages --api-id ID
+      get-authorizers.json          aws apigatewayv2 get-authorizers --api-id ID   (optional)
+      get-function-configuration.json   aws lambda get-function-configuration --function-name F
+      get-policy.json               aws lambda get-policy --function-name F        (absent: no policy)
+
+Several APIs or functions: one sub-folder each (`apis/<name>/`, `functions/<name>/`, or any
+sub-folder holding these files). `get-api.json` may be replaced by `get-apis.json` when the
+folder holds one API. Region and account come from the ARNs and endpoint found, or
+--region/--account.
+"""
+
+import json
+import re
+from pathlib import Path
+
+from auditor.errors import InputError
+from auditor.iac.resolve import DEFAULT_ACCOUNT, DEFAULT_REGION
+
+API_FILES = ("get-api.json", "get-apis.json", "get-routes.json", "get-integrations.json", "get-stages.json",
+             "get-authorizers.json")
+FUNCTION_FILES = ("get-function-configuration.json", "get-function.json", "get-policy.json")
+
+
+def looks_like_cli_folder(path: Path) -> bool:
+    return any((folder / name).is_file() for folder in _folders(path) for name in API_FILES + FUNCTION_FILES)
+
+
+def _folders(path: Path) -> list[Path]:
+    out = [path]
+    for child in sorted(path.iterdir()) if path.is_dir() else ():
+        if child.is_dir():
+            out.append(child)
+            out.extend(sorted(c for c in child.iterdir() if c.is_dir()))
+    return out
+
+
+def _load(path: Path):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
+    try:
+        return json.loads(text), text
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=str(path), line=exc.lineno) from None
+
+
+def _items(document, path: Path) -> list:
+    if isinstance(document, dict) and "Items" in document:
+        document = document["Items"]
+    if not isinstance(document, list) or not all(isinstance(i, dict) for i in document):
+        raise InputError("expected the CLI's output: an object with 'Items' (a list of objects)", file=str(path),
+                         line=1)
+    return document
+
+
+def _line(text: str, key: str, value: str) -> int | None:
+    match = re.search(r'"%s"\s*:\s*%s' % (re.escape(key), re.escape(json.dumps(value))), text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _source(path: Path, line, resource) -> dict:
+    out = {"File": str(path), "Resource": resource, "InputType": "cli-outputs"}
+    if line:
+        out["Line"] = line
+    return {"SourceLocation": out}
+
+
+def read_cli_folder(path: Path, region: str | None, account: str | None) -> dict:
+    apis, functions = [], []
+    seen_regions, seen_accounts = set(), set()
+    for folder in _folders(path):
+        api = _read_api(folder)
+        if api is not None:
+            apis.append(api)
+            endpoint = re.search(r"execute-api\.([a-z0-9-]+)\.amazonaws", str(api.get("ApiEndpoint", "")))
+            if endpoint:
+                seen_regions.add(endpoint.group(1))
+        function = _read_function(folder)
+        if function is not None:
+            functions.append(function)
+            parts = str(function.get("FunctionArn", "")).split(":")
+            if len(parts) > 4:
+                seen_regions.add(parts[3])
+                seen_accounts.add(parts[4])
+    if not apis and not functions:
+        raise InputError("folder holds none of the CLI outputs documented in docs/iac.md (get-routes.json, "
+                         "get-integrations.json, get-policy.json ...)", file=str(path))
+    scope = {"AccountId": account or (seen_accounts.pop() if len(seen_accounts) == 1 else DEFAULT_ACCOUNT),
+             "Region": region or (seen_regions.pop() if len(seen_regions) == 1 else DEFAULT_REGION),
+             "Complete": False, "Apis": apis, "Functions": functions}
+    return {"SnapshotVersion": 1, "Scopes": [scope]}
+
+
+def _read_api(folder: Path) -> dict | None:
+    if not any((folder / name).is_file() for name in API_FILES):
+        return None
+    api: dict = {}
+    if (folder / "get-api.json").is_file():
+        document, text = _load(folder / "get-api.json")
+        if not isinstance(document, dict) or "ApiId" not in document:
+            raise InputError("expected `aws apigatewayv2 get-api` output (an object with ApiId)",
+                             file=str(folder / "get-api.json"), line=1)
+        api.update(document)
+        api.update(_source(folder / "get-api.json", 1, document["ApiId"]))
+    elif (folder / "get-apis.json").is_file():
+        items = _items(_load(folder / "get-apis.json")[0], folder / "get-apis.json")
+        if len(items) != 1:
+            raise InputError("get-apis.json lists several APIs: put each API's files in its own folder with its "
+                             "get-api.json", file=str(folder / "get-apis.json"))
+        api.update(items[0])
+        api.update(_source(folder / "get-apis.json", 1, items[0].get("ApiId")))
+    else:
+        raise InputError("get-api.json (aws apigatewayv2 get-api --api-id ID) is missing beside the other API "
+                         "outputs", file=str(folder))
+    for key, name, id_key in (("Routes", "get-routes.json", "RouteId"),
+                              ("Integrations", "get-integrations.json", "IntegrationId"),
+                              ("Stages", "get-stages.json", "StageName"),
+                              ("Authorizers", "get-authorizers.json", "AuthorizerId")):
+        file = folder / name
+        if not file.is_file():
+            continue  # not collected: unknown, not empty
+        document, text = _load(file)
+        items = _items(document, file)
+        for item in items:
+            identity = item.get(id_key)
+            item.update(_source(file, _line(text, id_key, identity) if isinstance(identity, str) else None,
+                                f"{api['ApiId']}/{identity}"))
+        api[key] = items
+    return api
+
+
+def _read_function(folder: Path) -> dict | None:
+    config_file = next((folder / n for n in ("get-function-configuration.json", "get-function.json")
+                        if (folder / n).is_file()), None)
+    if config_file is None:
+        if (folder / "get-policy.json").is_file():
+            raise InputError("get-policy.json needs get-function-configuration.json beside it (aws lambda "
+                             "get-function-configuration --function-name F)", file=str(folder / "get-policy.json"))
+        return None
+    document, _ = _load(config_file)
+    if isinstance(document, dict) and isinstance(document.get("Configuration"), dict):
+        document = document["Configuration"]  # get-function wraps it
+    if not isinstance(document, dict) or "FunctionArn" not in document:
+        raise InputError("expected `aws lambda get-function-configuration` output (an object with FunctionArn)",
+                         file=str(config_file), line=1)
+    function = dict(document)
+    function.update(_source(config_file, 1, function.get("FunctionName")))
+    policy_file = folder / "get-policy.json"
+    if policy_file.is_file():
+        policy, _ = _load(policy_file)
+        if not isinstance(policy, dict) or "Policy" not in policy:
+            raise InputError("expected `aws lambda get-policy` output (an object with Policy)", file=str(policy_file),
+                             line=1)
+        function["Policy"] = policy["Policy"]
+    return function

@@ -1,0 +1,372 @@
+"""Remediation in the input's own syntax: a CloudFormation/SAM property, an OpenAPI key, or HCL.
+
+The rules write an `aws` CLI command (which the next deploy would undo) and a machine-readable
+`Fix(action, details)`. For a finding located in IaC input, `apply_iac_remediations` replaces the
+command with the change to make in the template or Terraform configuration. The engine never
+knows about IaC: readers register, per file, how each emitted object maps back to its source.
+"""
+
+import json
+import re
+
+from auditor.arns import parse_lambda_arn
+
+IAC_INPUT_TYPES = ("cloudformation", "sam", "cdk", "terraform", "openapi")
+
+# file -> (context, {json path -> hint})
+_REGISTRY: dict[str, tuple[dict, dict]] = {}
+
+
+def register(file: str, context: dict, hints: dict) -> None:
+    _REGISTRY[file] = (context, hints)
+
+
+def apply_iac_remediations(result) -> None:
+    """Rewrite the remediation of every finding that points into an IaC input."""
+    for finding in result.findings:
+        location = finding.location
+        if location is None or finding.fix is None:
+            continue
+        entry = _REGISTRY.get(location.file)
+        if entry is None:
+            continue
+        context, hints = entry
+        hint = hints.get(location.path)
+        if hint is None:
+            continue
+        text = render(finding, context, hint, location)
+        if text:
+            finding.remediation = text
+
+
+def render(finding, context: dict, hint: dict, location) -> str | None:
+    if hint.get("kind") == "error":
+        return hint["text"]
+    if context.get("input_type") == "terraform":
+        return _Terraform(context, hint, location).render(finding.fix)
+    text = _CloudFormation(context, hint, location).render(finding.fix)
+    if text and context.get("input_type") == "cdk":
+        text += f"\n  (cdk.out is generated: make the change in the construct that synthesizes {hint.get('logical')})"
+    return text
+
+
+def _where(location) -> str:
+    return f"{location.file}:{location.line}" if location.line else location.file
+
+
+_OPENAPI_KEYS = {"PayloadFormatVersion": "payloadFormatVersion", "TimeoutInMillis": "timeoutInMillis",
+                 "IntegrationUri": "uri", "IntegrationType": "type", "CredentialsArn": "credentials"}
+_SAM_EVENT_KEYS = {"PayloadFormatVersion": "PayloadFormatVersion", "TimeoutInMillis": "TimeoutInMillis"}
+
+
+class _CloudFormation:
+    def __init__(self, context, hint, location):
+        self.context = context
+        self.hint = hint
+        self.location = location
+        self.json = context.get("format") == "json"
+        self.sam = context.get("input_type") == "sam"
+
+    # -- values as template expressions --------------------------------------------------------
+    def sub(self, text: str):
+        """A string with placeholders of template resources turned into `${Logical}` of an Fn::Sub."""
+        original = text
+        apis = self.context.get("apis", {})
+
+        def api_arn(match):
+            api = match.group(4)
+            if api in apis:
+                return "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + apis[api] + "}"
+            return match.group(0)
+        text = re.sub(r"arn:([^:]+):execute-api:([^:]+):(\d{12}):([A-Za-z0-9_.-]+)", api_arn, text)
+        if text.startswith("integrations/") and text[len("integrations/"):] in self.context.get("integrations", {}):
+            text = "integrations/${" + self.context["integrations"][text[len("integrations/"):]] + "}"
+        return {"Fn::Sub": text} if text != original else original
+
+    def function_ref(self, arn: str):
+        qualified = self.context.get("qualified", {})
+        functions = self.context.get("functions", {})
+        if arn in qualified:
+            return {"Ref": qualified[arn]}
+        if arn in functions:
+            return {"Fn::GetAtt": [functions[arn], "Arn"]}
+        ref = parse_lambda_arn(arn)
+        if ref and ref.qualifier and ref.unqualified_arn in functions:
+            return {"Fn::Sub": "${" + functions[ref.unqualified_arn] + ".Arn}:" + ref.qualifier}
+        return arn
+
+    def value(self, value):
+        if isinstance(value, str):
+            return self.sub(value)
+        if isinstance(value, dict):
+            return {k: self.value(v) for k, v in value.items()}
+        return value
+
+    # -- text ---------------------------------------------------------------------------------
+    def dump(self, mapping: dict, indent: int = 2) -> str:
+        if self.json:
+            text = json.dumps(mapping, indent=2)
+            return "\n".join(" " * indent + line for line in text.splitlines())
+        return _yaml(mapping, indent)
+
+    def render(self, fix) -> str | None:
+        action, details = fix.action, dict(fix.details)
+        hint = self.hint
+        logical = hint.get("logical", self.location.resource)
+        where = _where(self.location)
+        if action == "set":
+            if "sam" in hint:
+                return self.sam_set(details, where)
+            if hint.get("kind") == "openapi":
+                return self.openapi_set(details, logical, where)
+            if hint.get("quick"):
+                return (f"{where}: {logical} uses quick create (Target on the Api); to change its "
+                        f"{', '.join(details)}, declare the route/integration/stage as their own resources.")
+            props = {k: self.value(v) for k, v in details.items()}
+            return f"{where}: in resource {logical} ({hint.get('type')}), set\n" + \
+                self.dump({"Properties": props}, 2)
+        if action == "add-permission":
+            return self.permission(details, where)
+        if action == "replace-statement":
+            source_arn = self.sub(details.get("SourceArn", ""))
+            return (f"{where}: in resource {logical} (AWS::Lambda::Permission), scope it to your API:\n"
+                    + self.dump({"Properties": {"SourceArn": source_arn}}, 2))
+        if action == "remove-statement":
+            return f"{where}: delete resource {logical} (AWS::Lambda::Permission) from the template."
+        if action == "delete":
+            if hint.get("kind") == "openapi":
+                return f"{where}: remove the operation {_pointer(hint)} from the OpenAPI Body of {logical}."
+            return f"{where}: delete resource {logical} ({hint.get('type')}), or point a route at it."
+        if action == "serve":
+            return self.serve(details, logical, where)
+        if action == "set-function":
+            arn = details.get("FunctionArn", "")
+            function = self.context.get("functions", {}).get(arn)
+            kind = "AWS::Serverless::Function" if self.sam else "AWS::Lambda::Function"
+            if function is None:
+                return None
+            return (f"{self.location.file}: in resource {function} ({kind}), set\n"
+                    + self.dump({"Properties": {"Timeout": details.get("Timeout")}}, 2)
+                    + "\n  (or raise TimeoutInMillis on the integration, up to 30000)")
+        if action == "review":
+            return f"{where}: review resource {logical} ({hint.get('type')})."
+        return None
+
+    def openapi_set(self, details, logical, where) -> str:
+        lines = []
+        pointer = list(self.hint.get("pointer") or [])
+        if pointer and pointer[-1] == "x-amazon-apigateway-integration":
+            pointer.pop()
+        operation = _pointer({"pointer": pointer})
+        for key, value in details.items():
+            if key in _OPENAPI_KEYS:
+                name = _OPENAPI_KEYS[key]
+                shown = value.lower() if name == "type" and isinstance(value, str) else value
+                lines.append(f"{operation}.x-amazon-apigateway-integration.{name}: {json.dumps(shown)}")
+            elif key == "AuthorizationType":
+                lines.append(f"{operation}.security: [{{<authorizer-name>: []}}]")
+            elif key != "AuthorizerId":
+                lines.append(f"{operation}: {key} = {json.dumps(value)}")
+        label = "OpenAPI definition" if self.context.get("input_type") == "openapi" else f"OpenAPI Body of {logical}"
+        return f"{where}: in the {label}, set " + "; ".join(lines)
+
+    def sam_set(self, details, where) -> str:
+        sam = self.hint["sam"]
+        on_route = self.hint.get("kind") == "openapi" or self.hint.get("type") in (
+            "AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration")
+        if sam.get("event") and on_route:
+            props = {}
+            for key, value in details.items():
+                if key in _SAM_EVENT_KEYS:
+                    props[_SAM_EVENT_KEYS[key]] = value
+                elif key == "AuthorizationType":
+                    props["Auth"] = {"Authorizer": "<authorizer-name>"}
+                elif key != "AuthorizerId":
+                    props[key] = value
+            return (f"{where}: in the HttpApi event {sam['event']} of {sam['resource']}, set\n"
+                    + self.dump({"Properties": props}, 2))
+        if sam.get("type") == "AWS::Serverless::Function":  # a resource of the implicit ServerlessHttpApi
+            return (f"{where}: the implicit HttpApi of the events takes no properties: declare an "
+                    "AWS::Serverless::HttpApi, point the events' ApiId at it, and set on it\n"
+                    + self.dump({"Properties": {k: self.value(v) for k, v in details.items()}}, 2))
+        return (f"{where}: in resource {sam['resource']} ({sam.get('type', 'SAM')}), set\n"
+                + self.dump({"Properties": {k: self.value(v) for k, v in details.items()}}, 2))
+
+    def permission(self, details, where) -> str:
+        arn = details.get("FunctionArn", "")
+        function = self.function_ref(arn)
+        source_arn = self.sub(details.get("SourceArn", ""))
+        if isinstance(function, dict) and "Fn::GetAtt" in function:
+            base = function["Fn::GetAtt"][0]
+        elif isinstance(function, dict) and "Ref" in function:
+            base = function["Ref"]
+        else:
+            base = re.sub(r"[^A-Za-z0-9]", "", (parse_lambda_arn(arn).name if parse_lambda_arn(arn) else "Function"))
+        api = re.search(r"\$\{(\w+)\}", json.dumps(source_arn)) if isinstance(source_arn, dict) else None
+        name = f"{base}{api.group(1) if api else ''}InvokePermission"
+        resource = {name: {"Type": "AWS::Lambda::Permission", "Properties": {
+            "Action": "lambda:InvokeFunction", "FunctionName": function, "Principal": "apigateway.amazonaws.com",
+            "SourceArn": source_arn}}}
+        return f"{where}: add to the template's Resources:\n" + self.dump(resource, 2)
+
+    def serve(self, details, logical, where) -> str:
+        parts = []
+        api_ref = {"Ref": logical} if logical in self.context.get("apis", {}).values() else logical
+        for step in details.get("steps", []):
+            if step.get("action") == "create-stage":
+                parts.append(self.dump({f"{logical}DefaultStage": {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {
+                    "ApiId": api_ref, "StageName": "$default", "AutoDeploy": True}}}, 2))
+            elif step.get("action") == "set-stage":
+                parts.append(f"  # on the AWS::ApiGatewayV2::Stage {step.get('StageName')} of {logical}: AutoDeploy: true")
+            elif step.get("action") == "create-route":
+                parts.append(self.dump({f"{logical}DefaultRoute": {"Type": "AWS::ApiGatewayV2::Route", "Properties": {
+                    "ApiId": api_ref, "RouteKey": "$default",
+                    "Target": {"Fn::Sub": "integrations/${<IntegrationLogicalId>}"}}}}, 2))
+        return f"{where}: {logical} serves nothing; add to Resources:\n" + "\n".join(parts)
+
+
+def _pointer(hint) -> str:
+    pointer = hint.get("pointer") or []
+    out = ""
+    for part in pointer:
+        out += f"[{json.dumps(part)}]" if not re.fullmatch(r"[A-Za-z_][\w-]*", str(part)) else f".{part}"
+    return out.lstrip(".")
+
+
+def _scalar(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    text = str(value)
+    if text == "" or re.search(r": | #|^[-?:,\[\]{}#&*!|>'\"%@`]|:$|^\s|\s$", text) or \
+            text.lower() in ("true", "false", "yes", "no", "null", "on", "off") or re.fullmatch(r"[\d.]+", text):
+        return json.dumps(text)
+    return text
+
+
+def _yaml(value, indent: int) -> str:
+    """A small YAML writer that uses CloudFormation's short forms (!Sub, !Ref, !GetAtt)."""
+    pad = " " * indent
+    lines = []
+    for key, item in value.items():
+        if isinstance(item, dict) and len(item) == 1 and next(iter(item)) in ("Ref", "Fn::Sub", "Fn::GetAtt"):
+            (fn, arg), = item.items()
+            short = {"Ref": "!Ref", "Fn::Sub": "!Sub", "Fn::GetAtt": "!GetAtt"}[fn]
+            arg = ".".join(arg) if fn == "Fn::GetAtt" else arg
+            lines.append(f"{pad}{key}: {short} {_scalar(arg) if fn != 'Fn::Sub' else json.dumps(arg)}")
+        elif isinstance(item, dict):
+            lines.append(f"{pad}{key}:")
+            lines.append(_yaml(item, indent + 2))
+        else:
+            lines.append(f"{pad}{key}: {_scalar(item)}")
+    return "\n".join(lines)
+
+
+_TF_ATTRIBUTES = {"Target": "target", "PayloadFormatVersion": "payload_format_version",
+                  "IntegrationType": "integration_type", "IntegrationUri": "integration_uri",
+                  "TimeoutInMillis": "timeout_milliseconds", "RouteKey": "route_key",
+                  "AuthorizationType": "authorization_type", "AuthorizerId": "authorizer_id",
+                  "AutoDeploy": "auto_deploy", "CredentialsArn": "credentials_arn"}
+
+
+class _Terraform:
+    def __init__(self, context, hint, location):
+        self.context = context
+        self.hint = hint
+        self.location = location
+
+    def expr(self, value) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return str(value)
+        text = str(value)
+        integrations = self.context.get("integrations", {})
+        if text.startswith("integrations/") and text[len("integrations/"):] in integrations:
+            return '"integrations/${' + integrations[text[len("integrations/"):]] + '.id}"'
+        apis = self.context.get("apis", {})
+        match = re.match(r"arn:[^:]+:execute-api:[^:]+:\d{12}:([^/]+)(/.*)?$", text)
+        if match and match.group(1) in apis:
+            return '"${' + apis[match.group(1)] + '.execution_arn}' + (match.group(2) or "") + '"'
+        return json.dumps(text).replace("${", "$${")
+
+    def block(self, kind: str, name: str, attributes: list[tuple[str, str]]) -> str:
+        width = max(len(k) for k, _ in attributes) if attributes else 0
+        body = "\n".join(f"  {k.ljust(width)} = {v}" if not v.startswith("{") else f"  {k} {v}"
+                         for k, v in attributes)
+        return f'resource "{kind}" "{name}" {{\n{body}\n}}'
+
+    def address_parts(self) -> tuple[str, str, str]:
+        address = self.hint.get("address", self.location.resource or "")
+        module = ""
+        rest = address
+        while rest.startswith("module."):
+            head, _, rest = rest.partition(".")
+            name, _, rest = rest.partition(".")
+            module += f"module.{name}."
+        rest = re.sub(r"\[.*?\]$", "", rest)
+        kind, _, name = rest.partition(".")
+        return module, kind, name
+
+    def render(self, fix) -> str | None:
+        action, details = fix.action, fix.details
+        where = _where(self.location)
+        module, kind, name = self.address_parts()
+        note = f" (in {module.rstrip('.')})" if module else ""
+        if action == "set":
+            attributes = []
+            for key, value in details.items():
+                if key == "AccessLogSettings" and isinstance(value, dict):
+                    attributes.append(("access_log_settings",
+                                       "{\n    destination_arn = aws_cloudwatch_log_group.<name>.arn\n"
+                                       f"    format          = {json.dumps(value.get('Format', ''))}\n  }}"))
+                elif key in _TF_ATTRIBUTES:
+                    attributes.append((_TF_ATTRIBUTES[key], self.expr(value)))
+            if not attributes:
+                return None
+            return f"{where}: in {self.hint.get('address')}{note}, set\n" + self.block(kind, name, attributes)
+        if action == "add-permission":
+            arn = details.get("FunctionArn", "")
+            ref = parse_lambda_arn(arn)
+            functions = self.context.get("functions", {})
+            base = ref.unqualified_arn if ref else arn
+            function = f"{functions[base]}.function_name" if base in functions else json.dumps(ref.name if ref else arn)
+            attributes = [("statement_id", '"AllowAPIGatewayInvoke"'), ("action", '"lambda:InvokeFunction"'),
+                          ("function_name", function)]
+            if ref and ref.qualifier:
+                attributes.append(("qualifier", json.dumps(ref.qualifier)))
+            attributes += [("principal", '"apigateway.amazonaws.com"'),
+                           ("source_arn", self.expr(details.get("SourceArn", "")))]
+            label = re.sub(r"[^A-Za-z0-9_]", "_", (ref.name if ref else "function")) + "_apigw"
+            return f"{where}: add{note}\n" + self.block("aws_lambda_permission", label, attributes)
+        if action == "replace-statement":
+            return (f"{where}: in {self.hint.get('address')}{note}, set\n"
+                    + self.block(kind, name, [("source_arn", self.expr(details.get("SourceArn", "")))]))
+        if action in ("remove-statement", "delete"):
+            return f"{where}: remove resource {self.hint.get('address')}{note} from the configuration."
+        if action == "serve":
+            api = self.hint.get("address", "")
+            blocks = []
+            for step in details.get("steps", []):
+                if step.get("action") == "create-stage":
+                    blocks.append(self.block("aws_apigatewayv2_stage", "default", [
+                        ("api_id", f"{api}.id"), ("name", '"$default"'), ("auto_deploy", "true")]))
+                elif step.get("action") == "set-stage":
+                    blocks.append(f"# on the aws_apigatewayv2_stage {step.get('StageName')} of {api}: auto_deploy = true")
+                elif step.get("action") == "create-route":
+                    blocks.append(self.block("aws_apigatewayv2_route", "default", [
+                        ("api_id", f"{api}.id"), ("route_key", '"$default"'),
+                        ("target", '"integrations/${aws_apigatewayv2_integration.<name>.id}"')]))
+            return f"{where}: {api} serves nothing; add{note}\n" + "\n".join(blocks)
+        if action == "set-function":
+            function = self.context.get("functions", {}).get(details.get("FunctionArn", ""))
+            if function is None:
+                return None
+            fmodule, _, rest = function.rpartition("aws_lambda_function.")
+            return (f"{self.location.file}: in {function}, set\n"
+                    + self.block("aws_lambda_function", re.sub(r"\[.*\]$", "", rest), [("timeout", str(details.get("Timeout")))])
+                    + "\n# (or raise timeout_milliseconds on the integration, up to 30000)")
+        if action == "review":
+            return f"{where}: review {self.hint.get('address')}{note}."
+        return None

@@ -1,0 +1,181 @@
+"""SAM templates: expanded offline by aws-sam-translator, then read as CloudFormation.
+
+Templates as users keep them (before `sam package`) carry local paths that the translator
+rejects; they get placeholder S3 URIs first (a local DefinitionUri of an HttpApi is read and
+inlined instead, so its routes are audited). Findings point back at the user's template: a
+generated resource at the SAM resource (or HttpApi event) it came from.
+"""
+
+import copy
+import os
+import re
+
+from auditor.errors import InputError
+from auditor.iac.cfn import check_template, inline_includes, read_template, template_format
+from auditor.iac.resolve import Settings
+from auditor.iac.yamlload import line_of, load_template_text
+
+PLACEHOLDER_BUCKET = "apigw-auditor-placeholder"
+_LOCAL_URI_KEYS = {
+    "AWS::Serverless::Function": "CodeUri",
+    "AWS::Serverless::LayerVersion": "ContentUri",
+    "AWS::Serverless::Api": "DefinitionUri",
+    "AWS::Serverless::StateMachine": "DefinitionUri",
+    "AWS::Serverless::GraphQLApi": "SchemaUri",
+}
+
+
+def _is_local(value) -> bool:
+    return isinstance(value, str) and not value.startswith("s3://") and "://" not in value
+
+
+def _placeholder(name: str) -> str:
+    return f"s3://{PLACEHOLDER_BUCKET}/{name}"
+
+
+def prepare(template: dict, base_dir: str, file: str) -> dict:
+    """A copy the translator accepts: no null sections, no local paths."""
+    out = copy.deepcopy(template)
+    for key in list(out):
+        if out[key] is None:
+            del out[key]  # `Globals:` with nothing under it
+    globals_ = out.get("Globals")
+    if isinstance(globals_, dict):
+        for section in list(globals_):
+            if globals_[section] is None:
+                del globals_[section]
+        function_globals = globals_.get("Function")
+        if isinstance(function_globals, dict) and _is_local(function_globals.get("CodeUri")):
+            function_globals["CodeUri"] = _placeholder("code.zip")
+    global_code = isinstance(globals_, dict) and isinstance(globals_.get("Function"), dict) and \
+        "CodeUri" in globals_["Function"]
+    for logical, resource in (out.get("Resources") or {}).items():
+        if not isinstance(resource, dict):
+            continue
+        if resource.get("Properties") is None and str(resource.get("Type", "")).startswith("AWS::Serverless::"):
+            resource["Properties"] = {}
+        kind, props = resource.get("Type"), resource.get("Properties")
+        if not isinstance(props, dict):
+            continue
+        if kind == "AWS::Serverless::HttpApi" and _is_local(props.get("DefinitionUri")):
+            path = os.path.join(base_dir, props["DefinitionUri"])
+            if os.path.isfile(path):
+                from auditor.iac.yamlload import read_text
+                props["DefinitionBody"] = load_template_text(read_text(path), path)
+                del props["DefinitionUri"]
+        key = _LOCAL_URI_KEYS.get(kind)
+        if kind == "AWS::Serverless::Function":
+            image = props.get("PackageType") == "Image" or "ImageUri" in props
+            if "InlineCode" not in props and not image and (_is_local(props.get("CodeUri")) or
+                                                            ("CodeUri" not in props and not global_code)):
+                props["CodeUri"] = _placeholder(f"{logical}.zip")
+        elif key and _is_local(props.get(key)):
+            props[key] = _placeholder(f"{logical}-{key}")
+        if kind == "AWS::Serverless::Application" and _is_local(props.get("Location")):
+            props["Location"] = f"https://{PLACEHOLDER_BUCKET}.s3.amazonaws.com/{logical}.yaml"
+    return _plain(out)
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def translate(template: dict, settings: Settings, file: str) -> dict:
+    import boto3
+    from samtranslator.model.exceptions import InvalidDocumentException
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    session = boto3.session.Session(region_name=settings.region)
+    parameters = {"AWS::Region": settings.region, "AWS::AccountId": settings.account,
+                  "AWS::Partition": settings.partition}
+    parameters.update(settings.parameters)
+    translator = Translator(None, Parser(), boto_session=session)
+    try:
+        return translator.translate(template, parameter_values=parameters, passthrough_metadata=True,
+                                    get_managed_policy_map=lambda: {})
+    except InvalidDocumentException as exc:
+        causes = [getattr(c, "message", str(c)) for c in exc.causes] or [exc.message]
+        raise InputError("SAM template rejected by aws-sam-translator: " + "; ".join(causes), file=file,
+                         line=_line_of_message(template, causes)) from None
+    except Exception as exc:  # the translator's other failures are input problems too
+        raise InputError(f"SAM template could not be expanded: {type(exc).__name__}: {exc}", file=file) from None
+
+
+def _line_of_message(template, causes) -> int | None:
+    resources = template.get("Resources") or {}
+    for cause in causes:
+        match = re.search(r"\[(\w+)\]", cause)
+        if match and match.group(1) in resources:
+            return line_of(resources, match.group(1)) or None
+    return None
+
+
+class Origin:
+    """Where each resource of the translated template was declared in the user's SAM template."""
+
+    def __init__(self, source: dict):
+        self.resources = source.get("Resources") or {}
+        self.events: list[tuple[str, str, dict, int | None]] = []  # (function, event, properties, line)
+        for logical, resource in self.resources.items():
+            if not isinstance(resource, dict) or resource.get("Type") != "AWS::Serverless::Function":
+                continue
+            events = (resource.get("Properties") or {}).get("Events") or {}
+            if not isinstance(events, dict):
+                continue
+            for name, event in events.items():
+                if isinstance(event, dict) and event.get("Type") == "HttpApi":
+                    self.events.append((logical, name, event.get("Properties") or {}, line_of(events, name)))
+        self._sources = sorted(self.resources, key=len, reverse=True)
+
+    def _info(self, logical: str, event: str | None = None) -> dict:
+        info = {"resource": logical, "type": (self.resources.get(logical) or {}).get("Type")}
+        if event:
+            info["event"] = event
+        return info
+
+    def __call__(self, generated: str):
+        if generated in self.resources:
+            return line_of(self.resources, generated), generated, self._info(generated)
+        for function, event, _, line in self.events:
+            if generated == f"{function}{event}Permission":
+                return line, function, self._info(function, event)
+        for logical in self._sources:
+            if generated.startswith(logical):
+                return line_of(self.resources, logical), logical, self._info(logical)
+        if generated.startswith("ServerlessHttpApi") and self.events:
+            function, event, _, line = self.events[0]
+            return line, function, self._info(function, event)
+        return None
+
+    def body_line(self, logical: str, pointer: list):
+        """Line of an OpenAPI element in the DefinitionBody the user wrote, or of the nearest parent."""
+        node = ((self.resources.get(logical) or {}).get("Properties") or {}).get("DefinitionBody")
+        line = None
+        for part in pointer:
+            if not isinstance(node, dict) or part not in node:
+                break
+            line = line_of(node, part) or line
+            node = node[part]
+        return line
+
+    def route(self, route_key: str):
+        for function, event, props, line in self.events:
+            path, method = props.get("Path"), props.get("Method")
+            key = "$default" if path is None and method is None else \
+                f"{'ANY' if str(method).lower() == 'any' else str(method).upper()} {path}"
+            if key == route_key:
+                return line, function, self._info(function, event)
+        return None
+
+
+def read_sam(path: str, text: str, settings: Settings) -> dict:
+    source = check_template(load_template_text(text, path), path)
+    base_dir = os.path.dirname(path)
+    inline_includes(source, base_dir, path, [])
+    translated = translate(prepare(source, base_dir, path), settings, path)
+    return read_template(translated, path, settings, "sam", template_format(text), origin=Origin(source))

@@ -1,0 +1,201 @@
+"""Read CloudFormation/SAM templates (YAML or JSON) with line numbers and short-form intrinsics.
+
+YAML goes through a `yaml.SafeLoader` subclass (never an unsafe loader) that turns `!Ref X`,
+`!GetAtt A.B`, `!Sub ...` and the other short forms into their long form (`{"Ref": "X"}`...) and
+builds every mapping as a `LineDict`, which remembers the line of the mapping and of each key.
+JSON goes through `json` (fast) and gets the line of each resource from a scan of the text.
+"""
+
+import json
+import re
+
+from auditor.errors import InputError
+
+
+class LineDict(dict):
+    """A dict that knows the 1-based line where it starts and where each of its keys is."""
+
+    __slots__ = ("line", "key_lines", "file")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line = None
+        self.key_lines = {}
+        self.file = None  # set on content included from another file (AWS::Include)
+
+
+def line_of(mapping, key=None):
+    """Line of `key` in mapping (or of the mapping itself), None when unknown."""
+    if not isinstance(mapping, LineDict):
+        return None
+    if key is not None and key in mapping.key_lines:
+        return mapping.key_lines[key]
+    return mapping.line
+
+
+# Short-form tag -> long-form key. GetAtt's "A.B" scalar becomes ["A", "B"].
+_FUNCTIONS = ("And", "Base64", "Cidr", "Equals", "FindInMap", "GetAtt", "GetAZs", "If", "ImportValue", "Join",
+              "Length", "Not", "Or", "Select", "Split", "Sub", "ToJsonString", "Transform")
+
+_loader_class = None
+
+
+def _loader():
+    """Build the SafeLoader subclass once, on first use (yaml is imported lazily)."""
+    global _loader_class
+    if _loader_class is not None:
+        return _loader_class
+    import yaml
+
+    class TemplateLoader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader, node):
+        loader.flatten_mapping(node)
+        out = LineDict()
+        out.line = node.start_mark.line + 1
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be a scalar", key_node.start_mark)
+            key = str(key) if not isinstance(key, str) else key
+            out[key] = loader.construct_object(value_node, deep=True)
+            out.key_lines[key] = key_node.start_mark.line + 1
+        return out
+
+    def make_tag(name):
+        long_name = "Ref" if name == "Ref" else "Condition" if name == "Condition" else f"Fn::{name}"
+
+        def construct(loader, node):
+            if isinstance(node, yaml.ScalarNode):
+                value = loader.construct_scalar(node)
+                if name == "GetAtt" and isinstance(value, str):
+                    value = value.split(".", 1) if "." in value else [value]
+            elif isinstance(node, yaml.SequenceNode):
+                value = loader.construct_sequence(node, deep=True)
+            else:
+                value = construct_mapping(loader, node)
+            out = LineDict({long_name: value})
+            out.line = node.start_mark.line + 1
+            return out
+        return construct
+
+    TemplateLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    for fn in _FUNCTIONS:
+        TemplateLoader.add_constructor(f"!{fn}", make_tag(fn))
+    TemplateLoader.add_constructor("!Ref", make_tag("Ref"))
+    TemplateLoader.add_constructor("!Condition", make_tag("Condition"))
+    # CloudFormation treats timestamps and YAML 1.1 booleans-in-disguise as strings where it matters
+    # (e.g. Version: 2012-10-17): keep dates as their text.
+    TemplateLoader.add_constructor("tag:yaml.org,2002:timestamp",
+                                   lambda loader, node: loader.construct_scalar(node))
+    _loader_class = TemplateLoader
+    return TemplateLoader
+
+
+def load_yaml_text(text: str, file: str):
+    import yaml
+    try:
+        return yaml.load(text, Loader=_loader())  # noqa: S506 - TemplateLoader subclasses SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or exc.context or "invalid YAML"
+        raise InputError(f"invalid YAML: {what}" + (f" (column {mark.column + 1})" if mark else ""), file=file,
+                         line=mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", file=file) from None
+
+
+def _json_hook(pairs):
+    out = LineDict()
+    for key, value in pairs:
+        out[key] = value
+    return out
+
+
+_KEY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:')
+
+
+def load_json_text(text: str, file: str):
+    try:
+        document = json.loads(text, object_pairs_hook=_json_hook)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno) from None
+    if isinstance(document, LineDict):
+        _json_lines(document, text)
+    return document
+
+
+def _json_lines(document: LineDict, text: str) -> None:
+    """Give the top-level sections and each resource (and its Properties/Metadata) their lines.
+
+    A linear scan of the keys in text order: each resource id is looked up after the
+    `"Resources"` key, the way a reader's eye would find it.
+    """
+    document.line = 1
+    line_starts = [0]
+    for match in re.finditer("\n", text):
+        line_starts.append(match.end())
+
+    def line_at(pos: int) -> int:
+        lo, hi = 0, len(line_starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if line_starts[mid] <= pos:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo + 1
+
+    keys = [(m.group(1), m.start()) for m in _KEY.finditer(text)]
+    top = set(document)
+    resources = document.get("Resources")
+    wanted = set(resources) if isinstance(resources, dict) else set()
+    after_resources = False
+    current = None
+    for key, pos in keys:
+        if key in top and key not in document.key_lines:
+            document.key_lines[key] = line_at(pos)
+            if key == "Resources":
+                after_resources = True
+                continue
+        if after_resources and key in wanted and key not in resources.key_lines:
+            resources.key_lines[key] = line_at(pos)
+            current = resources[key]
+            if isinstance(current, LineDict):
+                current.line = line_at(pos)
+            continue
+        if isinstance(current, LineDict) and key in current and key not in current.key_lines:
+            current.key_lines[key] = line_at(pos)
+            value = current[key]
+            if isinstance(value, LineDict) and value.line is None:
+                value.line = line_at(pos)
+
+
+def load_template_text(text: str, file: str):
+    """JSON when it looks like JSON, YAML otherwise."""
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        try:
+            return load_json_text(text, file)
+        except InputError as json_error:
+            try:  # YAML flow mappings start with { too
+                return load_yaml_text(text, file)
+            except InputError:
+                raise json_error from None
+    return load_yaml_text(text, file)
+
+
+def read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise InputError("no such file", file=path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory", file=path) from None
+    except PermissionError:
+        raise InputError("permission denied", file=path) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", file=path) from None

@@ -1,0 +1,141 @@
+"""A GitHub-flavoured Markdown summary, fit for a pull-request comment or $GITHUB_STEP_SUMMARY.
+
+The verdict and counts by severity first, then a table per API (function-level findings under
+their function), then each finding's remediation in a fenced code block. Everything taken from
+the input (route keys, messages, names) is escaped, so a `|` or `<` in it cannot break the table.
+"""
+
+import re
+
+from auditor.reports.common import failing, group_by_api, summary
+from auditor.reports.pointers import display_path, finding_file, finding_line, left_out, left_out_summary
+
+FORMAT = "markdown"
+EXTENSION = "md"
+
+_CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!$])")  # `$` too: GitHub renders $...$ as math
+
+
+def _escape_plain(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+
+
+def code(text: str, in_table: bool = True) -> str:
+    """An inline code span holding text verbatim (in a table cell, `|` escaped as GFM requires)."""
+    text = text.replace("\r", " ").replace("\n", " ")
+    if in_table:
+        text = text.replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def cell(text: str) -> str:
+    """Table-cell text: the message's own `code spans` kept, everything else escaped."""
+    out, pos = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        out.append(_escape_plain(text[pos:match.start()]))
+        out.append(code(match.group(2)))
+        pos = match.end()
+    out.append(_escape_plain(text[pos:]))
+    return "".join(out)
+
+
+def fenced(text: str, info: str = "") -> str:
+    longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text.rstrip()}\n{fence}"
+
+
+def _shell(finding) -> str:
+    command = finding.remediation.lstrip()
+    return "sh" if command.startswith(("aws ", "apigw-auditor ", "#")) else ""
+
+
+def _where(finding, result) -> str:
+    r = finding.resource
+    parts = []
+    for label, value in (("route", r.route_key), ("integration", r.integration_id), ("stage", r.stage),
+                         ("authorizer", r.authorizer_id), ("statement", r.statement_id)):
+        if value:
+            parts.append(f"{label} {code(value)}")
+            break
+    else:
+        if r.api_id:
+            parts.append(f"api {code(r.api_id)}")
+        elif r.function_arn:
+            parts.append(f"function {code(r.function_arn.rsplit(':function:', 1)[-1])}")
+    file = finding_file(finding, result)
+    if file and not file.startswith("<"):
+        line = finding_line(finding)
+        parts.append(code(f"{display_path(file)}:{line}" if line is not None else display_path(file)))
+    return "<br>".join(parts) or "-"
+
+
+def render(result, options) -> str:
+    info = summary(result, options)
+    gating = failing(result.findings, options.fail_on)
+    gating_ids = {id(f) for f in gating}
+    gate = options.fail_on.label if options.fail_on is not None else "never"
+    verdict = "failed" if gating else "passed"
+    files = ", ".join(code(display_path(f)) if not f.startswith("<") else code(f) for f in info["files"])
+    lines = [f"## apigw-auditor: {verdict}", ""]
+    if result.findings:
+        lines.append(f"**{info['findings']} finding(s)**, {len(gating)} at or above `--fail-on {gate}`; "
+                     f"{info['apis']} API(s), {info['functions']} function(s), {info['rules_run']} rules"
+                     f"{' on ' + files if files else ''}.")
+    else:
+        lines.append(f"No findings: {info['apis']} API(s), {info['functions']} function(s), "
+                     f"{info['rules_run']} rules{' on ' + files if files else ''}.")
+    lines += ["", "| Severity | Findings |", "|---|---:|"]
+    for label, count in info["by_severity"].items():
+        lines.append(f"| {label} | {count} |")
+    extra = left_out_summary(result)
+    if extra:
+        lines += ["", f"Not reported: {cell(extra)}."]
+    baseline = getattr(result, "baseline", None)
+    gone = baseline.gone if baseline is not None else []
+    if gone:
+        lines += ["", "Baseline entries no longer found (fixed, or their resource is gone):", ""]
+    for entry in gone:
+        lines.append(f"- {code(str(entry.get('rule_id', '?')), False)} "
+                     f"{cell(str(entry.get('message', '')))} ({code(str(entry.get('fingerprint', '?')), False)})")
+    for skipped in info["skipped_apis"]:
+        lines += ["", f"Skipped API {code(skipped['api_id'])} ({cell(skipped['protocol_type'])}): "
+                      f"{cell(skipped['reason'])}."]
+    number = 0
+    for heading, findings in group_by_api(result.findings):
+        lines += ["", f"### {cell(heading)}", "", "| # | Severity | Rule | Where | Finding |", "|---:|---|---|---|---|"]
+        fixes = []
+        for finding in findings:
+            number += 1
+            severity = finding.severity.label
+            shown = f"**{severity}**" if id(finding) in gating_ids else severity
+            lines.append(f"| {number} | {shown} | {code(finding.rule_id)} {cell(finding.rule)} | "
+                         f"{_where(finding, result)} | {cell(finding.message)} |")
+            fixes.append((number, finding))
+        lines += ["", "How to fix:"]
+        for number_, finding in fixes:
+            lines += ["", f"{number_}. {code(finding.rule_id, False)} {_short_where(finding)}", "",
+                      fenced(finding.remediation, _shell(finding))]
+    left = left_out(result) if options.show_suppressed else []
+    if left:
+        lines += ["", f"### Suppressed or in the baseline ({len(left)}): not counted, not gating", "",
+                  "| Severity | Rule | Where | Finding | Suppressed by |", "|---|---|---|---|---|"]
+        for finding, _, justification in left:
+            lines.append(f"| {finding.severity.label} | {code(finding.rule_id)} {cell(finding.rule)} | "
+                         f"{_where(finding, result)} | {cell(finding.message)} | {cell(justification)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _short_where(finding) -> str:
+    r = finding.resource
+    for label, value in (("route", r.route_key), ("integration", r.integration_id), ("stage", r.stage),
+                         ("authorizer", r.authorizer_id), ("statement", r.statement_id)):
+        if value:
+            return f"{label} {code(value, False)}"
+    if r.api_id:
+        return f"api {code(r.api_id, False)}"
+    return f"function {code(r.function_arn, False)}" if r.function_arn else ""

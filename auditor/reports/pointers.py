@@ -1,0 +1,281 @@
+"""Where a finding points, for the CI renderers (sarif, junit, markdown, github).
+
+- `display_path`: the input file relative to the working directory (as CI tools and GitHub expect),
+  or absolute when it lies outside it; always with `/` separators.
+- `finding_line`: the line a finding points at. IaC inputs carry it in their Location; for snapshot
+  JSON it is found from the Location's JSON path ($.Scopes[0].Apis[1].Routes[2]) by reading the
+  file once and indexing only the containers on the way, so annotations land on the right line.
+- `describe` / `logical_locations`: the AWS objects a finding concerns, in words and as SARIF
+  logical locations.
+"""
+
+import json
+import os
+import re
+from bisect import bisect_right
+from functools import lru_cache
+
+from auditor.arns import partition_for_region
+
+_STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+def display_path(file: str) -> str:
+    absolute = os.path.abspath(file)
+    cwd = os.getcwd()
+    try:
+        inside = os.path.commonpath([absolute, cwd]) == cwd
+    except ValueError:  # another drive on Windows
+        inside = False
+    shown = os.path.relpath(absolute, cwd) if inside else absolute
+    return shown.replace(os.sep, "/")
+
+
+def finding_file(finding, result) -> str | None:
+    """The finding's own file, else the snapshot's first input file (None for a file-less input)."""
+    if finding.location is not None and finding.location.file:
+        return finding.location.file
+    return result.snapshot.files[0] if result.snapshot.files else None
+
+
+def finding_line(finding) -> int | None:
+    location = finding.location
+    if location is None:
+        return None
+    if location.line is not None:
+        return location.line
+    if location.input_type != "snapshot" or not location.path:
+        return None
+    return json_path_line(location.file, location.path)
+
+
+def json_path_line(file: str, json_path: str) -> int | None:
+    """Line (1-based) where the value at json_path starts in file, or of its deepest existing parent."""
+    try:
+        stat = os.stat(file)
+    except OSError:
+        return None
+    index = _index(os.path.abspath(file), stat.st_mtime_ns, stat.st_size)
+    if index is None:
+        return None
+    steps = _steps(json_path)
+    if steps is None:
+        return None
+    return index.line(index.find(steps))
+
+
+def _steps(json_path: str) -> list | None:
+    if not json_path.startswith("$"):
+        return None
+    rest, steps, pos = json_path[1:], [], 0
+    while pos < len(rest):
+        match = _STEP.match(rest, pos)
+        if match is None:
+            return None
+        steps.append(match.group(1) if match.group(1) is not None else int(match.group(2)))
+        pos = match.end()
+    return steps
+
+
+class _Container:
+    __slots__ = ("opener", "members", "resume", "pending", "end")
+
+    def __init__(self, opener: str, resume: int):
+        self.opener = opener
+        self.members: dict | list = {} if opener == "{" else []
+        self.resume = resume  # where the next unscanned member starts
+        self.pending: int | None = None  # start of the last member found, not yet passed over
+        self.end: int | None = None  # just after the closing bracket, once scanned to it (-1: malformed)
+
+
+class _JsonIndex:
+    """Start offsets of JSON values, found lazily: a container's members are scanned only as far as a
+    lookup needs, and the values passed over are skipped by the C decoder (a big snapshot costs
+    about one extra parse, however many findings point into it). Of duplicate keys the first is used."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.containers: dict[int, _Container | None] = {}
+        self.root = _WHITESPACE.match(text, 0).end()
+
+    def line(self, pos: int) -> int:
+        return bisect_right(self.newlines, pos - 1) + 1
+
+    def find(self, steps: list) -> int:
+        pos = self.root
+        for step in steps:
+            child = self._child(pos, step)
+            if child is None:
+                break
+            pos = child
+        return pos
+
+    def _skip(self, pos: int) -> int:
+        return _WHITESPACE.match(self.text, pos).end()
+
+    def _container(self, pos: int) -> _Container | None:
+        if pos not in self.containers:
+            opener = self.text[pos:pos + 1]
+            container = None
+            if opener in ("{", "["):
+                container = _Container(opener, self._skip(pos + 1))
+                if self.text[container.resume:container.resume + 1] == ("}" if opener == "{" else "]"):
+                    container.end = container.resume + 1
+            self.containers[pos] = container
+        return self.containers[pos]
+
+    def _child(self, pos: int, step) -> int | None:
+        container = self._container(pos)
+        if container is None or isinstance(step, str) != (container.opener == "{"):
+            return None
+        members = container.members
+        while True:
+            if isinstance(step, str) and step in members:
+                return members[step]
+            if isinstance(step, int) and step < len(members):
+                return members[step]
+            if container.end is not None:
+                return None
+            try:
+                self._advance(container)
+            except (ValueError, IndexError):
+                container.end = -1
+
+    def _advance(self, container: _Container) -> None:
+        """Pass over the last member found (only now: finding a member never needs its end), then
+        record where the next one starts."""
+        text = self.text
+        closer = "}" if container.opener == "{" else "]"
+        if container.pending is not None:
+            pos = self._skip(self._end_of(container.pending))
+            container.pending = None
+            if text[pos] == closer:
+                container.end = pos + 1
+                return
+            if text[pos] != ",":
+                raise ValueError("expected ',' or a closing bracket")
+            container.resume = self._skip(pos + 1)
+        pos = container.resume
+        if container.opener == "{":
+            if text[pos] != '"':
+                raise ValueError("expected a key")
+            key, pos = json.decoder.scanstring(text, pos + 1)
+            pos = self._skip(pos)
+            if text[pos] != ":":
+                raise ValueError("expected ':'")
+            pos = self._skip(pos + 1)
+            container.members.setdefault(key, pos)
+        else:
+            container.members.append(pos)
+        container.pending = pos
+
+    def _end_of(self, pos: int) -> int:
+        known = self.containers.get(pos)
+        if known is not None:  # partly scanned already: finish it rather than decode it all again
+            while known.end is None:
+                self._advance(known)
+            if known.end > 0:
+                return known.end
+        return _DECODER.raw_decode(self.text, pos)[1]
+
+
+@lru_cache(maxsize=32)
+def _index(path: str, mtime_ns: int, size: int) -> _JsonIndex | None:
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.lstrip().startswith(("{", "[")):
+        return None
+    return _JsonIndex(text)
+
+
+def api_arn(resource) -> str | None:
+    if not resource.api_id:
+        return None
+    partition = partition_for_region(resource.region) if resource.region else "aws"
+    return f"arn:{partition}:apigateway:{resource.region or ''}::/apis/{resource.api_id}"
+
+
+def describe(finding) -> str:
+    """The most specific object a finding is about, in words: `route GET /items`, `stage $default`..."""
+    r = finding.resource
+    for label, value in (("route", r.route_key), ("integration", r.integration_id), ("stage", r.stage),
+                         ("authorizer", r.authorizer_id), ("statement", r.statement_id)):
+        if value:
+            return f"{label} {value}"
+    if r.api_id:
+        return f"api {r.api_id}"
+    if r.function_arn:
+        return f"function {r.function_arn.rsplit(':', 1)[-1]}"
+    if r.account or r.region:
+        return f"account {r.account or '?'}/{r.region or '?'}"
+    return "-"
+
+
+def logical_locations(finding) -> list[dict]:
+    """SARIF logicalLocation objects for every AWS object the finding names (API, route, integration...)."""
+    r = finding.resource
+    out = []
+    # Snapshots hold AWS's own ids; templates and plans their logical ids, for which no ARN exists yet.
+    deployed = finding.location is None or finding.location.input_type == "snapshot"
+    api = api_arn(r) if deployed else (f"apis/{r.api_id}" if r.api_id else None)
+    if api:
+        out.append({"name": r.api_id, "fullyQualifiedName": api, "kind": "resource",
+                    "properties": {"type": "api", "account": r.account, "region": r.region}})
+        if r.route_key:
+            # Route ARNs use the route id, which a finding does not carry: name the route by its key instead.
+            out.append({"name": r.route_key, "fullyQualifiedName": f"apis/{r.api_id}/routes/{r.route_key}",
+                        "kind": "resource",
+                        "properties": {"type": "route"}})
+        if r.integration_id:
+            out.append({"name": r.integration_id, "fullyQualifiedName": f"{api}/integrations/{r.integration_id}",
+                        "kind": "resource", "properties": {"type": "integration"}})
+        if r.stage:
+            out.append({"name": r.stage, "fullyQualifiedName": f"{api}/stages/{r.stage}", "kind": "resource",
+                        "properties": {"type": "stage"}})
+        if r.authorizer_id:
+            out.append({"name": r.authorizer_id, "fullyQualifiedName": f"{api}/authorizers/{r.authorizer_id}",
+                        "kind": "resource", "properties": {"type": "authorizer"}})
+    if r.function_arn:
+        out.append({"name": r.function_arn.rsplit(":function:", 1)[-1], "fullyQualifiedName": r.function_arn,
+                    "kind": "resource", "properties": {"type": "function"}})
+        if r.statement_id:
+            out.append({"name": r.statement_id, "fullyQualifiedName": f"{r.function_arn}#policy/{r.statement_id}",
+                        "kind": "resource", "properties": {"type": "policy-statement"}})
+    if not out:
+        scope = f"{r.account or '?'}/{r.region or '?'}"
+        entry = {"name": scope, "fullyQualifiedName": scope, "kind": "namespace", "properties": {"type": "scope"}}
+        if r.statement_id:
+            entry["properties"]["detail"] = r.statement_id
+        out.append(entry)
+    for entry in out:
+        entry["properties"] = {k: v for k, v in entry["properties"].items() if v is not None}
+    return out
+
+
+def left_out(result) -> list[tuple]:
+    """(finding, kind, justification) for each finding suppressed by a tag or a per-path ignore, or
+    known from the baseline: what `--show-suppressed` lists."""
+    out = [(s.finding, s.kind, f"{s.source}: {s.reason}") for s in getattr(result, "suppressed", None) or []]
+    baseline = getattr(result, "baseline", None)
+    if baseline is not None:
+        out += [(finding, "baseline", f"in baseline {baseline.file}") for finding in baseline.known]
+    return out
+
+
+def left_out_summary(result) -> str:
+    """`3 suppressed; baseline b.json: 2 known, 1 gone`, or '' when nothing was left out."""
+    parts = []
+    suppressed = len(getattr(result, "suppressed", None) or [])
+    if suppressed:
+        parts.append(f"{suppressed} suppressed")
+    baseline = getattr(result, "baseline", None)
+    if baseline is not None:
+        parts.append(f"baseline {display_path(baseline.file)}: {len(baseline.known)} known finding(s) not reported, "
+                     f"{len(baseline.gone)} entr{'y' if len(baseline.gone) == 1 else 'ies'} gone")
+    return "; ".join(parts)
