@@ -116,16 +116,17 @@ def load_file(path: str, input_type: str | None, region: str | None, account: st
         from auditor.iac.terraform import load_terraform
         return load_terraform(path, text, region, account, parameters)
     settings = make_settings(text, region, account, parameters)
+    # Parsed with line numbers once: reuse the YAML parse of the detection step.
+    template = document if document is not None and not parsed_json else load_template_text(text, path)
     if kind in ("cloudformation", "cdk"):
         from auditor.iac.cfn import read_template, template_format
-        template = load_template_text(text, path)
         return read_template(template, path, settings, kind, template_format(text))
     if kind == "sam":
         from auditor.iac.sam import read_sam
-        return read_sam(path, text, settings)
+        return read_sam(path, text, settings, template)
     if kind == "openapi":
         from auditor.iac.standalone import read_openapi_file
-        return read_openapi_file(path, text, settings)
+        return read_openapi_file(path, text, settings, template)
     if kind == "cli-outputs":
         raise InputError("--input-type cli-outputs takes a folder", file=path)
     raise UsageError(f"unknown input type {kind!r}")

@@ -173,8 +173,8 @@ class Origin:
         return None
 
 
-def read_sam(path: str, text: str, settings: Settings) -> dict:
-    source = check_template(load_template_text(text, path), path)
+def read_sam(path: str, text: str, settings: Settings, template=None) -> dict:
+    source = check_template(template if template is not None else load_template_text(text, path), path)
     base_dir = os.path.dirname(path)
     inline_includes(source, base_dir, path, [])
     translated = translate(prepare(source, base_dir, path), settings, path)

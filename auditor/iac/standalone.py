@@ -11,8 +11,9 @@ from auditor.iac.resolve import Settings
 from auditor.iac.yamlload import line_of, load_template_text
 
 
-def read_openapi_file(path: str, text: str, settings: Settings) -> dict:
-    document = load_template_text(text, path)
+def read_openapi_file(path: str, text: str, settings: Settings, document=None) -> dict:
+    if document is None:
+        document = load_template_text(text, path)
     if not is_openapi(document):
         raise InputError("not an OpenAPI definition: 'openapi' (or 'swagger') and 'paths' are required", file=path,
                          line=1)

@@ -47,8 +47,19 @@ def _loader():
         return _loader_class
     import yaml
 
-    class TemplateLoader(yaml.SafeLoader):
-        pass
+    try:
+        from yaml import CParser  # libyaml's parser when PyYAML was built with it: same events, ~10x faster
+
+        class TemplateLoader(CParser, yaml.SafeLoader):
+            """SafeLoader (its SafeConstructor and Resolver) reading events from libyaml's parser."""
+
+            def __init__(self, stream):
+                CParser.__init__(self, stream)
+                yaml.constructor.SafeConstructor.__init__(self)
+                yaml.resolver.Resolver.__init__(self)
+    except ImportError:  # pure-Python PyYAML
+        class TemplateLoader(yaml.SafeLoader):
+            pass
 
     def construct_mapping(loader, node):
         loader.flatten_mapping(node)

@@ -182,7 +182,7 @@ class _JsonIndex:
         return _DECODER.raw_decode(self.text, pos)[1]
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=8)
 def _index(path: str, mtime_ns: int, size: int) -> _JsonIndex | None:
     try:
         with open(path, encoding="utf-8-sig") as handle:

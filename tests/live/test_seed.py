@@ -3,7 +3,6 @@
 import json
 
 import boto3
-import pytest
 
 from auditor.cli import main
 from auditor.findings import Severity
