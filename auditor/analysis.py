@@ -215,8 +215,9 @@ def classify(api: Api, ref: FunctionRef, function: Function) -> tuple[str, list,
     """Shared by integrations and authorizers: which of AGW201/202/204 (or none) applies."""
     invoked = ref.arn
     apigw = [s for s in function.statements if s.is_allow and s.invokable_by_apigateway]
-    on_qualifier = [s for s in apigw if s.applies_to(invoked)]
-    elsewhere = [s for s in apigw if not s.applies_to(invoked)]
+    on_qualifier, elsewhere = [], []
+    for statement in apigw:
+        (on_qualifier if statement.applies_to(invoked) else elsewhere).append(statement)
     if any(names_api(s, api) for s in on_qualifier if not _unresolved_source(s)):
         return "ok", on_qualifier, [], []
     if any(_unresolved_source(s) for s in apigw):

@@ -16,7 +16,7 @@ _ARN_OPERATORS = {"arnlike", "arnequals", "stringlike", "stringequals"}
 def _as_list(value) -> list:
     if value is None:
         return []
-    return value if isinstance(value, list) else [value]
+    return value if type(value) is list else [value]
 
 
 @dataclass(slots=True)
@@ -97,7 +97,7 @@ def _conditions(condition: dict) -> tuple[tuple | None, tuple | None, tuple | No
             others.append(operator)
             continue
         for key, value in clauses.items():
-            values = tuple(str(v) for v in _as_list(value))
+            values = tuple(map(str, _as_list(value)))
             lowered = key.lower()
             if op in _ARN_OPERATORS and lowered == "aws:sourcearn":
                 source_arns = (source_arns or ()) + values
@@ -112,15 +112,17 @@ def _conditions(condition: dict) -> tuple[tuple | None, tuple | None, tuple | No
 
 def read_statement(raw: dict, path: str) -> Statement:
     """Normalise one statement; shape errors are the loader's job, so this trusts `raw` is a dict."""
-    services, public = _principal(raw.get("Principal"))
-    source_arns, accounts, orgs, others = _conditions(raw.get("Condition") if isinstance(raw.get("Condition"), dict) else {})
+    get = raw.get
+    services, public = _principal(get("Principal"))
+    condition = get("Condition")
+    source_arns, accounts, orgs, others = _conditions(condition if type(condition) is dict else {})
     statement = Statement(
-        sid=str(raw.get("Sid", "")),
-        effect=str(raw.get("Effect", "Allow")),
+        sid=str(get("Sid", "")),
+        effect=str(get("Effect", "Allow")),
         services=services,
         public=public,
-        actions=tuple(str(a) for a in _as_list(raw.get("Action"))),
-        resources=tuple(str(r) for r in _as_list(raw.get("Resource"))),
+        actions=tuple(map(str, _as_list(get("Action")))),
+        resources=tuple(map(str, _as_list(get("Resource")))),
         source_arns=source_arns,
         source_accounts=accounts,
         org_ids=orgs,

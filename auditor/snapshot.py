@@ -211,7 +211,7 @@ def _read_function(r: _Reader, scope: Scope, raw: dict, path: str) -> Function:
         function.versions[name] = Qualifier(function, item, name, r.field(item, "FunctionArn", str, p, default=f"{arn}:{name}"),
                                             "version", r.location(item, p))
         statements += _read_policy(r, item, p, function)
-    function.statements = _dedupe(statements)
+    function.statements = _dedupe(statements) if function.aliases or function.versions else statements
     return function
 
 
