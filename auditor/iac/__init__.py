@@ -83,6 +83,14 @@ def detect_folder(path: Path) -> str | None:
 def load_file(path: str, input_type: str | None, region: str | None, account: str | None,
               parameters: dict | None) -> dict:
     """The snapshot document of one file (a snapshot file's own, or one built from IaC)."""
+    try:
+        return _load_file(path, input_type, region, account, parameters)
+    except RecursionError:  # e.g. a YAML alias that contains itself
+        raise InputError("the document is recursive or too deeply nested to read", file=path) from None
+
+
+def _load_file(path: str, input_type: str | None, region: str | None, account: str | None,
+               parameters: dict | None) -> dict:
     from auditor.iac.yamlload import load_template_text, read_text
     text = read_text(path)
     document = None

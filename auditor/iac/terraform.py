@@ -41,13 +41,14 @@ def _walk_modules(module: dict, out: list) -> None:
             _walk_modules(child, out)
 
 
-def _config_resources(module: dict, prefix: str, out: dict) -> None:
+def _config_resources(module: dict, prefix: str, out: dict, variables: dict) -> None:
     for resource in module.get("resources") or []:
         if isinstance(resource, dict) and resource.get("mode", "managed") == "managed":
             out[prefix + str(resource.get("address"))] = resource.get("expressions") or {}
     for name, call in (module.get("module_calls") or {}).items():
         if isinstance(call, dict) and isinstance(call.get("module"), dict):
-            _config_resources(call["module"], f"{prefix}module.{name}.", out)
+            variables[f"{prefix}module.{name}."] = call.get("expressions") or {}  # the module's input variables
+            _config_resources(call["module"], f"{prefix}module.{name}.", out, variables)
 
 
 def _module_of(address: str) -> str:
@@ -80,7 +81,8 @@ class PlanReader:
         self.builder = DocumentBuilder(file, "terraform", settings, self.context)
         config = plan.get("configuration") if isinstance(plan.get("configuration"), dict) else {}
         self.config: dict = {}
-        _config_resources(config.get("root_module") or {}, "", self.config)
+        self.module_vars: dict = {}
+        _config_resources(config.get("root_module") or {}, "", self.config, self.module_vars)
         changes = {}
         for change in plan.get("resource_changes") or []:
             if isinstance(change, dict) and isinstance(change.get("change"), dict):
@@ -126,17 +128,30 @@ class PlanReader:
 
     def target_of(self, instance: _Instance, reference: str):
         """(instance, attribute) a reference such as `aws_lambda_function.f.arn` names, or None."""
+        return self._target(instance.module, reference, instance.index, 0)
+
+    def _target(self, module: str, reference: str, index, depth: int):
+        if reference.startswith("var.") and module and depth < 16:
+            # A module's input variable: follow the caller's expression for it, in the caller's module.
+            name = reference.split(".")[1]
+            expression = self.module_vars.get(module, {}).get(name)
+            parent = re.sub(r"module\.[^.]+\.$", "", module)
+            for outer in (expression or {}).get("references") or []:
+                found = self._target(parent, outer, None, depth + 1)
+                if found and found[1]:
+                    return found
+            return None
         match = _REFERENCE.match(reference)
         if not match:
             return None
-        base = instance.module + f"{match['type']}.{match['name']}"
+        base = module + f"{match['type']}.{match['name']}"
         candidates = self.by_base.get(base, [])
         if match["index"]:
-            wanted = instance.module + f"{match['type']}.{match['name']}{match['index']}"
+            wanted = module + f"{match['type']}.{match['name']}{match['index']}"
             candidates = [c for c in candidates if c.address == wanted]
-        elif len(candidates) > 1 and instance.index is not None:
+        elif len(candidates) > 1 and index is not None:
             # count/for_each siblings: `aws_x.y[each.key]` is recorded as `aws_x.y`; pair by index.
-            candidates = [c for c in candidates if c.index == instance.index] or candidates
+            candidates = [c for c in candidates if c.index == index] or candidates
         if len(candidates) != 1:
             return None
         return candidates[0], match["attr"]

@@ -1,4 +1,4 @@
-"""The example GitHub Actions workflow in docs/ci.md: valid, wired up, and its audit step really runs."""
+"""The example GitHub Actions workflow in README.md: valid, wired up, and its audit step really runs."""
 
 import json
 import re
@@ -10,7 +10,7 @@ import yaml
 
 from tests.ci.conftest import ROOT, broken
 
-DOC = ROOT / "docs" / "ci.md"
+DOC = ROOT / "README.md"
 
 
 def workflow():

@@ -275,3 +275,83 @@ def test_input_type_overrides_detection():
     # The SAM template read as plain CloudFormation: its Serverless resources are not API Gateway ones.
     report = audit_json(SEED / "correct.sam.yaml", "--input-type", "cloudformation")
     assert report["findings"] == []
+
+
+def test_permission_findings_point_at_the_permission_resource_with_a_template_fix(tmp_path):
+    template = (SEED / "correct.cfn.yaml").read_text() + """  OpenPermission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunction
+      FunctionName: !GetAtt ItemsFunction.Arn
+      Principal: apigateway.amazonaws.com
+  PublicPermission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunction
+      FunctionName: !Ref ItemsFunction
+      Principal: "*"
+"""
+    path = tmp_path / "exposed.yaml"
+    path.write_text(template)
+    report = audit_json(path)
+    no_source = findings_by_rule(report, "AGW301")[0]
+    assert no_source["location"]["resource"] == "OpenPermission"
+    assert no_source["location"]["line"] == template.splitlines().index("  OpenPermission:") + 1
+    assert "in resource OpenPermission (AWS::Lambda::Permission)" in no_source["remediation"]
+    assert "SourceArn: !Sub \"arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${HttpApi}/*\"" \
+        in no_source["remediation"]
+    public = findings_by_rule(report, "AGW303")[0]
+    assert public["location"]["resource"] == "PublicPermission" and public["severity"] == "critical"
+
+
+def test_terraform_modules_and_references_inside_them(tmp_path):
+    plan = json.loads((SEED / "missing-permission.tfplan.json").read_text())
+    resources = plan["planned_values"]["root_module"].pop("resources")
+    for resource in resources:
+        resource["address"] = "module.api." + resource["address"]
+    plan["planned_values"]["root_module"]["child_modules"] = [{"address": "module.api", "resources": resources}]
+    for change in plan["resource_changes"]:
+        change["address"] = "module.api." + change["address"]
+        change["module_address"] = "module.api"
+    config = plan["configuration"]["root_module"]
+    config["module_calls"] = {"api": {"source": "./modules/api", "module": {"resources": config.pop("resources")}}}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan, indent=1))
+    report = audit_json(path)
+    assert rule_ids(report, exclude_info_meta=True) == {"AGW201", "AGW304", "AGW305"}
+    finding = findings_by_rule(report, "AGW201")[0]
+    assert finding["location"]["resource"] == "module.api.aws_apigatewayv2_integration.items"
+    assert "(in module.api)" in finding["remediation"]
+
+
+def test_terraform_module_input_variables_are_followed_to_the_callers_resources(tmp_path):
+    """A module per route (`api_id = var.api_id`, `integration_uri = var.invoke_arn`), as many configurations do."""
+    plan = json.loads((SEED / "correct.tfplan.json").read_text())
+    root = plan["planned_values"]["root_module"]
+    inner = [r for r in root["resources"] if r["type"] in ("aws_apigatewayv2_integration", "aws_apigatewayv2_route")]
+    root["resources"] = [r for r in root["resources"] if r not in inner]
+    for resource in inner:
+        resource["address"] = "module.routes." + resource["address"]
+    root["child_modules"] = [{"address": "module.routes", "resources": inner}]
+    for change in plan["resource_changes"]:
+        if change["type"] in ("aws_apigatewayv2_integration", "aws_apigatewayv2_route"):
+            change["address"] = "module.routes." + change["address"]
+    config = plan["configuration"]["root_module"]
+    moved = [r for r in config["resources"] if r["type"] in ("aws_apigatewayv2_integration", "aws_apigatewayv2_route")]
+    config["resources"] = [r for r in config["resources"] if r not in moved]
+    for resource in moved:
+        for name, expression in resource["expressions"].items():
+            if name == "api_id":
+                resource["expressions"][name] = {"references": ["var.api_id"]}
+            if name == "integration_uri":
+                resource["expressions"][name] = {"references": ["var.invoke_arn"]}
+    config["module_calls"] = {"routes": {"source": "./routes", "module": {"resources": moved}, "expressions": {
+        "api_id": {"references": ["aws_apigatewayv2_api.http.id", "aws_apigatewayv2_api.http"]},
+        "invoke_arn": {"references": ["aws_lambda_function.items.invoke_arn", "aws_lambda_function.items"]}}}}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    report = audit_json(path)
+    assert rule_ids(report, exclude_info_meta=True) == {"AGW304", "AGW305"}
+    routes = [f for f in report["findings"] if f["rule_id"] == "AGW304"]
+    assert {f["resource"]["api_id"] for f in routes} == {"aws_apigatewayv2_api.http"}
+    assert not any("names its function through" in f["message"] for f in report["findings"])  # invoke_arn resolved
