@@ -28,6 +28,7 @@ import string
 from pathlib import Path
 
 from auditor.errors import InputError, UsageError
+from auditor.files import read_text
 from auditor.findings import Fix, Resource, Severity
 
 REQUIRED = ("id", "name", "severity", "title", "select", "message")
@@ -273,16 +274,7 @@ def _fail(file: str, where: str, message: str) -> InputError:
 
 def _read_entries(path: Path) -> list:
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("no such rules file", file=file) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a rules file", file=file) from None
-    except PermissionError:
-        raise InputError("permission denied", file=file) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", file=file) from None
+    text = read_text(path, "rules file")
     suffix = path.suffix.lower()
     if suffix == ".toml":
         import tomllib

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from auditor.errors import InputError
+from auditor.files import read_json
 from auditor.model import (Api, Authorizer, Function, Integration, Location, Qualifier, Route, Scope,
                            ScopeError, Snapshot, Stage)
 from auditor.policy import read_statement
@@ -248,19 +249,7 @@ def read_snapshot_document(document, file: str) -> Snapshot:
 
 def load_snapshot_file(path: str | os.PathLike) -> Snapshot:
     file = str(path)
-    try:
-        with open(file, "rb") as handle:
-            document = json.load(handle)
-    except FileNotFoundError:
-        raise InputError("no such file", file=file) from None
-    except IsADirectoryError:
-        raise InputError("is a directory", file=file) from None
-    except PermissionError:
-        raise InputError("permission denied", file=file) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", file=file) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno) from None
+    document = read_json(file)
     return read_snapshot_document(document, file)
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from auditor import __version__
 from auditor.errors import InputError
+from auditor.files import read_json
 from auditor.findings import Finding, Fix, Resource, Severity
 from auditor.output import write_text
 
@@ -244,19 +245,7 @@ def write_baseline(findings: list[Finding], path: str) -> None:
 
 
 def load_baseline(path: str) -> list[dict]:
-    try:
-        with open(path, "rb") as handle:
-            document = json.load(handle)
-    except FileNotFoundError:
-        raise InputError("no such baseline file (create one with `apigw-auditor baseline create`)", file=path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a baseline file", file=path) from None
-    except PermissionError:
-        raise InputError("permission denied", file=path) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", file=path) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=path, line=exc.lineno) from None
+    document = read_json(path, "baseline file", " (create one with `apigw-auditor baseline create`)")
     if not isinstance(document, dict) or "findings" not in document or "version" not in document:
         raise InputError("not an apigw-auditor baseline (expected an object with `version` and `findings`)",
                          file=path, path="$")

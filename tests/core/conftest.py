@@ -1,56 +1,9 @@
-import copy
 import json
-from pathlib import Path
 
 import pytest
 
 from auditor.cli import main
-
-ROOT = Path(__file__).resolve().parents[2]
-SEED_CORRECT = json.loads((ROOT / "examples" / "seed-correct.json").read_text())
-ACCOUNT, REGION, API_ID = "123456789012", "us-east-1", "abc123def4"
-FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:my-frontend-app-api"
-
-
-class Seed:
-    """The tutorial's final, correct setup as a snapshot document, with handles to break it."""
-
-    def __init__(self):
-        self.doc = copy.deepcopy(SEED_CORRECT)
-
-    @property
-    def scope(self):
-        return self.doc["Scopes"][0]
-
-    @property
-    def api(self):
-        return self.scope["Apis"][0]
-
-    @property
-    def integration(self):
-        return self.api["Integrations"][0]
-
-    @property
-    def function(self):
-        return self.scope["Functions"][0]
-
-    def route(self, key):
-        return next(r for r in self.api["Routes"] if r["RouteKey"] == key)
-
-    def statements(self):
-        return json.loads(self.function["Policy"])["Statement"]
-
-    def set_statements(self, statements):
-        self.function["Policy"] = json.dumps({"Version": "2012-10-17", "Statement": statements})
-
-    def grant(self, source_arn=None, sid="apigateway-invoke", resource=FUNCTION_ARN, principal=None, condition=None):
-        statement = {"Sid": sid, "Effect": "Allow", "Principal": principal or {"Service": "apigateway.amazonaws.com"},
-                     "Action": "lambda:InvokeFunction", "Resource": resource}
-        if condition is not None:
-            statement["Condition"] = condition
-        elif source_arn is not None:
-            statement["Condition"] = {"ArnLike": {"AWS:SourceArn": source_arn}}
-        return statement
+from tests.seed import ACCOUNT, API_ID, FUNCTION_ARN, REGION, ROOT, SEED_CORRECT, Seed  # noqa: F401
 
 
 @pytest.fixture

@@ -1,58 +1,11 @@
-import copy
 import json
 from pathlib import Path
 
 import pytest
 
 from auditor.cli import main
-
-ROOT = Path(__file__).resolve().parents[2]
-SEED_CORRECT = json.loads((ROOT / "examples" / "seed-correct.json").read_text())
-SEED_BROKEN = ROOT / "examples" / "seed-broken.json"
-ACCOUNT, REGION, API_ID = "123456789012", "us-east-1", "abc123def4"
-FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:my-frontend-app-api"
-API_ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}"
-
-
-def grant(source_arn=None, sid="apigateway-invoke", resource=FUNCTION_ARN):
-    statement = {"Sid": sid, "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
-                 "Action": "lambda:InvokeFunction", "Resource": resource}
-    if source_arn is not None:
-        statement["Condition"] = {"ArnLike": {"AWS:SourceArn": source_arn}}
-    return statement
-
-
-class Seed:
-    """The tutorial's final, correct setup, with handles to break it the ways the tutorial warns about."""
-
-    def __init__(self):
-        self.doc = copy.deepcopy(SEED_CORRECT)
-
-    @property
-    def scope(self):
-        return self.doc["Scopes"][0]
-
-    @property
-    def api(self):
-        return self.scope["Apis"][0]
-
-    @property
-    def integration(self):
-        return self.api["Integrations"][0]
-
-    @property
-    def function(self):
-        return self.scope["Functions"][0]
-
-    def route(self, key):
-        return next(r for r in self.api["Routes"] if r["RouteKey"] == key)
-
-    def add_route(self, key, target="integrations/a1b2c3", route_id=None):
-        self.api["Routes"].append({"RouteId": route_id or f"r{len(self.api['Routes'])}", "RouteKey": key,
-                                   "Target": target, "AuthorizationType": "NONE"})
-
-    def set_statements(self, statements):
-        self.function["Policy"] = json.dumps({"Version": "2012-10-17", "Statement": statements})
+from tests.seed import (ACCOUNT, API_ARN, API_ID, FUNCTION_ARN, REGION, ROOT, SEED_BROKEN,  # noqa: F401
+                        SEED_CORRECT, Seed, grant)
 
 
 @pytest.fixture

@@ -1,0 +1,61 @@
+"""The seed tutorial's final, correct setup as a snapshot document, shared by every test area."""
+
+import copy
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_CORRECT = json.loads((ROOT / "examples" / "seed-correct.json").read_text())
+SEED_BROKEN = ROOT / "examples" / "seed-broken.json"
+ACCOUNT, REGION, API_ID = "123456789012", "us-east-1", "abc123def4"
+FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:my-frontend-app-api"
+API_ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}"
+
+
+def grant(source_arn=None, sid="apigateway-invoke", resource=FUNCTION_ARN, principal=None, condition=None):
+    """A policy statement as `aws lambda add-permission` writes it."""
+    statement = {"Sid": sid, "Effect": "Allow", "Principal": principal or {"Service": "apigateway.amazonaws.com"},
+                 "Action": "lambda:InvokeFunction", "Resource": resource}
+    if condition is not None:
+        statement["Condition"] = condition
+    elif source_arn is not None:
+        statement["Condition"] = {"ArnLike": {"AWS:SourceArn": source_arn}}
+    return statement
+
+
+class Seed:
+    """The tutorial's correct setup, with handles to break it the ways the tutorial warns about."""
+
+    grant = staticmethod(grant)
+
+    def __init__(self):
+        self.doc = copy.deepcopy(SEED_CORRECT)
+
+    @property
+    def scope(self):
+        return self.doc["Scopes"][0]
+
+    @property
+    def api(self):
+        return self.scope["Apis"][0]
+
+    @property
+    def integration(self):
+        return self.api["Integrations"][0]
+
+    @property
+    def function(self):
+        return self.scope["Functions"][0]
+
+    def route(self, key):
+        return next(r for r in self.api["Routes"] if r["RouteKey"] == key)
+
+    def add_route(self, key, target="integrations/a1b2c3", route_id=None):
+        self.api["Routes"].append({"RouteId": route_id or f"r{len(self.api['Routes'])}", "RouteKey": key,
+                                   "Target": target, "AuthorizationType": "NONE"})
+
+    def statements(self):
+        return json.loads(self.function["Policy"])["Statement"]
+
+    def set_statements(self, statements):
+        self.function["Policy"] = json.dumps({"Version": "2012-10-17", "Statement": statements})
