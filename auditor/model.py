@@ -39,8 +39,22 @@ def child_location(raw: dict, parent: Location, key: str, index: int) -> Locatio
     return Location(parent.file, path)
 
 
+class _ApiChild:
+    """Routes, integrations, stages and authorizers: located by their place in the API's list.
+
+    The location is built on demand: an audit of 100,000 routes needs only the few with findings.
+    """
+
+    __slots__ = ()
+    collection = ""
+
+    @property
+    def location(self) -> Location:
+        return child_location(self.raw, self.api.location, self.collection, self.index)
+
+
 @dataclass(slots=True, eq=False)
-class Route:
+class Route(_ApiChild):
     api: "Api"
     raw: dict
     id: str
@@ -49,15 +63,11 @@ class Route:
     authorization_type: str
     authorizer_id: str | None
     index: int  # position in the API's Routes list
-
-    @property
-    def location(self) -> Location:
-        """Built on demand: an audit of 100,000 routes needs only the few that have findings."""
-        return child_location(self.raw, self.api.location, "Routes", self.index)
+    collection = "Routes"
 
 
 @dataclass(slots=True, eq=False)
-class Integration:
+class Integration(_ApiChild):
     api: "Api"
     raw: dict
     id: str
@@ -68,11 +78,7 @@ class Integration:
     timeout_ms: int | None
     credentials_arn: str | None
     index: int  # position in the API's Integrations list
-
-    @property
-    def location(self) -> Location:
-        """Built on demand: an audit of 100,000 routes needs only the few that have findings."""
-        return child_location(self.raw, self.api.location, "Integrations", self.index)
+    collection = "Integrations"
 
     @property
     def function_ref(self) -> FunctionRef | None:
@@ -85,7 +91,7 @@ class Integration:
 
 
 @dataclass(slots=True, eq=False)
-class Stage:
+class Stage(_ApiChild):
     api: "Api"
     raw: dict
     name: str
@@ -93,11 +99,7 @@ class Stage:
     deployment_id: str | None
     access_log_destination: str | None
     index: int  # position in the API's Stages list
-
-    @property
-    def location(self) -> Location:
-        """Built on demand: an audit of 100,000 routes needs only the few that have findings."""
-        return child_location(self.raw, self.api.location, "Stages", self.index)
+    collection = "Stages"
 
     @property
     def serves(self) -> bool:
@@ -105,7 +107,7 @@ class Stage:
 
 
 @dataclass(slots=True, eq=False)
-class Authorizer:
+class Authorizer(_ApiChild):
     api: "Api"
     raw: dict
     id: str
@@ -114,11 +116,7 @@ class Authorizer:
     uri: str | None
     credentials_arn: str | None
     index: int  # position in the API's Authorizers list
-
-    @property
-    def location(self) -> Location:
-        """Built on demand: an audit of 100,000 routes needs only the few that have findings."""
-        return child_location(self.raw, self.api.location, "Authorizers", self.index)
+    collection = "Authorizers"
 
 
 @dataclass(slots=True, eq=False)
