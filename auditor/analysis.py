@@ -136,6 +136,10 @@ class Grants:
                 if not resources:
                     continue
             (self.allow if statement.is_allow else self.deny).append((statement, resources))
+        # An Allow statement here names this API (what `classify` calls "ok"; it also honours SourceAccount).
+        self.names_api = any(resources is None or any(glob_match(text, api.id) or glob_match(text.split("/", 1)[0], api.id)
+                                                      for text, _ in resources)
+                             for _, resources in self.allow)
         self.covers_whole_api = not self.deny and any(
             resources is None or any(_covers_every_route(text, api.id) for text, _ in resources)
             for _, resources in self.allow)
@@ -239,6 +243,9 @@ class Index:
 
     def __init__(self, snapshot):
         self.snapshot = snapshot
+        # Statements that let someone invoke a function: the security rules all start from these.
+        self.invoke_statements = [(function, statement) for scope in snapshot.scopes for function in scope.functions
+                                  for statement in function.statements if statement.is_allow and statement.grants_invoke]
         self.apis = [api for scope in snapshot.scopes for api in scope.apis]
         self.functions: dict[str, Function] = {}
         self.complete: set[tuple[str, str]] = set()
@@ -345,11 +352,15 @@ class Index:
         function, problem = self.locate(ref)
         if problem:
             return PermissionCheck(api, ref, function, problem, integration, routes)
-        status, on_q, other_q, foreign = classify(api, ref, function)
+        grants = Grants(function.statements, ref.arn, api)
+        if grants.names_api:  # the common case, settled without the full classification
+            status, other_q, foreign = "ok", [], []
+        else:
+            status, _, other_q, foreign = classify(api, ref, function)
         check = PermissionCheck(api, ref, function, status, integration, routes,
                                 other_qualifier_statements=other_q, foreign_statements=foreign)
         if status == "ok":
-            check.grants = Grants(function.statements, ref.arn, api)
+            check.grants = grants
             if check.uncovered:
                 check.status = "uncovered"
         return check

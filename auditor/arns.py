@@ -1,7 +1,7 @@
 """ARN parsing and building: the one place that knows Lambda, invocation-URI and execute-api forms."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 # arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]
@@ -27,16 +27,13 @@ class FunctionRef:
     account: str
     name: str
     qualifier: str | None
+    unqualified_arn: str = field(init=False, compare=False)
+    arn: str = field(init=False, compare=False)  # what Lambda authorises: qualified when the URI names a qualifier
 
-    @property
-    def unqualified_arn(self) -> str:
-        return f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:{self.name}"
-
-    @property
-    def arn(self) -> str:
-        """The ARN Lambda authorises against: qualified when the integration names a qualifier."""
-        base = self.unqualified_arn
-        return f"{base}:{self.qualifier}" if self.qualifier else base
+    def __post_init__(self):
+        base = f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:{self.name}"
+        object.__setattr__(self, "unqualified_arn", base)
+        object.__setattr__(self, "arn", f"{base}:{self.qualifier}" if self.qualifier else base)
 
 
 def parse_lambda_arn(text: str) -> FunctionRef | None:

@@ -38,6 +38,7 @@ class DocumentBuilder:
         self.apis: dict[str, dict] = {}  # ApiId -> API object
         self.functions: dict[str, dict] = {}  # unqualified ARN (or symbolic name) -> function object
         self.errors: list[dict] = []
+        self.external: set[str] = set()  # APIs declared elsewhere, that this input only adds to
         self.context = context if context is not None else {}
 
     def source(self, line, resource, meta: dict | None = None, file: str | None = None) -> dict:
@@ -60,6 +61,8 @@ class DocumentBuilder:
                 api["Stages"] = []
             api.update(self.source(line, resource, meta))
             self.apis[api_id] = api
+            if external:
+                self.external.add(api_id)
         return self.apis[api_id]
 
     def error(self, operation: str, resource: str, code: str, message: str, hint: str | None = None) -> None:
@@ -69,6 +72,11 @@ class DocumentBuilder:
         self.errors.append(error)
 
     def document(self) -> dict:
+        for api_id in self.external:
+            api = self.apis[api_id]
+            for key in ("Routes", "Integrations", "Authorizers"):
+                if key in api and not api[key]:
+                    del api[key]  # not in this input: unknown, not empty
         scope = {"AccountId": self.settings.account, "Region": self.settings.region,
                  # A template never declares every function and API of its account and region.
                  "Complete": False,

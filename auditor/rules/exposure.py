@@ -31,14 +31,6 @@ def _rescope(ctx, function, statement, apis) -> tuple[str, Fix]:
                                               "SourceArn": source_arn})
 
 
-def _apigateway_statements(ctx):
-    for scope in ctx.snapshot.scopes:
-        for function in scope.functions:
-            for statement in function.statements:
-                if statement.is_allow and statement.grants_invoke:
-                    yield function, statement
-
-
 class PermissionNoSourceArn(Rule):
     id = "AGW301"
     name = "permission-no-source-arn"
@@ -52,7 +44,7 @@ class PermissionNoSourceArn(Rule):
 
     def check(self, ctx):
         apis = _invoking_apis(ctx)
-        for function, statement in _apigateway_statements(ctx):
+        for function, statement in ctx.index.invoke_statements:
             if statement.public or "apigateway.amazonaws.com" not in statement.services or statement.source_arns is not None:
                 continue
             scoped = statement.source_accounts is not None
@@ -78,7 +70,7 @@ class PermissionBroadSourceArn(Rule):
 
     def check(self, ctx):
         apis = _invoking_apis(ctx)
-        for function, statement in _apigateway_statements(ctx):
+        for function, statement in ctx.index.invoke_statements:
             if not statement.for_apigateway or not statement.source_arns:
                 continue
             broad = []
@@ -110,7 +102,7 @@ class FunctionPublic(Rule):
 
     def check(self, ctx):
         apis = _invoking_apis(ctx)
-        for function, statement in _apigateway_statements(ctx):
+        for function, statement in ctx.index.invoke_statements:
             if not statement.public or statement.source_arns or statement.source_accounts or statement.org_ids:
                 continue
             command, fix = _rescope(ctx, function, statement, apis.get(id(function), []))

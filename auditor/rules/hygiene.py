@@ -45,23 +45,21 @@ class PermissionStale(Rule):
 
     def check(self, ctx):
         index = ctx.index
-        for scope in ctx.snapshot.scopes:
-            for function in scope.functions:
-                for statement in function.statements:
-                    if not statement.is_allow or not statement.invokable_by_apigateway or not statement.source_arns:
-                        continue
-                    stale = []
-                    for raw in statement.source_arns:
-                        p = parse_source_arn(raw)
-                        if p is None or p.service != "execute-api" or any(has_wildcard(x) for x in (p.region, p.account, p.api_id)):
-                            continue
-                        if index.is_complete(p.account, p.region) and not index.api_exists(p.account, p.region, p.api_id):
-                            stale.append((raw, p))
-                    if not stale or len(stale) != len(statement.source_arns):
-                        continue
-                    names = ", ".join(f"{p.api_id} ({p.account}/{p.region})" for _, p in stale)
-                    yield self.finding(
-                        ctx, f"Statement `{statement.sid}` on {function.name} grants API {names}, which does not exist.",
-                        function_resource(function, statement_id=statement.sid), statement_location(function, statement),
-                        remove_permission(function, statement.sid, statement_qualifier(function, statement.resources)),
-                        Fix("remove-statement", {"FunctionArn": function.arn, "StatementId": statement.sid}))
+        for function, statement in index.invoke_statements:
+            if not statement.invokable_by_apigateway or not statement.source_arns:
+                continue
+            stale = []
+            for raw in statement.source_arns:
+                p = parse_source_arn(raw)
+                if p is None or p.service != "execute-api" or any(has_wildcard(x) for x in (p.region, p.account, p.api_id)):
+                    continue
+                if index.is_complete(p.account, p.region) and not index.api_exists(p.account, p.region, p.api_id):
+                    stale.append((raw, p))
+            if not stale or len(stale) != len(statement.source_arns):
+                continue
+            names = ", ".join(f"{p.api_id} ({p.account}/{p.region})" for _, p in stale)
+            yield self.finding(
+                ctx, f"Statement `{statement.sid}` on {function.name} grants API {names}, which does not exist.",
+                function_resource(function, statement_id=statement.sid), statement_location(function, statement),
+                remove_permission(function, statement.sid, statement_qualifier(function, statement.resources)),
+                Fix("remove-statement", {"FunctionArn": function.arn, "StatementId": statement.sid}))

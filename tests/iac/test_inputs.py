@@ -355,3 +355,14 @@ def test_terraform_module_input_variables_are_followed_to_the_callers_resources(
     routes = [f for f in report["findings"] if f["rule_id"] == "AGW304"]
     assert {f["resource"]["api_id"] for f in routes} == {"aws_apigatewayv2_api.http"}
     assert not any("names its function through" in f["message"] for f in report["findings"])  # invoke_arn resolved
+
+
+def test_adding_to_an_api_of_another_stack_raises_nothing_about_what_is_not_in_the_template():
+    # No AGW105 "no routes", no AGW401 "unused", no AGW202 for the imported API id.
+    assert audit_json(MISC / "imported-api.cfn.yaml")["findings"] == []
+
+
+@pytest.mark.parametrize("name", ["service-integration.sam.yaml", "alias.sam.yaml"])
+def test_common_sam_patterns_audit_clean(name):
+    # Written for this project after public serverless patterns (see docs/iac.md, "Real-world templates tried").
+    assert rule_ids(audit_json(FIXTURES / "patterns" / name)) == {"AGW304", "AGW305"}
