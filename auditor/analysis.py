@@ -6,7 +6,7 @@ Rules (AGW1xx/AGW2xx) and `explain` both ask these functions, so they cannot dis
 
 from dataclasses import dataclass, field
 
-from auditor.arnlike import compile_arn, glob_match
+from auditor.arnlike import compile_arn, compile_glob, glob_match
 from auditor.arns import FunctionRef, execute_api_arn, is_unresolved, parse_function_uri, parse_source_arn
 from auditor.model import Api, Function, Integration, Route
 from auditor.policy import Statement
@@ -120,7 +120,7 @@ class Grants:
         self.function_arn = function_arn
         self.account = api.scope.account
         self.prefix = f"arn:{api.partition}:execute-api:{api.scope.region}:{api.scope.account}:"
-        head = ("arn", api.partition, "execute-api", api.scope.region, api.scope.account)
+        self.head = ("arn", api.partition, "execute-api", api.scope.region, api.scope.account)
         self.allow: list[tuple[Statement, list | None]] = []
         self.deny: list[tuple[Statement, list | None]] = []
         for statement in statements:
@@ -130,9 +130,7 @@ class Grants:
                 continue
             resources = None
             if statement.source_arns is not None:
-                resources = [(pattern.split(":", 5)[5], m[5]) for pattern, m in
-                             ((p, compile_arn(p)) for p in statement.source_arns)
-                             if len(m) == 6 and all(match(part) for match, part in zip(m, head))]
+                resources = [part for part in map(self._resource_part, statement.source_arns) if part]
                 if not resources:
                     continue
             (self.allow if statement.is_allow else self.deny).append((statement, resources))
@@ -143,6 +141,17 @@ class Grants:
         self.covers_whole_api = not self.deny and any(
             resources is None or any(_covers_every_route(text, api.id) for text, _ in resources)
             for _, resources in self.allow)
+
+    def _resource_part(self, pattern: str) -> tuple[str, object] | None:
+        """(text, matcher) of a SourceArn pattern's resource part, if its first five parts match this API."""
+        if pattern.startswith(self.prefix):  # the usual literal prefix: no per-part globbing needed
+            text = pattern[len(self.prefix):]
+            if ":" not in text:
+                return text, compile_glob(text)
+        matchers = compile_arn(pattern)
+        if len(matchers) == 6 and all(match(part) for match, part in zip(matchers, self.head)):
+            return pattern.split(":", 5)[5], matchers[5]
+        return None
 
     def decide(self, resource: str) -> Decision:
         """The decision for SourceArn prefix + resource."""

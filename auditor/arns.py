@@ -98,6 +98,7 @@ def authorizer_source_arn(partition: str, region: str, account: str, api_id: str
     return f"arn:{partition}:execute-api:{region}:{account}:{api_id}/authorizers/{authorizer_id}"
 
 
+@lru_cache(maxsize=256)
 def partition_for_region(region: str) -> str:
     if region.startswith("cn-"):
         return "aws-cn"
