@@ -71,6 +71,11 @@ class BaselineOutcome:
                          for e in self.gone]}
 
 
+# Objects inside an API that may carry their own tag: (model list, label, Resource field, model attribute).
+_CHILDREN = (("routes", "route `{}`", "route_key", "key"), ("integrations", "integration {}", "integration_id", "id"),
+             ("stages", "stage {}", "stage", "name"), ("authorizers", "authorizer {}", "authorizer_id", "id"))
+
+
 def _tags(raw) -> dict:
     """Tags as a dict, from AWS's map or CloudFormation's [{Key, Value}] list."""
     tags = raw.get("Tags") if isinstance(raw, dict) else None
@@ -104,26 +109,13 @@ def _tagged_objects(snapshot):
         for api in scope.apis:
             if IGNORE_TAG in (api.tags or {}):
                 yield (f"API {api.id}", api.tags, lambda r, a=api: _same_api(a, r), api_resource(api), api.location)
-            for route in api.routes:
-                if "Tags" in route.raw and IGNORE_TAG in (tags := _tags(route.raw)):
-                    yield (f"route `{route.key}` of API {api.id}", tags,
-                           lambda r, a=api, k=route.key: _same_api(a, r) and r.route_key == k,
-                           api_resource(api, route_key=route.key), route.location)
-            for integration in api.integrations:
-                if "Tags" in integration.raw and IGNORE_TAG in (tags := _tags(integration.raw)):
-                    yield (f"integration {integration.id} of API {api.id}", tags,
-                           lambda r, a=api, i=integration.id: _same_api(a, r) and r.integration_id == i,
-                           api_resource(api, integration_id=integration.id), integration.location)
-            for stage in api.stages:
-                if "Tags" in stage.raw and IGNORE_TAG in (tags := _tags(stage.raw)):
-                    yield (f"stage {stage.name} of API {api.id}", tags,
-                           lambda r, a=api, s=stage.name: _same_api(a, r) and r.stage == s,
-                           api_resource(api, stage=stage.name), stage.location)
-            for authorizer in api.authorizers:
-                if "Tags" in authorizer.raw and IGNORE_TAG in (tags := _tags(authorizer.raw)):
-                    yield (f"authorizer {authorizer.id} of API {api.id}", tags,
-                           lambda r, a=api, i=authorizer.id: _same_api(a, r) and r.authorizer_id == i,
-                           api_resource(api, authorizer_id=authorizer.id), authorizer.location)
+            for collection, label, key, identity in _CHILDREN:
+                for child in getattr(api, collection):
+                    if "Tags" in child.raw and IGNORE_TAG in (tags := _tags(child.raw)):
+                        value = getattr(child, identity)
+                        yield (f"{label.format(value)} of API {api.id}", tags,
+                               lambda r, a=api, f=key, v=value: _same_api(a, r) and getattr(r, f) == v,
+                               api_resource(api, **{key: value}), child.location)
         for function in scope.functions:
             if IGNORE_TAG in (function.tags or {}):
                 yield (f"function {function.name}", function.tags, lambda r, f=function: _names_function(f, r),

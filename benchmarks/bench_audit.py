@@ -6,30 +6,19 @@ python benchmarks/bench_audit.py [--sizes 1000:200,10000:2000,100000:20000] [--r
 """
 
 import argparse
-import gc
 import json
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import build  # noqa: E402
+from timing import best_of  # noqa: E402
 
 from auditor.cli import main as cli_main  # noqa: E402
-
-
-def best_of(repeat: int, fn) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

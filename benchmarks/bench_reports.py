@@ -6,33 +6,22 @@ python benchmarks/bench_reports.py [--routes 100000] [--functions 20000] [--repe
 """
 
 import argparse
-import gc
 import json
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import build  # noqa: E402
+from timing import best_of  # noqa: E402
 
 from auditor.engine import all_rules, run_audit  # noqa: E402
 from auditor.inputs import load_inputs  # noqa: E402
 from auditor.reports import FORMAT_MODULES, pointers  # noqa: E402
 from auditor.reports.common import RenderOptions  # noqa: E402
-
-
-def best_of(repeat: int, fn) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

@@ -5,8 +5,10 @@ import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED_CORRECT = json.loads((ROOT / "examples" / "seed-correct.json").read_text())
-SEED_BROKEN = ROOT / "examples" / "seed-broken.json"
+EXAMPLES = ROOT / "examples"
+SEED_CORRECT = json.loads((EXAMPLES / "seed-correct.json").read_text())
+SEED_BROKEN = EXAMPLES / "seed-broken.json"
+_BROKEN_DOC = json.loads(SEED_BROKEN.read_text())
 ACCOUNT, REGION, API_ID = "123456789012", "us-east-1", "abc123def4"
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:my-frontend-app-api"
 API_ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}"
@@ -59,3 +61,25 @@ class Seed:
 
     def set_statements(self, statements):
         self.function["Policy"] = json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def broken() -> dict:
+    """A fresh copy of examples/seed-broken.json."""
+    return copy.deepcopy(_BROKEN_DOC)
+
+
+def correct() -> dict:
+    """A fresh copy of examples/seed-correct.json."""
+    return copy.deepcopy(SEED_CORRECT)
+
+
+def api(doc, index=0):
+    return doc["Scopes"][0]["Apis"][index]
+
+
+def function(doc, name):
+    return next(f for f in doc["Scopes"][0]["Functions"] if f["FunctionName"] == name)
+
+
+def route(doc, key, index=0):
+    return next(r for r in api(doc, index)["Routes"] if r["RouteKey"] == key)

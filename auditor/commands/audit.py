@@ -5,7 +5,7 @@ ORDER = 10
 import argparse
 import sys
 
-from auditor.engine import all_rules, run_audit, select_rules
+from auditor.engine import run_audit
 from auditor.errors import UsageError
 from auditor.findings import Severity
 from auditor.output import use_color

@@ -9,7 +9,6 @@ import os
 from tabulate import tabulate
 
 from auditor.docs import catalogue_markdown, rule_page, rule_filename
-from auditor.engine import all_rules
 from auditor.errors import InputError
 from auditor.output import write_text
 

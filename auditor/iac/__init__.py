@@ -91,7 +91,8 @@ def load_file(path: str, input_type: str | None, region: str | None, account: st
 
 def _load_file(path: str, input_type: str | None, region: str | None, account: str | None,
                parameters: dict | None) -> dict:
-    from auditor.iac.yamlload import load_template_text, read_text
+    from auditor.files import read_text
+    from auditor.iac.yamlload import load_template_text
     text = read_text(path)
     document = None
     parsed_json = False

@@ -14,7 +14,8 @@ from auditor.errors import InputError
 from auditor.iac.document import DocumentBuilder, suppression_tags
 from auditor.iac.openapi import read_body
 from auditor.iac.resolve import Resolver, Settings, unresolved
-from auditor.iac.yamlload import LineDict, line_of, load_template_text, read_text
+from auditor.files import read_text
+from auditor.iac.yamlload import LineDict, line_of, load_template_text
 
 API = "AWS::ApiGatewayV2::Api"
 ROUTE = "AWS::ApiGatewayV2::Route"

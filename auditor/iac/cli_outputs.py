@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 
 from auditor.errors import InputError
+from auditor.files import read_text
 from auditor.iac.resolve import DEFAULT_ACCOUNT, DEFAULT_REGION
 
 API_FILES = ("get-api.json", "get-apis.json", "get-routes.json", "get-integrations.json", "get-stages.json",
@@ -43,10 +44,7 @@ def _folders(path: Path) -> list[Path]:
 
 
 def _load(path: Path):
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
+    text = read_text(path)
     try:
         return json.loads(text), text
     except json.JSONDecodeError as exc:

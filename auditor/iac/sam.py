@@ -60,7 +60,7 @@ def prepare(template: dict, base_dir: str, file: str) -> dict:
         if kind == "AWS::Serverless::HttpApi" and _is_local(props.get("DefinitionUri")):
             path = os.path.join(base_dir, props["DefinitionUri"])
             if os.path.isfile(path):
-                from auditor.iac.yamlload import read_text
+                from auditor.files import read_text
                 props["DefinitionBody"] = load_template_text(read_text(path), path)
                 del props["DefinitionUri"]
         key = _LOCAL_URI_KEYS.get(kind)

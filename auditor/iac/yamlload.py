@@ -197,16 +197,3 @@ def load_template_text(text: str, file: str):
                 raise json_error from None
     return load_yaml_text(text, file)
 
-
-def read_text(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise InputError("no such file", file=path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory", file=path) from None
-    except PermissionError:
-        raise InputError("permission denied", file=path) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", file=path) from None

@@ -1,33 +1,13 @@
-import copy
 import json
 from pathlib import Path
 
 import pytest
 
 from auditor.cli import main
+from tests.seed import EXAMPLES, ROOT, api, broken, correct, route  # noqa: F401
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples"
-SEED_BROKEN = json.loads((EXAMPLES / "seed-broken.json").read_text())
-SEED_CORRECT = json.loads((EXAMPLES / "seed-correct.json").read_text())
 # CI clones the repository with the shared folder beside it: <clone>/../shared
 SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
-
-
-def broken():
-    return copy.deepcopy(SEED_BROKEN)
-
-
-def correct():
-    return copy.deepcopy(SEED_CORRECT)
-
-
-def api(doc, index=0):
-    return doc["Scopes"][0]["Apis"][index]
-
-
-def route(doc, key, index=0):
-    return next(r for r in api(doc, index)["Routes"] if r["RouteKey"] == key)
 
 
 def line_of(text: str, needle: str) -> int:

@@ -1,7 +1,5 @@
 """Each failure story of the seed tutorial, told by `explain` with the tutorial's cause, and the fix the audit gives."""
 
-import json
-
 from tests.explain.conftest import API_ARN, API_ID, FUNCTION_ARN, SEED_BROKEN, grant
 
 

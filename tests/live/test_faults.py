@@ -69,7 +69,7 @@ def test_access_denied_on_one_api_keeps_the_rest(aws):
 
 
 def test_access_denied_on_get_policy_is_not_a_missing_permission(aws):
-    seed = build_seed()
+    build_seed()
     deny = failing(403, "AccessDeniedException")
     document, _ = snapshot(client_factory=hooked_factory([("lambda", None, "before-send.lambda.GetPolicy", deny)]))
     [scope] = document["Scopes"]

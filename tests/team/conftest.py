@@ -1,37 +1,13 @@
-import copy
 import json
 from pathlib import Path
 
 import pytest
 
 from auditor.cli import main
+from tests.seed import EXAMPLES, ROOT, api, broken, correct, function, route  # noqa: F401
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples"
-SEED_BROKEN = json.loads((EXAMPLES / "seed-broken.json").read_text())
-SEED_CORRECT = json.loads((EXAMPLES / "seed-correct.json").read_text())
 ROUTE_RULE = EXAMPLES / "custom-rules" / "route-authorizer.toml"
 INVOKER_RULE = EXAMPLES / "custom-rules" / "foreign-invokers.yaml"
-
-
-def broken():
-    return copy.deepcopy(SEED_BROKEN)
-
-
-def correct():
-    return copy.deepcopy(SEED_CORRECT)
-
-
-def api(doc, index=0):
-    return doc["Scopes"][0]["Apis"][index]
-
-
-def function(doc, name):
-    return next(f for f in doc["Scopes"][0]["Functions"] if f["FunctionName"] == name)
-
-
-def route(doc, key, index=0):
-    return next(r for r in api(doc, index)["Routes"] if r["RouteKey"] == key)
 
 
 class Cli:
