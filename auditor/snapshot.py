@@ -117,8 +117,9 @@ _AUTHORIZER = (("AuthorizerId", str, True, None), ("Name", str, False, ""), ("Au
 def _read_list(r: _Reader, api: Api, raw: dict, key: str, spec: tuple, build) -> tuple[bool, list]:
     """Read one of an API's lists; (False, []) when the key is absent (not collected).
 
-    Items are checked by the tuple of their field types: a shape seen valid once is not
-    re-checked field by field, which keeps 100,000-route snapshots fast.
+    `build(api, item, *values, index)` makes the model object. Items are checked by the tuple
+    of their field types: a shape seen valid once is not re-checked field by field (and its
+    missing-field defaults are known), which keeps 100,000-route snapshots fast.
     """
     items = raw.get(key)
     if items is None:
@@ -126,26 +127,26 @@ def _read_list(r: _Reader, api: Api, raw: dict, key: str, spec: tuple, build) ->
     if type(items) is not list:
         r.fail(f"{api.location.path}.{key}", f"expected a list, got {_kind_name(type(items))}")
     names = tuple(name for name, _, _, _ in spec)
-    defaults = tuple((i, default) for i, (_, _, _, default) in enumerate(spec) if default is not None)
-    valid_shapes = _VALID_SHAPES.setdefault(names, set())
+    fills = _VALID_SHAPES.setdefault(names, {})  # valid shape -> defaults to fill in
     out = []
+    append = out.append
     for index, item in enumerate(items):
         if type(item) is not dict:
             r.fail(f"{api.location.path}.{key}[{index}]", f"expected an object, got {_kind_name(type(item))}")
-        get = item.get
-        values = [get(name) for name in names]
+        values = list(map(item.get, names))
         shape = tuple(map(type, values))
-        if shape not in valid_shapes:
+        fill = fills.get(shape)
+        if fill is None:
             _check_shape(r, spec, values, f"{api.location.path}.{key}[{index}]")
-            valid_shapes.add(shape)
-        for position, default in defaults:
-            if values[position] is None:
-                values[position] = default
-        out.append(build(item, values, index))
+            fill = fills[shape] = tuple((i, field[3]) for i, field in enumerate(spec)
+                                        if values[i] is None and field[3] is not None)
+        for position, default in fill:
+            values[position] = default
+        append(build(api, item, *values, index))
     return True, out
 
 
-_VALID_SHAPES: dict[tuple, set] = {}
+_VALID_SHAPES: dict[tuple, dict] = {}
 
 
 def _check_shape(r: _Reader, spec: tuple, values: list, path: str) -> None:
@@ -163,19 +164,16 @@ def _read_api(r: _Reader, scope: Scope, raw: dict, path: str) -> Api:
               protocol_type=r.field(raw, "ProtocolType", str, path, default="HTTP"),
               routes=[], integrations=[], stages=[], authorizers=[],
               tags=r.field(raw, "Tags", dict, path, default={}), location=r.location(raw, path))
-    api.has_routes, api.routes = _read_list(r, api, raw, "Routes", _ROUTE,
-                                            lambda item, v, i: Route(api, item, *v, i))
-    api.has_integrations, api.integrations = _read_list(r, api, raw, "Integrations", _INTEGRATION,
-                                                        lambda item, v, i: Integration(api, item, *v, i))
+    api.has_routes, api.routes = _read_list(r, api, raw, "Routes", _ROUTE, Route)
+    api.has_integrations, api.integrations = _read_list(r, api, raw, "Integrations", _INTEGRATION, Integration)
 
-    def stage(item, values, index):
+    def stage(api, item, name, auto_deploy, deployment_id, index):
         logs = r.field(item, "AccessLogSettings", dict, f"{path}.Stages[{index}]", default={})
         destination = r.field(logs, "DestinationArn", str, f"{path}.Stages[{index}].AccessLogSettings")
-        return Stage(api, item, *values, destination, index)
+        return Stage(api, item, name, auto_deploy, deployment_id, destination, index)
 
     api.has_stages, api.stages = _read_list(r, api, raw, "Stages", _STAGE, stage)
-    api.has_authorizers, api.authorizers = _read_list(r, api, raw, "Authorizers", _AUTHORIZER,
-                                                      lambda item, v, i: Authorizer(api, item, *v, i))
+    api.has_authorizers, api.authorizers = _read_list(r, api, raw, "Authorizers", _AUTHORIZER, Authorizer)
     return api
 
 
@@ -191,12 +189,23 @@ def _dedupe(statements: list) -> list:
     return out
 
 
+_FUNCTION = (("FunctionArn", str, True, None), ("FunctionName", str, False, None), ("Timeout", int, False, None),
+             ("Tags", dict, False, None))
+_FUNCTION_KEYS = tuple(name for name, _, _, _ in _FUNCTION)
+
+
 def _read_function(r: _Reader, scope: Scope, raw: dict, path: str) -> Function:
-    arn = r.field(raw, "FunctionArn", str, path, required=True)
-    timeout = r.field(raw, "Timeout", int, path)
-    function = Function(scope=scope, raw=raw, name=r.field(raw, "FunctionName", str, path, default=arn.rsplit(":", 1)[-1]),
+    get = raw.get
+    values = [get(key) for key in _FUNCTION_KEYS]
+    shape = tuple(map(type, values))
+    valid_shapes = _VALID_SHAPES.setdefault(_FUNCTION_KEYS, {})
+    if shape not in valid_shapes:
+        _check_shape(r, _FUNCTION, values, path)
+        valid_shapes[shape] = ()
+    arn, name, timeout, tags = values
+    function = Function(scope=scope, raw=raw, name=name if name is not None else arn.rsplit(":", 1)[-1],
                         arn=arn, timeout_s=timeout, statements=[], aliases={}, versions={},
-                        tags=r.field(raw, "Tags", dict, path, default={}), location=r.location(raw, path))
+                        tags=tags if tags is not None else {}, location=r.location(raw, path))
     statements = _read_policy(r, raw, path, function)
     aliases = r.items(raw, "Aliases", path)
     function.has_aliases = aliases is not None
