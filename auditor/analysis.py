@@ -275,27 +275,31 @@ class Index:
             self._integrations[id(api)] = {i.id: i for i in api.integrations}
             for integration in api.integrations:
                 self._owners.setdefault(integration.id, []).append(api)
-        self._targets: dict[int, TargetResolution] = {}
+        self._targets: dict[Route, TargetResolution] = {}  # model objects hash by identity
         self._routes_by_integration: dict[int, list[Route]] = {}
         self.referenced: set[int] = set()  # integrations some route names, even without the prefix
-        targets, by_integration = self._targets, self._routes_by_integration
         self.routes_in_state: dict[str, list[Route]] = {}  # e.g. "prefix": routes whose Target lacks it
         for api in self.apis:
-            resolved: dict[str | None, TargetResolution] = {}  # routes sharing a Target share its resolution
+            by_target: dict[str | None, list[Route]] = {}  # routes sharing a Target share its resolution
             for route in api.routes:
-                resolution = resolved.get(route.target)
-                if resolution is None:
-                    resolution = resolve_target(route, self)
-                    if resolution.state != "unresolved":  # those depend on the route's own IaC hint
-                        resolved[route.target] = resolution
-                    if resolution.integration is not None:
-                        self.referenced.add(id(resolution.integration))
-                targets[id(route)] = resolution
-                if resolution.state != "ok":
-                    self.routes_in_state.setdefault(resolution.state, []).append(route)
-                if resolution.state == "ok" or (resolution.state == "unresolved" and resolution.integration):
-                    by_integration.setdefault(id(resolution.integration), []).append(route)
+                by_target.setdefault(route.target, []).append(route)
+            for routes in by_target.values():
+                resolution = resolve_target(routes[0], self)
+                if resolution.state == "unresolved":  # depends on each route's own IaC hint
+                    for route in routes:
+                        self._record([route], resolve_target(route, self))
+                else:
+                    self._record(routes, resolution)
         self._permission_checks: list[PermissionCheck] | None = None
+
+    def _record(self, routes: list[Route], resolution: TargetResolution) -> None:
+        self._targets.update(dict.fromkeys(routes, resolution))
+        if resolution.integration is not None:
+            self.referenced.add(id(resolution.integration))
+        if resolution.state != "ok":
+            self.routes_in_state.setdefault(resolution.state, []).extend(routes)
+        if resolution.state == "ok" or (resolution.state == "unresolved" and resolution.integration):
+            self._routes_by_integration.setdefault(id(resolution.integration), []).extend(routes)
 
     def integrations_of(self, api: Api) -> dict[str, Integration]:
         return self._integrations[id(api)]
@@ -308,7 +312,7 @@ class Index:
         return [r for r in self.routes_in_state.get(state, ()) if r.api.is_http]
 
     def target(self, route: Route) -> TargetResolution:
-        return self._targets[id(route)]
+        return self._targets[route]
 
     def routes_to(self, integration: Integration) -> list[Route]:
         """Routes whose Target correctly names this integration: the ones that reach it."""
