@@ -71,9 +71,20 @@ def decide(statements: list[Statement], function_arn: str, source_arn: str, acco
 
 def names_api(statement: Statement, api: Api) -> bool:
     """Is this statement about this API (right partition, region, account and id), whatever path it allows?"""
+    if not statement.account_allows(api.scope.account):
+        return False
     if statement.source_arns is None:
-        return statement.source_accounts is None or api.scope.account in statement.source_accounts
-    for raw in statement.source_arns:
+        return True
+    prefix = f"arn:{api.partition}:execute-api:{api.scope.region}:{api.scope.account}:{api.id}"
+    for op, raw in statement.source_patterns:
+        if op == "like":
+            if glob_match(raw, prefix) or glob_match(raw.split("/", 1)[0], prefix):
+                return True
+            continue
+        if op == "equals":
+            if raw.split("/", 1)[0] == prefix:
+                return True
+            continue
         pattern = parse_source_arn(raw)
         if pattern is None:
             continue
@@ -113,6 +124,7 @@ class Grants:
     depend on the route, so they are settled once here; per route only the SourceArn's resource
     part (`<api>/<stage>/<METHOD>/<path>`) is compared. Same answers as `decide`, which checks
     everything per ARN; the route loop just does not repeat the route-independent work.
+    Statements with exclusions (ArnNotLike...) take the general path for every route.
     """
 
     def __init__(self, statements: list[Statement], function_arn: str, api: Api):
@@ -123,42 +135,61 @@ class Grants:
         self.head = ("arn", api.partition, "execute-api", api.scope.region, api.scope.account)
         self.allow: list[tuple[Statement, list | None]] = []
         self.deny: list[tuple[Statement, list | None]] = []
+        self.general: list[Statement] = []  # evaluated per route with Statement.allows
         for statement in statements:
             if not statement.invokable_by_apigateway or not statement.applies_to(function_arn):
                 continue
-            if statement.source_accounts is not None and self.account not in statement.source_accounts:
+            if not statement.account_allows(self.account) or (not statement.is_allow and statement.other_conditions):
+                continue
+            if statement.not_source_arns:
+                self.general.append(statement)
                 continue
             resources = None
             if statement.source_arns is not None:
-                resources = [part for part in map(self._resource_part, statement.source_arns) if part]
+                resources = [part for part in (self._resource_part(op, value, api.id)
+                                               for op, value in statement.source_patterns) if part]
                 if not resources:
                     continue
             (self.allow if statement.is_allow else self.deny).append((statement, resources))
         # An Allow statement here names this API (what `classify` calls "ok"; it also honours SourceAccount).
-        self.names_api = any(resources is None or any(glob_match(text, api.id) or glob_match(text.split("/", 1)[0], api.id)
-                                                      for text, _ in resources)
-                             for _, resources in self.allow)
-        self.covers_whole_api = not self.deny and any(
-            resources is None or any(_covers_every_route(text, api.id) for text, _ in resources)
+        self.names_api = any(resources is None or any(names for _, _, names in resources)
+                             for _, resources in self.allow) or any(
+            s.is_allow and names_api(s, api) for s in self.general)
+        whole = api.id + "/"
+        self.covers_whole_api = not self.deny and not any(not s.is_allow for s in self.general) and any(
+            resources is None or any(text.endswith("*") and match(whole) for text, match, _ in resources)
             for _, resources in self.allow)
 
-    def _resource_part(self, pattern: str) -> tuple[str, object] | None:
-        """(text, matcher) of a SourceArn pattern's resource part, if its first five parts match this API."""
-        if pattern.startswith(self.prefix):  # the usual literal prefix: no per-part globbing needed
-            text = pattern[len(self.prefix):]
-            if ":" not in text:
-                return text, compile_glob(text)
+    def _resource_part(self, op: str, pattern: str, api_id: str) -> tuple[str, object, bool] | None:
+        """(resource text, matcher of a resource, names this API) for one SourceArn value, or None
+        when its first five parts cannot match this API."""
+        prefix = self.prefix
+        if pattern.startswith(prefix) and ":" not in pattern[len(prefix):]:  # the usual literal prefix
+            text = pattern[len(prefix):]
+            if op == "equals":
+                return text, text.__eq__, text.split("/", 1)[0] == api_id
+            match = compile_glob(text)
+            return text, match, match(api_id) or glob_match(text.split("/", 1)[0], api_id)
+        if op == "like":  # StringLike: one glob over the whole ARN, `*` crossing ':'
+            return (pattern, lambda resource: glob_match(pattern, prefix + resource),
+                    glob_match(pattern, prefix + api_id) or glob_match(pattern.split("/", 1)[0], prefix + api_id))
+        if op == "equals":
+            return None
         matchers = compile_arn(pattern)
         if len(matchers) == 6 and all(match(part) for match, part in zip(matchers, self.head)):
-            return pattern.split(":", 5)[5], matchers[5]
+            text = pattern.split(":", 5)[5]
+            return text, matchers[5], matchers[5](api_id) or glob_match(text.split("/", 1)[0], api_id)
         return None
 
     def decide(self, resource: str) -> Decision:
         """The decision for SourceArn prefix + resource."""
         if ":" in resource:  # not a well-formed execute-api resource: take the general path
             return decide(self.statements, self.function_arn, self.prefix + resource, self.account)
-        allowing = [s for s, rs in self.allow if rs is None or any(match(resource) for _, match in rs)]
-        denying = [s for s, rs in self.deny if rs is None or any(match(resource) for _, match in rs)]
+        allowing = [s for s, rs in self.allow if rs is None or any(match(resource) for _, match, _ in rs)]
+        denying = [s for s, rs in self.deny if rs is None or any(match(resource) for _, match, _ in rs)]
+        for statement in self.general:
+            if statement.allows(self.function_arn, self.prefix + resource, self.account):
+                (allowing if statement.is_allow else denying).append(statement)
         return Decision(bool(allowing) and not denying, allowing, denying)
 
     def cover(self, api: Api, route: Route, stage: str) -> Coverage:
@@ -171,21 +202,15 @@ class Grants:
         return Coverage(route, stage, arns[0] if len(arns) == 1 else arns[-1], verdict, best)
 
 
-def _covers_every_route(resource_pattern: str, api_id: str) -> bool:
-    """Does `<literal>*` (e.g. `abc123def4/*`) match every `<api-id>/...` resource?"""
-    literal = resource_pattern[:-1]
-    return (resource_pattern.endswith("*") and "*" not in literal and "?" not in literal
-            and (api_id + "/").startswith(literal))
-
-
 def cover(statements: list[Statement], function_arn: str, api: Api, route: Route, stage: str) -> Coverage:
     """Is a route on a stage allowed to invoke function_arn? (ANY routes: per method, see route_source_arns.)"""
     return Grants(statements, function_arn, api).cover(api, route, stage)
 
 
 def stage_names(api: Api) -> list[str]:
-    """Stages to check coverage on; `$default` stands in when the API has none yet."""
-    return [stage.name for stage in api.stages] or ["$default"]
+    """Stages to check coverage on: those that serve (an undeployed stage answers nothing);
+    all of them when none serves yet (AGW105 says so); `$default` when the API has none."""
+    return [s.name for s in api.stages if s.serves] or [s.name for s in api.stages] or ["$default"]
 
 
 @dataclass(slots=True)
@@ -247,6 +272,9 @@ def _unresolved_source(statement: Statement) -> bool:
     return any(is_unresolved(a) for a in statement.source_arns or ()) or any(is_unresolved(r) for r in statement.resources)
 
 
+_POLICY_READS = {"GetPolicy", "ListAliases", "ListVersionsByFunction"}
+
+
 class Index:
     """Lookups built once per audit so every rule runs in linear time."""
 
@@ -260,6 +288,9 @@ class Index:
         self.complete: set[tuple[str, str]] = set()
         self.scopes: dict[tuple[str, str], list] = {}
         self.api_ids: dict[tuple[str, str], set[str]] = {}
+        # Functions whose policy the collector could not read (scope Errors): their permissions are unknown.
+        self.unreadable = {error.resource for scope in snapshot.scopes for error in scope.errors
+                           if error.operation in _POLICY_READS}
         for scope in snapshot.scopes:
             key = (scope.account, scope.region)
             self.scopes.setdefault(key, []).append(scope)
@@ -337,11 +368,14 @@ class Index:
         return function.has_aliases and q not in function.aliases
 
     def locate(self, ref: FunctionRef) -> tuple[Function | None, str | None]:
-        """The function an ARN names, or why it cannot be checked: "function-missing" or "not-in-snapshot"."""
+        """The function an ARN names, or why it cannot be checked: "function-missing" or "not-in-snapshot"
+        (also when the collector recorded that it could not read the function's policy)."""
         function = self.function(ref)
         complete = self.is_complete(ref.account, ref.region)
         if function is None:
             return None, "function-missing" if complete else "not-in-snapshot"
+        if self.unreadable & {function.arn, function.name, ref.arn}:
+            return function, "not-in-snapshot"
         if self.qualifier_missing(ref, function):
             return function, "function-missing"
         return function, None

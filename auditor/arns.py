@@ -28,12 +28,19 @@ class FunctionRef:
     name: str
     qualifier: str | None
     unqualified_arn: str = field(init=False, compare=False)
-    arn: str = field(init=False, compare=False)  # what Lambda authorises: qualified when the URI names a qualifier
+    # The ARN Lambda authorises against: qualified when the URI names an alias or version; for
+    # `$LATEST` the function's own policy applies (Lambda keeps no separate policy for it).
+    arn: str = field(init=False, compare=False)
 
     def __post_init__(self):
         base = f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:{self.name}"
         object.__setattr__(self, "unqualified_arn", base)
-        object.__setattr__(self, "arn", f"{base}:{self.qualifier}" if self.qualifier else base)
+        object.__setattr__(self, "arn", f"{base}:{self.qualifier}" if self.has_own_policy else base)
+
+    @property
+    def has_own_policy(self) -> bool:
+        """An alias or a published version has a resource policy of its own."""
+        return bool(self.qualifier) and self.qualifier != "$LATEST"
 
 
 def parse_lambda_arn(text: str) -> FunctionRef | None:

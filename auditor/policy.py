@@ -2,7 +2,8 @@
 
 The rules ask three questions of a statement: does it let API Gateway invoke (principal, action,
 effect), on which function ARN (Resource, not which GetPolicy call returned it), and from which
-execute-api ARNs (the AWS:SourceArn condition, compared with ArnLike).
+execute-api ARNs (the AWS:SourceArn condition: ArnLike/ArnEquals part by part, StringLike over
+the whole ARN, StringEquals literally; the Not- forms as exclusions).
 """
 
 from dataclasses import dataclass, field
@@ -10,7 +11,19 @@ from dataclasses import dataclass, field
 from auditor.arnlike import arn_like, glob_match
 
 APIGATEWAY = "apigateway.amazonaws.com"
-_ARN_OPERATORS = {"arnlike", "arnequals", "stringlike", "stringequals"}
+# Condition operator -> how a SourceArn value is compared: part by part (ArnLike), whole-string glob, literal.
+_SOURCE_ARN_OPERATORS = {"arnlike": "arn", "arnequals": "arn", "stringlike": "like", "stringequals": "equals"}
+_NOT_OPERATORS = {"arnnotlike": "arn", "arnnotequals": "arn", "stringnotlike": "like", "stringnotequals": "equals"}
+FUNCTION_URL_KEY = "lambda:invokedviafunctionurl"
+
+
+def source_matches(op: str, pattern: str, arn: str) -> bool:
+    """Compare a SourceArn condition value with the ARN API Gateway presents, as IAM does for `op`."""
+    if op == "arn":
+        return arn_like(pattern, arn)
+    if op == "like":
+        return glob_match(pattern, arn)  # StringLike: `*` crosses ':' too
+    return pattern == arn
 
 
 def _as_list(value) -> list:
@@ -33,6 +46,10 @@ class Statement:
     source_accounts: tuple[str, ...] | None
     org_ids: tuple[str, ...] | None
     other_conditions: tuple[str, ...]  # condition keys we cannot evaluate
+    source_arn_ops: tuple[str, ...] = ()  # per source_arns value: "arn", "like" or "equals"
+    not_source_arns: tuple[tuple[str, str], ...] = ()  # (op, value) the ARN must not match (ArnNotLike...)
+    not_source_accounts: tuple[str, ...] = ()  # StringNotEquals on AWS:SourceAccount
+    url_only: bool = False  # lambda:InvokedViaFunctionUrl=true: only function-URL calls, never API Gateway
     path: str = ""
     function: object = field(default=None, repr=False)
     invokable: bool = False  # set by read_statement: principal admits API Gateway and action invokes
@@ -58,24 +75,36 @@ class Statement:
     def applies_to(self, function_arn: str) -> bool:
         return any(arn_like(resource, function_arn) for resource in self.resources) or "*" in self.resources
 
+    @property
+    def source_patterns(self) -> list[tuple[str, str]]:
+        """(op, value) of each SourceArn condition value."""
+        ops = self.source_arn_ops or ("arn",) * len(self.source_arns or ())
+        return list(zip(ops, self.source_arns or ()))
+
     def source_arn_allows(self, source_arn: str) -> bool:
+        if any(source_matches(op, value, source_arn) for op, value in self.not_source_arns):
+            return False
         if self.source_arns is None:
             return True
-        return any(arn_like(pattern, source_arn) for pattern in self.source_arns)
+        return any(source_matches(op, value, source_arn) for op, value in self.source_patterns)
+
+    def account_allows(self, account: str) -> bool:
+        if self.source_accounts is not None and account not in self.source_accounts:
+            return False
+        return account not in self.not_source_accounts
 
     def allows(self, function_arn: str, source_arn: str, account: str) -> bool:
-        """Would this statement let API Gateway call function_arn on behalf of source_arn?
+        """Does this statement match API Gateway calling function_arn on behalf of source_arn?
 
-        Conditions we cannot evaluate (e.g. PrincipalOrgID for a service) count as met, so
-        that an unusual policy never produces a false "permission missing".
+        A condition we cannot evaluate (e.g. PrincipalOrgID for a service) counts as met on an
+        Allow, so an unusual policy never produces a false "permission missing", and as unmet on
+        a Deny, so it never produces a false "route uncovered".
         """
         if not self.invokable_by_apigateway or not self.applies_to(function_arn):
             return False
-        if not self.source_arn_allows(source_arn):
+        if not self.is_allow and self.other_conditions:
             return False
-        if self.source_accounts is not None and account not in self.source_accounts:
-            return False
-        return True
+        return self.source_arn_allows(source_arn) and self.account_allows(account)
 
 
 def _principal(principal) -> tuple[tuple[str, ...], bool]:
@@ -88,8 +117,20 @@ def _principal(principal) -> tuple[tuple[str, ...], bool]:
     return (), False
 
 
-def _conditions(condition: dict) -> tuple[tuple | None, tuple | None, tuple | None, tuple[str, ...]]:
-    source_arns = source_accounts = org_ids = None
+@dataclass(slots=True)
+class _Conditions:
+    source_arns: tuple | None = None
+    source_arn_ops: tuple = ()
+    source_accounts: tuple | None = None
+    org_ids: tuple | None = None
+    not_source_arns: tuple = ()
+    not_source_accounts: tuple = ()
+    url_only: bool = False
+    others: tuple = ()
+
+
+def _conditions(condition: dict) -> _Conditions:
+    out = _Conditions()
     others = []
     for operator, clauses in (condition or {}).items():
         op = operator.lower().removeprefix("forallvalues:").removeprefix("foranyvalue:").removesuffix("ifexists")
@@ -99,15 +140,23 @@ def _conditions(condition: dict) -> tuple[tuple | None, tuple | None, tuple | No
         for key, value in clauses.items():
             values = tuple(map(str, _as_list(value)))
             lowered = key.lower()
-            if op in _ARN_OPERATORS and lowered == "aws:sourcearn":
-                source_arns = (source_arns or ()) + values
+            if op in _SOURCE_ARN_OPERATORS and lowered == "aws:sourcearn":
+                out.source_arns = (out.source_arns or ()) + values
+                out.source_arn_ops += (_SOURCE_ARN_OPERATORS[op],) * len(values)
+            elif op in _NOT_OPERATORS and lowered == "aws:sourcearn":
+                out.not_source_arns += tuple((_NOT_OPERATORS[op], v) for v in values)
             elif op in ("stringequals", "stringlike") and lowered == "aws:sourceaccount":
-                source_accounts = (source_accounts or ()) + values
+                out.source_accounts = (out.source_accounts or ()) + values
+            elif op == "stringnotequals" and lowered == "aws:sourceaccount":
+                out.not_source_accounts += values
             elif op in ("stringequals", "stringlike") and lowered == "aws:principalorgid":
-                org_ids = (org_ids or ()) + values
+                out.org_ids = (out.org_ids or ()) + values
+            elif op == "bool" and lowered == FUNCTION_URL_KEY and [v.lower() for v in values] == ["true"]:
+                out.url_only = True
             else:
                 others.append(f"{operator}:{key}")
-    return source_arns, source_accounts, org_ids, tuple(others)
+    out.others = tuple(others)
+    return out
 
 
 def read_statement(raw: dict, path: str) -> Statement:
@@ -115,7 +164,7 @@ def read_statement(raw: dict, path: str) -> Statement:
     get = raw.get
     services, public = _principal(get("Principal"))
     condition = get("Condition")
-    source_arns, accounts, orgs, others = _conditions(condition if type(condition) is dict else {})
+    c = _conditions(condition if type(condition) is dict else {})
     statement = Statement(
         sid=str(get("Sid", "")),
         effect=str(get("Effect", "Allow")),
@@ -123,11 +172,15 @@ def read_statement(raw: dict, path: str) -> Statement:
         public=public,
         actions=tuple(map(str, _as_list(get("Action")))),
         resources=tuple(map(str, _as_list(get("Resource")))),
-        source_arns=source_arns,
-        source_accounts=accounts,
-        org_ids=orgs,
-        other_conditions=others,
+        source_arns=c.source_arns,
+        source_accounts=c.source_accounts,
+        org_ids=c.org_ids,
+        other_conditions=c.others,
         path=path,
+        source_arn_ops=c.source_arn_ops,
+        not_source_arns=c.not_source_arns,
+        not_source_accounts=c.not_source_accounts,
+        url_only=c.url_only,
     )
-    statement.invokable = statement.for_apigateway and statement.grants_invoke
+    statement.invokable = statement.for_apigateway and statement.grants_invoke and not statement.url_only
     return statement

@@ -58,8 +58,10 @@ def route_grant_suffix(route_key: str) -> str:
 
 
 def add_permission(ref: FunctionRef, source_arn: str, statement_id: str) -> str:
-    args = ["aws lambda add-permission", "--function-name", q(ref.name)]
-    if ref.qualifier:
+    parts = source_arn.split(":")
+    other_account = len(parts) > 4 and parts[4] != ref.account  # the API lives elsewhere: name the function fully
+    args = ["aws lambda add-permission", "--function-name", q(ref.unqualified_arn if other_account else ref.name)]
+    if ref.has_own_policy:
         args += ["--qualifier", q(ref.qualifier)]
     args += ["--statement-id", q(statement_id), "--action lambda:InvokeFunction",
              "--principal apigateway.amazonaws.com", "--source-arn", q(source_arn), "--region", q(ref.region)]

@@ -45,8 +45,10 @@ class PermissionNoSourceArn(Rule):
     def check(self, ctx):
         apis = _invoking_apis(ctx)
         for function, statement in ctx.index.invoke_statements:
-            if statement.public or "apigateway.amazonaws.com" not in statement.services or statement.source_arns is not None:
+            if not statement.invokable_by_apigateway or statement.source_arns is not None:
                 continue
+            if statement.public and (statement.source_accounts is None or statement.org_ids is not None):
+                continue  # unconditioned public: AGW303; limited to an organisation: no API Gateway concern
             scoped = statement.source_accounts is not None
             reach = (f"any API Gateway API in account {', '.join(statement.source_accounts)}" if scoped
                      else "any API Gateway API in any AWS account")
@@ -103,7 +105,8 @@ class FunctionPublic(Rule):
     def check(self, ctx):
         apis = _invoking_apis(ctx)
         for function, statement in ctx.index.invoke_statements:
-            if not statement.public or statement.source_arns or statement.source_accounts or statement.org_ids:
+            if not statement.public or statement.url_only or statement.source_arns or statement.source_accounts \
+                    or statement.org_ids:
                 continue
             command, fix = _rescope(ctx, function, statement, apis.get(id(function), []))
             yield self.finding(

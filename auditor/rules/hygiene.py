@@ -39,7 +39,8 @@ class PermissionStale(Rule):
     severity = Severity.LOW
     title = "Permission names an API that no longer exists"
     rationale = ("A statement whose SourceArn names an API id absent from its (completely collected) account and "
-                 "region is left over from a deleted API; should the id ever be reused it grants access unintended.")
+                 "region is probably left over from a deleted API; should the id ever be reused it grants access "
+                 "unintended. REST APIs share the execute-api ARN form but are not in snapshots, so check first.")
     client_sees = "Nothing; it is clutter in the function's resource policy."
     fix = "Remove the statement with `aws lambda remove-permission`."
 
@@ -58,8 +59,13 @@ class PermissionStale(Rule):
             if not stale or len(stale) != len(statement.source_arns):
                 continue
             names = ", ".join(f"{p.api_id} ({p.account}/{p.region})" for _, p in stale)
+            first = stale[0][1]
             yield self.finding(
-                ctx, f"Statement `{statement.sid}` on {function.name} grants API {names}, which does not exist.",
+                ctx, f"Statement `{statement.sid}` on {function.name} grants API {names}, which is not among the "
+                     "HTTP/WebSocket APIs of its account and region: probably left over from a deleted API. Keep it "
+                     "if it is a REST API (snapshots list only API Gateway v2 APIs).",
                 function_resource(function, statement_id=statement.sid), statement_location(function, statement),
+                f"aws apigateway get-rest-api --rest-api-id {q(first.api_id)} --region {q(first.region)}  "
+                "# if that fails too: " +
                 remove_permission(function, statement.sid, statement_qualifier(function, statement.resources)),
                 Fix("remove-statement", {"FunctionArn": function.arn, "StatementId": statement.sid}))

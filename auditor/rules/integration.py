@@ -1,9 +1,9 @@
 """AGW11x: is each integration a working Lambda proxy integration?"""
 
-from auditor.arns import is_dynamic, is_unresolved, looks_like_lambda_uri
+from auditor.arns import is_dynamic, is_unresolved, looks_like_lambda_uri, parse_function_uri, uses_stage_variable
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
-from auditor.rules.common import integration_resource, q, routes_phrase, update_integration
+from auditor.rules.common import api_resource, apigw, integration_resource, q, routes_phrase, update_integration
 
 MIN_TIMEOUT_MS, MAX_TIMEOUT_MS = 50, 30000
 
@@ -22,15 +22,18 @@ class PayloadFormatV1(Rule):
     def check(self, ctx):
         for api in ctx.http_apis:
             for integration in api.integrations:
-                if not integration.is_lambda or integration.payload_format_version == "2.0" or \
-                        is_unresolved(integration.payload_format_version or ""):
+                lambda_by_variable = (integration.type == "AWS_PROXY" and not integration.subtype and integration.uri
+                                      and uses_stage_variable(integration.uri) and looks_like_lambda_uri(integration.uri))
+                if not (integration.is_lambda or lambda_by_variable) or integration.payload_format_version == "2.0" \
+                        or is_unresolved(integration.payload_format_version or ""):
                     continue
+                ref = integration.function_ref
                 version = integration.payload_format_version
                 said = f"payload format {version}" if version else "no PayloadFormatVersion (may default to 1.0)"
                 yield self.finding(
                     ctx, f"Lambda integration {integration.id} uses {said}: handlers written for the 2.0 event "
                          "(event.requestContext.http) get the 1.0 shape and fail.",
-                    integration_resource(integration, integration.function_ref.arn), integration.location,
+                    integration_resource(integration, ref.arn if ref else None), integration.location,
                     update_integration(integration, "--payload-format-version 2.0"),
                     Fix("set", {"PayloadFormatVersion": "2.0"}))
 
@@ -113,6 +116,20 @@ class FunctionMissing(Rule):
                 f"aws lambda list-functions --region {q(ref.region)} --query 'Functions[].FunctionArn'  # then: "
                 + update_integration(integration, "--integration-uri", q("<existing-function-arn>")),
                 Fix("set", {"IntegrationUri": "<existing-function-arn>"}))
+        for api in ctx.http_apis:
+            for authorizer in api.authorizers:
+                ref = parse_function_uri(authorizer.uri) if authorizer.type == "REQUEST" and authorizer.uri else None
+                if ref is None or ctx.index.locate(ref)[1] != "function-missing":
+                    continue
+                yield self.finding(
+                    ctx, f"Authorizer {authorizer.name or authorizer.id} invokes function {ref.name}, which does not "
+                         f"exist in account {ref.account} region {ref.region}: requests to the routes it protects "
+                         "get 500.", api_resource(api, authorizer_id=authorizer.id, function_arn=ref.arn),
+                    authorizer.location,
+                    apigw("update-authorizer", api, "--authorizer-id", q(authorizer.id), "--authorizer-uri",
+                          q(f"arn:{api.partition}:apigateway:{api.scope.region}:lambda:path/2015-03-31/functions/"
+                            "<existing-function-arn>/invocations")),
+                    Fix("set", {"AuthorizerUri": "<existing-function-invocation-uri>"}))
 
 
 class IntegrationTimeout(Rule):
@@ -147,11 +164,18 @@ class IntegrationTimeout(Rule):
                 effective = timeout if timeout is not None else MAX_TIMEOUT_MS
                 if function is None or function.timeout_s is None or function.timeout_s * 1000 <= effective:
                     continue
-                seconds = max(1, effective // 1000)
-                yield self.finding(
-                    ctx, f"Function {function.name} may run {function.timeout_s}s but integration {integration.id} "
-                         f"gives up after {effective} ms: slow requests get an error (503 is reported) while the "
-                         "function keeps running.", resource, integration.location,
-                    f"aws lambda update-function-configuration --function-name {q(function.name)} "
-                    f"--timeout {seconds} --region {q(function.scope.region)}",
-                    Fix("set-function", {"Timeout": seconds, "FunctionArn": function.arn}))
+                message = (f"Function {function.name} may run {function.timeout_s}s but integration {integration.id} "
+                           f"gives up after {effective} ms: slow requests get an error (503 is reported) while the "
+                           "function keeps running.")
+                if effective >= 1000:
+                    seconds = effective // 1000
+                    yield self.finding(
+                        ctx, message, resource, integration.location,
+                        f"aws lambda update-function-configuration --function-name {q(function.name)} "
+                        f"--timeout {seconds} --region {q(function.scope.region)}",
+                        Fix("set-function", {"Timeout": seconds, "FunctionArn": function.arn}))
+                else:  # Lambda's shortest timeout is 1 s: lengthen the integration instead
+                    wanted = min(function.timeout_s * 1000, MAX_TIMEOUT_MS)
+                    yield self.finding(ctx, message, resource, integration.location,
+                                       update_integration(integration, f"--timeout-in-millis {wanted}"),
+                                       Fix("set", {"TimeoutInMillis": wanted}))

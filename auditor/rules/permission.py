@@ -8,7 +8,8 @@ from auditor.arns import authorizer_source_arn, parse_function_uri
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
 from auditor.rules.common import (add_permission, api_resource, api_source_arn, integration_resource,
-                                  route_grant_suffix, route_resource, routes_phrase)
+                                  remove_permission, route_grant_suffix, route_resource, routes_phrase,
+                                  statement_qualifier)
 
 _500 = 'get 500 {"message":"Internal Server Error"}'
 
@@ -81,9 +82,13 @@ class PermissionApiMismatch(_IntegrationPermissionRule):
 
     def report(self, ctx, check):
         command, fix = _grant_fix(check)
+        accounts = sorted({a for s in check.foreign_statements for a in (s.source_accounts or ())})
+        account_note = (f" (and AWS:SourceAccount {', '.join(accounts)})"
+                        if accounts and check.api.scope.account not in accounts else "")
         yield self.finding(
-            ctx, f"{check.ref.name}'s API Gateway permissions allow only {_source_arns(check.foreign_statements)}, "
-                 f"none of which is API {check.api.id} in {check.api.scope.account}/{check.api.scope.region}: "
+            ctx, f"{check.ref.name}'s API Gateway permissions allow only {_source_arns(check.foreign_statements)}"
+                 f"{account_note}, none of which is API {check.api.id} in "
+                 f"{check.api.scope.account}/{check.api.scope.region}: "
                  f"requests to {routes_phrase(check.routes)} {_500}.",
             integration_resource(check.integration, check.ref.arn), check.integration.location, command, fix)
 
@@ -108,6 +113,17 @@ class PermissionRouteUncovered(_IntegrationPermissionRule):
             route = gaps[0].route
             stages = ", ".join(c.stage for c in gaps)
             partial = all(c.verdict == "partial" for c in gaps)
+            denying = [s for c in gaps for s in c.decision.denying]
+            if denying:
+                deny = denying[0]
+                message = (f"Route `{route.key}` reaches {check.ref.name}, but Deny statement `{deny.sid}` matches "
+                           f"`{gaps[0].source_arn}` (stage(s) {stages}): requests to it {_500}. An Allow cannot "
+                           "override it.")
+                command = remove_permission(check.function, deny.sid, statement_qualifier(check.function, deny.resources))
+                yield self.finding(ctx, message, route_resource(route, integration_id=check.integration.id,
+                                                                function_arn=check.ref.arn), route.location, command,
+                                   Fix("remove-statement", {"FunctionArn": check.function.arn, "StatementId": deny.sid}))
+                continue
             if partial:
                 message = (f"Route `{route.key}` reaches {check.ref.name}, but its permission grants only some methods "
                            f"on stage(s) {stages}; since the ARN method of an ANY route is not documented, requests to it "

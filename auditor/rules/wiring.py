@@ -86,9 +86,10 @@ class RouteWithoutTarget(Rule):
 
 
 def _suggest_key(key: str) -> str:
-    method, sep, path = key.partition(" ")
-    if not sep:
-        return "GET /path"
+    """The likely intended key; a placeholder when no mechanical repair gives a valid one."""
+    if key.strip().lower() == "$default":
+        return "$default"
+    method, sep, path = key.strip().partition(" ")
     path = path.strip()
     if not path.startswith("/"):
         path = "/" + path
@@ -96,7 +97,8 @@ def _suggest_key(key: str) -> str:
         path = path[:-1]
     while "//" in path:
         path = path.replace("//", "/")
-    return f"{method.upper()} {path}"
+    suggestion = f"{method.upper()} {path}" if sep else "<METHOD> /<path>"
+    return suggestion if route_key_problem(suggestion) is None else "<METHOD> /<path>"
 
 
 class RouteKeyInvalid(Rule):
