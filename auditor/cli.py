@@ -34,8 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        parser = build_parser()  # imports every command module: a Ctrl-C may land here too
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print("apigw-auditor: interrupted", file=sys.stderr)
+        return 130
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR

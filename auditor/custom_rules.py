@@ -244,8 +244,10 @@ class CustomRule:
         import jmespath.exceptions
         try:
             selected = self.expression.search(view)
-        except jmespath.exceptions.JMESPathError as exc:
-            raise UsageError(f"{self.source_file}: rule {self.id}: `select` failed on the snapshot: {exc}") from None
+        except (jmespath.exceptions.JMESPathError, TypeError, ValueError) as exc:  # jmespath's functions may raise
+            # TypeError themselves (contains(RouteKey, `5`)): a mistake in the rule, not a traceback
+            detail = f"a function got an argument of the wrong type ({exc})" if isinstance(exc, TypeError) else exc
+            raise UsageError(f"{self.source_file}: rule {self.id}: `select` failed on the snapshot: {detail}") from None
         if selected is None:
             return
         for item in selected if isinstance(selected, list) else [selected]:

@@ -14,8 +14,8 @@ import os
 import re
 from dataclasses import dataclass, replace
 
-from auditor.errors import InputError, UsageError
-from auditor.output import write_text
+from auditor.errors import UsageError
+from auditor.output import check_output_path, write_text
 
 _FORMAT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
@@ -75,7 +75,7 @@ def write_reports(result, options, destinations: list[Destination], render) -> N
         color = options.color and d.to_stdout and d.format == "table"
         texts.append((d, render(d.format, result, replace(options, color=color))))
     for d, _ in texts:
-        if d.path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(d.path))):
-            raise InputError("output folder does not exist", file=d.path)
+        if d.path is not None:
+            check_output_path(d.path)
     for d, text in sorted(texts, key=lambda item: item[0].to_stdout):
         write_text(text, d.path)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -59,6 +60,9 @@ class CollectStats:
 
 # ---------------------------------------------------------------- command-line options
 
+_REGION = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -91,6 +95,18 @@ def add_live_arguments(parser, region: bool = True) -> None:
 def options_from_args(args) -> LiveOptions:
     if args.all_regions and args.regions:
         raise UsageError("give --region or --all-regions, not both")
+    for region in args.regions or []:
+        if not _REGION.fullmatch(region):  # what botocore accepts; it would raise InvalidRegionError mid-run
+            raise UsageError(f"--region {region!r} is not a region name (e.g. us-east-1)")
+    if args.endpoint_url is not None:
+        from urllib.parse import urlsplit
+        try:
+            parts = urlsplit(args.endpoint_url)
+            parts.port  # noqa: B018 -- raises ValueError on a bad port
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"--endpoint-url {args.endpoint_url!r} is not a URL (e.g. http://localhost:4566)")
     return LiveOptions(profile=args.profile, regions=list(dict.fromkeys(args.regions or [])),
                        all_regions=args.all_regions, role_arns=list(dict.fromkeys(args.role_arns or [])),
                        api_ids=list(dict.fromkeys(args.api_ids or [])), max_workers=args.max_workers,
@@ -340,7 +356,8 @@ class Collector:
                                  "--profile / AWS_PROFILE, ~/.aws/credentials, SSO and instance roles)") from None
             except (ClientError, BotoCoreError) as exc:
                 code, message = _error_of(exc)
-                raise UsageError(f"AWS rejected the credentials (sts:GetCallerIdentity: {code}: {message})") from None
+                what = "AWS rejected the credentials" if isinstance(exc, ClientError) else "could not reach AWS"
+                raise UsageError(f"{what} (sts:GetCallerIdentity: {code}: {message})") from None
             return [_Account(identity["Account"], identity["Arn"].split(":")[1], base)]
         import boto3
         sts = self._client(base, "sts", home)

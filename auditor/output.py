@@ -12,19 +12,41 @@ def write_text(text: str, path: str | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    check_output_path(path)
     directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise InputError("output folder does not exist", file=path)
-    handle, temp = tempfile.mkstemp(prefix=".apigw-auditor-", dir=directory)
+    try:
+        handle, temp = tempfile.mkstemp(prefix=".apigw-auditor-", dir=directory)
+    except OSError as exc:
+        raise InputError(f"cannot write into its folder ({exc.strerror})", file=path) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
         os.chmod(temp, _file_mode(path))  # mkstemp makes 0600; give the file the mode open() would
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(temp):
             os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write ({exc.strerror or exc})", file=path) from None
         raise
+
+
+def check_not_an_input(output: str, inputs) -> None:
+    """UsageError when an output file is one of the command's input files (a report must not replace them)."""
+    from auditor.errors import UsageError
+    if output in (None, "-") or not os.path.isfile(output):
+        return
+    for given in inputs or ():
+        if given and os.path.isfile(given) and os.path.samefile(output, given):
+            raise UsageError(f"the output {output} is also an input: writing it would replace {given}")
+
+
+def check_output_path(path: str) -> None:
+    """InputError unless `path` can be an output file: its folder exists and it is not a folder itself."""
+    if os.path.isdir(path):
+        raise InputError("is a directory; give a file name for the output", file=path)
+    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        raise InputError("output folder does not exist", file=path)
 
 
 def _file_mode(path: str) -> int:

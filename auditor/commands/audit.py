@@ -11,12 +11,16 @@ from auditor.findings import Severity
 from auditor.output import use_color
 from auditor.reports import RENDERERS, render
 from auditor.reports.common import RenderOptions, failing
+from auditor.commands.explain import account_id
 from auditor.inputs import INPUT_TYPES, load_inputs
 from auditor.live import add_live_arguments, live_options_given
 
 
 def _ids(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    if not ids:
+        raise argparse.ArgumentTypeError("expected comma-separated rule ids, prefixes or names, got nothing")
+    return ids
 
 
 def _fail_on(text: str) -> Severity | None:
@@ -30,11 +34,15 @@ def _fail_on(text: str) -> Severity | None:
 
 def add_parser(sub, epilog: str) -> None:
     parser = sub.add_parser(
-        "audit", help="audit snapshot files and report findings",
-        description="Audit API Gateway HTTP API snapshots (JSON, see README 'Snapshot format'): routes, "
-                    "integrations, stages and the Lambda permissions that connect them.",
+        "audit", help="audit snapshots, templates or plans and report findings",
+        description="Audit API Gateway HTTP APIs and their Lambda functions: routes, integrations, stages and the "
+                    "Lambda permissions that connect them, from snapshots (JSON, see README 'Snapshot format'), "
+                    "CloudFormation/SAM templates, cdk.out, Terraform plans, OpenAPI files, or AWS (--live).",
         epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="snapshot file, or folder of *.json snapshots")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="snapshot file or folder of *.json snapshots; CloudFormation/SAM template, cdk.out "
+                             "folder, Terraform plan JSON (terraform show -json), OpenAPI file, or folder of AWS CLI "
+                             "outputs")
     parser.add_argument("--format", choices=sorted(RENDERERS), default="table", help="report format (default: table)")
     parser.add_argument("--output", "-o", action="append", metavar="[FORMAT=]FILE",
                         help="write the --format report to FILE, or FORMAT's report to FILE (repeatable: "
@@ -59,8 +67,9 @@ def add_parser(sub, epilog: str) -> None:
                         help="what PATH is, instead of detecting it from content: " + ", ".join(INPUT_TYPES))
     parser.add_argument("--parameter", action="append", dest="parameters", metavar="KEY=VALUE",
                         help="templates: a parameter (or pseudo parameter, e.g. AWS::StackName) value (repeatable)")
-    parser.add_argument("--account", metavar="ID", help="templates/plans: the account to assume (default: the one "
-                        "the input hard-codes, else the placeholder 123456789012; see docs/iac.md)")
+    parser.add_argument("--account", metavar="ID", type=account_id,
+                        help="templates/plans: the account to assume (default: the one the input hard-codes, else "
+                             "the placeholder 123456789012; see docs/iac.md)")
     parser.add_argument("--live", action="store_true",
                         help="collect from AWS now (read-only, as `apigw-auditor snapshot` does) and audit that")
     add_live_arguments(parser, region=False)
@@ -76,6 +85,11 @@ def audit(args):
     if args.live:
         if args.paths:
             raise UsageError("--live collects from AWS: give no PATH with it")
+        template_only = [flag for flag, value in (("--input-type", args.input_type), ("--parameter", args.parameters),
+                                                  ("--account", args.account)) if value]
+        if template_only:
+            raise UsageError(f"{', '.join(template_only)} describe(s) PATH inputs (templates, plans); "
+                             "not used with --live")
         from auditor.live import collect_for_cli, to_model
         snapshot = to_model(collect_for_cli(args))
     elif not args.paths:
@@ -94,9 +108,16 @@ def audit(args):
 
 
 def run(args) -> int:
+    from auditor.destinations import plan, write_reports
+    from auditor.output import check_not_an_input, check_output_path
+    destinations = plan(args.format, args.output, RENDERERS)  # option mistakes before the audit, not after
+    for destination in destinations:
+        if destination.path is not None:
+            check_output_path(destination.path)
+            check_not_an_input(destination.path,
+                               [*args.paths, args.baseline, args.config, *(args.rules_files or [])])
     result = audit(args)
     options = RenderOptions(fail_on=args.fail_on, show_suppressed=args.show_suppressed,
                             color=use_color(sys.stdout))
-    from auditor.destinations import plan, write_reports
-    write_reports(result, options, plan(args.format, args.output, RENDERERS), render)
+    write_reports(result, options, destinations, render)
     return 1 if failing(result.findings, args.fail_on) else 0

@@ -41,10 +41,13 @@ def _usage(parser) -> int:
 def run_create(args) -> int:
     from auditor.commands import audit
     from auditor.errors import UsageError
+    from auditor.output import check_not_an_input, check_output_path
     from auditor.suppress import write_baseline
 
     holder = argparse.ArgumentParser(prog="apigw-auditor baseline create FILE", add_help=False)
-    audit.add_parser(holder.add_subparsers(dest="command"), "")
+    commands = holder.add_subparsers(dest="command")
+    audit.add_parser(commands, "")
+    commands.choices["audit"].prog = "apigw-auditor baseline create FILE"  # not "... FILE audit" in its errors
     try:
         audit_args, unknown = holder.parse_known_args(["audit", *args.audit_args])
     except SystemExit as exc:  # argparse already printed what is wrong
@@ -53,6 +56,14 @@ def run_create(args) -> int:
         raise UsageError(f"baseline create: unrecognised argument(s) {' '.join(unknown)}")
     if getattr(audit_args, "baseline", None):
         raise UsageError("baseline create: --baseline does not apply (the new baseline records every finding)")
+    report_options = [option for option, given in (
+        ("--format", audit_args.format != "table"), ("--output", audit_args.output),
+        ("--fail-on", hasattr(audit_args, "fail_on")), ("--show-suppressed", audit_args.show_suppressed)) if given]
+    if report_options:
+        raise UsageError(f"baseline create: {', '.join(report_options)} {'does' if len(report_options) == 1 else 'do'} not apply (it writes no report and "
+                         "always exits 0; run `apigw-auditor audit` for that)")
+    check_output_path(args.file)  # before the audit (perhaps a --live collection), not after
+    check_not_an_input(args.file, [*audit_args.paths, audit_args.config, *(audit_args.rules_files or [])])
     result = audit.audit(audit_args)
     write_baseline(result.findings, args.file)
     suppressed = len(result.suppressed)

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from auditor.errors import UsageError
-from auditor.output import write_text
+from auditor.output import check_not_an_input, write_text
 
 EXIT_REACHES, EXIT_FAILS = 0, 1
 
@@ -47,14 +47,21 @@ def add_parser(sub, epilog: str) -> None:
     parser.set_defaults(run=run)
 
 
-def add_input_arguments(parser) -> None:
+def account_id(text: str) -> str:
+    """argparse type of --account: an AWS account id is 12 digits (it goes into every ARN built)."""
+    if not (len(text) == 12 and text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"an AWS account id is 12 digits, got {text!r}")
+    return text
+
+
+def add_input_arguments(parser, url: bool = True) -> None:
     """What templates leave open, as `audit` takes it (shared with `routes`)."""
     from auditor.inputs import INPUT_TYPES
     parser.add_argument("--input-type", choices=INPUT_TYPES, metavar="TYPE",
                         help="what the input is, instead of detecting it from content: " + ", ".join(INPUT_TYPES))
     parser.add_argument("--region", action="append", dest="regions", metavar="REGION",
-                        help="templates: the region to assume (default: an invoke URL's region)")
-    parser.add_argument("--account", metavar="ID", help="templates/plans: the account to assume")
+                        help="templates: the region to assume" + (" (default: an invoke URL's region)" if url else ""))
+    parser.add_argument("--account", metavar="ID", type=account_id, help="templates/plans: the account to assume")
     parser.add_argument("--parameter", action="append", dest="parameters", metavar="KEY=VALUE",
                         help="templates: a parameter value (repeatable)")
 
@@ -96,7 +103,10 @@ def build_request(args):
     url = args.url or (where if where and _is_url(where) else None)
     api_id, region, query = args.api, None, ""
     if url:
-        api_id_from_url, region, path, query = parse_invoke_url(url)
+        try:
+            api_id_from_url, region, path, query = parse_invoke_url(url)
+        except ValueError as exc:  # urllib: an unclosed `[` in the host, a bad port...
+            raise UsageError(f"not an invoke URL: {url!r} ({exc})") from None
         if args.api and args.api != api_id_from_url:
             raise UsageError(f"--api {args.api} contradicts the URL's API id {api_id_from_url}")
         api_id = api_id_from_url
@@ -113,12 +123,24 @@ def run(args) -> int:
     from auditor.simulate import Simulator
 
     request = build_request(args)
+    check_not_an_input(args.output, [args.input])
     snapshot = load_input(args, request.region)
-    explanation = Simulator(snapshot).explain(request)
+    simulator = Simulator(snapshot)
+    select_input_api(simulator, args.input, request.api_id, request.region)
+    explanation = simulator.explain(request)
     document = explanation.as_dict()
     text = json.dumps(document, indent=2) + "\n" if args.format == "json" else render_text(document)
     write_text(text, args.output)
     return EXIT_REACHES if explanation.verdict.reaches else EXIT_FAILS
+
+
+def select_input_api(simulator, input_file: str, api_id: str | None, region: str | None = None):
+    """The API the command is about; an unknown or ambiguous id names the input file (shared with `routes`)."""
+    from auditor.simulate import select_api
+    try:
+        return select_api(simulator.index, api_id, region)
+    except UsageError as exc:
+        raise UsageError(f"{input_file}: {exc}") from None
 
 
 # --------------------------------------------------------------------------- text rendering

@@ -5,8 +5,8 @@ ORDER = 35
 import argparse
 import json
 
-from auditor.commands.explain import add_input_arguments, load_input
-from auditor.output import write_text
+from auditor.commands.explain import add_input_arguments, load_input, select_input_api
+from auditor.output import check_not_an_input, write_text
 
 
 def add_parser(sub, epilog: str) -> None:
@@ -20,16 +20,17 @@ def add_parser(sub, epilog: str) -> None:
     parser.add_argument("input", metavar="SNAPSHOT-OR-TEMPLATE", help="snapshot file (or template) holding the API")
     parser.add_argument("--api", metavar="ID", help="the API id (needed when the input holds several HTTP APIs)")
     parser.add_argument("--format", choices=["table", "json"], default="table", help="output format (default: table)")
-    parser.add_argument("--output", "-o", metavar="FILE", help="write the table to FILE")
-    add_input_arguments(parser)
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the table (or JSON) to FILE")
+    add_input_arguments(parser, url=False)
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from auditor.simulate import Simulator, routing_table, select_api
+    from auditor.simulate import Simulator, routing_table
 
+    check_not_an_input(args.output, [args.input])
     simulator = Simulator(load_input(args))
-    api = select_api(simulator.index, args.api)
+    api = select_input_api(simulator, args.input, args.api)
     table = routing_table(simulator, api)
     text = json.dumps(table, indent=2) + "\n" if args.format == "json" else render_text(table)
     write_text(text, args.output)

@@ -9,7 +9,7 @@ import os
 from tabulate import tabulate
 
 from auditor.docs import catalogue_markdown, rule_page, rule_filename
-from auditor.errors import InputError
+from auditor.errors import InputError, UsageError
 from auditor.output import write_text
 
 
@@ -17,7 +17,8 @@ def add_parser(sub, epilog: str) -> None:
     parser = sub.add_parser("rules", help="list the rule catalogue or write its documentation",
                             description="List every rule (built-in and plugin) with id, name, severity and title.",
                             epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--format", choices=["table", "json", "markdown"], default="table")
+    parser.add_argument("--format", choices=["table", "json", "markdown"], default="table",
+                        help="catalogue format on stdout (default: table); not with --docs")
     parser.add_argument("--docs", metavar="DIR", help="write one Markdown page per rule (and README.md) into DIR")
     parser.add_argument("--config", metavar="FILE", help="configuration whose rules-files to include (default: found)")
     parser.add_argument("--rules-file", action="append", dest="rules_files", metavar="FILE",
@@ -34,9 +35,14 @@ def run(args) -> int:
     from auditor.config import load_rules
     rules = load_rules(args.config, args.rules_files)[1]  # built-in, plugin and custom rules
     if args.docs:
+        if args.format != "table":
+            raise UsageError("--docs writes Markdown pages; --format does not apply to it")
         if os.path.exists(args.docs) and not os.path.isdir(args.docs):
             raise InputError("not a folder", file=args.docs)
-        os.makedirs(args.docs, exist_ok=True)
+        try:
+            os.makedirs(args.docs, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot create the folder ({exc.strerror})", file=args.docs) from None
         for rule in rules:
             write_text(rule_page(rule), os.path.join(args.docs, rule_filename(rule)))
         write_text(catalogue_markdown(rules), os.path.join(args.docs, "README.md"))

@@ -23,7 +23,9 @@ def add_parser(sub, epilog: str) -> None:
 
 def run(args) -> int:
     from auditor.live import collect_for_cli, dumps
-    from auditor.output import write_text
+    from auditor.output import check_output_path, write_text
+    if args.output not in (None, "-"):
+        check_output_path(args.output)  # before minutes of collection, not after
     document = collect_for_cli(args)
     write_text(dumps(document), args.output)
     errors = sum(len(scope["Errors"]) for scope in document["Scopes"])

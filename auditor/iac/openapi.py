@@ -2,6 +2,8 @@
 `x-amazon-apigateway-*` extensions (an Api's Body, SAM's generated body, or a standalone file).
 """
 
+from auditor.errors import InputError
+from auditor.iac.resolve import unresolved
 from auditor.iac.yamlload import line_of
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
@@ -25,6 +27,28 @@ def _ref(document: dict, value):
             node = node[part]
         return node
     return value
+
+
+def _intrinsic(value) -> str | None:
+    """`{"Fn::Sub": ...}` / `{"Ref": ...}` left in a body (e.g. a standalone file meant for AWS::Include)."""
+    if isinstance(value, dict) and len(value) == 1:
+        (name,) = value
+        if isinstance(name, str) and (name == "Ref" or name.startswith("Fn::")):
+            return unresolved(name.removeprefix("Fn::"))
+    return None
+
+
+def _checked(value, kind, where: dict, field: str):
+    """value when it has the type the snapshot needs, an unresolved marker for an intrinsic; else InputError."""
+    if isinstance(value, kind) and not isinstance(value, bool):
+        return value
+    marker = _intrinsic(value)
+    if marker is not None:
+        return marker if kind is str else None
+    location = where.get("SourceLocation", {})
+    wanted = "a string" if kind is str else "an integer"
+    raise InputError(f"{field} must be {wanted}, got {type(value).__name__}: {value!r}"[:200],
+                     file=location.get("File"), line=location.get("Line"))
 
 
 def _payload(value):
@@ -58,6 +82,11 @@ def read_body(body: dict, api: dict, source, default_line=None, origin=None) -> 
                                  ("enableSimpleResponses", "EnableSimpleResponses")):
                     if src in authorizer:
                         item[dst] = authorizer[src]
+                        if src in ("authorizerUri", "authorizerCredentials"):
+                            item[dst] = _checked(item[dst], str, source(
+                                line_of(security_schemes, name) or default_line,
+                                ["components", "securitySchemes", name], "authorizer"),
+                                f"x-amazon-apigateway-authorizer.{src}")
                 if isinstance(item.get("IdentitySource"), str):
                     item["IdentitySource"] = [s.strip() for s in item["IdentitySource"].split(",")]
                 item.update(source(line_of(security_schemes, name) or default_line,
@@ -112,6 +141,15 @@ def read_body(body: dict, api: dict, source, default_line=None, origin=None) -> 
                     out["PayloadFormatVersion"] = _payload(integration["payloadFormatVersion"])
                 if isinstance(out.get("TimeoutInMillis"), str) and out["TimeoutInMillis"].isdigit():
                     out["TimeoutInMillis"] = int(out["TimeoutInMillis"])
+                located = source(line_of(operation, INTEGRATION) if not where else line, pointer + [INTEGRATION],
+                                 "integration", key)
+                for src, dst, kind in (("uri", "IntegrationUri", str), ("credentials", "CredentialsArn", str),
+                                       ("integrationSubtype", "IntegrationSubtype", str),
+                                       ("timeoutInMillis", "TimeoutInMillis", int)):
+                    if dst in out:
+                        out[dst] = _checked(out[dst], kind, located, f"{INTEGRATION}.{src}")
+                        if out[dst] is None:
+                            del out[dst]
                 if out["IntegrationType"] is None:
                     del out["IntegrationType"]
                 out.update(source(line_of(operation, INTEGRATION) if not where else line,

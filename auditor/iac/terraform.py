@@ -32,13 +32,26 @@ class _Instance:
         self.module, self.values, self.unknown, self.expressions = module, values, unknown, expressions
 
 
-def _walk_modules(module: dict, out: list) -> None:
-    for resource in module.get("resources") or []:
+def _shape(value, kind, path: str, file: str, default):
+    """value when it is a `kind` (None: default); else InputError naming the plan's JSON path."""
+    if value is None:
+        return default
+    if not isinstance(value, kind):
+        wanted = "an object" if kind is dict else "a list" if kind is list else "a string"
+        raise InputError(f"expected {wanted}, got {type(value).__name__}", file=file, path=path)
+    return value
+
+
+def _walk_modules(module: dict, out: list, path: str, file: str) -> None:
+    module = _shape(module, dict, path, file, {})
+    for index, resource in enumerate(_shape(module.get("resources"), list, f"{path}.resources", file, [])):
         if isinstance(resource, dict) and resource.get("mode", "managed") == "managed":
+            _shape(resource.get("values"), dict, f"{path}.resources[{index}].values", file, {})
+            _shape(resource.get("address"), str, f"{path}.resources[{index}].address", file, "")
             out.append(resource)
-    for child in module.get("child_modules") or []:
+    for index, child in enumerate(_shape(module.get("child_modules"), list, f"{path}.child_modules", file, [])):
         if isinstance(child, dict):
-            _walk_modules(child, out)
+            _walk_modules(child, out, f"{path}.child_modules[{index}]", file)
 
 
 def _config_resources(module: dict, prefix: str, out: dict, variables: dict) -> None:
@@ -84,12 +97,13 @@ class PlanReader:
         self.module_vars: dict = {}
         _config_resources(config.get("root_module") or {}, "", self.config, self.module_vars)
         changes = {}
-        for change in plan.get("resource_changes") or []:
+        for change in _shape(plan.get("resource_changes"), list, "$.resource_changes", file, []):
             if isinstance(change, dict) and isinstance(change.get("change"), dict):
-                changes[change.get("address")] = change["change"]
+                changes[str(change.get("address"))] = change["change"]
         raw = []
-        values_root = plan.get("planned_values") or plan.get("values") or {}
-        _walk_modules(values_root.get("root_module") or {}, raw)
+        key = "planned_values" if plan.get("planned_values") else "values"
+        values_root = _shape(plan.get(key), dict, f"$.{key}", file, {})
+        _walk_modules(values_root.get("root_module"), raw, f"$.{key}.root_module", file)
         self.instances: dict[str, _Instance] = {}
         self.by_base: dict[str, list[_Instance]] = {}
         for resource in raw:
@@ -110,6 +124,15 @@ class PlanReader:
         if extra:
             meta.update(extra)
         return self.builder.source(self.lines.get(instance.address), instance.address, meta)
+
+    def tags(self, instance: _Instance) -> dict:
+        tags = self.value(instance, "tags", {}) or {}
+        if isinstance(tags, str) and tags.startswith("${unresolved:"):
+            return {}
+        if not isinstance(tags, dict):
+            raise InputError(f"{instance.address}: tags must be a map, got {type(tags).__name__}", file=self.file,
+                             line=self.lines.get(instance.address))
+        return {str(k): str(v) for k, v in tags.items()}
 
     def value(self, instance: _Instance, attr: str, default=None):
         """The planned value, or one rebuilt from the configuration's references, or default."""
@@ -267,7 +290,7 @@ class PlanReader:
         self.context["apis"][api_id] = instance.address
         api["Name"] = str(self.value(instance, "name", instance.name))
         api["ProtocolType"] = str(self.value(instance, "protocol_type", "HTTP"))
-        api["Tags"] = {str(k): str(v) for k, v in (self.value(instance, "tags", {}) or {}).items()}
+        api["Tags"] = self.tags(instance)
         target = self.value(instance, "target")
         line = self.lines.get(instance.address)
         if target is not None:  # quick create
@@ -311,7 +334,7 @@ class PlanReader:
         for src, dst in (("runtime", "Runtime"), ("handler", "Handler"), ("memory_size", "MemorySize")):
             if instance.values.get(src) is not None:
                 function[dst] = instance.values[src]
-        function["Tags"] = {str(k): str(v) for k, v in (self.value(instance, "tags", {}) or {}).items()}
+        function["Tags"] = self.tags(instance)
         function.update(self.where(instance))
         self.builder.functions[arn] = function
         self.context["functions"][arn] = instance.address
@@ -384,7 +407,7 @@ class PlanReader:
                                          "Format": logs[0].get("format")}
         elif instance.unknown.get("access_log_settings"):
             item["AccessLogSettings"] = {"DestinationArn": unresolved(f"{instance.address}.access_log_settings")}
-        item["Tags"] = {str(k): str(v) for k, v in (self.value(instance, "tags", {}) or {}).items()}
+        item["Tags"] = self.tags(instance)
         item.update(self.where(instance))
         api.setdefault("Stages", []).append(item)
 
@@ -479,5 +502,8 @@ def load_terraform(path: str, text: str, region, account, parameters) -> dict:
     if not any(k in plan for k in ("planned_values", "values", "resource_changes")):
         raise InputError("Terraform JSON without planned_values, values or resource_changes (use "
                          "`terraform show -json PLANFILE`)", file=path, line=1)
-    settings = make_settings(text, region, account, parameters, fallback_region=_provider_region(plan))
-    return PlanReader(plan, text, path, settings).read()
+    try:
+        settings = make_settings(text, region, account, parameters, fallback_region=_provider_region(plan))
+        return PlanReader(plan, text, path, settings).read()
+    except (AttributeError, TypeError, KeyError) as exc:  # a value of a type no plan holds: name it, no traceback
+        raise InputError(f"not a Terraform plan this tool can read: unexpected value ({exc})", file=path) from None

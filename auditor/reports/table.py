@@ -40,7 +40,8 @@ def render(result, options) -> str:
             if location is not None and location.line is not None:
                 where += f"\n{location.file}:{location.line}"
             rows.append([number, _severity(finding, options.color), finding.rule_id, where, finding.message])
-            fixes.append(f"  [{number}] {finding.remediation}")
+            label = f"  [{number}] "
+            fixes.append(label + finding.remediation.replace("\n", "\n" + " " * len(label)))  # snippets stay under it
         lines.append(tabulate(rows, headers=["#", "severity", "rule", "where", "finding"], tablefmt="simple",
                               maxcolwidths=[None, None, None, 28, 80]))
         lines.append("")
@@ -52,6 +53,9 @@ def render(result, options) -> str:
     for skipped in info["skipped_apis"]:
         lines.append(f"Skipped API {skipped['api_id']} ({skipped['protocol_type']}): {skipped['reason']}.")
     lines.extend(_suppressed_lines(result, options))
+    if not info["apis"] and not info["functions"]:
+        lines.append("Note: the input holds no API and no function, so nothing was checked (wrong file, region or "
+                     "account?).")
     verdict = "FAILED" if failing(result.findings, options.fail_on) else "passed"
     gate = options.fail_on.label if options.fail_on is not None else "never"
     lines.append(f"{info['apis']} API(s), {info['functions']} function(s), {info['rules_run']} rules: "
