@@ -6,6 +6,7 @@ or above it, 2 usage or input error.
 
 import argparse
 import gc
+import os
 import sys
 
 from auditor import __version__
@@ -53,8 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("apigw-auditor: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return EXIT_OK
+    except BrokenPipeError:  # e.g. `| head`: the report was cut, so never claim a clean result
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 141
     finally:
         if collecting:
             gc.enable()

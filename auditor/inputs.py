@@ -24,14 +24,16 @@ def load_inputs(paths: list[str], input_type: str | None = None, region: str | N
         return merge([load_snapshot_file(path) for path in expand_paths(paths)])
     from auditor import iac
     snapshots = []
+    files = []  # plain files and folders of them, read below in one pass so none is read twice
     for given in paths:
         folder = Path(given)
         kind = (input_type or iac.detect_folder(folder)) if folder.is_dir() else None
         if kind in ("cdk", "cli-outputs"):
             for file, document in iac.load_folder(folder, kind, region, account, parameters):
                 snapshots.append(read_snapshot_document(document, file))
-            continue
-        for path in expand_paths([given]):
-            document = iac.load_file(str(path), input_type, region, account, parameters)
-            snapshots.append(read_snapshot_document(document, str(path)))
+        else:
+            files.append(given)
+    for path in expand_paths(files) if files else ():
+        document = iac.load_file(str(path), input_type, region, account, parameters)
+        snapshots.append(read_snapshot_document(document, str(path)))
     return merge(snapshots)

@@ -46,8 +46,8 @@ def route_key_problem(key: str) -> str | None:
         return f"path `{path}` must start with `/`"
     if path != "/" and path.endswith("/"):
         return f"path `{path}` ends with `/`, which API Gateway rejects at deploy"
-    if " " in path:
-        return f"path `{path}` contains a space"
+    if any(ch.isspace() for ch in path):
+        return f"path `{path}` contains white space"
     if path == "/":
         return None
     segments = path[1:].split("/")

@@ -67,6 +67,10 @@ def _kind_name(kind) -> str:
             float: "a number", type(None): "null"}.get(kind, kind.__name__)
 
 
+def _is_strings(value) -> bool:
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
 def _read_policy(reader: _Reader, owner: dict, path: str, function: Function | None = None) -> list:
     value = owner.get("Policy")
     policy_path = f"{path}.Policy"
@@ -94,6 +98,13 @@ def _read_policy(reader: _Reader, owner: dict, path: str, function: Function | N
                 reader.fail(f"{statement_path}.{key}", "expected a string")
         if "Condition" in raw and not isinstance(raw["Condition"], dict):
             reader.fail(f"{statement_path}.Condition", "expected an object")
+        for key in ("Action", "Resource"):
+            if key in raw and not _is_strings(raw[key]):
+                reader.fail(f"{statement_path}.{key}", "expected a string or a list of strings")
+        principal = raw.get("Principal")
+        if principal is not None and not (isinstance(principal, str) or (
+                isinstance(principal, dict) and all(_is_strings(v) for v in principal.values()))):
+            reader.fail(f"{statement_path}.Principal", 'expected "*" or an object like {"Service": "..."}')
         statement = read_statement(raw, statement_path)
         statement.function = function
         if isinstance(raw.get("SourceLocation"), dict):  # IaC: the Permission resource that declares it
@@ -262,20 +273,31 @@ def load_snapshot_file(path: str | os.PathLike) -> Snapshot:
     return read_snapshot_document(document, file)
 
 
+_TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template")
+
+
 def expand_paths(paths: list[str]) -> list[Path]:
-    """Files to read: each file as given, each folder's *.json files in name order."""
-    out = []
+    """Files to read: each file as given, each folder's *.json files in name order; a file named
+    twice (or both directly and through its folder) is read once, so no finding is doubled."""
+    out: list[Path] = []
+    seen: set[Path] = set()
     for given in paths:
         path = Path(given)
         if path.is_dir():
             found = sorted(p for p in path.glob("*.json") if p.is_file())
             if not found:
-                raise InputError("folder holds no *.json snapshot", file=given)
-            out.extend(found)
+                templates = sorted(p.name for p in path.iterdir() if p.suffix.lower() in _TEMPLATE_SUFFIXES)
+                hint = (f"; name templates one by one (e.g. {given.rstrip('/')}/{templates[0]})" if templates else "")
+                raise InputError(f"folder holds no *.json snapshot{hint}", file=given)
         elif not path.exists():
             raise InputError("no such file or folder", file=given)
         else:
-            out.append(path)
+            found = [path]
+        for file in found:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                out.append(file)
     return out
 
 

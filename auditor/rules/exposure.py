@@ -27,6 +27,8 @@ def _rescope(ctx, function, statement, apis) -> tuple[str, Fix]:
     ref = parse_lambda_arn(function.arn + (f":{qualifier}" if qualifier else ""))
     add = add_permission(ref, source_arn, statement.sid or "apigateway-invoke") if ref else ""
     command = remove_permission(function, statement.sid, qualifier) + (" && " + add if add else "")
+    if api is None:  # no API of the snapshot calls it: the user must name one, so nothing here runs as pasted
+        command = "# replace <api-id> with the API that should call it, then run: " + command
     return command, Fix("replace-statement", {"FunctionArn": function.arn, "StatementId": statement.sid,
                                               "SourceArn": source_arn})
 

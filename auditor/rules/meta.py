@@ -3,7 +3,7 @@
 from auditor.arns import parse_function_uri, uses_stage_variable
 from auditor.engine import Rule
 from auditor.findings import Fix, Resource, Severity
-from auditor.rules.common import api_resource, integration_resource, route_resource
+from auditor.rules.common import api_resource, integration_resource, q, route_resource
 
 
 class AuditIncomplete(Rule):
@@ -24,7 +24,7 @@ class AuditIncomplete(Rule):
                          f" ({error.code or 'error'}: {error.message}); checks needing it did not run.",
                     Resource(account=scope.account, region=scope.region, api_id=None, function_arn=None,
                              statement_id=f"{error.operation}:{error.resource}"),
-                    error.location, f"apigw-auditor snapshot --region {scope.region}  # after granting {error.operation}",
+                    error.location, f"apigw-auditor snapshot --region {q(scope.region)}  # after granting {error.operation}",
                     Fix("review", {"Operation": error.operation}))
         for check in ctx.index.permission_checks:
             integration = check.integration
@@ -34,7 +34,7 @@ class AuditIncomplete(Rule):
                     ctx, f"Function {check.ref.arn} (integration {integration.id}) is not in the snapshot: its "
                          "existence, permission and timeout were not checked.",
                     integration_resource(integration, check.ref.arn), integration.location,
-                    f"apigw-auditor snapshot --region {check.ref.region}  # include the function's account and region",
+                    f"apigw-auditor snapshot --region {q(check.ref.region)}  # include the function's account and region",
                     Fix("review", {}), severity=Severity.INFO)
             elif check.status == "unresolved" and check.routes:
                 yield self.finding(
@@ -49,7 +49,7 @@ class AuditIncomplete(Rule):
                     ctx, f"Integration {integration.id} names its function through {how} (`{integration.uri}`): "
                          "the function and its permission cannot be checked statically.",
                     integration_resource(integration), integration.location,
-                    "# check each stage's value: aws apigatewayv2 get-stages --api-id " + integration.api.id,
+                    "# check each stage's value: aws apigatewayv2 get-stages --api-id " + q(integration.api.id),
                     Fix("review", {}), severity=Severity.INFO)
         for api in ctx.http_apis:
             for authorizer in api.authorizers:
@@ -62,7 +62,7 @@ class AuditIncomplete(Rule):
                         ctx, f"Authorizer {authorizer.name or authorizer.id}'s function {ref.arn} is not in the "
                              "snapshot: its permission was not checked.",
                         api_resource(api, authorizer_id=authorizer.id, function_arn=ref.arn), authorizer.location,
-                        f"apigw-auditor snapshot --region {ref.region}", Fix("review", {}), severity=Severity.INFO)
+                        f"apigw-auditor snapshot --region {q(ref.region)}", Fix("review", {}), severity=Severity.INFO)
         for route in ctx.index.routes_with_target("unresolved"):
             yield self.finding(
                 ctx, f"Route `{route.key}` has a Target not known before deployment (`{route.target}`): "
@@ -73,5 +73,5 @@ class AuditIncomplete(Rule):
             yield self.finding(
                 ctx, f"Route `{route.key}` targets {route.target} but the snapshot holds no integrations for "
                      f"API {api.id}: the target was not checked.", route_resource(route), route.location,
-                f"aws apigatewayv2 get-integrations --api-id {api.id} --region {api.scope.region}",
+                f"aws apigatewayv2 get-integrations --api-id {q(api.id)} --region {q(api.scope.region)}",
                 Fix("review", {}), severity=Severity.INFO)

@@ -1,6 +1,7 @@
 """The CLI contract: exit codes, selection, output files, folders, bad input (exit 2, never a traceback)."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -156,3 +157,41 @@ def test_rules_command_formats(capsys):
     assert all(r["rationale"] and r["fix"] and r["client_sees"] for r in catalogue)
     assert main(["rules", "--format", "markdown"]) == 0
     assert "| [AGW201](AGW201-permission-missing.md)" in capsys.readouterr().out
+
+
+def test_a_file_named_twice_is_audited_once(capsys):
+    main(["audit", BROKEN, "--format", "json"])
+    once = json.loads(capsys.readouterr().out)["summary"]["findings"]
+    main(["audit", BROKEN, BROKEN, "--format", "json"])
+    assert json.loads(capsys.readouterr().out)["summary"]["findings"] == once
+
+
+def test_folder_of_templates_names_what_to_do(tmp_path):
+    (tmp_path / "template.yaml").write_text("Resources: {}\n")
+    result = run_cli("audit", str(tmp_path))
+    assert result.returncode == 2 and "name templates one by one" in result.stderr and "template.yaml" in result.stderr
+
+
+@pytest.mark.parametrize("field, value", [("Action", [None]), ("Resource", 5), ("Principal", ["x"])])
+def test_policy_statement_field_types_are_checked(tmp_path, field, value):
+    doc = json.loads((ROOT / "examples" / "seed-correct.json").read_text())
+    function = doc["Scopes"][0]["Functions"][0]
+    policy = json.loads(function["Policy"])
+    policy["Statement"][0][field] = value
+    function["Policy"] = policy
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    result = run_cli("audit", str(path))
+    assert result.returncode == 2 and f"$.Scopes[0].Functions[0].Policy.Statement[0].{field}" in result.stderr
+
+
+def test_a_cut_pipe_never_reports_success():
+    """`apigw-auditor audit ... | head` in CI: once the reader is gone the exit code must not be 0."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has already gone, as `head` does after its first lines
+    try:
+        writer = subprocess.run([sys.executable, "-m", "auditor", "audit", BROKEN, "--format", "json",
+                                 "--fail-on", "never"], stdout=write_end, stderr=subprocess.PIPE, cwd=ROOT)
+    finally:
+        os.close(write_end)
+    assert writer.returncode == 141 and b"Traceback" not in writer.stderr

@@ -335,3 +335,17 @@ def test_websocket_api_is_skipped_not_judged(seed, audit):
     assert report["summary"]["skipped_apis"][0]["api_id"] == "ws00000001"
     assert not [f for f in report["findings"] if f["resource"].get("api_id") == "ws00000001"]
     assert code == 0
+
+
+def test_agw104_white_space_in_a_path_is_invalid(seed, audit):
+    seed.route("GET /items")["RouteKey"] = "GET /items\nx"
+    (finding,) = findings_of(audit(seed.doc)[1], "AGW104")
+    assert "white space" in finding["message"]
+
+
+def test_agw301_fix_with_no_known_api_cannot_run_as_pasted(seed, audit):
+    seed.integration["IntegrationUri"] = FUNCTION_ARN.replace("my-frontend-app-api", "other")
+    seed.scope["Complete"] = False
+    seed.set_statements([seed.grant(None)])
+    (finding,) = findings_of(audit(seed.doc)[1], "AGW301")
+    assert finding["remediation"].startswith("# replace <api-id>")
