@@ -83,3 +83,14 @@ def function(doc, name):
 
 def route(doc, key, index=0):
     return next(r for r in api(doc, index)["Routes"] if r["RouteKey"] == key)
+
+
+def audit_document(tmp_path, capsys, doc, *args) -> tuple[int, dict | None]:
+    """`apigw-auditor audit FILE --format json` on a document (or raw text): (exit code, parsed report)."""
+    from auditor.cli import main
+    path = tmp_path / "snapshot.json"
+    path.write_text(json.dumps(doc) if not isinstance(doc, str) else doc)
+    capsys.readouterr()
+    code = main(["audit", str(path), "--format", "json", *args])
+    out = capsys.readouterr().out
+    return code, (json.loads(out) if out.strip() else None)

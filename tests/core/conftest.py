@@ -1,9 +1,7 @@
-import json
-
 import pytest
 
-from auditor.cli import main
-from tests.seed import ACCOUNT, API_ID, FUNCTION_ARN, REGION, ROOT, SEED_CORRECT, Seed  # noqa: F401
+from tests.seed import (ACCOUNT, API_ID, FUNCTION_ARN, REGION, ROOT, SEED_CORRECT, Seed,  # noqa: F401
+                        audit_document)
 
 
 @pytest.fixture
@@ -16,12 +14,7 @@ def audit(tmp_path, capsys):
     """Run `apigw-auditor audit --format json` on a document; return (exit code, report)."""
 
     def run(doc, *args):
-        path = tmp_path / "snapshot.json"
-        path.write_text(json.dumps(doc) if not isinstance(doc, str) else doc)
-        capsys.readouterr()
-        code = main(["audit", str(path), "--format", "json", *args])
-        out = capsys.readouterr().out
-        return code, (json.loads(out) if out.strip() else None)
+        return audit_document(tmp_path, capsys, doc, *args)
 
     return run
 

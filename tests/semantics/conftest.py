@@ -1,9 +1,6 @@
-import json
-
 import pytest
 
-from auditor.cli import main
-from tests.seed import Seed
+from tests.seed import Seed, audit_document
 
 
 @pytest.fixture
@@ -16,12 +13,8 @@ def audit(tmp_path, capsys):
     """Run `apigw-auditor audit PATH --format json` on a snapshot document; return the parsed report."""
 
     def run(doc, *args):
-        path = tmp_path / "snapshot.json"
-        path.write_text(json.dumps(doc))
-        capsys.readouterr()
-        code = main(["audit", str(path), "--format", "json", *args])
-        out = capsys.readouterr().out
+        code, report = audit_document(tmp_path, capsys, doc, *args)
         assert code in (0, 1), f"audit exited {code}"
-        return json.loads(out)
+        return report
 
     return run
