@@ -374,7 +374,7 @@ class Index:
         complete = self.is_complete(ref.account, ref.region)
         if function is None:
             return None, "function-missing" if complete else "not-in-snapshot"
-        if self.unreadable & {function.arn, function.name, ref.arn}:
+        if self.unreadable and self.unreadable & {function.arn, function.name, ref.arn}:
             return function, "not-in-snapshot"
         if self.qualifier_missing(ref, function):
             return function, "function-missing"

@@ -130,6 +130,12 @@ class _Conditions:
 
 
 def _conditions(condition: dict) -> _Conditions:
+    if len(condition) == 1 and "ArnLike" in condition:  # what AddPermission writes: one SourceArn
+        clause = condition["ArnLike"]
+        if type(clause) is dict and len(clause) == 1:
+            (key, value), = clause.items()
+            if type(value) is str and key.lower() == "aws:sourcearn":
+                return _Conditions(source_arns=(value,), source_arn_ops=("arn",))
     out = _Conditions()
     others = []
     for operator, clauses in (condition or {}).items():

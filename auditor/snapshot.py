@@ -71,6 +71,27 @@ def _is_strings(value) -> bool:
     return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
 
 
+# A statement whose fields have these types needs no further checking (the AddPermission shape).
+_STATEMENT_KEYS = ("Sid", "Effect", "Condition", "Action", "Resource", "Principal")
+_PLAIN_STATEMENT_SHAPES = {(str, str, cond, str, str, principal)
+                           for cond in (dict, type(None)) for principal in (dict, str)}
+
+
+def _check_statement(reader: _Reader, raw: dict, statement_path: str) -> None:
+    for key in ("Sid", "Effect"):
+        if key in raw and not isinstance(raw[key], str):
+            reader.fail(f"{statement_path}.{key}", "expected a string")
+    if "Condition" in raw and not isinstance(raw["Condition"], dict):
+        reader.fail(f"{statement_path}.Condition", "expected an object")
+    for key in ("Action", "Resource"):
+        if key in raw and not _is_strings(raw[key]):
+            reader.fail(f"{statement_path}.{key}", "expected a string or a list of strings")
+    principal = raw.get("Principal")
+    if principal is not None and not (isinstance(principal, str) or (
+            isinstance(principal, dict) and all(_is_strings(v) for v in principal.values()))):
+        reader.fail(f"{statement_path}.Principal", 'expected "*" or an object like {"Service": "..."}')
+
+
 def _read_policy(reader: _Reader, owner: dict, path: str, function: Function | None = None) -> list:
     value = owner.get("Policy")
     policy_path = f"{path}.Policy"
@@ -91,20 +112,12 @@ def _read_policy(reader: _Reader, owner: dict, path: str, function: Function | N
     out = []
     for index, raw in enumerate(statements):
         statement_path = f"{policy_path}.Statement[{index}]"
-        if not isinstance(raw, dict):
+        if type(raw) is not dict:
             reader.fail(statement_path, f"expected a statement object, got {_kind_name(type(raw))}")
-        for key in ("Sid", "Effect"):
-            if key in raw and not isinstance(raw[key], str):
-                reader.fail(f"{statement_path}.{key}", "expected a string")
-        if "Condition" in raw and not isinstance(raw["Condition"], dict):
-            reader.fail(f"{statement_path}.Condition", "expected an object")
-        for key in ("Action", "Resource"):
-            if key in raw and not _is_strings(raw[key]):
-                reader.fail(f"{statement_path}.{key}", "expected a string or a list of strings")
         principal = raw.get("Principal")
-        if principal is not None and not (isinstance(principal, str) or (
-                isinstance(principal, dict) and all(_is_strings(v) for v in principal.values()))):
-            reader.fail(f"{statement_path}.Principal", 'expected "*" or an object like {"Service": "..."}')
+        if tuple(map(type, map(raw.get, _STATEMENT_KEYS))) not in _PLAIN_STATEMENT_SHAPES or (
+                type(principal) is dict and not set(map(type, principal.values())) <= {str}):
+            _check_statement(reader, raw, statement_path)
         statement = read_statement(raw, statement_path)
         statement.function = function
         if isinstance(raw.get("SourceLocation"), dict):  # IaC: the Permission resource that declares it
@@ -137,7 +150,7 @@ def _read_list(r: _Reader, api: Api, raw: dict, key: str, spec: tuple, build) ->
         return False, []
     if type(items) is not list:
         r.fail(f"{api.location.path}.{key}", f"expected a list, got {_kind_name(type(items))}")
-    names = tuple(name for name, _, _, _ in spec)
+    names = _SPEC_KEYS[spec]
     fills = _VALID_SHAPES.setdefault(names, {})  # valid shape -> defaults to fill in
     out = []
     append = out.append
@@ -158,6 +171,7 @@ def _read_list(r: _Reader, api: Api, raw: dict, key: str, spec: tuple, build) ->
 
 
 _VALID_SHAPES: dict[tuple, dict] = {}
+_SPEC_KEYS = {spec: tuple(name for name, _, _, _ in spec) for spec in (_ROUTE, _INTEGRATION, _STAGE, _AUTHORIZER)}
 
 
 def _check_shape(r: _Reader, spec: tuple, values: list, path: str) -> None:
