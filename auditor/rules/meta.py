@@ -17,6 +17,19 @@ class AuditIncomplete(Rule):
     fix = "Grant the collector the missing read permission, or add the missing account/region or function to the snapshot."
 
     def check(self, ctx):
+        seen: dict = {}
+        for api in ctx.index.apis:  # the same API from two inputs: their findings would mix and repeat
+            key = (api.scope.account, api.scope.region, api.id)
+            if key in seen:
+                first = seen[key]
+                yield self.finding(
+                    ctx, f"API {api.id} ({api.scope.account}/{api.scope.region}) is in the input twice "
+                         f"({first.location.file} and {api.location.file}): its findings are repeated and may mix two "
+                         "versions of it.", api_resource(api), api.location,
+                    f"apigw-auditor audit {q(first.location.file)}  # and separately: apigw-auditor audit "
+                    f"{q(api.location.file)}", Fix("review", {}))
+            else:
+                seen[key] = api
         for scope in ctx.snapshot.scopes:
             for error in scope.errors:
                 yield self.finding(

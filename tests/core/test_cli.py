@@ -195,3 +195,10 @@ def test_a_cut_pipe_never_reports_success():
     finally:
         os.close(write_end)
     assert writer.returncode == 141 and b"Traceback" not in writer.stderr
+
+
+def test_the_same_api_from_two_files_is_reported(capsys):
+    assert main(["audit", str(ROOT / "examples"), "--format", "json", "--select", "AGW000"]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [f["resource"]["api_id"] for f in findings] == ["abc123def4"]
+    assert "in the input twice" in findings[0]["message"]
