@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from auditor.analysis import Index, classify, cover
-from auditor.arnlike import arn_like, glob_match
+from auditor.arnlike import glob_match
 from auditor.arns import (execute_api_arn, is_unresolved, parse_function_uri, substitute_stage_variables,
                           uses_stage_variable)
 from auditor.engine import all_rules, run_audit
 from auditor.errors import UsageError
+from auditor.policy import source_matches
 from auditor.routekey import CONCRETE_METHODS, choose_route, match_route, parse_route_key, route_key_problem
 
 DOCUMENT_VERSION = 1
@@ -178,11 +179,20 @@ def static_rank(route_key) -> tuple:
 
 # --------------------------------------------------------------------------- policy detail
 
-def _parts(pattern: str, arn: str) -> dict:
-    """The ArnLike comparison part by part, as arnlike does it."""
+_OPERATOR_NAMES = {"arn": "ArnLike", "like": "StringLike", "equals": "StringEquals"}
+
+
+def _parts(pattern: str, arn: str, op: str = "arn") -> dict:
+    """The comparison of one SourceArn value with the request's ARN: ArnLike part by part, as arnlike
+    does it; StringLike and StringEquals over the whole string, as policy.source_matches does."""
+    out = {"pattern": pattern, "arn": arn, "operator": _OPERATOR_NAMES[op],
+           "match": source_matches(op, pattern, arn), "parts": []}
+    if op != "arn":
+        if not out["match"]:
+            out["why"] = f"`{arn}` does not match `{pattern}` ({_OPERATOR_NAMES[op]}, the whole string)"
+        return out
     p_parts, a_parts = pattern.split(":"), arn.split(":")
     names = ["arn", "partition", "service", "region", "account", "resource"]
-    out = {"pattern": pattern, "arn": arn, "match": arn_like(pattern, arn), "parts": []}
     if len(p_parts) != len(a_parts):
         out["why"] = f"the pattern has {len(p_parts)} colon-separated parts, the ARN {len(a_parts)}"
         return out
@@ -212,13 +222,24 @@ def statement_detail(statement, function_arn: str, source_arns: list[str], accou
     if statement.source_arns is None:
         checks.append({"check": "source-arn", "ok": True, "detail": "no AWS:SourceArn condition (any API may call)"})
     else:
-        comparisons = [_parts(pattern, arn) for arn in source_arns for pattern in statement.source_arns]
+        comparisons = [_parts(pattern, arn, op) for arn in source_arns for op, pattern in statement.source_patterns]
         matched = {c["arn"] for c in comparisons if c["match"]}
         checks.append({"check": "source-arn", "ok": bool(matched),
-                       "detail": f"ArnLike {', '.join(statement.source_arns)}"})
-    if statement.source_accounts is not None:
-        checks.append({"check": "source-account", "ok": account in statement.source_accounts,
-                       "detail": f"AWS:SourceAccount {', '.join(statement.source_accounts)}"})
+                       "detail": ", ".join(f"{_OPERATOR_NAMES[op]} {pattern}" for op, pattern in statement.source_patterns)})
+    if statement.not_source_arns:
+        excluded = [arn for arn in source_arns
+                    if any(source_matches(op, value, arn) for op, value in statement.not_source_arns)]
+        checks.append({"check": "source-arn-exclusion", "ok": not excluded,
+                       "detail": "not " + ", ".join(f"{_OPERATOR_NAMES[op]} {value}"
+                                                    for op, value in statement.not_source_arns)})
+    if statement.source_accounts is not None or statement.not_source_accounts:
+        checks.append({"check": "source-account", "ok": statement.account_allows(account),
+                       "detail": f"AWS:SourceAccount {', '.join(statement.source_accounts or ())}"
+                                 + (f" not {', '.join(statement.not_source_accounts)}"
+                                    if statement.not_source_accounts else "")})
+    if statement.url_only:
+        checks.append({"check": "function-url-only", "ok": False,
+                       "detail": "lambda:InvokedViaFunctionUrl=true: only function-URL calls, never API Gateway"})
     matches = [arn for arn in source_arns if statement.allows(function_arn, arn, account)]
     if not matches:
         verdict = "does not apply"

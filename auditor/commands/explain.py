@@ -238,9 +238,10 @@ def _statement_lines(statement: dict) -> list[str]:
         out.append(f"       {'ok ' if source['ok'] else 'NO '} source-arn: {source['detail']}")
     for comparison in statement["source_arn_comparisons"]:
         if comparison["match"]:
-            out.append(f"       ok  ArnLike `{comparison['pattern']}` matches `{comparison['arn']}`")
+            out.append(f"       ok  {comparison['operator']} `{comparison['pattern']}` matches `{comparison['arn']}`")
         else:
-            out.append(f"       NO  ArnLike `{comparison['pattern']}` vs `{comparison['arn']}`: {comparison.get('why', '')}")
+            out.append(f"       NO  {comparison['operator']} `{comparison['pattern']}` vs `{comparison['arn']}`: "
+                       f"{comparison.get('why', '')}")
     return out
 
 

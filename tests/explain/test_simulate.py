@@ -166,3 +166,16 @@ def test_deny_statement_wins(seed, explain):
     assert code == 1 and doc["verdict"]["rule_id"] == "AGW203"
     verdicts = {s["sid"]: s["verdict"] for s in doc["steps"]["permission"]["statements"]}
     assert verdicts == {"apigateway-invoke": "allows", "no-post": "denies"}
+
+
+@pytest.mark.parametrize("operator, pattern, reaches", [
+    ("StringLike", "arn:aws:execute-api:*", True),  # StringLike's `*` crosses ':'
+    ("StringEquals", f"{API_ARN}/*", False),  # StringEquals is literal: `*` matches nothing
+])
+def test_permission_step_compares_with_the_statement_operator(seed, explain, operator, pattern, reaches):
+    seed.set_statements([grant(condition={operator: {"AWS:SourceArn": pattern}})])
+    code, doc = explain(seed.doc, "GET", "/items")
+    assert code == (0 if reaches else 1)
+    (statement,) = doc["steps"]["permission"]["statements"]
+    assert {c["operator"] for c in statement["source_arn_comparisons"]} == {operator}
+    assert any(c["match"] for c in statement["source_arn_comparisons"]) == reaches
