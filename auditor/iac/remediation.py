@@ -9,7 +9,8 @@ knows about IaC: readers register, per file, how each emitted object maps back t
 import json
 import re
 
-from auditor.arns import parse_lambda_arn
+from auditor.analysis import TARGET_PREFIX
+from auditor.arns import parse_lambda_arn, parse_source_arn
 
 IAC_INPUT_TYPES = ("cloudformation", "sam", "cdk", "terraform", "openapi")
 
@@ -59,6 +60,21 @@ _OPENAPI_KEYS = {"PayloadFormatVersion": "payloadFormatVersion", "TimeoutInMilli
 _SAM_EVENT_KEYS = {"PayloadFormatVersion": "PayloadFormatVersion", "TimeoutInMillis": "TimeoutInMillis"}
 
 
+
+def _api_of(text: str, apis: dict) -> tuple[str, str] | None:
+    """(logical name, rest) when text is an execute-api ARN of an API the input declares."""
+    pattern = parse_source_arn(text)
+    if pattern is None or pattern.service != "execute-api" or pattern.api_id not in apis:
+        return None
+    return apis[pattern.api_id], pattern.resource[len(pattern.api_id):]
+
+
+def _integration_of(text: str, integrations: dict) -> str | None:
+    """The logical name when text is `integrations/<id>` of an integration the input declares."""
+    if text.startswith(TARGET_PREFIX):
+        return integrations.get(text[len(TARGET_PREFIX):])
+    return None
+
 class _CloudFormation:
     def __init__(self, context, hint, location):
         self.context = context
@@ -73,14 +89,13 @@ class _CloudFormation:
         original = text
         apis = self.context.get("apis", {})
 
-        def api_arn(match):
-            api = match.group(4)
-            if api in apis:
-                return "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + apis[api] + "}"
-            return match.group(0)
-        text = re.sub(r"arn:([^:]+):execute-api:([^:]+):(\d{12}):([A-Za-z0-9_.-]+)", api_arn, text)
-        if text.startswith("integrations/") and text[len("integrations/"):] in self.context.get("integrations", {}):
-            text = "integrations/${" + self.context["integrations"][text[len("integrations/"):]] + "}"
+        named = _api_of(text, apis)
+        if named:
+            logical, rest = named
+            text = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + logical + "}" + rest
+        integration = _integration_of(text, self.context.get("integrations", {}))
+        if integration:
+            text = TARGET_PREFIX + "${" + integration + "}"
         return {"Fn::Sub": text} if text != original else original
 
     def function_ref(self, arn: str):
@@ -282,13 +297,12 @@ class _Terraform:
         if isinstance(value, (int, float)):
             return str(value)
         text = str(value)
-        integrations = self.context.get("integrations", {})
-        if text.startswith("integrations/") and text[len("integrations/"):] in integrations:
-            return '"integrations/${' + integrations[text[len("integrations/"):]] + '.id}"'
-        apis = self.context.get("apis", {})
-        match = re.match(r"arn:[^:]+:execute-api:[^:]+:\d{12}:([^/]+)(/.*)?$", text)
-        if match and match.group(1) in apis:
-            return '"${' + apis[match.group(1)] + '.execution_arn}' + (match.group(2) or "") + '"'
+        integration = _integration_of(text, self.context.get("integrations", {}))
+        if integration:
+            return '"' + TARGET_PREFIX + '${' + integration + '.id}"'
+        named = _api_of(text, self.context.get("apis", {}))
+        if named:
+            return '"${' + named[0] + '.execution_arn}' + named[1] + '"'
         return json.dumps(text).replace("${", "$${")
 
     def block(self, kind: str, name: str, attributes: list[tuple[str, str]]) -> str:
