@@ -3,6 +3,8 @@
 import codecs
 import json
 import os
+import re
+from bisect import bisect_right
 
 from auditor.errors import InputError
 
@@ -49,3 +51,13 @@ def read_json(path: str | os.PathLike, what: str = "file", missing_hint: str = "
         raise InputError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=str(path), line=exc.lineno) from None
+
+
+class LineIndex:
+    """Line numbers (1-based) of character offsets in a text: one scan, then a binary search each."""
+
+    def __init__(self, text: str):
+        self.newlines = [match.start() for match in re.finditer("\n", text)]
+
+    def line(self, pos: int) -> int:
+        return bisect_right(self.newlines, pos - 1) + 1

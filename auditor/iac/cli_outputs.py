@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 from auditor.errors import InputError
-from auditor.files import read_text
+from auditor.files import LineIndex, read_text
 from auditor.iac.resolve import DEFAULT_ACCOUNT, DEFAULT_REGION
 
 API_FILES = ("get-api.json", "get-apis.json", "get-routes.json", "get-integrations.json", "get-stages.json",
@@ -62,7 +62,7 @@ def _items(document, path: Path) -> list:
 
 def _line(text: str, key: str, value: str) -> int | None:
     match = re.search(r'"%s"\s*:\s*%s' % (re.escape(key), re.escape(json.dumps(value))), text)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+    return LineIndex(text).line(match.start()) if match else None
 
 
 def _source(path: Path, line, resource) -> dict:

@@ -12,6 +12,7 @@ import re
 
 from auditor.arns import parse_lambda_arn
 from auditor.errors import InputError
+from auditor.files import LineIndex
 from auditor.iac.document import DocumentBuilder
 from auditor.iac.openapi import read_body
 from auditor.iac.resolve import unresolved
@@ -77,9 +78,10 @@ def _module_of(address: str) -> str:
 
 
 def _line_index(text: str) -> dict:
+    line_at = LineIndex(text).line
     lines = {}
     for match in _ADDRESS.finditer(text):
-        lines.setdefault(match.group(1), text.count("\n", 0, match.start()) + 1)
+        lines.setdefault(match.group(1), line_at(match.start()))
     return lines
 
 
@@ -495,7 +497,7 @@ def load_terraform(path: str, text: str, region, account, parameters) -> dict:
         raise InputError("not the JSON of `terraform show -json`: 'format_version' is missing", file=path, line=1)
     version = str(plan["format_version"])
     match = re.search(r'"format_version"\s*:', text)
-    line = text.count("\n", 0, match.start()) + 1 if match else 1
+    line = LineIndex(text).line(match.start()) if match else 1
     if version.split(".")[0] not in SUPPORTED_MAJOR:
         raise InputError(f"unknown Terraform plan format version {version!r}; this tool reads 0.x and 1.x",
                          file=path, line=line)

@@ -10,6 +10,7 @@ import json
 import re
 
 from auditor.errors import InputError
+from auditor.files import LineIndex
 
 
 class LineDict(dict):
@@ -145,19 +146,7 @@ def _json_lines(document: LineDict, text: str) -> None:
     `"Resources"` key, the way a reader's eye would find it.
     """
     document.line = 1
-    line_starts = [0]
-    for match in re.finditer("\n", text):
-        line_starts.append(match.end())
-
-    def line_at(pos: int) -> int:
-        lo, hi = 0, len(line_starts) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if line_starts[mid] <= pos:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo + 1
+    line_at = LineIndex(text).line
 
     keys = [(m.group(1), m.start()) for m in _KEY.finditer(text)]
     top = set(document)

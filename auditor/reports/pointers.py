@@ -12,10 +12,10 @@
 import json
 import os
 import re
-from bisect import bisect_right
 from functools import lru_cache
 
 from auditor.arns import partition_for_region
+from auditor.files import LineIndex
 
 _STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -97,12 +97,12 @@ class _JsonIndex:
 
     def __init__(self, text: str):
         self.text = text
-        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.lines = LineIndex(text)
         self.containers: dict[int, _Container | None] = {}
         self.root = _WHITESPACE.match(text, 0).end()
 
     def line(self, pos: int) -> int:
-        return bisect_right(self.newlines, pos - 1) + 1
+        return self.lines.line(pos)
 
     def find(self, steps: list) -> int:
         pos = self.root
