@@ -88,6 +88,15 @@ def is_dynamic(text: str) -> bool:
     return is_unresolved(text) or uses_stage_variable(text)
 
 
+_INVOKE_HOST = re.compile(r"^(?P<api>[a-z0-9]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
+
+
+def parse_invoke_host(host: str) -> tuple[str, str] | None:
+    """(api id, region) of an API's default endpoint host, `<api>.execute-api.<region>.amazonaws.com`."""
+    match = _INVOKE_HOST.match(host.lower())
+    return (match["api"], match["region"]) if match else None
+
+
 def execute_api_arn(partition: str, region: str, account: str, api_id: str, stage: str, route_key: str) -> str:
     """The SourceArn API Gateway presents to Lambda for a route on a stage.
 

@@ -8,21 +8,19 @@ engine's own findings on the same snapshot, with the remediation that rule wrote
 and `audit` cannot tell two different stories.
 """
 
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from auditor.analysis import Index, classify, cover
 from auditor.arnlike import glob_match
-from auditor.arns import (execute_api_arn, is_unresolved, parse_function_uri, substitute_stage_variables,
-                          uses_stage_variable)
+from auditor.arns import (execute_api_arn, is_unresolved, parse_function_uri, parse_invoke_host,
+                          substitute_stage_variables, uses_stage_variable)
 from auditor.engine import all_rules, run_audit
 from auditor.errors import UsageError
 from auditor.policy import source_matches
 from auditor.routekey import CONCRETE_METHODS, choose_route, match_route, parse_route_key, route_key_problem
 
 DOCUMENT_VERSION = 1
-_INVOKE_HOST = re.compile(r"^(?P<api>[a-z0-9]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
 NOT_FOUND = '404 {"message":"Not Found"}'
 SERVER_ERROR = '500 {"message":"Internal Server Error"}'
 
@@ -45,11 +43,11 @@ def parse_invoke_url(url: str) -> tuple[str, str, str, str]:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise UsageError(f"not an invoke URL: {url!r} (expected https://<api-id>.execute-api.<region>.amazonaws.com/...)")
-    match = _INVOKE_HOST.match(parts.hostname.lower())
-    if not match:
+    host = parse_invoke_host(parts.hostname)
+    if host is None:
         raise UsageError(f"{parts.hostname!r} is not an execute-api host (https://<api-id>.execute-api.<region>."
                          "amazonaws.com); for a custom domain give --api ID and the path")
-    return match["api"], match["region"], parts.path or "/", parts.query
+    return host[0], host[1], parts.path or "/", parts.query
 
 
 def select_api(index: Index, api_id: str | None, region: str | None = None):

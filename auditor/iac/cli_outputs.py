@@ -20,7 +20,9 @@ folder holds one API. Region and account come from the ARNs and endpoint found, 
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from auditor.arns import parse_invoke_host
 from auditor.errors import InputError
 from auditor.files import LineIndex, read_text
 from auditor.iac.resolve import DEFAULT_ACCOUNT, DEFAULT_REGION
@@ -79,9 +81,9 @@ def read_cli_folder(path: Path, region: str | None, account: str | None) -> dict
         api = _read_api(folder)
         if api is not None:
             apis.append(api)
-            endpoint = re.search(r"execute-api\.([a-z0-9-]+)\.amazonaws", str(api.get("ApiEndpoint", "")))
+            endpoint = parse_invoke_host(urlsplit(str(api.get("ApiEndpoint", ""))).hostname or "")
             if endpoint:
-                seen_regions.add(endpoint.group(1))
+                seen_regions.add(endpoint[1])
         function = _read_function(folder)
         if function is not None:
             functions.append(function)
