@@ -26,7 +26,6 @@ class Rule:
     rationale: str = ""
     fix: str = ""
     client_sees: str = ""
-    example: str = ""
 
     def check(self, ctx: "Context") -> Iterable[Finding]:
         raise NotImplementedError

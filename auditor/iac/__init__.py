@@ -27,8 +27,7 @@ def make_settings(text: str, region: str | None, account: str | None, parameters
                 accounts.add(match.group(2))
     chosen_region = region or fallback_region or (regions.pop() if len(regions) == 1 else DEFAULT_REGION)
     chosen_account = account or (accounts.pop() if len(accounts) == 1 else DEFAULT_ACCOUNT)
-    return Settings(region=chosen_region, account=chosen_account, parameters=dict(parameters or {}),
-                    region_given=region is not None, account_given=account is not None)
+    return Settings(region=chosen_region, account=chosen_account, parameters=dict(parameters or {}))
 
 
 def parse_parameters(items: list[str] | None) -> dict:

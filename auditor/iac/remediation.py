@@ -12,8 +12,6 @@ import re
 from auditor.analysis import TARGET_PREFIX
 from auditor.arns import parse_lambda_arn, parse_source_arn
 
-IAC_INPUT_TYPES = ("cloudformation", "sam", "cdk", "terraform", "openapi")
-
 # file -> (context, {json path -> hint})
 _REGISTRY: dict[str, tuple[dict, dict]] = {}
 
@@ -377,7 +375,7 @@ class _Terraform:
             function = self.context.get("functions", {}).get(details.get("FunctionArn", ""))
             if function is None:
                 return None
-            fmodule, _, rest = function.rpartition("aws_lambda_function.")
+            _, _, rest = function.rpartition("aws_lambda_function.")
             return (f"{self.location.file}: in {function}, set\n"
                     + self.block("aws_lambda_function", re.sub(r"\[.*\]$", "", rest), [("timeout", str(details.get("Timeout")))])
                     + "\n# (or raise timeout_milliseconds on the integration, up to 30000)")

@@ -33,8 +33,6 @@ class Settings:
     region: str = DEFAULT_REGION
     account: str = DEFAULT_ACCOUNT
     parameters: dict = field(default_factory=dict)
-    region_given: bool = False
-    account_given: bool = False
 
     @property
     def partition(self) -> str:
