@@ -109,8 +109,10 @@ class AuditResult:
     baseline: object = None  # auditor.suppress.BaselineOutcome when audited against a baseline
 
 
-def run_audit(snapshot: Snapshot, rules: list[type[Rule]], severity_overrides: dict | None = None) -> AuditResult:
-    ctx = Context(snapshot, Index(snapshot), severity_overrides or {})
+def run_audit(snapshot: Snapshot, rules: list[type[Rule]], severity_overrides: dict | None = None,
+              index: Index | None = None) -> AuditResult:
+    """index: the snapshot's lookups when the caller already built them (`explain` does)."""
+    ctx = Context(snapshot, index or Index(snapshot), severity_overrides or {})
     findings: list[Finding] = []
     for rule_class in rules:
         findings.extend(_checked(rule_class(), ctx))

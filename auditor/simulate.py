@@ -94,8 +94,8 @@ def _split(path: str) -> list[str]:
 class Findings:
     """The rule engine's findings on the snapshot, looked up by the object a step failed on."""
 
-    def __init__(self, snapshot):
-        result = run_audit(snapshot, all_rules())
+    def __init__(self, snapshot, index: Index):
+        result = run_audit(snapshot, all_rules(), index=index)
         if any(f.location is not None and f.location.input_type != "snapshot" for f in result.findings):
             from auditor.iac.remediation import apply_iac_remediations
             apply_iac_remediations(result)  # the fix in the template's own syntax, as `audit` prints it
@@ -303,7 +303,7 @@ class Simulator:
     @property
     def findings(self) -> Findings:
         if self._findings is None:
-            self._findings = Findings(self.snapshot)
+            self._findings = Findings(self.snapshot, self.index)
         return self._findings
 
     def _fail(self, summary: str, rule_id: str | None, finding, status: int | None, statuses=(), certain=True,
