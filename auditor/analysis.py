@@ -5,8 +5,9 @@ Rules (AGW1xx/AGW2xx) and `explain` both ask these functions, so they cannot dis
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from auditor.arnlike import compile_arn, compile_glob, glob_match
+from auditor.arnlike import compile_arn, compile_glob, glob_match, has_wildcard
 from auditor.arns import FunctionRef, execute_api_arn, is_unresolved, parse_function_uri, parse_source_arn
 from auditor.model import Api, Function, Integration, Route
 from auditor.policy import Statement
@@ -229,13 +230,16 @@ class PermissionCheck:
     routes: list[Route] = field(default_factory=list)
     other_qualifier_statements: list[Statement] = field(default_factory=list)
     foreign_statements: list[Statement] = field(default_factory=list)
-    grants: Grants | None = None
+    grants: Grants | None = None  # for ok/uncovered; built on first use when whole_api settled the verdict
+    whole_api: bool = False  # an Allow covers every route and no Deny applies: nothing is uncovered
     _coverage: list[Coverage] | None = None
 
     @property
     def coverage(self) -> list[Coverage]:
         """Every (route, stage) that reaches the function, with its verdict; built on first use."""
         if self._coverage is None:
+            if self.grants is None and self.whole_api:
+                self.grants = Grants(self.function.statements, self.ref.arn, self.api)
             grants = self.grants
             self._coverage = [] if grants is None else [
                 grants.cover(self.api, route, stage)
@@ -244,7 +248,7 @@ class PermissionCheck:
 
     @property
     def uncovered(self) -> list[Coverage]:
-        if self.grants is None or self.grants.covers_whole_api:
+        if self.whole_api or self.grants is None or self.grants.covers_whole_api:
             return []
         return [c for c in self.coverage if c.verdict != "allowed"]
 
@@ -268,6 +272,18 @@ def classify(api: Api, ref: FunctionRef, function: Function) -> tuple[str, list,
     return "missing", [], [], elsewhere
 
 
+def whole_api_source_arn(api: Api) -> str:
+    """The SourceArn `add-permission` is told to use for an API: every stage, method and path."""
+    return f"arn:{api.partition}:execute-api:{api.scope.region}:{api.scope.account}:{api.id}/*"
+
+
+def _grants_outright(s: Statement) -> bool:
+    """An Allow for API Gateway on one literal function ARN from one literal ArnLike SourceArn, with no
+    other condition: it allows exactly what its two ARNs say."""
+    return (s.invokable and len(s.resources) == 1 and s.source_arn_ops == ("arn",) and s.source_accounts is None
+            and not s.other_conditions and not s.not_source_arns and not s.not_source_accounts and not s.org_ids)
+
+
 def _unresolved_source(statement: Statement) -> bool:
     return any(is_unresolved(a) for a in statement.source_arns or ()) or any(is_unresolved(r) for r in statement.resources)
 
@@ -283,6 +299,12 @@ class Index:
         # Statements that let someone invoke a function: the security rules all start from these.
         self.invoke_statements = [(function, statement) for scope in snapshot.scopes for function in scope.functions
                                   for statement in function.statements if statement.is_allow and statement.grants_invoke]
+        # The shortcut for the usual policy: (function ARN, `<api ARN>/*`) pairs some plain Allow grants
+        # outright, and the functions with a Deny statement, which never take the shortcut.
+        self._whole_api_grants = {(s.resources[0], s.source_arns[0]) for _, s in self.invoke_statements
+                                  if _grants_outright(s)}
+        self._denying = {id(s.function) for scope in snapshot.scopes for function in scope.functions
+                         for s in function.statements if s.effect != "Allow"}
         self.apis = [api for scope in snapshot.scopes for api in scope.apis]
         self.functions: dict[str, Function] = {}
         self.complete: set[tuple[str, str]] = set()
@@ -300,31 +322,33 @@ class Index:
             for function in scope.functions:
                 ref = parse_function_uri(function.arn)
                 self.functions[ref.unqualified_arn if ref else function.arn] = function
-        self._integrations: dict[int, dict[str, Integration]] = {}
-        self._owners: dict[str, list[Api]] = {}
-        for api in self.apis:
-            self._integrations[id(api)] = {i.id: i for i in api.integrations}
-            for integration in api.integrations:
-                self._owners.setdefault(integration.id, []).append(api)
-        self._targets: dict[Route, TargetResolution] = {}  # model objects hash by identity
+        self._integrations = {id(api): {i.id: i for i in api.integrations} for api in self.apis}
+        self._owners: dict[str, list[Api]] | None = None  # integration id -> APIs that have it; built when first asked
+        self._resolutions: dict[int, dict] = {}  # per API: Target -> its resolution (routes sharing a Target share it)
+        self._hinted: dict[Route, TargetResolution] = {}  # unresolved IaC Targets, resolved per route by its own hint
         self._routes_by_integration: dict[int, list[Route]] = {}
         self.referenced: set[int] = set()  # integrations some route names, even without the prefix
         self.routes_in_state: dict[str, list[Route]] = {}  # e.g. "prefix": routes whose Target lacks it
         for api in self.apis:
-            by_target: dict[str | None, list[Route]] = {}  # routes sharing a Target share its resolution
+            by_target: dict[str | None, list[Route]] = {}
             for route in api.routes:
-                by_target.setdefault(route.target, []).append(route)
-            for routes in by_target.values():
-                resolution = resolve_target(routes[0], self)
+                group = by_target.get(route.target)
+                if group is None:
+                    by_target[route.target] = [route]
+                else:
+                    group.append(route)
+            resolutions = self._resolutions[id(api)] = {}
+            for target, routes in by_target.items():
+                resolution = resolutions[target] = resolve_target(routes[0], self)
                 if resolution.state == "unresolved":  # depends on each route's own IaC hint
                     for route in routes:
-                        self._record([route], resolve_target(route, self))
+                        self._record([route], self._hinted.setdefault(route, resolve_target(route, self)))
                 else:
                     self._record(routes, resolution)
         self._permission_checks: list[PermissionCheck] | None = None
+        self._invokers: dict[int, list[Api]] | None = None
 
     def _record(self, routes: list[Route], resolution: TargetResolution) -> None:
-        self._targets.update(dict.fromkeys(routes, resolution))
         if resolution.integration is not None:
             self.referenced.add(id(resolution.integration))
         if resolution.state != "ok":
@@ -336,14 +360,37 @@ class Index:
         return self._integrations[id(api)]
 
     def integration_owner(self, integration_id: str, exclude: Api) -> Api | None:
+        if self._owners is None:
+            self._owners = {}
+            for api in self.apis:
+                for integration in api.integrations:
+                    self._owners.setdefault(integration.id, []).append(api)
         return next((a for a in self._owners.get(integration_id, ()) if a is not exclude), None)
+
+    def invoking_apis(self, function: Function) -> list[Api]:
+        """The APIs whose integrations invoke the function (to name the right SourceArn in a fix)."""
+        if self._invokers is None:
+            self._invokers = {}
+            for check in self.permission_checks:
+                if check.function is not None:
+                    apis = self._invokers.setdefault(id(check.function), [])
+                    if check.api not in apis:
+                        apis.append(check.api)
+        return self._invokers.get(id(function), [])
+
+    @cached_property
+    def api_source_arns(self) -> set[str]:
+        """`arn:...:<api-id>/*` of every API whose region, account and id are literal: a SourceArn equal
+        to one of these names an API that exists, with no wildcard in its region, account or id."""
+        return {whole_api_source_arn(api) for api in self.apis
+                if not has_wildcard(api.scope.region + api.scope.account + api.id)}
 
     def routes_with_target(self, state: str) -> list[Route]:
         """Routes of HTTP APIs whose Target resolved to `state` (any but "ok"), without scanning every route."""
         return [r for r in self.routes_in_state.get(state, ()) if r.api.is_http]
 
     def target(self, route: Route) -> TargetResolution:
-        return self._targets[route]
+        return self._hinted.get(route) or self._resolutions[id(route.api)][route.target]
 
     def routes_to(self, integration: Integration) -> list[Route]:
         """Routes whose Target correctly names this integration: the ones that reach it."""
@@ -399,6 +446,8 @@ class Index:
         function, problem = self.locate(ref)
         if problem:
             return PermissionCheck(api, ref, function, problem, integration, routes)
+        if (ref.arn, whole_api_source_arn(api)) in self._whole_api_grants and id(function) not in self._denying:
+            return PermissionCheck(api, ref, function, "ok", integration, routes, whole_api=True)
         grants = Grants(function.statements, ref.arn, api)
         if grants.names_api:  # the common case, settled without the full classification
             status, other_q, foreign = "ok", [], []

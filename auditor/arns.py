@@ -18,7 +18,7 @@ _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.[A-Za-z0-9_]+\}")
 UNRESOLVED_MARK = "${unresolved:"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # treat as immutable: parse_function_uri hands out shared instances
 class FunctionRef:
     """The function an integration or authorizer invokes, with its qualifier (alias or version)."""
 
@@ -33,9 +33,8 @@ class FunctionRef:
     arn: str = field(init=False, compare=False)
 
     def __post_init__(self):
-        base = f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:{self.name}"
-        object.__setattr__(self, "unqualified_arn", base)
-        object.__setattr__(self, "arn", f"{base}:{self.qualifier}" if self.has_own_policy else base)
+        base = self.unqualified_arn = f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:{self.name}"
+        self.arn = f"{base}:{self.qualifier}" if self.has_own_policy else base
 
     @property
     def has_own_policy(self) -> bool:
@@ -47,7 +46,7 @@ def parse_lambda_arn(text: str) -> FunctionRef | None:
     match = _LAMBDA_ARN.match(text)
     if not match:
         return None
-    return FunctionRef(match["partition"], match["region"], match["account"], match["name"], match["qualifier"])
+    return FunctionRef(*match.groups())
 
 
 @lru_cache(maxsize=1 << 16)
@@ -123,7 +122,7 @@ def partition_for_region(region: str) -> str:
     return "aws"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # treat as immutable: parse_source_arn hands out shared instances
 class SourceArnPattern:
     """An AWS:SourceArn value split into the parts the permission rules reason about."""
 

@@ -52,6 +52,7 @@ class Statement:
     url_only: bool = False  # lambda:InvokedViaFunctionUrl=true: only function-URL calls, never API Gateway
     path: str = ""
     function: object = field(default=None, repr=False)
+    grants_invoke: bool = False  # set by read_statement: an Action allows lambda:InvokeFunction
     invokable: bool = False  # set by read_statement: principal admits API Gateway and action invokes
     source: dict | None = field(default=None, repr=False)  # IaC: the statement's own SourceLocation
 
@@ -59,9 +60,6 @@ class Statement:
     def is_allow(self) -> bool:
         return self.effect == "Allow"
 
-    @property
-    def grants_invoke(self) -> bool:
-        return any(glob_match(action.lower(), "lambda:invokefunction") for action in self.actions) or "*" in self.actions
 
     @property
     def for_apigateway(self) -> bool:
@@ -105,6 +103,11 @@ class Statement:
         if not self.is_allow and self.other_conditions:
             return False
         return self.source_arn_allows(source_arn) and self.account_allows(account)
+
+
+def _invokes(actions: tuple[str, ...]) -> bool:
+    """Does an Action list allow lambda:InvokeFunction (actions are case-insensitive globs)?"""
+    return any(glob_match(action.lower(), "lambda:invokefunction") for action in actions)
 
 
 def _principal(principal) -> tuple[tuple[str, ...], bool]:
@@ -188,5 +191,27 @@ def read_statement(raw: dict, path: str) -> Statement:
         not_source_accounts=c.not_source_accounts,
         url_only=c.url_only,
     )
+    statement.grants_invoke = _invokes(statement.actions)
     statement.invokable = statement.for_apigateway and statement.grants_invoke and not statement.url_only
     return statement
+
+
+def read_plain_statement(raw: dict, path: str) -> Statement | None:
+    """The statement `aws lambda add-permission --source-arn` writes (string Sid, Effect, Action and
+    Resource, one service principal, one ArnLike AWS:SourceArn), read without the general
+    machinery; None for any other shape. Every field it reads has been type-checked here."""
+    get = raw.get
+    principal, condition, action, resource, sid, effect = (
+        get("Principal"), get("Condition"), get("Action"), get("Resource"), get("Sid"), get("Effect"))
+    if not (type(principal) is dict and type(condition) is dict and type(action) is str and type(resource) is str
+            and type(sid) is str and type(effect) is str and len(principal) == 1 and len(condition) == 1):
+        return None
+    service, clause = principal.get("Service"), condition.get("ArnLike")
+    if not (type(service) is str and type(clause) is dict and len(clause) == 1):
+        return None
+    source_arn = clause.get("AWS:SourceArn")
+    if type(source_arn) is not str:
+        return None
+    invokes = action == "lambda:InvokeFunction" or _invokes((action,))
+    return Statement(sid, effect, (service,), False, (action,), (resource,), (source_arn,), None, None, (), ("arn",),
+                     path=path, grants_invoke=invokes, invokable=invokes and service == APIGATEWAY)

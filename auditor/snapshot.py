@@ -5,14 +5,16 @@ traceback; unknown keys are kept in `raw` and otherwise ignored.
 """
 
 import json
+import json.scanner
 import os
+from types import NoneType
 from pathlib import Path
 
 from auditor.errors import InputError
 from auditor.files import read_json
 from auditor.model import (Api, Authorizer, Function, Integration, Location, Qualifier, Route, Scope,
                            ScopeError, Snapshot, Stage)
-from auditor.policy import read_statement
+from auditor.policy import read_plain_statement, read_statement
 
 SNAPSHOT_VERSION = 1
 _MISSING = object()
@@ -71,12 +73,6 @@ def _is_strings(value) -> bool:
     return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
 
 
-# A statement whose fields have these types needs no further checking (the AddPermission shape).
-_STATEMENT_KEYS = ("Sid", "Effect", "Condition", "Action", "Resource", "Principal")
-_PLAIN_STATEMENT_SHAPES = {(str, str, cond, str, str, principal)
-                           for cond in (dict, type(None)) for principal in (dict, str)}
-
-
 def _check_statement(reader: _Reader, raw: dict, statement_path: str) -> None:
     for key in ("Sid", "Effect"):
         if key in raw and not isinstance(raw[key], str):
@@ -92,95 +88,168 @@ def _check_statement(reader: _Reader, raw: dict, statement_path: str) -> None:
         reader.fail(f"{statement_path}.Principal", 'expected "*" or an object like {"Service": "..."}')
 
 
+_SCAN = json.scanner.make_scanner(json.JSONDecoder())  # the C scanner json.loads uses, minus its per-call wrapping
+
+
+def _parse_policy(reader: _Reader, text: str, policy_path: str):
+    try:
+        value, end = _SCAN(text, 0)
+        if end == len(text):
+            return value
+    except (StopIteration, ValueError):
+        pass
+    try:  # leading/trailing whitespace, or an error to report with json's own message and position
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        reader.fail(policy_path, f"Policy is a string but not JSON ({exc.msg} at character {exc.pos})")
+
+
 def _read_policy(reader: _Reader, owner: dict, path: str, function: Function | None = None) -> list:
     value = owner.get("Policy")
-    policy_path = f"{path}.Policy"
     if value is None:
         return []
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            reader.fail(policy_path, f"Policy is a string but not JSON ({exc.msg} at character {exc.pos})")
-    if not isinstance(value, dict):
+    policy_path = f"{path}.Policy"
+    if type(value) is str:
+        value = _parse_policy(reader, value, policy_path)
+    if type(value) is not dict:
         reader.fail(policy_path, f"expected a policy document (JSON string or object), got {_kind_name(type(value))}")
     statements = value.get("Statement", [])
-    if isinstance(statements, dict):
+    if type(statements) is dict:
         statements = [statements]
-    if not isinstance(statements, list):
+    if type(statements) is not list:
         reader.fail(f"{policy_path}.Statement", "expected a list of statements")
     out = []
     for index, raw in enumerate(statements):
         statement_path = f"{policy_path}.Statement[{index}]"
         if type(raw) is not dict:
             reader.fail(statement_path, f"expected a statement object, got {_kind_name(type(raw))}")
-        principal = raw.get("Principal")
-        if tuple(map(type, map(raw.get, _STATEMENT_KEYS))) not in _PLAIN_STATEMENT_SHAPES or (
-                type(principal) is dict and not set(map(type, principal.values())) <= {str}):
+        statement = read_plain_statement(raw, statement_path)
+        if statement is None:
             _check_statement(reader, raw, statement_path)
-        statement = read_statement(raw, statement_path)
+            statement = read_statement(raw, statement_path)
         statement.function = function
-        if isinstance(raw.get("SourceLocation"), dict):  # IaC: the Permission resource that declares it
+        if "SourceLocation" in raw and type(raw["SourceLocation"]) is dict:  # IaC: the Permission resource
             statement.source = raw["SourceLocation"]
         out.append(statement)
     return out
 
 
-# (key, type, required, default) of the fields each model object reads, in constructor order.
+# (key, type, required, default) of the fields each model object reads; "A.B" is key B inside object A.
 _ROUTE = (("RouteId", str, False, ""), ("RouteKey", str, True, None), ("Target", str, False, None),
           ("AuthorizationType", str, False, "NONE"), ("AuthorizerId", str, False, None))
 _INTEGRATION = (("IntegrationId", str, True, None), ("IntegrationType", str, False, None),
                 ("IntegrationUri", str, False, None), ("IntegrationSubtype", str, False, None),
                 ("PayloadFormatVersion", str, False, None), ("TimeoutInMillis", int, False, None),
                 ("CredentialsArn", str, False, None))
-_STAGE = (("StageName", str, True, None), ("AutoDeploy", bool, False, False), ("DeploymentId", str, False, None))
+_STAGE = (("StageName", str, True, None), ("AutoDeploy", bool, False, False), ("DeploymentId", str, False, None),
+          ("AccessLogSettings", dict, False, None), ("AccessLogSettings.DestinationArn", str, False, None))
 _AUTHORIZER = (("AuthorizerId", str, True, None), ("Name", str, False, ""), ("AuthorizerType", str, False, None),
                ("AuthorizerUri", str, False, None), ("AuthorizerCredentialsArn", str, False, None))
+_FUNCTION = (("FunctionArn", str, True, None), ("FunctionName", str, False, None), ("Timeout", int, False, None),
+             ("Tags", dict, False, None))
+
+# Builders: one comprehension per collection, defaults filled in for absent or null keys. They do not
+# check types; `_read_list` checks the tuple of field types each builder's `shape` gives instead.
 
 
-def _read_list(r: _Reader, api: Api, raw: dict, key: str, spec: tuple, build) -> tuple[bool, list]:
-    """Read one of an API's lists; (False, []) when the key is absent (not collected).
-
-    `build(api, item, *values, index)` makes the model object. Items are checked by the tuple
-    of their field types: a shape seen valid once is not re-checked field by field (and its
-    missing-field defaults are known), which keeps 100,000-route snapshots fast.
-    """
-    items = raw.get(key)
-    if items is None:
-        return False, []
-    if type(items) is not list:
-        r.fail(f"{api.location.path}.{key}", f"expected a list, got {_kind_name(type(items))}")
-    names = _SPEC_KEYS[spec]
-    fills = _VALID_SHAPES.setdefault(names, {})  # valid shape -> defaults to fill in
-    out = []
-    append = out.append
-    for index, item in enumerate(items):
-        if type(item) is not dict:
-            r.fail(f"{api.location.path}.{key}[{index}]", f"expected an object, got {_kind_name(type(item))}")
-        values = list(map(item.get, names))
-        shape = tuple(map(type, values))
-        fill = fills.get(shape)
-        if fill is None:
-            _check_shape(r, spec, values, f"{api.location.path}.{key}[{index}]")
-            fill = fills[shape] = tuple((i, field[3]) for i, field in enumerate(spec)
-                                        if values[i] is None and field[3] is not None)
-        for position, default in fill:
-            values[position] = default
-        append(build(api, item, *values, index))
-    return True, out
+def _routes(api: Api, items: list) -> list[Route]:
+    return [Route(api, item, route_id if (route_id := item.get("RouteId")) is not None else "",
+                  item.get("RouteKey"), item.get("Target"),
+                  kind if (kind := item.get("AuthorizationType")) is not None else "NONE",
+                  item.get("AuthorizerId"), index)
+            for index, item in enumerate(items)]
 
 
-_VALID_SHAPES: dict[tuple, dict] = {}
-_SPEC_KEYS = {spec: tuple(name for name, _, _, _ in spec) for spec in (_ROUTE, _INTEGRATION, _STAGE, _AUTHORIZER)}
+def _route_shapes(routes: list[Route]) -> set:
+    return {(type(r.id), type(r.key), type(r.target), type(r.authorization_type), type(r.authorizer_id))
+            for r in routes}
 
 
-def _check_shape(r: _Reader, spec: tuple, values: list, path: str) -> None:
-    for (name, kind, required, _), value in zip(spec, values):
+def _integrations(api: Api, items: list) -> list[Integration]:
+    return [Integration(api, item, item.get("IntegrationId"), item.get("IntegrationType"), item.get("IntegrationUri"),
+                        item.get("IntegrationSubtype"), item.get("PayloadFormatVersion"), item.get("TimeoutInMillis"),
+                        item.get("CredentialsArn"), index)
+            for index, item in enumerate(items)]
+
+
+def _integration_shapes(integrations: list[Integration]) -> set:
+    return {(type(i.id), type(i.type), type(i.uri), type(i.subtype), type(i.payload_format_version),
+             type(i.timeout_ms), type(i.credentials_arn)) for i in integrations}
+
+
+def _stages(api: Api, items: list) -> list[Stage]:
+    return [Stage(api, item, item.get("StageName"), auto if (auto := item.get("AutoDeploy")) is not None else False,
+                  item.get("DeploymentId"), logs.get("DestinationArn") if type(logs := item.get("AccessLogSettings"))
+                  is dict else None, index)
+            for index, item in enumerate(items)]
+
+
+def _stage_shapes(stages: list[Stage]) -> set:
+    return {(type(s.name), type(s.auto_deploy), type(s.deployment_id), type(s.raw.get("AccessLogSettings")),
+             type(s.access_log_destination)) for s in stages}
+
+
+def _authorizers(api: Api, items: list) -> list[Authorizer]:
+    return [Authorizer(api, item, item.get("AuthorizerId"), name if (name := item.get("Name")) is not None else "",
+                       item.get("AuthorizerType"), item.get("AuthorizerUri"), item.get("AuthorizerCredentialsArn"), index)
+            for index, item in enumerate(items)]
+
+
+def _authorizer_shapes(authorizers: list[Authorizer]) -> set:
+    return {(type(a.id), type(a.name), type(a.type), type(a.uri), type(a.credentials_arn)) for a in authorizers}
+
+
+_VALID_SHAPES: dict[tuple, set] = {}  # spec -> tuples of field types already found valid
+
+
+def _shapes_valid(spec: tuple, shapes: set) -> bool:
+    """Are these tuples of field types all valid for spec? Each new one is checked once, then remembered,
+    which keeps 100,000-route snapshots fast."""
+    known = _VALID_SHAPES.setdefault(spec, set())
+    for shape in shapes - known:
+        if not all(kind is expected or (kind is NoneType and not required)
+                   for kind, (_, expected, required, _) in zip(shape, spec)):
+            return False
+        known.add(shape)
+    return True
+
+
+def _value(item: dict, name: str):
+    outer, _, inner = name.partition(".")
+    value = item.get(outer)
+    return (value.get(inner) if type(value) is dict else None) if inner else value
+
+
+def _check_item(r: _Reader, spec: tuple, item, path: str) -> None:
+    """Fail on the first field of item that breaks spec, naming its JSON path."""
+    if type(item) is not dict:
+        r.fail(path, f"expected an object, got {_kind_name(type(item))}")
+    for name, kind, required, _ in spec:
+        value = _value(item, name)
         if value is None:
             if required:
                 r.fail(path, f"required key {name!r} is missing")
         elif type(value) is not kind:
             r.fail(f"{path}.{name}", f"expected {_kind_name(kind)}, got {_kind_name(type(value))}")
+
+
+def _read_list(r: _Reader, api: Api, raw: dict, key: str, spec: tuple, build, shapes) -> tuple[bool, list]:
+    """Read one of an API's lists; (False, []) when the key is absent (not collected)."""
+    items = raw.get(key)
+    if items is None:
+        return False, []
+    path = f"{api.location.path}.{key}"
+    if type(items) is not list:
+        r.fail(path, f"expected a list, got {_kind_name(type(items))}")
+    try:
+        out = build(api, items)
+    except AttributeError:  # an item that is not an object; found and named below
+        out = None
+    if out is None or not _shapes_valid(spec, shapes(out)):
+        for index, item in enumerate(items):
+            _check_item(r, spec, item, f"{path}[{index}]")
+        out = build(api, items)
+    return True, out
 
 
 def _read_api(r: _Reader, scope: Scope, raw: dict, path: str) -> Api:
@@ -189,16 +258,12 @@ def _read_api(r: _Reader, scope: Scope, raw: dict, path: str) -> Api:
               protocol_type=r.field(raw, "ProtocolType", str, path, default="HTTP"),
               routes=[], integrations=[], stages=[], authorizers=[],
               tags=r.field(raw, "Tags", dict, path, default={}), location=r.location(raw, path))
-    api.has_routes, api.routes = _read_list(r, api, raw, "Routes", _ROUTE, Route)
-    api.has_integrations, api.integrations = _read_list(r, api, raw, "Integrations", _INTEGRATION, Integration)
-
-    def stage(api, item, name, auto_deploy, deployment_id, index):
-        logs = r.field(item, "AccessLogSettings", dict, f"{path}.Stages[{index}]", default={})
-        destination = r.field(logs, "DestinationArn", str, f"{path}.Stages[{index}].AccessLogSettings")
-        return Stage(api, item, name, auto_deploy, deployment_id, destination, index)
-
-    api.has_stages, api.stages = _read_list(r, api, raw, "Stages", _STAGE, stage)
-    api.has_authorizers, api.authorizers = _read_list(r, api, raw, "Authorizers", _AUTHORIZER, Authorizer)
+    api.has_routes, api.routes = _read_list(r, api, raw, "Routes", _ROUTE, _routes, _route_shapes)
+    api.has_integrations, api.integrations = _read_list(r, api, raw, "Integrations", _INTEGRATION, _integrations,
+                                                        _integration_shapes)
+    api.has_stages, api.stages = _read_list(r, api, raw, "Stages", _STAGE, _stages, _stage_shapes)
+    api.has_authorizers, api.authorizers = _read_list(r, api, raw, "Authorizers", _AUTHORIZER, _authorizers,
+                                                      _authorizer_shapes)
     return api
 
 
@@ -214,19 +279,14 @@ def _dedupe(statements: list) -> list:
     return out
 
 
-_FUNCTION = (("FunctionArn", str, True, None), ("FunctionName", str, False, None), ("Timeout", int, False, None),
-             ("Tags", dict, False, None))
 _FUNCTION_KEYS = tuple(name for name, _, _, _ in _FUNCTION)
 
 
 def _read_function(r: _Reader, scope: Scope, raw: dict, path: str) -> Function:
     get = raw.get
     values = [get(key) for key in _FUNCTION_KEYS]
-    shape = tuple(map(type, values))
-    valid_shapes = _VALID_SHAPES.setdefault(_FUNCTION_KEYS, {})
-    if shape not in valid_shapes:
-        _check_shape(r, _FUNCTION, values, path)
-        valid_shapes[shape] = ()
+    if not _shapes_valid(_FUNCTION, {tuple(map(type, values))}):
+        _check_item(r, _FUNCTION, raw, path)
     arn, name, timeout, tags = values
     function = Function(scope=scope, raw=raw, name=name if name is not None else arn.rsplit(":", 1)[-1],
                         arn=arn, timeout_s=timeout, statements=[], aliases={}, versions={},

@@ -9,15 +9,6 @@ from auditor.rules.common import (add_permission, apigw, function_resource, q, r
                                   stage_resource, statement_location, statement_qualifier, update_route)
 
 
-def _invoking_apis(ctx) -> dict[int, list]:
-    """Function -> the APIs whose integrations invoke it, to name the right SourceArn in fixes."""
-    out: dict[int, list] = {}
-    for check in ctx.index.permission_checks:
-        if check.function is not None and check.api not in out.setdefault(id(check.function), []):
-            out[id(check.function)].append(check.api)
-    return out
-
-
 def _rescope(ctx, function, statement, apis) -> tuple[str, Fix]:
     """remove-permission then add-permission scoped to the API that really calls the function."""
     qualifier = statement_qualifier(function, statement.resources)
@@ -45,7 +36,6 @@ class PermissionNoSourceArn(Rule):
     fix = "Replace the statement with one scoped by --source-arn to your API."
 
     def check(self, ctx):
-        apis = _invoking_apis(ctx)
         for function, statement in ctx.index.invoke_statements:
             if not statement.invokable_by_apigateway or statement.source_arns is not None:
                 continue
@@ -54,7 +44,7 @@ class PermissionNoSourceArn(Rule):
             scoped = statement.source_accounts is not None
             reach = (f"any API Gateway API in account {', '.join(statement.source_accounts)}" if scoped
                      else "any API Gateway API in any AWS account")
-            command, fix = _rescope(ctx, function, statement, apis.get(id(function), []))
+            command, fix = _rescope(ctx, function, statement, ctx.index.invoking_apis(function))
             yield self.finding(
                 ctx, f"Statement `{statement.sid}` on {function.name} lets {reach} invoke it: it has no AWS:SourceArn "
                      "condition.", function_resource(function, statement_id=statement.sid),
@@ -73,20 +63,20 @@ class PermissionBroadSourceArn(Rule):
     fix = "Name the exact region, account and API id; keep `/*` (or narrower) after the API id."
 
     def check(self, ctx):
-        apis = _invoking_apis(ctx)
         for function, statement in ctx.index.invoke_statements:
-            if not statement.for_apigateway or not statement.source_arns:
+            if not statement.for_apigateway or not statement.source_arns or \
+                    ctx.index.api_source_arns.issuperset(statement.source_arns):
                 continue
             broad = []
             for raw in statement.source_arns:
                 pattern = parse_source_arn(raw)
                 if is_unresolved(raw):
                     continue  # an IaC value not known before deployment: AGW000 says it was not checked
-                if pattern is None or any(has_wildcard(p) for p in (pattern.region, pattern.account, pattern.api_id)):
+                if pattern is None or has_wildcard(pattern.region + pattern.account + pattern.api_id):
                     broad.append(raw)
             if not broad:
                 continue
-            command, fix = _rescope(ctx, function, statement, apis.get(id(function), []))
+            command, fix = _rescope(ctx, function, statement, ctx.index.invoking_apis(function))
             yield self.finding(
                 ctx, f"Statement `{statement.sid}` on {function.name} allows SourceArn {', '.join(f'`{b}`' for b in broad)}: "
                      "the wildcard in its region, account or API id admits APIs other than yours.",
@@ -105,12 +95,11 @@ class FunctionPublic(Rule):
     fix = "Remove the statement and grant apigateway.amazonaws.com scoped by --source-arn instead."
 
     def check(self, ctx):
-        apis = _invoking_apis(ctx)
         for function, statement in ctx.index.invoke_statements:
             if not statement.public or statement.url_only or statement.source_arns or statement.source_accounts \
                     or statement.org_ids:
                 continue
-            command, fix = _rescope(ctx, function, statement, apis.get(id(function), []))
+            command, fix = _rescope(ctx, function, statement, ctx.index.invoking_apis(function))
             yield self.finding(
                 ctx, f"Statement `{statement.sid}` on {function.name} lets any principal (`*`) invoke it, with no "
                      "condition: the function is public.", function_resource(function, statement_id=statement.sid),

@@ -47,12 +47,13 @@ class PermissionStale(Rule):
     def check(self, ctx):
         index = ctx.index
         for function, statement in index.invoke_statements:
-            if not statement.invokable_by_apigateway or not statement.source_arns:
+            if not statement.invokable_by_apigateway or not statement.source_arns or \
+                    index.api_source_arns.issuperset(statement.source_arns):
                 continue
             stale = []
             for raw in statement.source_arns:
                 p = parse_source_arn(raw)
-                if p is None or p.service != "execute-api" or any(has_wildcard(x) for x in (p.region, p.account, p.api_id)):
+                if p is None or p.service != "execute-api" or has_wildcard(p.region + p.account + p.api_id):
                     continue
                 if index.is_complete(p.account, p.region) and not index.api_exists(p.account, p.region, p.api_id):
                     stale.append((raw, p))

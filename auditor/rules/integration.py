@@ -22,10 +22,11 @@ class PayloadFormatV1(Rule):
     def check(self, ctx):
         for api in ctx.http_apis:
             for integration in api.integrations:
+                if integration.payload_format_version == "2.0" or is_unresolved(integration.payload_format_version or ""):
+                    continue
                 lambda_by_variable = (integration.type == "AWS_PROXY" and not integration.subtype and integration.uri
                                       and uses_stage_variable(integration.uri) and looks_like_lambda_uri(integration.uri))
-                if not (integration.is_lambda or lambda_by_variable) or integration.payload_format_version == "2.0" \
-                        or is_unresolved(integration.payload_format_version or ""):
+                if not (integration.is_lambda or lambda_by_variable):
                     continue
                 ref = integration.function_ref
                 version = integration.payload_format_version
@@ -149,12 +150,12 @@ class IntegrationTimeout(Rule):
                     continue
                 timeout = integration.timeout_ms
                 ref = integration.function_ref if integration.is_lambda else None
-                resource = integration_resource(integration, ref.arn if ref else None)
                 if timeout is not None and not MIN_TIMEOUT_MS <= timeout <= MAX_TIMEOUT_MS:
                     wanted = min(max(timeout, MIN_TIMEOUT_MS), MAX_TIMEOUT_MS)
                     yield self.finding(
                         ctx, f"Integration {integration.id} has TimeoutInMillis {timeout}, outside the 50..30000 "
-                             "that HTTP APIs accept.", resource, integration.location,
+                             "that HTTP APIs accept.", integration_resource(integration, ref.arn if ref else None),
+                        integration.location,
                         update_integration(integration, f"--timeout-in-millis {wanted}"),
                         Fix("set", {"TimeoutInMillis": wanted}))
                     continue
@@ -167,6 +168,7 @@ class IntegrationTimeout(Rule):
                 message = (f"Function {function.name} may run {function.timeout_s}s but integration {integration.id} "
                            f"gives up after {effective} ms: slow requests get an error (503 is reported) while the "
                            "function keeps running.")
+                resource = integration_resource(integration, ref.arn)
                 if effective >= 1000:
                     seconds = effective // 1000
                     yield self.finding(

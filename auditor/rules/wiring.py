@@ -113,9 +113,13 @@ class RouteKeyInvalid(Rule):
     fix = "Update the route key to valid syntax."
 
     def check(self, ctx):
+        keys = {route.key for api in ctx.http_apis for route in api.routes}  # far fewer than routes
+        problems = {key: problem for key in keys if not is_unresolved(key) and (problem := route_key_problem(key))}
+        if not problems:
+            return
         for api in ctx.http_apis:
             for route in api.routes:
-                problem = None if is_unresolved(route.key) else route_key_problem(route.key)
+                problem = problems.get(route.key)
                 if problem is None:
                     continue
                 wanted = _suggest_key(route.key)
