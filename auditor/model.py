@@ -39,8 +39,9 @@ def child_location(raw: dict, parent: Location, key: str, index: int) -> Locatio
     return Location(parent.file, path)
 
 
-class _ApiChild:
-    """Routes, integrations, stages and authorizers: located by their place in the API's list.
+class _Listed:
+    """Objects located by their place (`index`) in a parent's list: APIs and functions in their scope's,
+    routes, integrations, stages and authorizers in their API's.
 
     The location is built on demand: an audit of 100,000 routes needs only the few with findings.
     """
@@ -50,7 +51,15 @@ class _ApiChild:
 
     @property
     def location(self) -> Location:
-        return child_location(self.raw, self.api.location, self.collection, self.index)
+        return child_location(self.raw, self.parent_location, self.collection, self.index)
+
+
+class _ApiChild(_Listed):
+    __slots__ = ()
+
+    @property
+    def parent_location(self) -> Location:
+        return self.api.location
 
 
 @dataclass(slots=True, eq=False)
@@ -120,7 +129,7 @@ class Authorizer(_ApiChild):
 
 
 @dataclass(slots=True, eq=False)
-class Api:
+class Api(_Listed):
     scope: "Scope"
     raw: dict
     id: str
@@ -131,12 +140,17 @@ class Api:
     stages: list[Stage]
     authorizers: list[Authorizer]
     tags: dict
-    location: Location
+    index: int  # position in the scope's Apis list
     # Which collections the snapshot holds; an absent one is unknown, not empty.
     has_routes: bool = True
     has_integrations: bool = True
     has_stages: bool = True
     has_authorizers: bool = True
+    collection = "Apis"
+
+    @property
+    def parent_location(self) -> Location:
+        return self.scope.location
 
     @property
     def is_http(self) -> bool:
@@ -160,7 +174,7 @@ class Qualifier:
 
 
 @dataclass(slots=True, eq=False)
-class Function:
+class Function(_Listed):
     scope: "Scope"
     raw: dict
     name: str
@@ -170,9 +184,14 @@ class Function:
     aliases: dict[str, Qualifier]
     versions: dict[str, Qualifier]
     tags: dict
-    location: Location
+    index: int  # position in the scope's Functions list
     has_aliases: bool = False
     has_versions: bool = False
+    collection = "Functions"
+
+    @property
+    def parent_location(self) -> Location:
+        return self.scope.location
 
     def qualifier(self, name: str | None) -> Qualifier | None:
         if name is None:

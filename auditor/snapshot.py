@@ -233,12 +233,12 @@ def _check_item(r: _Reader, spec: tuple, item, path: str) -> None:
             r.fail(f"{path}.{name}", f"expected {_kind_name(kind)}, got {_kind_name(type(value))}")
 
 
-def _read_list(r: _Reader, api: Api, raw: dict, key: str, spec: tuple, build, shapes) -> tuple[bool, list]:
+def _read_list(r: _Reader, api: Api, raw: dict, api_path: str, key: str, spec: tuple, build, shapes) -> tuple[bool, list]:
     """Read one of an API's lists; (False, []) when the key is absent (not collected)."""
     items = raw.get(key)
     if items is None:
         return False, []
-    path = f"{api.location.path}.{key}"
+    path = f"{api_path}.{key}"
     if type(items) is not list:
         r.fail(path, f"expected a list, got {_kind_name(type(items))}")
     try:
@@ -252,17 +252,17 @@ def _read_list(r: _Reader, api: Api, raw: dict, key: str, spec: tuple, build, sh
     return True, out
 
 
-def _read_api(r: _Reader, scope: Scope, raw: dict, path: str) -> Api:
+def _read_api(r: _Reader, scope: Scope, raw: dict, path: str, index: int) -> Api:
     api = Api(scope=scope, raw=raw, id=r.field(raw, "ApiId", str, path, required=True),
               name=r.field(raw, "Name", str, path, default=""),
               protocol_type=r.field(raw, "ProtocolType", str, path, default="HTTP"),
               routes=[], integrations=[], stages=[], authorizers=[],
-              tags=r.field(raw, "Tags", dict, path, default={}), location=r.location(raw, path))
-    api.has_routes, api.routes = _read_list(r, api, raw, "Routes", _ROUTE, _routes, _route_shapes)
-    api.has_integrations, api.integrations = _read_list(r, api, raw, "Integrations", _INTEGRATION, _integrations,
+              tags=r.field(raw, "Tags", dict, path, default={}), index=index)
+    api.has_routes, api.routes = _read_list(r, api, raw, path, "Routes", _ROUTE, _routes, _route_shapes)
+    api.has_integrations, api.integrations = _read_list(r, api, raw, path, "Integrations", _INTEGRATION, _integrations,
                                                         _integration_shapes)
-    api.has_stages, api.stages = _read_list(r, api, raw, "Stages", _STAGE, _stages, _stage_shapes)
-    api.has_authorizers, api.authorizers = _read_list(r, api, raw, "Authorizers", _AUTHORIZER, _authorizers,
+    api.has_stages, api.stages = _read_list(r, api, raw, path, "Stages", _STAGE, _stages, _stage_shapes)
+    api.has_authorizers, api.authorizers = _read_list(r, api, raw, path, "Authorizers", _AUTHORIZER, _authorizers,
                                                       _authorizer_shapes)
     return api
 
@@ -282,7 +282,7 @@ def _dedupe(statements: list) -> list:
 _FUNCTION_KEYS = tuple(name for name, _, _, _ in _FUNCTION)
 
 
-def _read_function(r: _Reader, scope: Scope, raw: dict, path: str) -> Function:
+def _read_function(r: _Reader, scope: Scope, raw: dict, path: str, index: int) -> Function:
     get = raw.get
     values = [get(key) for key in _FUNCTION_KEYS]
     if not _shapes_valid(_FUNCTION, {tuple(map(type, values))}):
@@ -290,7 +290,7 @@ def _read_function(r: _Reader, scope: Scope, raw: dict, path: str) -> Function:
     arn, name, timeout, tags = values
     function = Function(scope=scope, raw=raw, name=name if name is not None else arn.rsplit(":", 1)[-1],
                         arn=arn, timeout_s=timeout, statements=[], aliases={}, versions={},
-                        tags=tags if tags is not None else {}, location=r.location(raw, path))
+                        tags=tags if tags is not None else {}, index=index)
     statements = _read_policy(r, raw, path, function)
     aliases = r.items(raw, "Aliases", path)
     function.has_aliases = aliases is not None
@@ -329,8 +329,9 @@ def read_snapshot_document(document, file: str) -> Snapshot:
                       region=r.field(raw, "Region", str, path, required=True),
                       complete=r.field(raw, "Complete", bool, path, default=False),
                       location=Location(file, path))
-        scope.apis = [_read_api(r, scope, item, p) for p, item in r.items(raw, "Apis", path) or ()]
-        scope.functions = [_read_function(r, scope, item, p) for p, item in r.items(raw, "Functions", path) or ()]
+        scope.apis = [_read_api(r, scope, item, p, i) for i, (p, item) in enumerate(r.items(raw, "Apis", path) or ())]
+        scope.functions = [_read_function(r, scope, item, p, i)
+                           for i, (p, item) in enumerate(r.items(raw, "Functions", path) or ())]
         for p, item in r.items(raw, "Errors", path) or ():
             scope.errors.append(ScopeError(operation=r.field(item, "Operation", str, p, default="?"),
                                            resource=r.field(item, "Resource", str, p, default=""),
