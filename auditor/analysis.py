@@ -227,12 +227,16 @@ class PermissionCheck:
     function: Function | None
     status: str
     integration: Integration | None = None
-    routes: list[Route] = field(default_factory=list)
+    index: "Index | None" = None  # finds the routes that reach the integration when first asked (most never are)
     other_qualifier_statements: list[Statement] = field(default_factory=list)
     foreign_statements: list[Statement] = field(default_factory=list)
     grants: Grants | None = None  # for ok/uncovered; built on first use when whole_api settled the verdict
     whole_api: bool = False  # an Allow covers every route and no Deny applies: nothing is uncovered
     _coverage: list[Coverage] | None = None
+
+    @property
+    def routes(self) -> list[Route]:
+        return self.index.routes_to(self.integration) if self.index and self.integration else []
 
     @property
     def coverage(self) -> list[Coverage]:
@@ -288,6 +292,7 @@ def _unresolved_source(statement: Statement) -> bool:
     return any(is_unresolved(a) for a in statement.source_arns or ()) or any(is_unresolved(r) for r in statement.resources)
 
 
+_REACHING = ("ok", "unresolved")  # Target states whose integration the route reaches (unresolved: by its IaC hint)
 _POLICY_READS = {"GetPolicy", "ListAliases", "ListVersionsByFunction"}
 
 
@@ -326,35 +331,40 @@ class Index:
         self._owners: dict[str, list[Api]] | None = None  # integration id -> APIs that have it; built when first asked
         self._resolutions: dict[int, dict] = {}  # per API: Target -> its resolution (routes sharing a Target share it)
         self._hinted: dict[Route, TargetResolution] = {}  # unresolved IaC Targets, resolved per route by its own hint
-        self._routes_by_integration: dict[int, list[Route]] = {}
+        self._irregular: list[Api] = []  # APIs with a Target that does not resolve "ok"
         self.referenced: set[int] = set()  # integrations some route names, even without the prefix
-        self.routes_in_state: dict[str, list[Route]] = {}  # e.g. "prefix": routes whose Target lacks it
         for api in self.apis:
-            by_target: dict[str | None, list[Route]] = {}
-            for route in api.routes:
-                group = by_target.get(route.target)
-                if group is None:
-                    by_target[route.target] = [route]
-                else:
-                    group.append(route)
             resolutions = self._resolutions[id(api)] = {}
-            for target, routes in by_target.items():
-                resolution = resolutions[target] = resolve_target(routes[0], self)
+            irregular = False
+            for target, route in {route.target: route for route in api.routes}.items():
+                resolution = resolutions[target] = resolve_target(route, self)
                 if resolution.state == "unresolved":  # depends on each route's own IaC hint
-                    for route in routes:
-                        self._record([route], self._hinted.setdefault(route, resolve_target(route, self)))
-                else:
-                    self._record(routes, resolution)
+                    for hinted in api.routes:
+                        if hinted.target == target:
+                            resolution = self._hinted[hinted] = resolve_target(hinted, self)
+                            if resolution.integration is not None:
+                                self.referenced.add(id(resolution.integration))
+                elif resolution.integration is not None:
+                    self.referenced.add(id(resolution.integration))
+                irregular = irregular or resolution.state != "ok"
+            if irregular:
+                self._irregular.append(api)
+        self._routes_to: dict[int, list[Route]] = {}
+        self._routes_in_state: dict[str, list[Route]] | None = None
         self._permission_checks: list[PermissionCheck] | None = None
         self._invokers: dict[int, list[Api]] | None = None
 
-    def _record(self, routes: list[Route], resolution: TargetResolution) -> None:
-        if resolution.integration is not None:
-            self.referenced.add(id(resolution.integration))
-        if resolution.state != "ok":
-            self.routes_in_state.setdefault(resolution.state, []).extend(routes)
-        if resolution.state == "ok" or (resolution.state == "unresolved" and resolution.integration):
-            self._routes_by_integration.setdefault(id(resolution.integration), []).extend(routes)
+    @property
+    def routes_in_state(self) -> dict[str, list[Route]]:
+        """Routes by the state of their Target when it is not "ok" (e.g. "prefix": Target lacks it)."""
+        if self._routes_in_state is None:
+            self._routes_in_state = {}
+            for api in self._irregular:
+                for route in api.routes:
+                    state = self.target(route).state
+                    if state != "ok":
+                        self._routes_in_state.setdefault(state, []).append(route)
+        return self._routes_in_state
 
     def integrations_of(self, api: Api) -> dict[str, Integration]:
         return self._integrations[id(api)]
@@ -394,7 +404,12 @@ class Index:
 
     def routes_to(self, integration: Integration) -> list[Route]:
         """Routes whose Target correctly names this integration: the ones that reach it."""
-        return self._routes_by_integration.get(id(integration), [])
+        routes = self._routes_to.get(id(integration))
+        if routes is None:
+            routes = self._routes_to[id(integration)] = [
+                route for route in integration.api.routes
+                if (resolution := self.target(route)).integration is integration and resolution.state in _REACHING]
+        return routes
 
     def function(self, ref: FunctionRef) -> Function | None:
         return self.functions.get(ref.unqualified_arn)
@@ -436,24 +451,23 @@ class Index:
         return self._permission_checks
 
     def _check(self, api: Api, integration: Integration) -> PermissionCheck:
-        routes = self.routes_to(integration)
         ref = integration.function_ref
         if integration.credentials_arn:
-            return PermissionCheck(api, ref, None, "credentials", integration, routes)
+            return PermissionCheck(api, ref, None, "credentials", integration, self)
         if ref is None:
             return PermissionCheck(api, None, None, "dynamic" if integration.uri and "${" in integration.uri else "invalid",
-                                   integration, routes)
+                                   integration, self)
         function, problem = self.locate(ref)
         if problem:
-            return PermissionCheck(api, ref, function, problem, integration, routes)
+            return PermissionCheck(api, ref, function, problem, integration, self)
         if (ref.arn, whole_api_source_arn(api)) in self._whole_api_grants and id(function) not in self._denying:
-            return PermissionCheck(api, ref, function, "ok", integration, routes, whole_api=True)
+            return PermissionCheck(api, ref, function, "ok", integration, self, whole_api=True)
         grants = Grants(function.statements, ref.arn, api)
         if grants.names_api:  # the common case, settled without the full classification
             status, other_q, foreign = "ok", [], []
         else:
             status, _, other_q, foreign = classify(api, ref, function)
-        check = PermissionCheck(api, ref, function, status, integration, routes,
+        check = PermissionCheck(api, ref, function, status, integration, self,
                                 other_qualifier_statements=other_q, foreign_statements=foreign)
         if status == "ok":
             check.grants = grants

@@ -6,8 +6,6 @@ import argparse
 import json
 import os
 
-from tabulate import tabulate
-
 from auditor.docs import catalogue_markdown, rule_page, rule_filename
 from auditor.errors import InputError, UsageError
 from auditor.output import write_text
@@ -52,6 +50,7 @@ def run(args) -> int:
     elif args.format == "markdown":
         text = catalogue_markdown(rules)
     else:
+        from tabulate import tabulate
         text = tabulate([[r.id, r.name, r.severity.label, r.title] for r in rules],
                         headers=["id", "name", "severity", "title"]) + "\n"
     write_text(text, None)

@@ -1,12 +1,15 @@
 """The terminal report: one table per API, then each finding's fix, then a one-line verdict."""
 
-from tabulate import tabulate
-
 from auditor.findings import Severity
 from auditor.reports.common import failing, group_by_api, summary
 
 FORMAT = "table"
 EXTENSION = "txt"
+
+def _tabulate(*args, **kwargs) -> str:
+    from tabulate import tabulate  # imported only when a table is drawn: it takes longer to import than to use
+    return tabulate(*args, **kwargs)
+
 
 _COLORS = {Severity.CRITICAL: "\033[1;35m", Severity.HIGH: "\033[1;31m", Severity.MEDIUM: "\033[33m",
            Severity.LOW: "\033[36m", Severity.INFO: "\033[2m"}
@@ -42,7 +45,7 @@ def render(result, options) -> str:
             rows.append([number, _severity(finding, options.color), finding.rule_id, where, finding.message])
             label = f"  [{number}] "
             fixes.append(label + finding.remediation.replace("\n", "\n" + " " * len(label)))  # snippets stay under it
-        lines.append(tabulate(rows, headers=["#", "severity", "rule", "where", "finding"], tablefmt="simple",
+        lines.append(_tabulate(rows, headers=["#", "severity", "rule", "where", "finding"], tablefmt="simple",
                               maxcolwidths=[None, None, None, 28, 80]))
         lines.append("")
         lines.append("How to fix:")
@@ -77,7 +80,7 @@ def _suppressed_lines(result, options) -> list[str]:
                  for f in (baseline.known if baseline is not None else [])]
         if rows:
             lines.append(f"Suppressed ({len(rows)}), not counted and not gating:")
-            lines.append(tabulate(rows, headers=["severity", "rule", "where", "finding", "suppressed by"],
+            lines.append(_tabulate(rows, headers=["severity", "rule", "where", "finding", "suppressed by"],
                                   tablefmt="simple", maxcolwidths=[None, None, 28, 60, 40]))
             lines.append("")
     if baseline is not None:
