@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from auditor.arnlike import compile_arn, compile_glob, glob_match, has_wildcard
-from auditor.arns import FunctionRef, execute_api_arn, is_unresolved, parse_function_uri, parse_source_arn
+from auditor.arns import (UNRESOLVED_MARK, FunctionRef, execute_api_arn, is_unresolved, parse_function_uri,
+                          parse_source_arn)
 from auditor.model import Api, Function, Integration, Route
 from auditor.policy import Statement
 from auditor.routekey import CONCRETE_METHODS, parse_route_key
 
 TARGET_PREFIX = "integrations/"
+_PREFIX_LENGTH = len(TARGET_PREFIX)
 
 
 @dataclass(slots=True)
@@ -336,8 +338,12 @@ class Index:
         for api in self.apis:
             resolutions = self._resolutions[id(api)] = {}
             irregular = False
+            own = self._integrations[id(api)]
             for target, route in {route.target: route for route in api.routes}.items():
-                resolution = resolutions[target] = resolve_target(route, self)
+                integration = own.get(target[_PREFIX_LENGTH:]) if target and target.startswith(TARGET_PREFIX) \
+                    and UNRESOLVED_MARK not in target else None
+                resolution = resolutions[target] = TargetResolution("ok", integration, integration.id) \
+                    if integration is not None else resolve_target(route, self)  # the usual case first
                 if resolution.state == "unresolved":  # depends on each route's own IaC hint
                     for hinted in api.routes:
                         if hinted.target == target:

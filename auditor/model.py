@@ -6,7 +6,7 @@ Objects keep AWS's raw response dict (`raw`) beside the few fields the rules use
 
 from dataclasses import dataclass, field
 
-from auditor.arns import FunctionRef, parse_function_uri, partition_for_region
+from auditor.arns import FunctionRef, partition_for_region
 from auditor.policy import Statement
 
 
@@ -86,12 +86,9 @@ class Integration(_ApiChild):
     payload_format_version: str | None
     timeout_ms: int | None
     credentials_arn: str | None
+    function_ref: FunctionRef | None  # the function the URI names (parse_function_uri), None for other URIs
     index: int  # position in the API's Integrations list
     collection = "Integrations"
-
-    @property
-    def function_ref(self) -> FunctionRef | None:
-        return parse_function_uri(self.uri) if self.uri else None
 
     @property
     def is_lambda(self) -> bool:

@@ -10,6 +10,7 @@ import os
 from types import NoneType
 from pathlib import Path
 
+from auditor.arns import parse_function_uri
 from auditor.errors import InputError
 from auditor.files import read_json
 from auditor.model import (Api, Authorizer, Function, Integration, Location, Qualifier, Route, Scope,
@@ -166,9 +167,10 @@ def _route_shapes(routes: list[Route]) -> set:
 
 
 def _integrations(api: Api, items: list) -> list[Integration]:
-    return [Integration(api, item, item.get("IntegrationId"), item.get("IntegrationType"), item.get("IntegrationUri"),
-                        item.get("IntegrationSubtype"), item.get("PayloadFormatVersion"), item.get("TimeoutInMillis"),
-                        item.get("CredentialsArn"), index)
+    return [Integration(api, item, item.get("IntegrationId"), item.get("IntegrationType"),
+                        (uri := item.get("IntegrationUri")), item.get("IntegrationSubtype"),
+                        item.get("PayloadFormatVersion"), item.get("TimeoutInMillis"), item.get("CredentialsArn"),
+                        parse_function_uri(uri) if uri and type(uri) is str else None, index)
             for index, item in enumerate(items)]
 
 
