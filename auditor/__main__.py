@@ -1,3 +1,3 @@
-from auditor.cli import main
+from auditor.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

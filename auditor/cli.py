@@ -60,3 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if collecting:
             gc.enable()
+
+
+def entry() -> int:
+    """The console script and `python -m auditor`: main(), for a process that ends right after.
+
+    gc.freeze() then spares the interpreter's final collection a walk over the whole model (a third
+    of a second after a 100,000-route audit); the operating system reclaims the memory at once.
+    """
+    code = main()
+    gc.freeze()
+    return code

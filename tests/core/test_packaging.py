@@ -41,4 +41,4 @@ def test_wheel_adds_exactly_one_import_name(tmp_path):
     assert top == {"auditor"}
     assert "auditor/schemas/snapshot.schema.json" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "apigw-auditor = auditor.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "apigw-auditor = auditor.cli:entry" in zipfile.ZipFile(wheel).read(entry_points).decode()
