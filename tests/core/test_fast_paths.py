@@ -1,0 +1,140 @@
+"""The shortcuts that keep 100,000-route audits fast must answer exactly as the general code does:
+the loader's shape check, the add-permission statement reader, and the whole-API grant verdict."""
+
+import json
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from auditor.analysis import Grants, Index
+from auditor.policy import read_plain_statement, read_statement
+from auditor.snapshot import read_snapshot_document
+from tests.seed import API_ARN, FUNCTION_ARN, Seed, audit_document, grant
+
+
+def _audit(tmp_path, capsys, doc) -> tuple[int, str]:
+    """(exit code, stderr) of `apigw-auditor audit` on a document."""
+    from auditor.cli import main
+    path = tmp_path / "snapshot.json"
+    path.write_text(json.dumps(doc))
+    capsys.readouterr()
+    code = main(["audit", str(path), "--format", "json"])
+    return code, capsys.readouterr().err
+
+
+def _many_routes(seed: Seed, count: int = 5) -> None:
+    for n in range(count):
+        seed.add_route(f"GET /extra{n}")
+
+
+@pytest.mark.parametrize("break_it, path, message", [
+    (lambda s: s.api["Routes"][4].update(RouteKey=5), "Apis[0].Routes[4].RouteKey", "expected a string"),
+    (lambda s: s.api["Routes"].insert(3, "GET /x"), "Apis[0].Routes[3]", "expected an object, got a string"),
+    (lambda s: s.api["Routes"][5].update(Target=["integrations/a1b2c3"]), "Apis[0].Routes[5].Target", "expected a string"),
+    (lambda s: s.api["Routes"][2].pop("RouteKey"), "Apis[0].Routes[2]", "required key 'RouteKey' is missing"),
+    (lambda s: s.api["Routes"][6].update(AuthorizationType=False), "Apis[0].Routes[6].AuthorizationType",
+     "expected a string, got a boolean"),
+    (lambda s: s.integration.update(IntegrationUri=5), "Apis[0].Integrations[0].IntegrationUri", "expected a string"),
+    (lambda s: s.api["Stages"][0].update(AccessLogSettings=["x"]), "Apis[0].Stages[0].AccessLogSettings",
+     "expected an object, got a list"),
+    (lambda s: s.api["Stages"][0].update(AccessLogSettings={"DestinationArn": 5}),
+     "Apis[0].Stages[0].AccessLogSettings.DestinationArn", "expected a string"),
+    (lambda s: s.api["Stages"][0].update(AutoDeploy="yes"), "Apis[0].Stages[0].AutoDeploy", "expected a boolean"),
+    (lambda s: s.api.update(Authorizers=[{"AuthorizerId": "a"}, {"AuthorizerId": "b", "Name": 5}]),
+     "Apis[0].Authorizers[1].Name", "expected a string"),
+    (lambda s: s.scope["Functions"].append({"FunctionArn": FUNCTION_ARN + "2", "Timeout": "10"}),
+     "Functions[1].Timeout", "expected an integer"),
+])
+def test_a_bad_item_after_good_ones_is_named(tmp_path, capsys, break_it, path, message):
+    """Items are checked by the tuple of their field types, remembered once valid: a later item with
+    another tuple must still be checked and named."""
+    seed = Seed()
+    _many_routes(seed)
+    assert _audit(tmp_path, capsys, seed.doc)[0] == 0
+    break_it(seed)
+    code, error = _audit(tmp_path, capsys, seed.doc)
+    assert code == 2 and f"$.Scopes[0].{path}: {message}" in error and "Traceback" not in error
+
+
+def _policy_error(tmp_path, capsys, text: str) -> tuple[int, str]:
+    seed = Seed()
+    seed.function["Policy"] = text
+    return _audit(tmp_path, capsys, seed.doc)
+
+
+def test_policy_strings_are_json_exactly(tmp_path, capsys):
+    text = Seed().function["Policy"]
+    assert _policy_error(tmp_path, capsys, f" \n{text}\t ")[0] == 0  # JSON allows whitespace around a value
+    for bad, said in ((text + " x", "Extra data"), (text[:-1], "Expecting"), ("\x0b" + text, "Expecting value")):
+        code, error = _policy_error(tmp_path, capsys, bad)
+        assert code == 2 and "Functions[0].Policy: Policy is a string but not JSON" in error and said in error
+
+
+values = st.one_of(st.none(), st.integers(0, 2), st.text("ab*:", max_size=4), st.lists(st.sampled_from(["a", "*"]), max_size=2))
+source_keys = st.sampled_from(["AWS:SourceArn", "aws:sourcearn", "AWS:SourceAccount", "lambda:InvokedViaFunctionUrl"])
+statements = st.fixed_dictionaries({}, optional={
+    "Sid": st.one_of(st.just("s1"), values),
+    "Effect": st.sampled_from(["Allow", "Deny", 1]),
+    "Principal": st.one_of(st.just("*"), st.fixed_dictionaries(
+        {}, optional={"Service": st.sampled_from(["apigateway.amazonaws.com", "lambda.amazonaws.com", ["x"]]),
+                      "AWS": st.sampled_from(["*", "arn:aws:iam::1:root"])})),
+    "Action": st.sampled_from(["lambda:InvokeFunction", "lambda:*", "*", "lambda:GetFunction",
+                               ["lambda:InvokeFunction"], "LAMBDA:invokefunction"]),
+    "Resource": st.sampled_from([FUNCTION_ARN, FUNCTION_ARN + ":live", "*", [FUNCTION_ARN]]),
+    "Condition": st.dictionaries(st.sampled_from(["ArnLike", "StringEquals", "ArnNotLike", "Bool"]),
+                                 st.dictionaries(source_keys, st.one_of(st.just(API_ARN + "/*"), values),
+                                                 max_size=2), max_size=2),
+})
+
+
+@settings(max_examples=400, deadline=None)
+@given(raw=statements)
+def test_the_add_permission_reader_agrees_with_the_general_one(raw):
+    plain = read_plain_statement(raw, "$.p")
+    assert plain is None or plain == read_statement(raw, "$.p")
+
+
+def test_the_add_permission_reader_takes_what_add_permission_writes():
+    assert read_plain_statement(grant(API_ARN + "/*"), "$.p") == read_statement(grant(API_ARN + "/*"), "$.p")
+
+
+policy_statements = st.lists(st.sampled_from([
+    grant(API_ARN + "/*"),
+    grant(API_ARN + "/*/GET/*", sid="get-only"),
+    grant("arn:aws:execute-api:us-east-1:123456789012:other0api1/*", sid="other"),
+    grant(API_ARN + "/*", sid="alias", resource=FUNCTION_ARN + ":live"),
+    {**grant(API_ARN + "/*/POST/*", sid="deny-post"), "Effect": "Deny"},
+    {**grant(API_ARN + "/*", sid="deny-elsewhere"), "Effect": "Deny", "Resource": FUNCTION_ARN + ":other"},
+    grant(API_ARN + "/*", sid="account", condition={"ArnLike": {"AWS:SourceArn": API_ARN + "/*"},
+                                                    "StringEquals": {"AWS:SourceAccount": "999999999999"}}),
+    grant(sid="any-api"),
+]), max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(chosen=policy_statements)
+def test_the_whole_api_shortcut_agrees_with_the_statement_by_statement_verdict(chosen):
+    seed = Seed()
+    seed.set_statements([{**s, "Sid": f"{s['Sid']}-{n}"} for n, s in enumerate(chosen)])
+    snapshot = read_snapshot_document(seed.doc, "generated.json")
+    index = Index(snapshot)
+    (check,) = index.permission_checks
+    if check.whole_api:
+        grants = Grants(check.function.statements, check.ref.arn, check.api)
+        assert grants.names_api and grants.covers_whole_api and check.status == "ok"
+        assert all(coverage.verdict == "allowed" for coverage in check.coverage)
+    assert check.whole_api == (grant(API_ARN + "/*") in chosen
+                               and not any(s["Effect"] == "Deny" for s in chosen))
+
+
+def test_json_report_puts_each_finding_on_one_line(tmp_path, capsys):
+    seed = Seed()
+    seed.set_statements([])
+    code, report = audit_document(tmp_path, capsys, seed.doc)
+    text = (tmp_path / "out.json")
+    from auditor.cli import main
+    main(["audit", str(tmp_path / "snapshot.json"), "--format", "json", "--output", str(text), "--fail-on", "never"])
+    lines = text.read_text().splitlines()
+    finding_lines = [line for line in lines if line.lstrip().startswith('{"rule_id"')]
+    assert len(finding_lines) == len(report["findings"]) > 0
+    assert [json.loads(line.strip().rstrip(",")) for line in finding_lines] == report["findings"]
