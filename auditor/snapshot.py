@@ -281,19 +281,27 @@ def _dedupe(statements: list) -> list:
     return out
 
 
-_FUNCTION_KEYS = tuple(name for name, _, _, _ in _FUNCTION)
-
-
 def _read_function(r: _Reader, scope: Scope, raw: dict, path: str, index: int) -> Function:
     get = raw.get
-    values = [get(key) for key in _FUNCTION_KEYS]
-    if not _shapes_valid(_FUNCTION, {tuple(map(type, values))}):
+    arn, name, timeout, tags = get("FunctionArn"), get("FunctionName"), get("Timeout"), get("Tags")
+    shape = (type(arn), type(name), type(timeout), type(tags))
+    if shape not in _VALID_SHAPES.get(_FUNCTION, ()) and not _shapes_valid(_FUNCTION, {shape}):
         _check_item(r, _FUNCTION, raw, path)
-    arn, name, timeout, tags = values
-    function = Function(scope=scope, raw=raw, name=name if name is not None else arn.rsplit(":", 1)[-1],
-                        arn=arn, timeout_s=timeout, statements=[], aliases={}, versions={},
-                        tags=tags if tags is not None else {}, index=index)
-    statements = _read_policy(r, raw, path, function)
+    function = Function(scope, raw, name if name is not None else arn.rsplit(":", 1)[-1], arn, timeout, [], {}, {},
+                        tags if tags is not None else {}, index)
+    statements = _read_policy(r, raw, path, function) if get("Policy") is not None else []
+    if "Aliases" in raw or "Versions" in raw:
+        statements += _read_qualifiers(r, function, path)
+        if function.aliases or function.versions:
+            statements = _dedupe(statements)
+    function.statements = statements
+    return function
+
+
+def _read_qualifiers(r: _Reader, function: Function, path: str) -> list:
+    """A function's aliases and versions, each with its own policy: their statements."""
+    raw, arn = function.raw, function.arn
+    statements = []
     aliases = r.items(raw, "Aliases", path)
     function.has_aliases = aliases is not None
     for p, item in aliases or ():
@@ -308,8 +316,7 @@ def _read_function(r: _Reader, scope: Scope, raw: dict, path: str, index: int) -
         function.versions[name] = Qualifier(function, item, name, r.field(item, "FunctionArn", str, p, default=f"{arn}:{name}"),
                                             "version", r.location(item, p))
         statements += _read_policy(r, item, p, function)
-    function.statements = _dedupe(statements) if function.aliases or function.versions else statements
-    return function
+    return statements
 
 
 def read_snapshot_document(document, file: str) -> Snapshot:

@@ -110,8 +110,8 @@ def _tagged_objects(snapshot):
             if IGNORE_TAG in (api.tags or {}):
                 yield (f"API {api.id}", api.tags, lambda r, a=api: _same_api(a, r), api_resource(api), api.location)
             for collection, label, key, identity in _CHILDREN:
-                for child in getattr(api, collection):
-                    if "Tags" in child.raw and IGNORE_TAG in (tags := _tags(child.raw)):
+                for child in [c for c in getattr(api, collection) if "Tags" in c.raw]:
+                    if IGNORE_TAG in (tags := _tags(child.raw)):
                         value = getattr(child, identity)
                         yield (f"{label.format(value)} of API {api.id}", tags,
                                lambda r, a=api, f=key, v=value: _same_api(a, r) and getattr(r, f) == v,
