@@ -79,24 +79,24 @@ def names_api(statement: Statement, api: Api) -> bool:
     if statement.source_arns is None:
         return True
     prefix = f"arn:{api.partition}:execute-api:{api.scope.region}:{api.scope.account}:{api.id}"
-    for op, raw in statement.source_patterns:
-        if op == "like":
-            if glob_match(raw, prefix) or glob_match(raw.split("/", 1)[0], prefix):
-                return True
-            continue
-        if op == "equals":
-            if raw.split("/", 1)[0] == prefix:
-                return True
-            continue
-        pattern = parse_source_arn(raw)
-        if pattern is None:
-            continue
-        if not (glob_match(pattern.partition, api.partition) and glob_match(pattern.service, "execute-api")
-                and glob_match(pattern.region, api.scope.region) and glob_match(pattern.account, api.scope.account)):
-            continue
-        if glob_match(pattern.resource, api.id) or glob_match(pattern.api_id, api.id):
-            return True
-    return False
+    if statement.source_arn_clauses:  # IAM ANDs the operators: each must be able to name the API
+        return all(any(_value_names_api(op, raw, api, prefix) for op, raw in clause)
+                   for clause in statement.source_arn_clauses)
+    return any(_value_names_api(op, raw, api, prefix) for op, raw in statement.source_patterns)
+
+
+def _value_names_api(op: str, raw: str, api: Api, prefix: str) -> bool:
+    if op == "like":
+        return glob_match(raw, prefix) or glob_match(raw.split("/", 1)[0], prefix)
+    if op == "equals":
+        return raw.split("/", 1)[0] == prefix
+    pattern = parse_source_arn(raw)
+    if pattern is None:
+        return False
+    if not (glob_match(pattern.partition, api.partition) and glob_match(pattern.service, "execute-api")
+            and glob_match(pattern.region, api.scope.region) and glob_match(pattern.account, api.scope.account)):
+        return False
+    return glob_match(pattern.resource, api.id) or glob_match(pattern.api_id, api.id)
 
 
 @dataclass(slots=True)
@@ -127,7 +127,8 @@ class Grants:
     depend on the route, so they are settled once here; per route only the SourceArn's resource
     part (`<api>/<stage>/<METHOD>/<path>`) is compared. Same answers as `decide`, which checks
     everything per ARN; the route loop just does not repeat the route-independent work.
-    Statements with exclusions (ArnNotLike...) take the general path for every route.
+    Statements with exclusions (ArnNotLike...) or two SourceArn operators take the general path for
+    every route.
     """
 
     def __init__(self, statements: list[Statement], function_arn: str, api: Api):
@@ -144,7 +145,7 @@ class Grants:
                 continue
             if not statement.account_allows(self.account) or (not statement.is_allow and statement.other_conditions):
                 continue
-            if statement.not_source_arns:
+            if statement.not_source_arns or statement.source_arn_clauses:
                 self.general.append(statement)
                 continue
             resources = None

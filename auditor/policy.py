@@ -47,6 +47,11 @@ class Statement:
     org_ids: tuple[str, ...] | None
     other_conditions: tuple[str, ...]  # condition keys we cannot evaluate
     source_arn_ops: tuple[str, ...] = ()  # per source_arns value: "arn", "like" or "equals"
+    # Set only when SourceArn (or SourceAccount) is tested by two or more operators, or SourceAccount by
+    # StringLike: per operator, the (op, value) pairs; IAM ANDs operators and ORs values within one.
+    source_arn_clauses: tuple[tuple[tuple[str, str], ...], ...] = ()
+    source_account_clauses: tuple[tuple[tuple[str, str], ...], ...] = ()
+    org_required: bool = False  # aws:PrincipalOrgID without IfExists: API Gateway, in no organisation, never matches
     not_source_arns: tuple[tuple[str, str], ...] = ()  # (op, value) the ARN must not match (ArnNotLike...)
     not_source_accounts: tuple[str, ...] = ()  # StringNotEquals on AWS:SourceAccount
     url_only: bool = False  # lambda:InvokedViaFunctionUrl=true: only function-URL calls, never API Gateway
@@ -79,22 +84,33 @@ class Statement:
         ops = self.source_arn_ops or ("arn",) * len(self.source_arns or ())
         return list(zip(ops, self.source_arns or ()))
 
+    def source_arn_matches(self, source_arn: str) -> bool:
+        """Do the SourceArn conditions (not the exclusions) admit this ARN?"""
+        if self.source_arns is None:
+            return True
+        if self.source_arn_clauses:
+            return all(any(source_matches(op, value, source_arn) for op, value in clause)
+                       for clause in self.source_arn_clauses)
+        return any(source_matches(op, value, source_arn) for op, value in self.source_patterns)
+
     def source_arn_allows(self, source_arn: str) -> bool:
         if any(source_matches(op, value, source_arn) for op, value in self.not_source_arns):
             return False
-        if self.source_arns is None:
-            return True
-        return any(source_matches(op, value, source_arn) for op, value in self.source_patterns)
+        return self.source_arn_matches(source_arn)
 
     def account_allows(self, account: str) -> bool:
-        if self.source_accounts is not None and account not in self.source_accounts:
+        if self.source_account_clauses:
+            if not all(any(source_matches(op, value, account) for op, value in clause)
+                       for clause in self.source_account_clauses):
+                return False
+        elif self.source_accounts is not None and account not in self.source_accounts:
             return False
         return account not in self.not_source_accounts
 
     def allows(self, function_arn: str, source_arn: str, account: str) -> bool:
         """Does this statement match API Gateway calling function_arn on behalf of source_arn?
 
-        A condition we cannot evaluate (e.g. PrincipalOrgID for a service) counts as met on an
+        A condition we cannot evaluate (e.g. aws:SourceVpc, which no API Gateway call carries either way) counts as met on an
         Allow, so an unusual policy never produces a false "permission missing", and as unmet on
         a Deny, so it never produces a false "route uncovered".
         """
@@ -130,6 +146,9 @@ class _Conditions:
     not_source_accounts: tuple = ()
     url_only: bool = False
     others: tuple = ()
+    source_arn_clauses: tuple = ()
+    source_account_clauses: tuple = ()
+    org_required: bool = False
 
 
 def _conditions(condition: dict) -> _Conditions:
@@ -140,9 +159,10 @@ def _conditions(condition: dict) -> _Conditions:
             if type(value) is str and key.lower() == "aws:sourcearn":
                 return _Conditions(source_arns=(value,), source_arn_ops=("arn",))
     out = _Conditions()
-    others = []
+    others, arn_clauses, account_clauses = [], [], []
     for operator, clauses in (condition or {}).items():
-        op = operator.lower().removeprefix("forallvalues:").removeprefix("foranyvalue:").removesuffix("ifexists")
+        lowered_operator = operator.lower()
+        op = lowered_operator.removeprefix("forallvalues:").removeprefix("foranyvalue:").removesuffix("ifexists")
         if not isinstance(clauses, dict):
             others.append(operator)
             continue
@@ -152,19 +172,27 @@ def _conditions(condition: dict) -> _Conditions:
             if op in _SOURCE_ARN_OPERATORS and lowered == "aws:sourcearn":
                 out.source_arns = (out.source_arns or ()) + values
                 out.source_arn_ops += (_SOURCE_ARN_OPERATORS[op],) * len(values)
+                arn_clauses.append(tuple((_SOURCE_ARN_OPERATORS[op], v) for v in values))
             elif op in _NOT_OPERATORS and lowered == "aws:sourcearn":
                 out.not_source_arns += tuple((_NOT_OPERATORS[op], v) for v in values)
             elif op in ("stringequals", "stringlike") and lowered == "aws:sourceaccount":
                 out.source_accounts = (out.source_accounts or ()) + values
+                account_clauses.append(tuple(("like" if op == "stringlike" else "equals", v) for v in values))
             elif op == "stringnotequals" and lowered == "aws:sourceaccount":
                 out.not_source_accounts += values
             elif op in ("stringequals", "stringlike") and lowered == "aws:principalorgid":
                 out.org_ids = (out.org_ids or ()) + values
+                # A key the request lacks fails the test unless the operator says IfExists.
+                out.org_required = out.org_required or not lowered_operator.endswith("ifexists")
             elif op == "bool" and lowered == FUNCTION_URL_KEY and [v.lower() for v in values] == ["true"]:
                 out.url_only = True
             else:
                 others.append(f"{operator}:{key}")
     out.others = tuple(others)
+    if len(arn_clauses) > 1:
+        out.source_arn_clauses = tuple(arn_clauses)
+    if len(account_clauses) > 1 or any(op == "like" for clause in account_clauses for op, _ in clause):
+        out.source_account_clauses = tuple(account_clauses)
     return out
 
 
@@ -190,9 +218,13 @@ def read_statement(raw: dict, path: str) -> Statement:
         not_source_arns=c.not_source_arns,
         not_source_accounts=c.not_source_accounts,
         url_only=c.url_only,
+        source_arn_clauses=c.source_arn_clauses,
+        source_account_clauses=c.source_account_clauses,
+        org_required=c.org_required,
     )
     statement.grants_invoke = _invokes(statement.actions)
-    statement.invokable = statement.for_apigateway and statement.grants_invoke and not statement.url_only
+    statement.invokable = (statement.for_apigateway and statement.grants_invoke and not statement.url_only
+                           and not statement.org_required)
     return statement
 
 

@@ -221,9 +221,10 @@ def statement_detail(statement, function_arn: str, source_arns: list[str], accou
         checks.append({"check": "source-arn", "ok": True, "detail": "no AWS:SourceArn condition (any API may call)"})
     else:
         comparisons = [_parts(pattern, arn, op) for arn in source_arns for op, pattern in statement.source_patterns]
-        matched = {c["arn"] for c in comparisons if c["match"]}
-        checks.append({"check": "source-arn", "ok": bool(matched),
-                       "detail": ", ".join(f"{_OPERATOR_NAMES[op]} {pattern}" for op, pattern in statement.source_patterns)})
+        clauses = statement.source_arn_clauses or (tuple(statement.source_patterns),)
+        checks.append({"check": "source-arn", "ok": any(statement.source_arn_matches(arn) for arn in source_arns),
+                       "detail": " and ".join(", ".join(f"{_OPERATOR_NAMES[op]} {pattern}" for op, pattern in clause)
+                                              for clause in clauses)})
     if statement.not_source_arns:
         excluded = [arn for arn in source_arns
                     if any(source_matches(op, value, arn) for op, value in statement.not_source_arns)]
@@ -235,6 +236,10 @@ def statement_detail(statement, function_arn: str, source_arns: list[str], accou
                        "detail": f"AWS:SourceAccount {', '.join(statement.source_accounts or ())}"
                                  + (f" not {', '.join(statement.not_source_accounts)}"
                                     if statement.not_source_accounts else "")})
+    if statement.org_required:
+        checks.append({"check": "principal-org", "ok": False,
+                       "detail": f"aws:PrincipalOrgID {', '.join(statement.org_ids or ())}: API Gateway calls as a "
+                                 "service, which belongs to no organisation, so the condition never holds"})
     if statement.url_only:
         checks.append({"check": "function-url-only", "ok": False,
                        "detail": "lambda:InvokedViaFunctionUrl=true: only function-URL calls, never API Gateway"})

@@ -52,6 +52,17 @@ class PermissionNoSourceArn(Rule):
                 severity=Severity.MEDIUM if scoped else None)
 
 
+def _wildcard_parts(raw: str) -> set[str]:
+    """Which of region, account and API id a SourceArn value leaves open (all three if unparsable)."""
+    if is_unresolved(raw):
+        return set()  # an IaC value not known before deployment: AGW000 says it was not checked
+    pattern = parse_source_arn(raw)
+    if pattern is None:
+        return {"region", "account", "api"}
+    return {part for part, value in (("region", pattern.region), ("account", pattern.account), ("api", pattern.api_id))
+            if has_wildcard(value)}
+
+
 class PermissionBroadSourceArn(Rule):
     id = "AGW302"
     name = "permission-broad-source-arn"
@@ -67,13 +78,11 @@ class PermissionBroadSourceArn(Rule):
             if not statement.for_apigateway or not statement.source_arns or \
                     ctx.index.api_source_arns.issuperset(statement.source_arns):
                 continue
-            broad = []
-            for raw in statement.source_arns:
-                pattern = parse_source_arn(raw)
-                if is_unresolved(raw):
-                    continue  # an IaC value not known before deployment: AGW000 says it was not checked
-                if pattern is None or has_wildcard(pattern.region + pattern.account + pattern.api_id):
-                    broad.append(raw)
+            # IAM ANDs the operators on SourceArn: a part is left open only if every operator leaves it open.
+            clauses = statement.source_arn_clauses or (tuple(statement.source_patterns),)
+            open_parts = set.intersection(*({part for _, raw in clause for part in _wildcard_parts(raw)}
+                                            for clause in clauses))
+            broad = [raw for raw in statement.source_arns if open_parts & _wildcard_parts(raw)]
             if not broad:
                 continue
             command, fix = _rescope(ctx, function, statement, ctx.index.invoking_apis(function))

@@ -179,3 +179,24 @@ def test_permission_step_compares_with_the_statement_operator(seed, explain, ope
     (statement,) = doc["steps"]["permission"]["statements"]
     assert {c["operator"] for c in statement["source_arn_comparisons"]} == {operator}
     assert any(c["match"] for c in statement["source_arn_comparisons"]) == reaches
+
+
+def test_two_source_arn_operators_are_both_shown_and_both_required(seed, explain):
+    seed.set_statements([grant(condition={"ArnLike": {"AWS:SourceArn": f"{API_ARN}/*/GET/*"},
+                                          "StringLike": {"AWS:SourceArn": f"{API_ARN}/*/*/items"}})])
+    assert explain(seed.doc, "GET", "/items")[0] == 0
+    code, doc = explain(seed.doc, "POST", "/items")
+    assert code == 1 and doc["verdict"]["status"] == 500
+    (statement,) = doc["steps"]["permission"]["statements"]
+    source = next(c for c in statement["checks"] if c["check"] == "source-arn")
+    assert not source["ok"] and source["detail"] == f"ArnLike {API_ARN}/*/GET/* and StringLike {API_ARN}/*/*/items"
+
+
+def test_principal_org_id_statement_is_explained_as_never_matching(seed, explain):
+    seed.set_statements([grant(f"{API_ARN}/*", principal="*", condition={
+        "ArnLike": {"AWS:SourceArn": f"{API_ARN}/*"}, "StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}})])
+    code, doc = explain(seed.doc, "GET", "/items")
+    assert code == 1 and doc["verdict"]["status"] == 500
+    (statement,) = doc["steps"]["permission"]["statements"]
+    assert statement["verdict"] == "does not apply"
+    assert any(c["check"] == "principal-org" and not c["ok"] for c in statement["checks"])

@@ -121,6 +121,53 @@ def test_condition_operators_and_key_case(seed, audit, condition):
     assert not rule_ids(audit(seed.doc)) & (PERMISSION_RULES | {"AGW301", "AGW302"})
 
 
+def test_two_source_arn_operators_must_both_match(seed, audit):
+    """IAM ANDs condition operators: `ArnLike .../*/GET/*` with `StringLike .../*/*/items` admits only GET /items."""
+    seed.set_statements([grant(condition={"ArnLike": {"AWS:SourceArn": API_ARN + "/*/GET/*"},
+                                          "StringLike": {"AWS:SourceArn": API_ARN + "/*/*/items"}})])
+    report = audit(seed.doc)
+    assert sorted(f["resource"]["route_key"] for f in of(report, "AGW203")) == [
+        "$default", "GET /items/{id}", "POST /items"]
+    assert not rule_ids(report) & {"AGW201", "AGW202", "AGW302"}
+
+
+def test_a_narrow_operator_narrows_a_broad_one(seed, audit):
+    """The API id is pinned by one operator and the region by the other: nothing is left open (no AGW302)."""
+    seed.set_statements([grant(condition={"ArnLike": {"AWS:SourceArn": f"arn:aws:execute-api:*:{ACCOUNT}:{API_ID}/*"},
+                                          "StringLike": {"AWS:SourceArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:*"}})])
+    report = audit(seed.doc)
+    assert not rule_ids(report) & (PERMISSION_RULES | {"AGW302"})
+    seed.set_statements([grant(condition={"ArnLike": {"AWS:SourceArn": f"arn:aws:execute-api:*:{ACCOUNT}:{API_ID}/*"},
+                                          "StringLike": {"AWS:SourceArn": f"arn:aws:execute-api:*:{ACCOUNT}:*"}})])
+    assert [f["severity"] for f in of(audit(seed.doc), "AGW302")] == ["medium"]  # the region stays open
+
+
+def test_source_account_tests_are_anded_and_stringlike_is_a_glob(seed, audit):
+    both = {"ArnLike": {"AWS:SourceArn": ALL_API}, "StringLike": {"AWS:SourceAccount": ACCOUNT[:6] + "*"}}
+    seed.set_statements([grant(condition=both)])
+    assert not rule_ids(audit(seed.doc)) & PERMISSION_RULES
+    seed.set_statements([grant(condition={"ArnLike": {"AWS:SourceArn": ALL_API},
+                                          "StringEquals": {"AWS:SourceAccount": ACCOUNT},
+                                          "StringLike": {"AWS:SourceAccount": "9*"}})])
+    assert rule_ids(audit(seed.doc), "high") & {"AGW201", "AGW202"}  # one of the two tests fails
+
+
+@pytest.mark.parametrize("principal", ["*", {"Service": "apigateway.amazonaws.com"}])
+def test_principal_org_id_never_admits_api_gateway(seed, audit, principal):
+    """API Gateway calls as a service principal, which belongs to no organisation: the condition fails."""
+    seed.set_statements([grant(ALL_API, principal=principal, condition={
+        "ArnLike": {"AWS:SourceArn": ALL_API}, "StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}})])
+    report = audit(seed.doc)
+    assert "AGW201" in rule_ids(report, "high")
+    assert not rule_ids(report) & {"AGW301", "AGW303"}
+
+
+def test_principal_org_id_if_exists_still_admits_api_gateway(seed, audit):
+    seed.set_statements([grant(condition={"ArnLike": {"AWS:SourceArn": ALL_API},
+                                          "StringEqualsIfExists": {"aws:PrincipalOrgID": "o-abc123def4"}})])
+    assert not rule_ids(audit(seed.doc)) & PERMISSION_RULES
+
+
 def test_stringlike_wildcard_crosses_colons(seed, audit):
     seed.set_statements([grant(condition={"StringLike": {"AWS:SourceArn": "arn:aws:execute-api:*"}})])
     report = audit(seed.doc)
