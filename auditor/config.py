@@ -229,6 +229,14 @@ def load_rules(config_path: str | None, rules_files: list[str] | None) -> tuple[
     return config, available
 
 
+def add_config_arguments(parser) -> None:
+    """--config and --rules-file, for every command that runs the rules."""
+    parser.add_argument("--config", metavar="FILE", help="configuration file (default: the nearest "
+                        ".apigw-auditor.toml, or pyproject.toml with [tool.apigw-auditor], from here up)")
+    parser.add_argument("--rules-file", action="append", dest="rules_files", metavar="FILE",
+                        help="custom rules (TOML/YAML, see docs/team.md); repeatable, adds to the configuration's")
+
+
 def resolve(args) -> Settings:
     """Read the configuration and custom rules named by `args`, and apply the flags over them.
 

@@ -94,8 +94,8 @@ def _split(path: str) -> list[str]:
 class Findings:
     """The rule engine's findings on the snapshot, looked up by the object a step failed on."""
 
-    def __init__(self, snapshot, index: Index):
-        result = run_audit(snapshot, all_rules(), index=index)
+    def __init__(self, snapshot, index: Index, rules=None, severity: dict | None = None):
+        result = run_audit(snapshot, rules if rules is not None else all_rules(), severity, index=index)
         if any(f.location is not None and f.location.input_type != "snapshot" for f in result.findings):
             from auditor.iac.remediation import apply_iac_remediations
             apply_iac_remediations(result)  # the fix in the template's own syntax, as `audit` prints it
@@ -300,15 +300,17 @@ class Explanation:
 class Simulator:
     """Holds the lookups for one snapshot; `explain` runs one request through them."""
 
-    def __init__(self, snapshot):
+    def __init__(self, snapshot, rules=None, severity: dict | None = None):
+        """rules, severity: what the configuration gives `audit` (default: every installed rule as shipped)."""
         self.snapshot = snapshot
         self.index = Index(snapshot)
+        self._rules, self._severity = rules, severity
         self._findings = None
 
     @property
     def findings(self) -> Findings:
         if self._findings is None:
-            self._findings = Findings(self.snapshot, self.index)
+            self._findings = Findings(self.snapshot, self.index, self._rules, self._severity)
         return self._findings
 
     def _fail(self, summary: str, rule_id: str | None, finding, status: int | None, statuses=(), certain=True,

@@ -12,6 +12,7 @@ from auditor.output import use_color
 from auditor.reports import RENDERERS, render
 from auditor.reports.common import RenderOptions, failing
 from auditor.commands.explain import account_id
+from auditor.config import add_config_arguments
 from auditor.inputs import INPUT_TYPES, load_inputs
 from auditor.live import add_live_arguments, live_options_given
 
@@ -53,10 +54,7 @@ def add_parser(sub, epilog: str) -> None:
     parser.add_argument("--select", type=_ids, metavar="IDS",
                         help="only these rules: comma-separated ids, prefixes (AGW2) or names")
     parser.add_argument("--ignore", type=_ids, metavar="IDS", help="skip these rules (same forms as --select)")
-    parser.add_argument("--config", metavar="FILE", help="configuration file (default: the nearest "
-                        ".apigw-auditor.toml, or pyproject.toml with [tool.apigw-auditor], from here up)")
-    parser.add_argument("--rules-file", action="append", dest="rules_files", metavar="FILE",
-                        help="custom rules (TOML/YAML, see docs/team.md); repeatable, adds to the configuration's")
+    add_config_arguments(parser)
     parser.add_argument("--baseline", metavar="FILE",
                         help="report and gate only findings not in FILE (from `apigw-auditor baseline create`)")
     parser.add_argument("--show-suppressed", action="store_true",

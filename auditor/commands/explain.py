@@ -64,6 +64,17 @@ def add_input_arguments(parser, url: bool = True) -> None:
     parser.add_argument("--account", metavar="ID", type=account_id, help="templates/plans: the account to assume")
     parser.add_argument("--parameter", action="append", dest="parameters", metavar="KEY=VALUE",
                         help="templates: a parameter value (repeatable)")
+    from auditor.config import add_config_arguments
+    add_config_arguments(parser)  # custom rules and severity overrides apply; select/ignore hide nothing here
+
+
+def simulator_for(args, snapshot):
+    """The simulator with the rules `audit` would run from the same configuration: built-in, plugin
+    and custom rules, with severity overrides (select/ignore do not hide what a request meets)."""
+    from auditor.config import resolve
+    from auditor.simulate import Simulator
+    settings = resolve(args)
+    return Simulator(snapshot, settings.available, settings.severity)
 
 
 def load_input(args, url_region: str | None = None):
@@ -120,12 +131,10 @@ def build_request(args):
 
 
 def run(args) -> int:
-    from auditor.simulate import Simulator
-
     request = build_request(args)
     check_not_an_input(args.output, [args.input])
     snapshot = load_input(args, request.region)
-    simulator = Simulator(snapshot)
+    simulator = simulator_for(args, snapshot)
     select_input_api(simulator, args.input, request.api_id, request.region)
     explanation = simulator.explain(request)
     document = explanation.as_dict()

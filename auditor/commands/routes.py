@@ -5,7 +5,7 @@ ORDER = 35
 import argparse
 import json
 
-from auditor.commands.explain import add_input_arguments, load_input, select_input_api
+from auditor.commands.explain import add_input_arguments, load_input, select_input_api, simulator_for
 from auditor.output import check_not_an_input, write_text
 
 
@@ -26,10 +26,10 @@ def add_parser(sub, epilog: str) -> None:
 
 
 def run(args) -> int:
-    from auditor.simulate import Simulator, routing_table
+    from auditor.simulate import routing_table
 
     check_not_an_input(args.output, [args.input])
-    simulator = Simulator(load_input(args))
+    simulator = simulator_for(args, load_input(args))
     api = select_input_api(simulator, args.input, args.api)
     table = routing_table(simulator, api)
     text = json.dumps(table, indent=2) + "\n" if args.format == "json" else render_text(table)

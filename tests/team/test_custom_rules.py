@@ -171,3 +171,17 @@ def test_view_exposes_route_method_and_tags(cli):
     _, report, _ = cli.audit_json(doc, "--rules-file", rules, "--select", "ORG100")
     assert [f["message"] for f in report["findings"]] == ["POST /items owned by payments (/items)"]
     assert rule_ids(report) == ["ORG100"]
+
+
+def test_routes_and_explain_run_the_configured_rules(cli):
+    """`routes` and `explain` read the same configuration as `audit`: its custom rules are among the
+    findings they show (its select/ignore hide nothing there)."""
+    cli.write(".apigw-auditor.toml", f'rules-files = ["{ROUTE_RULE.as_posix()}"]\nignore = ["ORG001"]\n')
+    snapshot = cli.write("snapshot.json", broken())
+    code, out, err = cli.run("routes", snapshot, "--api", "abc123def4", "--format", "json")
+    table = json.loads(out)
+    post = next(r for r in table["routes"] if r["route_key"] == "POST /items")
+    assert code == 0 and "ORG001" in post["findings"] and "AGW101" in post["findings"]
+    cli.write(".apigw-auditor.toml", 'rules-files = ["missing.toml"]\n')
+    code, out, err = cli.run("explain", snapshot, "--api", "abc123def4", "GET", "/items")
+    assert code == 2 and "missing.toml" in err
