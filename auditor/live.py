@@ -24,6 +24,7 @@ from typing import Callable
 from auditor import __version__
 from auditor.arns import parse_function_uri
 from auditor.errors import UsageError
+from auditor.model import TAG_READ
 from auditor.snapshot import SNAPSHOT_VERSION
 
 DEFAULT_WORKERS = 8
@@ -236,19 +237,24 @@ class _Scope:
         self.functions_listed = False  # ListFunctions went through every page
         self.dropped: set[str] = set()  # functions whose policy could not be read
         self.errors: list[dict] = []
+        self.function_tags: dict[str, dict] = {}  # unqualified ARN -> tags, of functions with a suppression tag
         self.apigw = None
         self.lam = None
+        self.tagging = None
 
     def error(self, operation: str, resource: str, code: str, message: str) -> None:
         with self.lock:
             self.errors.append({"Operation": operation, "Resource": resource, "Code": code, "Message": message})
 
     def document(self) -> dict:
-        functions = [(arn, f) for arn, f in self.functions.items() if arn not in self.dropped]
+        functions = [(arn, f if arn not in self.function_tags else {**f, "Tags": self.function_tags[arn]})
+                     for arn, f in self.functions.items() if arn not in self.dropped]
         if self.narrowed:  # fetched one by one, in completion order
             functions.sort(key=lambda pair: pair[0])
+        # Unread tags cost suppressions only, never a finding: the scope still holds everything.
+        complete = not any(error["Operation"] != TAG_READ for error in self.errors)
         return {"AccountId": self.account.account, "Region": self.region,
-                "Complete": not self.narrowed and not self.errors,
+                "Complete": not self.narrowed and complete,
                 "Apis": [api for api in self.apis if api is not None],
                 "Functions": [f for _, f in functions], "Errors": list(self.errors)}
 
@@ -478,6 +484,18 @@ class Collector:
             scope.functions[ref.unqualified_arn if ref else item.get("FunctionArn", "")] = _clean(item)
         scope.functions_listed = ok
 
+    def _function_tags(self, scope: _Scope):
+        """Tags of the functions carrying a suppression tag: one tagging-API listing, not a call per function."""
+        from auditor.suppress import IGNORE_TAG
+        items: list = []
+        self._try(scope, TAG_READ, "Lambda functions tagged " + IGNORE_TAG,
+                  lambda: self._paginate(scope.tagging, "get_resources", "ResourceTagMappingList", items,
+                                         ResourceTypeFilters=["lambda:function"], TagFilters=[{"Key": IGNORE_TAG}]))
+        for item in items:
+            ref = parse_function_uri(item.get("ResourceARN", ""))
+            if ref is not None:
+                scope.function_tags[ref.unqualified_arn] = {t.get("Key"): t.get("Value") for t in item.get("Tags") or ()}
+
     # -- phase 2: policies of the referenced functions, aliases and versions
 
     def _function_details(self, scope: _Scope, arn: str, qualifiers: set[str]):
@@ -545,6 +563,7 @@ class Collector:
                     if account.session is not None:
                         scope.apigw = self._client(account.session, "apigatewayv2", region)
                         scope.lam = self._client(account.session, "lambda", region)
+                        scope.tagging = self._client(account.session, "resourcegroupstaggingapi", region)
                     scopes.append(scope)
             pool = _Pool(self.options.max_workers, self.progress)
             try:
@@ -553,6 +572,7 @@ class Collector:
                     pool.submit(self._collect_apis, pool, scope)
                     if not narrowed:
                         pool.submit(self._list_functions, scope)
+                    pool.submit(self._function_tags, scope)
                 pool.wait()
                 by_key = {(s.account.account, s.region): s for s in live}
                 for (key, arn), qualifiers in self._references(scopes).items():

@@ -196,6 +196,9 @@ class Function(_Listed):
         return self.aliases.get(name) or self.versions.get(name)
 
 
+TAG_READ = "tag:GetResources"  # live collection's read of suppression tags on functions
+
+
 @dataclass(slots=True, eq=False)
 class ScopeError:
     """A part of the collection that failed (AccessDenied, throttled, deleted mid-run...)."""
@@ -205,6 +208,11 @@ class ScopeError:
     code: str
     message: str
     location: Location
+
+    @property
+    def tags_only(self) -> bool:
+        """Only suppression tags were lost: no check went without its data."""
+        return self.operation == TAG_READ
 
 
 @dataclass(slots=True, eq=False)

@@ -34,11 +34,13 @@ class AuditIncomplete(Rule):
             for error in scope.errors:
                 yield self.finding(
                     ctx, f"{error.operation} failed for {error.resource or 'the scope'} in {scope.account}/{scope.region}"
-                         f" ({error.code or 'error'}: {error.message}); checks needing it did not run.",
+                         f" ({error.code or 'error'}: {error.message}); "
+                         + ("suppression tags on functions were not read, so none applied." if error.tags_only
+                            else "checks needing it did not run."),
                     Resource(account=scope.account, region=scope.region, api_id=None, function_arn=None,
                              statement_id=f"{error.operation}:{error.resource}"),
                     error.location, f"apigw-auditor snapshot --region {q(scope.region)}  # after granting {error.operation}",
-                    Fix("review", {"Operation": error.operation}))
+                    Fix("review", {"Operation": error.operation}), severity=Severity.LOW if error.tags_only else None)
         for check in ctx.index.permission_checks:
             integration = check.integration
             # (a function present but with an unreadable policy is already reported by its scope error)

@@ -144,12 +144,13 @@ def test_api_deleted_mid_run(aws):
 def test_region_not_enabled_does_not_stop_the_others(aws):
     build_seed()
     rejected = failing(403, "UnrecognizedClientException")
-    hooks = [(service, "ap-east-1", f"before-send.{service}", rejected) for service in ("apigatewayv2", "lambda")]
+    hooks = [(service, "ap-east-1", f"before-send.{service}", rejected)
+             for service in ("apigatewayv2", "lambda", "resourcegroupstaggingapi")]
     document, _ = snapshot(regions=[REGION, "ap-east-1"], client_factory=hooked_factory(hooks))
     scopes = {s["Region"]: s for s in document["Scopes"]}
     assert scopes[REGION]["Complete"] is True and len(scopes[REGION]["Apis"]) == 1
     assert scopes["ap-east-1"]["Complete"] is False
-    assert {e["Operation"] for e in scopes["ap-east-1"]["Errors"]} == {"GetApis", "ListFunctions"}
+    assert {e["Operation"] for e in scopes["ap-east-1"]["Errors"]} == {"GetApis", "ListFunctions", "tag:GetResources"}
     findings = audit(document)
     assert {f.resource.region for f in agw000(findings)} == {"ap-east-1"}
 
@@ -175,3 +176,16 @@ def test_role_that_cannot_be_assumed(aws):
     assert scopes["222222222222"]["Complete"] is False
     assert [(e["Operation"], e["Code"]) for e in scopes["222222222222"]["Errors"]] == [("AssumeRole", "AccessDenied")]
     assert [f.resource.account for f in agw000(audit(document))] == ["222222222222"]
+
+
+def test_unreadable_tags_cost_only_suppressions(aws):
+    build_seed()
+    deny = failing(403, "AccessDeniedException")
+    document, _ = snapshot(client_factory=hooked_factory(
+        [("resourcegroupstaggingapi", None, "before-send.resourcegroupstaggingapi.GetResources", deny)]))
+    [scope] = document["Scopes"]
+    assert scope["Complete"] is True  # every API and function is there: AGW114/AGW402 may still conclude
+    assert [e["Operation"] for e in scope["Errors"]] == ["tag:GetResources"]
+    findings = audit(document)
+    [note] = [f for f in findings if f.rule_id == "AGW000"]
+    assert note.severity == Severity.LOW and "suppression tags on functions were not read" in note.message

@@ -31,7 +31,7 @@ def test_every_operation_is_a_read(aws):
     # the run exercised every kind of call the collector makes
     assert {"GetCallerIdentity", "AssumeRole", "ListRegions", "GetApis", "GetApi", "GetRoutes", "GetIntegrations",
             "GetStages", "ListFunctions", "GetFunctionConfiguration", "GetPolicy", "ListAliases",
-            "ListVersionsByFunction"} <= operations
+            "ListVersionsByFunction", "GetResources"} <= operations
     writes = sorted({op for op in operations if not op.startswith(("Get", "List")) and op != "AssumeRole"})
     assert writes == []
     # and the REST services were only ever sent HTTP GETs

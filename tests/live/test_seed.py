@@ -203,3 +203,21 @@ def test_collected_snapshot_matches_the_shipped_schema(aws):
     build_seed()
     for options in ({}, {"api_ids": ["nosuchapi0"]}):
         jsonschema.validate(json.loads(dumps(snapshot(**options)[0])), schema)
+
+
+def test_suppression_tags_on_functions_are_collected(aws, capsys):
+    """A function's `apigw-auditor:ignore` tag works live as from a file: one tagging-API listing reads it."""
+    seed = build_seed()
+    lam = boto3.client("lambda", region_name=REGION)
+    lam.add_permission(FunctionName=FUNCTION, StatementId="any-api", Action="lambda:InvokeFunction",
+                       Principal="apigateway.amazonaws.com")  # no SourceArn: AGW301, high
+    capsys.readouterr()
+    assert main(["audit", "--live", "--region", REGION, "--format", "json"]) == 1
+    assert "AGW301" in {f["rule_id"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    lam.tag_resource(Resource=seed["function_arn"], Tags={"apigw-auditor:ignore": "AGW301",
+                                                          "apigw-auditor:reason": "partner APIs call it by design"})
+    assert main(["audit", "--live", "--region", REGION, "--format", "json", "--show-suppressed"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert "AGW301" not in {f["rule_id"] for f in report["findings"]}
+    [suppressed] = report["suppressed"]
+    assert suppressed["rule_id"] == "AGW301" and suppressed["suppression"]["reason"] == "partner APIs call it by design"
