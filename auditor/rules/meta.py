@@ -1,6 +1,6 @@
 """AGW000: whatever the audit could not read or resolve is reported, never silently skipped."""
 
-from auditor.arns import parse_function_uri, uses_stage_variable
+from auditor.arns import is_unresolved, parse_function_uri, uses_stage_variable
 from auditor.engine import Rule
 from auditor.findings import Fix, Resource, Severity
 from auditor.rules.common import api_resource, integration_resource, q, route_resource
@@ -78,6 +78,7 @@ class AuditIncomplete(Rule):
                              "snapshot: its permission was not checked.",
                         api_resource(api, authorizer_id=authorizer.id, function_arn=ref.arn), authorizer.location,
                         f"apigw-auditor snapshot --region {q(ref.region)}", Fix("review", {}), severity=Severity.INFO)
+        yield from self._unresolved_values(ctx)
         for route in ctx.index.routes_with_target("unresolved"):
             yield self.finding(
                 ctx, f"Route `{route.key}` has a Target not known before deployment (`{route.target}`): "
@@ -90,3 +91,26 @@ class AuditIncomplete(Rule):
                      f"API {api.id}: the target was not checked.", route_resource(route), route.location,
                 f"aws apigatewayv2 get-integrations --api-id {q(api.id)} --region {q(api.scope.region)}",
                 Fix("review", {}), severity=Severity.INFO)
+
+    def _unresolved_values(self, ctx):
+        """Values a template leaves to deployment time: each rule that reads one skips it, and it is listed here."""
+        if any(is_unresolved(key) for key in {route.key for api in ctx.http_apis for route in api.routes}):
+            for api in ctx.http_apis:
+                for route in api.routes:
+                    if is_unresolved(route.key):
+                        yield self.finding(
+                            ctx, f"Route key `{route.key}` is not known before deployment: its syntax (AGW104) was "
+                                 "not checked.", route_resource(route), route.location,
+                            "# pass --parameter for the value, or audit the deployed API", Fix("review", {}),
+                            severity=Severity.INFO)
+        for api in ctx.http_apis:
+            for integration in api.integrations:
+                unknown = [name for name, value in (("IntegrationType", integration.type),
+                                                    ("PayloadFormatVersion", integration.payload_format_version))
+                           if value and is_unresolved(value)]
+                if unknown:
+                    yield self.finding(
+                        ctx, f"Integration {integration.id}'s {' and '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not known before deployment: "
+                             "the checks on it (AGW111, AGW112) did not run.", integration_resource(integration),
+                        integration.location, "# pass --parameter for the value, or audit the deployed API",
+                        Fix("review", {}), severity=Severity.INFO)

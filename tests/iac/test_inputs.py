@@ -366,3 +366,19 @@ def test_adding_to_an_api_of_another_stack_raises_nothing_about_what_is_not_in_t
 def test_common_sam_patterns_audit_clean(name):
     # Written for this project after public serverless patterns (see docs/iac.md, "Real-world templates tried").
     assert rule_ids(audit_json(FIXTURES / "patterns" / name)) == {"AGW304", "AGW305"}
+
+
+def test_each_value_left_to_deployment_is_listed_not_skipped_silently(tmp_path):
+    """A route key, integration type or payload version the template leaves open is not judged by
+    AGW104/AGW111/AGW112, and AGW000 (info) names each one."""
+    template = (SEED / "correct.cfn.yaml").read_text()
+    template = template.replace("Parameters:\n", "Parameters:\n  Key: {Type: String}\n  Payload: {Type: String}\n", 1)
+    template = template.replace("RouteKey: GET /items\n", "RouteKey: !Ref Key\n", 1)
+    template = template.replace('PayloadFormatVersion: "2.0"', "PayloadFormatVersion: !Ref Payload", 1)
+    path = tmp_path / "open.cfn.yaml"
+    path.write_text(template)
+    report = audit_json(path)
+    assert not rule_ids(report) & {"AGW104", "AGW111", "AGW112"}
+    notes = [f["message"] for f in findings_by_rule(report, "AGW000")]
+    assert any(m.startswith("Route key `${unresolved:") and "(AGW104) was not checked" in m for m in notes), notes
+    assert any("PayloadFormatVersion is not known before deployment" in m for m in notes), notes
