@@ -288,7 +288,8 @@ def _grants_outright(s: Statement) -> bool:
     """An Allow for API Gateway on one literal function ARN from one literal ArnLike SourceArn, with no
     other condition: it allows exactly what its two ARNs say."""
     return (s.invokable and len(s.resources) == 1 and s.source_arn_ops == ("arn",) and s.source_accounts is None
-            and not s.other_conditions and not s.not_source_arns and not s.not_source_accounts and not s.org_ids)
+            and not s.other_conditions and not s.not_source_arns and not s.not_source_accounts and not s.org_ids
+            and not _unresolved_source(s))
 
 
 def _unresolved_source(statement: Statement) -> bool:
@@ -309,8 +310,8 @@ class Index:
                                   for statement in function.statements if statement.is_allow and statement.grants_invoke]
         # The shortcut for the usual policy: (function ARN, `<api ARN>/*`) pairs some plain Allow grants
         # outright, and the functions with a Deny statement, which never take the shortcut.
-        self._whole_api_grants = {(s.resources[0], s.source_arns[0]) for _, s in self.invoke_statements
-                                  if _grants_outright(s)}
+        self._whole_api_grants = {(id(function), s.resources[0], s.source_arns[0])
+                                  for function, s in self.invoke_statements if _grants_outright(s)}
         self._denying = {id(s.function) for scope in snapshot.scopes for function in scope.functions
                          for s in function.statements if s.effect != "Allow"}
         self.apis = [api for scope in snapshot.scopes for api in scope.apis]
@@ -341,17 +342,18 @@ class Index:
             irregular = False
             own = self._integrations[id(api)]
             for target, route in {route.target: route for route in api.routes}.items():
-                integration = own.get(target[_PREFIX_LENGTH:]) if target and target.startswith(TARGET_PREFIX) \
-                    and UNRESOLVED_MARK not in target else None
-                resolution = resolutions[target] = TargetResolution("ok", integration, integration.id) \
-                    if integration is not None else resolve_target(route, self)  # the usual case first
-                if resolution.state == "unresolved":  # depends on each route's own IaC hint
+                if target and UNRESOLVED_MARK in target:  # an IaC value: each route resolves by its own hint
                     for hinted in api.routes:
                         if hinted.target == target:
                             resolution = self._hinted[hinted] = resolve_target(hinted, self)
                             if resolution.integration is not None:
                                 self.referenced.add(id(resolution.integration))
-                elif resolution.integration is not None:
+                    irregular = True
+                    continue
+                integration = own.get(target[_PREFIX_LENGTH:]) if target and target.startswith(TARGET_PREFIX) else None
+                resolution = resolutions[target] = TargetResolution("ok", integration, integration.id) \
+                    if integration is not None else resolve_target(route, self)  # the usual case first
+                if resolution.integration is not None:
                     self.referenced.add(id(resolution.integration))
                 irregular = irregular or resolution.state != "ok"
             if irregular:
@@ -400,7 +402,7 @@ class Index:
         """`arn:...:<api-id>/*` of every API whose region, account and id are literal: a SourceArn equal
         to one of these names an API that exists, with no wildcard in its region, account or id."""
         return {whole_api_source_arn(api) for api in self.apis
-                if not has_wildcard(api.scope.region + api.scope.account + api.id)}
+                if not has_wildcard(api.scope.region + api.scope.account + api.id) and "/" not in api.id}
 
     def routes_with_target(self, state: str) -> list[Route]:
         """Routes of HTTP APIs whose Target resolved to `state` (any but "ok"), without scanning every route."""
@@ -467,7 +469,8 @@ class Index:
         function, problem = self.locate(ref)
         if problem:
             return PermissionCheck(api, ref, function, problem, integration, self)
-        if (ref.arn, whole_api_source_arn(api)) in self._whole_api_grants and id(function) not in self._denying:
+        if (id(function), ref.arn, whole_api_source_arn(api)) in self._whole_api_grants \
+                and id(function) not in self._denying and "/" not in api.id:
             return PermissionCheck(api, ref, function, "ok", integration, self, whole_api=True)
         grants = Grants(function.statements, ref.arn, api)
         if grants.names_api:  # the common case, settled without the full classification

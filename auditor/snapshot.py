@@ -78,7 +78,7 @@ def _check_statement(reader: _Reader, raw: dict, statement_path: str) -> None:
     for key in ("Sid", "Effect"):
         if key in raw and not isinstance(raw[key], str):
             reader.fail(f"{statement_path}.{key}", "expected a string")
-    if "Condition" in raw and not isinstance(raw["Condition"], dict):
+    if raw.get("Condition") is not None and not isinstance(raw["Condition"], dict):  # null: no condition
         reader.fail(f"{statement_path}.Condition", "expected an object")
     for key in ("Action", "Resource"):
         if key in raw and not _is_strings(raw[key]):

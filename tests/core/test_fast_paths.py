@@ -138,3 +138,90 @@ def test_json_report_puts_each_finding_on_one_line(tmp_path, capsys):
     finding_lines = [line for line in lines if line.lstrip().startswith('{"rule_id"')]
     assert len(finding_lines) == len(report["findings"]) > 0
     assert [json.loads(line.strip().rstrip(",")) for line in finding_lines] == report["findings"]
+
+
+# Regressions found by comparing this version with the one before the speed work, input by input.
+
+def _report(tmp_path, capsys, doc):
+    code, report = audit_document(tmp_path, capsys, doc)
+    return code, {(f["rule_id"], f["resource"].get("route_key"), f["resource"].get("function_arn")) for f in report["findings"]}
+
+
+def test_a_grant_in_another_functions_policy_does_not_count(tmp_path, capsys):
+    """Each function's own policy decides: a statement naming fnB in fnA's policy does not let API Gateway call fnB."""
+    seed = Seed()
+    other = FUNCTION_ARN + "-b"
+    seed.scope["Functions"].append({"FunctionName": "my-frontend-app-api-b", "FunctionArn": other, "Timeout": 3})
+    seed.set_statements(seed.statements() + [grant(API_ARN + "/*", sid="for-b", resource=other)])
+    seed.integration["IntegrationUri"] = other
+    code, found = _report(tmp_path, capsys, seed.doc)
+    assert code == 1 and ("AGW201", None, other) in found
+
+
+def test_the_copy_of_a_function_the_audit_uses_is_the_one_whose_policy_counts(tmp_path, capsys):
+    seed = Seed()
+    seed.doc["Scopes"].append({"AccountId": seed.scope["AccountId"], "Region": seed.scope["Region"],
+                               "Functions": [{**seed.function, "Policy": None}]})
+    code, found = _report(tmp_path, capsys, seed.doc)
+    assert code == 1 and ("AGW201", None, FUNCTION_ARN) in found
+
+
+def test_routes_sharing_an_unresolved_target_are_each_judged_by_their_own_hint(tmp_path, capsys):
+    seed = Seed()
+    other = {"ApiId": "other00001", "Name": "other", "ProtocolType": "HTTP",
+             "Routes": [{"RouteId": "o1", "RouteKey": "GET /o", "Target": "integrations/foreign1"}],
+             "Integrations": [{"IntegrationId": "foreign1", "IntegrationType": "AWS_PROXY",
+                               "IntegrationUri": FUNCTION_ARN, "PayloadFormatVersion": "2.0"}],
+             "Stages": [{"StageName": "$default", "AutoDeploy": True}]}
+    seed.scope["Apis"].append(other)
+    target = "${unresolved:aws_apigatewayv2_route.x.target}"
+    seed.api["Routes"] = [
+        {"RouteId": "r1", "RouteKey": "GET /a", "Target": target, "TargetIntegrationId": "foreign1"},
+        {"RouteId": "r2", "RouteKey": "GET /b", "Target": target, "TargetIntegrationId": "a1b2c3"}]
+    verdicts = []
+    for _ in range(2):
+        code, found = _report(tmp_path, capsys, seed.doc)
+        verdicts.append({(rule, key) for rule, key, _ in found if rule in ("AGW000", "AGW102", "AGW401")})
+        seed.api["Routes"].reverse()
+    assert verdicts[0] == verdicts[1]
+    assert ("AGW102", "GET /a") in verdicts[0] and ("AGW000", "GET /b") in verdicts[0]
+    assert not any(rule == "AGW401" for rule, _ in verdicts[0])  # GET /b's hint names a1b2c3: it is used
+
+
+def test_a_permission_naming_an_imported_api_is_not_taken_as_checked(tmp_path):
+    template = tmp_path / "imported.cfn.yaml"
+    template.write_text("""Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.b, Role: arn:aws:iam::123456789012:role/r, Code: {ZipFile: x}}
+  Integration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties: {ApiId: !ImportValue shared-api-id, IntegrationType: AWS_PROXY, IntegrationUri: !GetAtt Fn.Arn,
+                 PayloadFormatVersion: "2.0"}
+  Route:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !ImportValue shared-api-id, RouteKey: GET /items, AuthorizationType: AWS_IAM,
+                 Target: !Sub "integrations/${Integration}"}
+  Permission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunction
+      FunctionName: !Ref Fn
+      Principal: apigateway.amazonaws.com
+      SourceArn: !Join ["", ["arn:aws:execute-api:us-east-1:123456789012:", !ImportValue shared-api-id, "/*"]]
+""")
+    from auditor.cli import main
+    import contextlib
+    import io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["audit", str(template), "--format", "json", "--fail-on", "never"])
+    messages = [f["message"] for f in json.loads(out.getvalue())["findings"] if f["rule_id"] == "AGW000"]
+    assert any("names an API or function through a value not known before deployment" in m for m in messages)
+
+
+def test_a_null_condition_is_no_condition(tmp_path, capsys):
+    seed = Seed()
+    seed.set_statements([{**grant(), "Condition": None}])
+    code, found = _report(tmp_path, capsys, seed.doc)
+    assert code == 1 and ("AGW301", None, FUNCTION_ARN) in found
