@@ -1,6 +1,8 @@
 """The shortcuts that keep 100,000-route audits fast must answer exactly as the general code does:
 the loader's shape check, the add-permission statement reader, and the whole-API grant verdict."""
 
+import contextlib
+import io
 import json
 
 import pytest
@@ -189,30 +191,14 @@ def test_routes_sharing_an_unresolved_target_are_each_judged_by_their_own_hint(t
 
 
 def test_a_permission_naming_an_imported_api_is_not_taken_as_checked(tmp_path):
-    template = tmp_path / "imported.cfn.yaml"
-    template.write_text("""Resources:
-  Fn:
-    Type: AWS::Lambda::Function
-    Properties: {Runtime: python3.12, Handler: a.b, Role: arn:aws:iam::123456789012:role/r, Code: {ZipFile: x}}
-  Integration:
-    Type: AWS::ApiGatewayV2::Integration
-    Properties: {ApiId: !ImportValue shared-api-id, IntegrationType: AWS_PROXY, IntegrationUri: !GetAtt Fn.Arn,
-                 PayloadFormatVersion: "2.0"}
-  Route:
-    Type: AWS::ApiGatewayV2::Route
-    Properties: {ApiId: !ImportValue shared-api-id, RouteKey: GET /items, AuthorizationType: AWS_IAM,
-                 Target: !Sub "integrations/${Integration}"}
-  Permission:
-    Type: AWS::Lambda::Permission
-    Properties:
-      Action: lambda:InvokeFunction
-      FunctionName: !Ref Fn
-      Principal: apigateway.amazonaws.com
-      SourceArn: !Join ["", ["arn:aws:execute-api:us-east-1:123456789012:", !ImportValue shared-api-id, "/*"]]
-""")
+    """The permission's SourceArn and the route's API are the same import: equal texts, but not a checked grant."""
     from auditor.cli import main
-    import contextlib
-    import io
+    from tests.seed import ROOT
+    fixture = (ROOT / "tests" / "iac" / "fixtures" / "misc" / "imported-api.cfn.yaml").read_text()
+    template = tmp_path / "imported.cfn.yaml"
+    template.write_text(fixture.replace("  Permission:\n", "  Route:\n    Type: AWS::ApiGatewayV2::Route\n"
+                                        "    Properties: {ApiId: !ImportValue shared-api-id, RouteKey: GET /items, "
+                                        "Target: !Sub \"integrations/${Integration}\"}\n  Permission:\n", 1))
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         main(["audit", str(template), "--format", "json", "--fail-on", "never"])
