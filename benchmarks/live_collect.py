@@ -69,8 +69,8 @@ def build(endpoint: str, apis: int, routes: int, functions: int) -> None:
 
 
 def minimum_calls(endpoint: str) -> int:
-    """What the pages require: every page of every list call, one GetPolicy per referenced function,
-    and the identity call."""
+    """What the pages require: every page of every list call (the tag listing of suppressed functions
+    included), one GetPolicy per referenced function, and the identity call."""
     import boto3
     from auditor.arns import parse_function_uri
     apigw = boto3.client("apigatewayv2", region_name=REGION, endpoint_url=endpoint)
@@ -88,6 +88,10 @@ def minimum_calls(endpoint: str) -> int:
                 if method == "get_integrations":
                     referenced |= {parse_function_uri(i["IntegrationUri"]).unqualified_arn for i in page["Items"]}
     for _ in lam.get_paginator("list_functions").paginate():
+        calls += 1
+    tagging = boto3.client("resourcegroupstaggingapi", region_name=REGION, endpoint_url=endpoint)
+    for _ in tagging.get_paginator("get_resources").paginate(ResourceTypeFilters=["lambda:function"],
+                                                             TagFilters=[{"Key": "apigw-auditor:ignore"}]):
         calls += 1
     return calls + len(referenced)
 
