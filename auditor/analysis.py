@@ -289,7 +289,7 @@ def _grants_outright(s: Statement) -> bool:
     other condition: it allows exactly what its two ARNs say."""
     return (s.invokable and len(s.resources) == 1 and s.source_arn_ops == ("arn",) and s.source_accounts is None
             and not s.other_conditions and not s.not_source_arns and not s.not_source_accounts and not s.org_ids
-            and not _unresolved_source(s))
+            and not s.source_arn_clauses and not _unresolved_source(s))
 
 
 def _unresolved_source(statement: Statement) -> bool:

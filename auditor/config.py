@@ -255,9 +255,14 @@ def resolve(args) -> Settings:
     rules = select_rules(available, args.select, args.ignore)
     if not rules:
         raise UsageError("select/ignore (flags or configuration) leave no rule to run")
+    return Settings(config, available, rules, severity_overrides(config, available), args.fail_on)
+
+
+def severity_overrides(config, available) -> dict:
+    """Rule id -> severity, from the configuration's [severity] table (keys are ids or names)."""
     severity = {}
     for code, level in config.severity.items():
         for rule in available:
             if rule.id == code or rule.name == code:
                 severity[rule.id] = level
-    return Settings(config, available, rules, severity, args.fail_on)
+    return severity

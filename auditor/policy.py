@@ -51,7 +51,9 @@ class Statement:
     # StringLike: per operator, the (op, value) pairs; IAM ANDs operators and ORs values within one.
     source_arn_clauses: tuple[tuple[tuple[str, str], ...], ...] = ()
     source_account_clauses: tuple[tuple[tuple[str, str], ...], ...] = ()
-    org_required: bool = False  # aws:PrincipalOrgID without IfExists: API Gateway, in no organisation, never matches
+    # Why API Gateway's call can never meet the conditions (a key it lacks, e.g. aws:PrincipalOrgID, under
+    # a positive operator); "" when it can. See _apigateway_meets.
+    excludes_apigateway: str = ""
     not_source_arns: tuple[tuple[str, str], ...] = ()  # (op, value) the ARN must not match (ArnNotLike...)
     not_source_accounts: tuple[str, ...] = ()  # StringNotEquals on AWS:SourceAccount
     url_only: bool = False  # lambda:InvokedViaFunctionUrl=true: only function-URL calls, never API Gateway
@@ -148,7 +150,30 @@ class _Conditions:
     others: tuple = ()
     source_arn_clauses: tuple = ()
     source_account_clauses: tuple = ()
-    org_required: bool = False
+    excludes_apigateway: str = ""
+
+
+# Keys whose value is known for API Gateway's call to Lambda: it is a service principal in no organisation.
+_APIGATEWAY_KEYS = {"aws:principalorgid": None, "aws:principalorgpaths": None, "aws:principalisawsservice": "true"}
+
+
+def _apigateway_meets(operator: str, key: str, values: tuple) -> bool:
+    """Does API Gateway's call meet `operator` on a key in _APIGATEWAY_KEYS, as IAM evaluates it? An absent
+    key fails positive operators, meets negated ones (StringNotEquals...), IfExists and ForAllValues."""
+    lowered = operator.lower()
+    actual = _APIGATEWAY_KEYS[key]
+    base = lowered.removeprefix("forallvalues:").removeprefix("foranyvalue:").removesuffix("ifexists")
+    if base == "null":
+        return [v.lower() for v in values] == ["true" if actual is None else "false"]
+    if actual is None:
+        if lowered.startswith("forallvalues:") or lowered.endswith("ifexists"):
+            return True
+        if lowered.startswith("foranyvalue:"):
+            return False
+        return "not" in base  # StringNotEquals, StringNotLike, ArnNotLike...: true on a missing key
+    if base == "bool":
+        return any(v.lower() == actual for v in values)
+    return True  # an operator we do not model on a present key: met (see Statement.allows)
 
 
 def _conditions(condition: dict) -> _Conditions:
@@ -180,10 +205,11 @@ def _conditions(condition: dict) -> _Conditions:
                 account_clauses.append(tuple(("like" if op == "stringlike" else "equals", v) for v in values))
             elif op == "stringnotequals" and lowered == "aws:sourceaccount":
                 out.not_source_accounts += values
-            elif op in ("stringequals", "stringlike") and lowered == "aws:principalorgid":
-                out.org_ids = (out.org_ids or ()) + values
-                # A key the request lacks fails the test unless the operator says IfExists.
-                out.org_required = out.org_required or not lowered_operator.endswith("ifexists")
+            elif lowered in _APIGATEWAY_KEYS:
+                if op in ("stringequals", "stringlike") and lowered == "aws:principalorgid":
+                    out.org_ids = (out.org_ids or ()) + values
+                if not out.excludes_apigateway and not _apigateway_meets(operator, lowered, values):
+                    out.excludes_apigateway = f"{operator} {key} {', '.join(values)}"
             elif op == "bool" and lowered == FUNCTION_URL_KEY and [v.lower() for v in values] == ["true"]:
                 out.url_only = True
             else:
@@ -220,11 +246,11 @@ def read_statement(raw: dict, path: str) -> Statement:
         url_only=c.url_only,
         source_arn_clauses=c.source_arn_clauses,
         source_account_clauses=c.source_account_clauses,
-        org_required=c.org_required,
+        excludes_apigateway=c.excludes_apigateway,
     )
     statement.grants_invoke = _invokes(statement.actions)
     statement.invokable = (statement.for_apigateway and statement.grants_invoke and not statement.url_only
-                           and not statement.org_required)
+                           and not statement.excludes_apigateway)
     return statement
 
 

@@ -236,10 +236,10 @@ def statement_detail(statement, function_arn: str, source_arns: list[str], accou
                        "detail": f"AWS:SourceAccount {', '.join(statement.source_accounts or ())}"
                                  + (f" not {', '.join(statement.not_source_accounts)}"
                                     if statement.not_source_accounts else "")})
-    if statement.org_required:
-        checks.append({"check": "principal-org", "ok": False,
-                       "detail": f"aws:PrincipalOrgID {', '.join(statement.org_ids or ())}: API Gateway calls as a "
-                                 "service, which belongs to no organisation, so the condition never holds"})
+    if statement.excludes_apigateway:
+        checks.append({"check": "principal-condition", "ok": False,
+                       "detail": f"{statement.excludes_apigateway}: API Gateway calls as a service principal in no "
+                                 "organisation, so this condition never holds for it"})
     if statement.url_only:
         checks.append({"check": "function-url-only", "ok": False,
                        "detail": "lambda:InvokedViaFunctionUrl=true: only function-URL calls, never API Gateway"})
@@ -414,14 +414,21 @@ class Simulator:
             if not v.matched:
                 candidates.append({"route_key": keyed[i][0].key, "matched": False, "won": False, "priority": None,
                                    "reason": v.reason})
+        unknown_keys = [route.key for route, key in valid if key is None and is_unresolved(route.key)]
         for route, key in valid:
-            if key is None:
+            if key is None and is_unresolved(route.key):
+                candidates.append({"route_key": route.key, "matched": None, "won": False, "priority": None,
+                                   "reason": "route key not known before deployment: it may or may not match"})
+            elif key is None:
                 candidates.append({"route_key": route.key, "matched": False, "won": False, "priority": None,
                                    "reason": f"invalid route key ({route_key_problem(route.key)}): never matches",
                                    "rule_id": "AGW104"})
         step = {"path": path, "chosen": None, "candidates": candidates}
         steps["route"] = step
         if best is None:
+            if unknown_keys:
+                raise self._unknown(f"no route with a known key matches {method} {path}; the keys of "
+                                    f"{', '.join(f'`{k}`' for k in unknown_keys)} are not known before deployment")
             if not api.routes:
                 finding = self.findings.find("AGW105", api)
                 raise self._fail(f"{NOT_FOUND}: API {api.id} has no routes", "AGW105" if finding else None,
@@ -513,6 +520,9 @@ class Simulator:
                            f"role {integration.credentials_arn or '(no CredentialsArn)'}; no Lambda function is involved",
                            warnings=warnings)
         ref = integration.function_ref
+        if is_unresolved(integration.type or ""):
+            raise self._unknown(f"integration {integration.id}'s IntegrationType is not known before deployment "
+                                f"(`{integration.type}`): what it calls cannot be told")
         if integration.type != "AWS_PROXY":
             if ref is not None:
                 finding = self.findings.find("AGW112", api, integration=integration)

@@ -71,10 +71,10 @@ def add_input_arguments(parser, url: bool = True) -> None:
 def simulator_for(args, snapshot):
     """The simulator with the rules `audit` would run from the same configuration: built-in, plugin
     and custom rules, with severity overrides (select/ignore do not hide what a request meets)."""
-    from auditor.config import resolve
+    from auditor.config import load_rules, severity_overrides
     from auditor.simulate import Simulator
-    settings = resolve(args)
-    return Simulator(snapshot, settings.available, settings.severity)
+    config, available = load_rules(args.config, args.rules_files)
+    return Simulator(snapshot, available, severity_overrides(config, available))
 
 
 def load_input(args, url_region: str | None = None):

@@ -41,8 +41,11 @@ class PermissionNoSourceArn(Rule):
                 continue
             if statement.public and (statement.source_accounts is None or statement.org_ids is not None):
                 continue  # unconditioned public: AGW303; limited to an organisation: no API Gateway concern
-            scoped = statement.source_accounts is not None
-            reach = (f"any API Gateway API in account {', '.join(statement.source_accounts)}" if scoped
+            accounts = statement.source_accounts
+            # A StringLike glob (`*`, `1234*`) admits many accounts: as open as no SourceAccount at all.
+            scoped = accounts is not None and not any(has_wildcard(a) for a in accounts)
+            reach = (f"any API Gateway API in account {' and '.join(accounts)}" if scoped else
+                     f"any API Gateway API in any AWS account matching {' and '.join(accounts)}" if accounts
                      else "any API Gateway API in any AWS account")
             command, fix = _rescope(ctx, function, statement, ctx.index.invoking_apis(function))
             yield self.finding(
@@ -75,7 +78,7 @@ class PermissionBroadSourceArn(Rule):
 
     def check(self, ctx):
         for function, statement in ctx.index.invoke_statements:
-            if not statement.for_apigateway or not statement.source_arns or \
+            if not statement.invokable_by_apigateway or not statement.source_arns or \
                     ctx.index.api_source_arns.issuperset(statement.source_arns):
                 continue
             # IAM ANDs the operators on SourceArn: a part is left open only if every operator leaves it open.

@@ -44,20 +44,31 @@ class PermissionStale(Rule):
     client_sees = "Nothing; it is clutter in the function's resource policy."
     fix = "Remove the statement with `aws lambda remove-permission`."
 
+    @staticmethod
+    def _stale(index, raw: str):
+        """The parsed SourceArn when it literally names an API absent from its complete account and region."""
+        p = parse_source_arn(raw)
+        if p is None or p.service != "execute-api" or has_wildcard(p.region + p.account + p.api_id):
+            return None
+        if index.is_complete(p.account, p.region) and not index.api_exists(p.account, p.region, p.api_id):
+            return p
+        return None
+
     def check(self, ctx):
         index = ctx.index
         for function, statement in index.invoke_statements:
             if not statement.invokable_by_apigateway or not statement.source_arns or \
                     index.api_source_arns.issuperset(statement.source_arns):
                 continue
-            stale = []
-            for raw in statement.source_arns:
-                p = parse_source_arn(raw)
-                if p is None or p.service != "execute-api" or has_wildcard(p.region + p.account + p.api_id):
-                    continue
-                if index.is_complete(p.account, p.region) and not index.api_exists(p.account, p.region, p.api_id):
-                    stale.append((raw, p))
-            if not stale or len(stale) != len(statement.source_arns):
+            # IAM ANDs the operators: one whose every value names a deleted API leaves the statement nothing else.
+            clauses = statement.source_arn_clauses or (tuple(statement.source_patterns),)
+            stale = None
+            for clause in clauses:
+                found = [(raw, p) for _, raw in clause if (p := self._stale(index, raw))]
+                if found and len(found) == len(clause):
+                    stale = found
+                    break
+            if not stale:
                 continue
             names = ", ".join(f"{p.api_id} ({p.account}/{p.region})" for _, p in stale)
             first = stale[0][1]

@@ -35,7 +35,7 @@ class AuditIncomplete(Rule):
                 yield self.finding(
                     ctx, f"{error.operation} failed for {error.resource or 'the scope'} in {scope.account}/{scope.region}"
                          f" ({error.code or 'error'}: {error.message}); "
-                         + ("suppression tags on functions were not read, so none applied." if error.tags_only
+                         + ("suppression tags on functions were not (all) read, so some suppressions may not apply." if error.tags_only
                             else "checks needing it did not run."),
                     Resource(account=scope.account, region=scope.region, api_id=None, function_arn=None,
                              statement_id=f"{error.operation}:{error.resource}"),
@@ -105,12 +105,14 @@ class AuditIncomplete(Rule):
                             severity=Severity.INFO)
         for api in ctx.http_apis:
             for integration in api.integrations:
-                unknown = [name for name, value in (("IntegrationType", integration.type),
-                                                    ("PayloadFormatVersion", integration.payload_format_version))
-                           if value and is_unresolved(value)]
-                if unknown:
-                    yield self.finding(
-                        ctx, f"Integration {integration.id}'s {' and '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not known before deployment: "
-                             "the checks on it (AGW111, AGW112) did not run.", integration_resource(integration),
-                        integration.location, "# pass --parameter for the value, or audit the deployed API",
-                        Fix("review", {}), severity=Severity.INFO)
+                if is_unresolved(integration.type or ""):
+                    unknown, skipped = "IntegrationType is", "what it calls, and every Lambda check on it (AGW111-AGW115, AGW2xx),"
+                elif integration.is_lambda and is_unresolved(integration.payload_format_version or ""):
+                    unknown, skipped = "PayloadFormatVersion is", "its payload format (AGW111)"
+                else:
+                    continue
+                yield self.finding(
+                    ctx, f"Integration {integration.id}'s {unknown} not known before deployment: {skipped} was not "
+                         "checked.", integration_resource(integration), integration.location,
+                    "# pass --parameter for the value, or audit the deployed API", Fix("review", {}),
+                    severity=Severity.INFO)

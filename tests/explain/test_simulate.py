@@ -199,4 +199,21 @@ def test_principal_org_id_statement_is_explained_as_never_matching(seed, explain
     assert code == 1 and doc["verdict"]["status"] == 500
     (statement,) = doc["steps"]["permission"]["statements"]
     assert statement["verdict"] == "does not apply"
-    assert any(c["check"] == "principal-org" and not c["ok"] for c in statement["checks"])
+    assert any(c["check"] == "principal-condition" and not c["ok"] for c in statement["checks"])
+
+
+def test_values_left_to_deployment_make_the_answer_unknown_not_certain(seed, explain):
+    seed.integration["IntegrationType"] = "${unresolved:parameter T}"
+    code, doc = explain(seed.doc, "GET", "/items")
+    assert doc["verdict"]["outcome"] == "unknown" and not doc["verdict"]["certain"]
+    seed = type(seed)()
+    seed.api["Routes"] = [{"RouteId": "r1", "RouteKey": "${unresolved:parameter K}", "Target": "integrations/a1b2c3"}]
+    code, doc = explain(seed.doc, "GET", "/items")
+    assert doc["verdict"]["outcome"] == "unknown" and doc["verdict"]["status"] is None
+
+
+def test_explain_runs_when_the_configuration_selects_nothing(seed, cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".apigw-auditor.toml").write_text('select = ["AGW305"]\nignore = ["AGW305"]\n')
+    code, out, err = cli("explain", seed.doc, "GET", "/items")
+    assert code == 0, err

@@ -382,3 +382,15 @@ def test_each_value_left_to_deployment_is_listed_not_skipped_silently(tmp_path):
     notes = [f["message"] for f in findings_by_rule(report, "AGW000")]
     assert any(m.startswith("Route key `${unresolved:") and "(AGW104) was not checked" in m for m in notes), notes
     assert any("PayloadFormatVersion is not known before deployment" in m for m in notes), notes
+
+
+def test_an_integration_type_left_to_deployment_names_every_check_it_skips(tmp_path):
+    template = (SEED / "missing-permission.cfn.yaml").read_text()
+    template = template.replace("Parameters:\n", "Parameters:\n  T: {Type: String}\n", 1)
+    template = template.replace("IntegrationType: AWS_PROXY", "IntegrationType: !Ref T", 1)
+    path = tmp_path / "type.cfn.yaml"
+    path.write_text(template)
+    report = audit_json(path)
+    assert "AGW201" not in rule_ids(report)  # not judged: the type may not be a Lambda proxy at all
+    assert any("IntegrationType is not known before deployment" in f["message"] and "every Lambda check" in f["message"]
+               for f in findings_by_rule(report, "AGW000"))

@@ -168,6 +168,47 @@ def test_principal_org_id_if_exists_still_admits_api_gateway(seed, audit):
     assert not rule_ids(audit(seed.doc)) & PERMISSION_RULES
 
 
+def test_for_all_values_on_an_absent_org_key_is_met(seed, audit):
+    """ForAllValues is true when the request has no value for the key (IAM): the grant admits API Gateway."""
+    seed.set_statements([grant(condition={"ArnLike": {"AWS:SourceArn": ALL_API},
+                                          "ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}})])
+    assert not rule_ids(audit(seed.doc)) & PERMISSION_RULES
+
+
+def test_a_deny_on_anyone_outside_the_organisation_blocks_api_gateway(seed, audit):
+    """StringNotEquals is true on a key the request lacks: a Deny for principals outside the org hits API Gateway."""
+    seed.set_statements(seed.statements() + [{"Sid": "org-only", "Effect": "Deny", "Principal": "*",
+                                               "Action": "lambda:InvokeFunction", "Resource": FUNCTION_ARN,
+                                               "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc123def4"}}}])
+    assert len(of(audit(seed.doc), "AGW203")) == 4
+
+
+def test_the_data_perimeter_deny_spares_aws_services(seed, audit):
+    seed.set_statements(seed.statements() + [{"Sid": "perimeter", "Effect": "Deny", "Principal": "*",
+                                               "Action": "lambda:InvokeFunction", "Resource": FUNCTION_ARN,
+                                               "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-abc123def4"},
+                                                             "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}}])
+    assert not rule_ids(audit(seed.doc)) & PERMISSION_RULES
+
+
+def test_a_source_account_glob_is_any_account(seed, audit):
+    seed.set_statements([grant(condition={"StringLike": {"AWS:SourceAccount": "*"}})])
+    assert [f["severity"] for f in of(audit(seed.doc), "AGW301")] == ["high"]
+
+
+def test_a_statement_api_gateway_never_meets_is_not_broad(seed, audit):
+    seed.set_statements(seed.statements() + [grant(sid="org", condition={
+        "ArnLike": {"AWS:SourceArn": "arn:aws:execute-api:*:*:*/*"}, "StringEquals": {"aws:PrincipalOrgID": "o-1"}})])
+    assert "AGW302" not in rule_ids(audit(seed.doc))
+
+
+def test_an_operator_naming_only_a_deleted_api_makes_the_statement_stale(seed, audit):
+    deleted = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:deleted001/*"
+    seed.set_statements(seed.statements() + [grant(sid="old", condition={
+        "ArnLike": {"AWS:SourceArn": deleted}, "StringLike": {"AWS:SourceArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:*"}})])
+    assert [f["resource"]["statement_id"] for f in of(audit(seed.doc), "AGW402")] == ["old"]
+
+
 def test_stringlike_wildcard_crosses_colons(seed, audit):
     seed.set_statements([grant(condition={"StringLike": {"AWS:SourceArn": "arn:aws:execute-api:*"}})])
     report = audit(seed.doc)
