@@ -398,6 +398,11 @@ class Index:
         return self._invokers.get(id(function), [])
 
     @cached_property
+    def route_keys(self) -> set[str]:
+        """The distinct route keys of HTTP APIs: far fewer than routes, so key checks run once per key."""
+        return {route.key for api in self.apis if api.is_http for route in api.routes}
+
+    @cached_property
     def api_source_arns(self) -> set[str]:
         """`arn:...:<api-id>/*` of every API whose region, account and id are literal: a SourceArn equal
         to one of these names an API that exists, with no wildcard in its region, account or id."""

@@ -94,7 +94,7 @@ class AuditIncomplete(Rule):
 
     def _unresolved_values(self, ctx):
         """Values a template leaves to deployment time: each rule that reads one skips it, and it is listed here."""
-        if any(is_unresolved(key) for key in {route.key for api in ctx.http_apis for route in api.routes}):
+        if any(is_unresolved(key) for key in ctx.index.route_keys):
             for api in ctx.http_apis:
                 for route in api.routes:
                     if is_unresolved(route.key):

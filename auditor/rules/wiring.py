@@ -113,8 +113,8 @@ class RouteKeyInvalid(Rule):
     fix = "Update the route key to valid syntax."
 
     def check(self, ctx):
-        keys = {route.key for api in ctx.http_apis for route in api.routes}  # far fewer than routes
-        problems = {key: problem for key in keys if not is_unresolved(key) and (problem := route_key_problem(key))}
+        problems = {key: problem for key in ctx.index.route_keys
+                    if not is_unresolved(key) and (problem := route_key_problem(key))}
         if not problems:
             return
         for api in ctx.http_apis:
