@@ -368,11 +368,15 @@ class Index:
         """Routes by the state of their Target when it is not "ok" (e.g. "prefix": Target lacks it)."""
         if self._routes_in_state is None:
             self._routes_in_state = {}
+            hinted = self._hinted
             for api in self._irregular:
+                resolutions = self._resolutions[id(api)]
+                irregular = {target for target, resolution in resolutions.items() if resolution.state != "ok"}
                 for route in api.routes:
-                    state = self.target(route).state
-                    if state != "ok":
-                        self._routes_in_state.setdefault(state, []).append(route)
+                    if route.target in irregular or (hinted and route in hinted):
+                        state = self.target(route).state
+                        if state != "ok":
+                            self._routes_in_state.setdefault(state, []).append(route)
         return self._routes_in_state
 
     def integrations_of(self, api: Api) -> dict[str, Integration]:

@@ -107,7 +107,7 @@ class AuditIncomplete(Rule):
             for integration in api.integrations:
                 if is_unresolved(integration.type or ""):
                     unknown, skipped = "IntegrationType is", "what it calls, and every Lambda check on it (AGW111-AGW115, AGW2xx),"
-                elif integration.is_lambda and is_unresolved(integration.payload_format_version or ""):
+                elif is_unresolved(integration.payload_format_version or "") and integration.is_lambda:
                     unknown, skipped = "PayloadFormatVersion is", "its payload format (AGW111)"
                 else:
                     continue
