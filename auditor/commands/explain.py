@@ -181,7 +181,8 @@ def render_text(doc: dict) -> str:
         heading("Route", route["chosen"] or "none matches")
         for candidate in route["candidates"]:
             mark = (f"#{candidate['priority']}" if candidate["priority"] else " -")
-            state = "won " if candidate["won"] else "lost" if candidate["matched"] else "no  "
+            state = ("won " if candidate["won"] else "lost" if candidate["matched"] else
+                     "?   " if candidate["matched"] is None else "no  ")  # None: a key not known before deployment
             rule = f" [{candidate['rule_id']}]" if candidate.get("rule_id") else ""
             lines.append(f"   {mark:>3} {state} {candidate['route_key']:<28} {candidate['reason']}{rule}")
         if not route["candidates"]:

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from auditor.commands.explain import add_input_arguments, load_input, select_input_api, simulator_for
+from auditor.arns import is_unresolved
 from auditor.output import check_not_an_input, write_text
 
 
@@ -83,7 +84,8 @@ def render_text(table: dict) -> str:
         function = route["function"]
         function_text = "-" if function is None else function["name"] + (f":{function['qualifier']}"
                                                                           if function["qualifier"] else "")
-        rows.append([route["priority"] or "never", route["route_key"], target, function_text,
+        unknown = route["priority"] is None and is_unresolved(route["route_key"])
+        rows.append([route["priority"] or ("?" if unknown else "never"), route["route_key"], target, function_text,
                      _permission(route["permission"]), ", ".join(route["findings"]) or "-"])
     if rows:
         lines.append(tabulate(rows, headers=["#", "route", "integration", "function", "permission", "rules"],

@@ -202,7 +202,7 @@ def test_principal_org_id_statement_is_explained_as_never_matching(seed, explain
     assert any(c["check"] == "principal-condition" and not c["ok"] for c in statement["checks"])
 
 
-def test_values_left_to_deployment_make_the_answer_unknown_not_certain(seed, explain):
+def test_values_left_to_deployment_make_the_answer_unknown_not_certain(seed, explain, cli):
     seed.integration["IntegrationType"] = "${unresolved:parameter T}"
     code, doc = explain(seed.doc, "GET", "/items")
     assert doc["verdict"]["outcome"] == "unknown" and not doc["verdict"]["certain"]
@@ -210,6 +210,8 @@ def test_values_left_to_deployment_make_the_answer_unknown_not_certain(seed, exp
     seed.api["Routes"] = [{"RouteId": "r1", "RouteKey": "${unresolved:parameter K}", "Target": "integrations/a1b2c3"}]
     code, doc = explain(seed.doc, "GET", "/items")
     assert doc["verdict"]["outcome"] == "unknown" and doc["verdict"]["status"] is None
+    assert "- ?    ${unresolved:parameter K}" in cli("explain", seed.doc, "GET", "/items")[1]
+    assert "\n?    ${unresolved:parameter K}" in cli("routes", seed.doc)[1]
 
 
 def test_explain_runs_when_the_configuration_selects_nothing(seed, cli, tmp_path, monkeypatch):
