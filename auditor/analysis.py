@@ -308,8 +308,8 @@ class Index:
         # Statements that let someone invoke a function: the security rules all start from these.
         self.invoke_statements = [(function, statement) for scope in snapshot.scopes for function in scope.functions
                                   for statement in function.statements if statement.is_allow and statement.grants_invoke]
-        # The shortcut for the usual policy: (function ARN, `<api ARN>/*`) pairs some plain Allow grants
-        # outright, and the functions with a Deny statement, which never take the shortcut.
+        # The shortcut for the usual policy: (function, its ARN, `<api ARN>/*`) that a plain Allow in that
+        # function's own policy grants outright, and the functions with a Deny, which never take the shortcut.
         self._whole_api_grants = {(id(function), s.resources[0], s.source_arns[0])
                                   for function, s in self.invoke_statements if _grants_outright(s)}
         self._denying = {id(s.function) for scope in snapshot.scopes for function in scope.functions
