@@ -54,6 +54,9 @@ class Statement:
     # Why API Gateway's call can never meet the conditions (a key it lacks, e.g. aws:PrincipalOrgID, under
     # a positive operator); "" when it can. See _apigateway_meets.
     excludes_apigateway: str = ""
+    # Conditions on who calls (aws:PrincipalOrgID, ...PrincipalOrgPaths, ...PrincipalIsAWSService): a public
+    # statement with one is not open to every principal.
+    caller_conditions: tuple[str, ...] = ()
     not_source_arns: tuple[tuple[str, str], ...] = ()  # (op, value) the ARN must not match (ArnNotLike...)
     not_source_accounts: tuple[str, ...] = ()  # StringNotEquals on AWS:SourceAccount
     url_only: bool = False  # lambda:InvokedViaFunctionUrl=true: only function-URL calls, never API Gateway
@@ -151,6 +154,7 @@ class _Conditions:
     source_arn_clauses: tuple = ()
     source_account_clauses: tuple = ()
     excludes_apigateway: str = ""
+    caller_conditions: tuple = ()
 
 
 # Keys whose value is known for API Gateway's call to Lambda: it is a service principal in no organisation.
@@ -159,21 +163,27 @@ _APIGATEWAY_KEYS = {"aws:principalorgid": None, "aws:principalorgpaths": None, "
 
 def _apigateway_meets(operator: str, key: str, values: tuple) -> bool:
     """Does API Gateway's call meet `operator` on a key in _APIGATEWAY_KEYS, as IAM evaluates it? An absent
-    key fails positive operators, meets negated ones (StringNotEquals...), IfExists and ForAllValues."""
+    key fails positive operators and ForAnyValue, and meets negated ones (StringNotEquals...), IfExists and
+    ForAllValues; an operator IAM does not define counts as met (see Statement.allows)."""
     lowered = operator.lower()
     actual = _APIGATEWAY_KEYS[key]
     base = lowered.removeprefix("forallvalues:").removeprefix("foranyvalue:").removesuffix("ifexists")
-    if base == "null":
-        return [v.lower() for v in values] == ["true" if actual is None else "false"]
+    if base == "null":  # values are alternatives: "true" holds for an absent key, "false" for a present one
+        return ("true" if actual is None else "false") in (v.lower() for v in values)
+    if not base.startswith(_TYPED_OPERATORS):
+        return True
     if actual is None:
-        if lowered.startswith("forallvalues:") or lowered.endswith("ifexists"):
-            return True
         if lowered.startswith("foranyvalue:"):
             return False
+        if lowered.startswith("forallvalues:") or lowered.endswith("ifexists"):
+            return True
         return "not" in base  # StringNotEquals, StringNotLike, ArnNotLike...: true on a missing key
     if base == "bool":
         return any(v.lower() == actual for v in values)
-    return True  # an operator we do not model on a present key: met (see Statement.allows)
+    return True  # a comparison we do not model on a present key: met
+
+
+_TYPED_OPERATORS = ("string", "arn", "numeric", "date", "bool", "binary", "ipaddress", "notipaddress")
 
 
 def _conditions(condition: dict) -> _Conditions:
@@ -208,6 +218,7 @@ def _conditions(condition: dict) -> _Conditions:
             elif lowered in _APIGATEWAY_KEYS:
                 if op in ("stringequals", "stringlike") and lowered == "aws:principalorgid":
                     out.org_ids = (out.org_ids or ()) + values
+                out.caller_conditions += (f"{operator} {key}",)
                 if not out.excludes_apigateway and not _apigateway_meets(operator, lowered, values):
                     out.excludes_apigateway = f"{operator} {key} {', '.join(values)}"
             elif op == "bool" and lowered == FUNCTION_URL_KEY and [v.lower() for v in values] == ["true"]:
@@ -247,6 +258,7 @@ def read_statement(raw: dict, path: str) -> Statement:
         source_arn_clauses=c.source_arn_clauses,
         source_account_clauses=c.source_account_clauses,
         excludes_apigateway=c.excludes_apigateway,
+        caller_conditions=c.caller_conditions,
     )
     statement.grants_invoke = _invokes(statement.actions)
     statement.invokable = (statement.for_apigateway and statement.grants_invoke and not statement.url_only

@@ -348,6 +348,11 @@ class Simulator:
             verdict.conditions = conditions + verdict.conditions
         except _Stop as stop:
             verdict = stop.verdict
+        unknown_keys = steps.get("route", {}).get("unknown_keys")
+        if unknown_keys and verdict.outcome != "unknown":  # a key known only at deployment might have won
+            verdict.certain = False
+            verdict.conditions.append(f"route key(s) {', '.join(f'`{k}`' for k in unknown_keys)}, not known before "
+                                      "deployment, do not match the request or rank below the chosen route")
         return Explanation(described, steps, verdict)
 
     def _stage(self, api, explicit: str | None, path: str, steps: dict):
@@ -424,6 +429,8 @@ class Simulator:
                                    "reason": f"invalid route key ({route_key_problem(route.key)}): never matches",
                                    "rule_id": "AGW104"})
         step = {"path": path, "chosen": None, "candidates": candidates}
+        if unknown_keys:
+            step["unknown_keys"] = unknown_keys
         steps["route"] = step
         if best is None:
             if unknown_keys:

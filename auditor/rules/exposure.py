@@ -39,20 +39,36 @@ class PermissionNoSourceArn(Rule):
         for function, statement in ctx.index.invoke_statements:
             if not statement.invokable_by_apigateway or statement.source_arns is not None:
                 continue
-            if statement.public and (statement.source_accounts is None or statement.org_ids is not None):
-                continue  # unconditioned public: AGW303; limited to an organisation: no API Gateway concern
-            accounts = statement.source_accounts
-            # A StringLike glob (`*`, `1234*`) admits many accounts: as open as no SourceAccount at all.
-            scoped = accounts is not None and not any(has_wildcard(a) for a in accounts)
-            reach = (f"any API Gateway API in account {' and '.join(accounts)}" if scoped else
-                     f"any API Gateway API in any AWS account matching {' and '.join(accounts)}" if accounts
-                     else "any API Gateway API in any AWS account")
+            if _open_to_anyone(statement):
+                continue  # AGW303 says it, louder
+            pinned = _pinned_accounts(statement)
+            reach = (f"any API Gateway API in account {', '.join(pinned)}" if pinned else
+                     f"any API Gateway API in any AWS account matching {', '.join(statement.source_accounts)}"
+                     if statement.source_accounts else "any API Gateway API in any AWS account")
+            scoped = pinned is not None
             command, fix = _rescope(ctx, function, statement, ctx.index.invoking_apis(function))
             yield self.finding(
                 ctx, f"Statement `{statement.sid}` on {function.name} lets {reach} invoke it: it has no AWS:SourceArn "
                      "condition.", function_resource(function, statement_id=statement.sid),
                 statement_location(function, statement), command, fix,
                 severity=Severity.MEDIUM if scoped else None)
+
+
+def _open_to_anyone(statement) -> bool:
+    """Principal `*` with no condition on the source (SourceArn, SourceAccount) or on who calls (PrincipalOrgID...)."""
+    return (statement.public and not statement.url_only and not statement.source_arns
+            and not statement.source_accounts and not statement.caller_conditions)
+
+
+def _pinned_accounts(statement) -> tuple[str, ...] | None:
+    """The literal accounts some SourceAccount test confines the statement to (IAM ANDs the tests), or None
+    when every test admits a glob (`*`, `1234*`) or there is none."""
+    clauses = statement.source_account_clauses or (
+        (tuple(("equals", a) for a in statement.source_accounts),) if statement.source_accounts else ())
+    for clause in clauses:
+        if all(op == "equals" or not has_wildcard(value) for op, value in clause):
+            return tuple(value for _, value in clause)
+    return None
 
 
 def _wildcard_parts(raw: str) -> set[str]:
@@ -101,15 +117,15 @@ class FunctionPublic(Rule):
     name = "function-public"
     severity = Severity.CRITICAL
     title = "Anyone may invoke the function"
-    rationale = ("Principal `*` (or {\"AWS\": \"*\"}) with no AWS:SourceArn, AWS:SourceAccount or aws:PrincipalOrgID "
-                 "condition lets every AWS principal invoke the function directly.")
+    rationale = ("Principal `*` (or {\"AWS\": \"*\"}) with no AWS:SourceArn or AWS:SourceAccount condition and none on "
+                 "who calls (aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:PrincipalIsAWSService) lets every AWS "
+                 "principal invoke the function directly.")
     client_sees = "Anyone with AWS credentials can call the function, bypassing the API and its authorizers."
     fix = "Remove the statement and grant apigateway.amazonaws.com scoped by --source-arn instead."
 
     def check(self, ctx):
         for function, statement in ctx.index.invoke_statements:
-            if not statement.public or statement.url_only or statement.source_arns or statement.source_accounts \
-                    or statement.org_ids:
+            if not _open_to_anyone(statement):
                 continue
             command, fix = _rescope(ctx, function, statement, ctx.index.invoking_apis(function))
             yield self.finding(

@@ -219,3 +219,10 @@ def test_explain_runs_when_the_configuration_selects_nothing(seed, cli, tmp_path
     (tmp_path / ".apigw-auditor.toml").write_text('select = ["AGW305"]\nignore = ["AGW305"]\n')
     code, out, err = cli("explain", seed.doc, "GET", "/items")
     assert code == 0, err
+
+
+def test_a_route_key_left_to_deployment_makes_a_match_uncertain(seed, explain):
+    seed.api["Routes"].append({"RouteId": "rk", "RouteKey": "${unresolved:parameter K}", "Target": "integrations/a1b2c3"})
+    code, doc = explain(seed.doc, "GET", "/nothing/here")  # matched by $default, unless K outranks it
+    assert doc["verdict"]["outcome"] == "reaches-function" and not doc["verdict"]["certain"]
+    assert any("not known before deployment" in c for c in doc["verdict"]["conditions"])

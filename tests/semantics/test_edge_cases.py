@@ -209,6 +209,43 @@ def test_an_operator_naming_only_a_deleted_api_makes_the_statement_stale(seed, a
     assert [f["resource"]["statement_id"] for f in of(audit(seed.doc), "AGW402")] == ["old"]
 
 
+@pytest.mark.parametrize("condition", [
+    {"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-abc123def4"}},
+    {"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}},
+])
+def test_a_public_statement_api_gateway_still_meets_is_agw301_not_agw303(seed, audit, condition):
+    seed.set_statements(seed.statements() + [grant(sid="org-ish", principal="*", condition=condition)])
+    report = audit(seed.doc)
+    assert [f["severity"] for f in of(report, "AGW301")] == ["high"] and "AGW303" not in rule_ids(report)
+
+
+@pytest.mark.parametrize("condition", [
+    {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-a/*"}},
+    {"StringEqualsIgnoreCase": {"aws:PrincipalOrgID": "o-abc123def4"}},
+    {"Bool": {"aws:PrincipalIsAWSService": "true"}},
+])
+def test_a_condition_on_who_calls_is_not_public(seed, audit, condition):
+    seed.set_statements(seed.statements() + [grant(sid="callers", principal="*", condition=condition)])
+    assert "AGW303" not in rule_ids(audit(seed.doc))
+
+
+def test_a_literal_source_account_test_pins_a_glob_one(seed, audit):
+    seed.set_statements([grant(condition={"StringLike": {"AWS:SourceAccount": "*"},
+                                          "StringEquals": {"AWS:SourceAccount": ACCOUNT}})])
+    [finding] = of(audit(seed.doc), "AGW301")
+    assert finding["severity"] == "medium" and f"in account {ACCOUNT} invoke" in finding["message"]
+
+
+@pytest.mark.parametrize("condition, admits", [
+    ({"ForAnyValue:StringEqualsIfExists": {"aws:PrincipalOrgPaths": "o-a/*"}}, False),
+    ({"Null": {"aws:PrincipalOrgID": ["true", "false"]}}, True),
+    ({"Null": {"aws:PrincipalOrgID": "false"}}, False),
+])
+def test_absent_caller_keys_under_set_and_null_operators(seed, audit, condition, admits):
+    seed.set_statements([grant(condition={"ArnLike": {"AWS:SourceArn": ALL_API}, **condition})])
+    assert bool(rule_ids(audit(seed.doc), "high") & {"AGW201"}) is not admits
+
+
 def test_stringlike_wildcard_crosses_colons(seed, audit):
     seed.set_statements([grant(condition={"StringLike": {"AWS:SourceArn": "arn:aws:execute-api:*"}})])
     report = audit(seed.doc)
