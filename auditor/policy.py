@@ -233,8 +233,43 @@ def _conditions(condition: dict) -> _Conditions:
     return out
 
 
+class StatementShapeError(ValueError):
+    """A statement field of the wrong type: `where` is the JSON path below the statement (".Action")."""
+
+    def __init__(self, where: str, message: str):
+        super().__init__(message)
+        self.where, self.message = where, message
+
+
 def read_statement(raw: dict, path: str) -> Statement:
-    """Normalise one statement; shape errors are the loader's job, so this trusts `raw` is a dict."""
+    """One statement (a dict) normalised; StatementShapeError when a field has the wrong type.
+
+    The shape `add-permission` writes, nearly every statement there is, is read directly; any other
+    is type-checked, then read by the general path. Both give the same Statement (a test checks)."""
+    return _read_add_permission(raw, path) or _read_general(_checked(raw), path)
+
+
+def _is_strings(value) -> bool:
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+def _checked(raw: dict) -> dict:
+    for key in ("Sid", "Effect"):
+        if key in raw and not isinstance(raw[key], str):
+            raise StatementShapeError(f".{key}", "expected a string")
+    if raw.get("Condition") is not None and not isinstance(raw["Condition"], dict):  # null: no condition
+        raise StatementShapeError(".Condition", "expected an object")
+    for key in ("Action", "Resource"):
+        if key in raw and not _is_strings(raw[key]):
+            raise StatementShapeError(f".{key}", "expected a string or a list of strings")
+    principal = raw.get("Principal")
+    if principal is not None and not (isinstance(principal, str) or (
+            isinstance(principal, dict) and all(_is_strings(v) for v in principal.values()))):
+        raise StatementShapeError(".Principal", 'expected "*" or an object like {"Service": "..."}')
+    return raw
+
+
+def _read_general(raw: dict, path: str) -> Statement:
     get = raw.get
     services, public = _principal(get("Principal"))
     condition = get("Condition")
@@ -266,7 +301,7 @@ def read_statement(raw: dict, path: str) -> Statement:
     return statement
 
 
-def read_plain_statement(raw: dict, path: str) -> Statement | None:
+def _read_add_permission(raw: dict, path: str) -> Statement | None:
     """The statement `aws lambda add-permission --source-arn` writes (string Sid, Effect, Action and
     Resource, one service principal, one ArnLike AWS:SourceArn), read without the general
     machinery; None for any other shape. Every field it reads has been type-checked here."""

@@ -15,7 +15,7 @@ from auditor.errors import InputError
 from auditor.files import read_json
 from auditor.model import (Api, Authorizer, Function, Integration, Location, Qualifier, Route, Scope,
                            ScopeError, Snapshot, Stage)
-from auditor.policy import read_plain_statement, read_statement
+from auditor.policy import StatementShapeError, read_statement
 
 SNAPSHOT_VERSION = 1
 _MISSING = object()
@@ -70,25 +70,6 @@ def _kind_name(kind) -> str:
             float: "a number", type(None): "null"}.get(kind, kind.__name__)
 
 
-def _is_strings(value) -> bool:
-    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
-
-
-def _check_statement(reader: _Reader, raw: dict, statement_path: str) -> None:
-    for key in ("Sid", "Effect"):
-        if key in raw and not isinstance(raw[key], str):
-            reader.fail(f"{statement_path}.{key}", "expected a string")
-    if raw.get("Condition") is not None and not isinstance(raw["Condition"], dict):  # null: no condition
-        reader.fail(f"{statement_path}.Condition", "expected an object")
-    for key in ("Action", "Resource"):
-        if key in raw and not _is_strings(raw[key]):
-            reader.fail(f"{statement_path}.{key}", "expected a string or a list of strings")
-    principal = raw.get("Principal")
-    if principal is not None and not (isinstance(principal, str) or (
-            isinstance(principal, dict) and all(_is_strings(v) for v in principal.values()))):
-        reader.fail(f"{statement_path}.Principal", 'expected "*" or an object like {"Service": "..."}')
-
-
 _SCAN = json.scanner.make_scanner(json.JSONDecoder())  # the C scanner json.loads uses, minus its per-call wrapping
 
 
@@ -124,10 +105,10 @@ def _read_policy(reader: _Reader, owner: dict, path: str, function: Function | N
         statement_path = f"{policy_path}.Statement[{index}]"
         if type(raw) is not dict:
             reader.fail(statement_path, f"expected a statement object, got {_kind_name(type(raw))}")
-        statement = read_plain_statement(raw, statement_path)
-        if statement is None:
-            _check_statement(reader, raw, statement_path)
+        try:
             statement = read_statement(raw, statement_path)
+        except StatementShapeError as exc:
+            reader.fail(statement_path + exc.where, exc.message)
         statement.function = function
         if "SourceLocation" in raw and type(raw["SourceLocation"]) is dict:  # IaC: the Permission resource
             statement.source = raw["SourceLocation"]
