@@ -111,13 +111,17 @@ class AuditResult:
 
 def run_audit(snapshot: Snapshot, rules: list[type[Rule]], severity_overrides: dict | None = None,
               index: Index | None = None) -> AuditResult:
-    """index: the snapshot's lookups when the caller already built them (`explain` does)."""
-    ctx = Context(snapshot, index or Index(snapshot), severity_overrides or {})
+    """index: the snapshot's lookups when the caller already built them (`explain` does).
+    Each independent part (snapshot files together, each template or plan alone) is audited on its
+    own lookups, so templates audited in one run give exactly the union of their findings."""
     findings: list[Finding] = []
-    for rule_class in rules:
-        findings.extend(_checked(rule_class(), ctx))
+    skipped = []
+    for part in [snapshot] if index is not None else snapshot.stacks():
+        ctx = Context(part, index or Index(part), severity_overrides or {})
+        for rule_class in rules:
+            findings.extend(_checked(rule_class(), ctx))
+        skipped += [api for api in ctx.index.apis if not api.is_http]
     findings.sort(key=Finding.sort_key)
-    skipped = [api for api in ctx.index.apis if not api.is_http]
     return AuditResult(findings, rules, snapshot, skipped)
 
 

@@ -30,10 +30,18 @@ def load_inputs(paths: list[str], input_type: str | None = None, region: str | N
         kind = (input_type or iac.detect_folder(folder)) if folder.is_dir() else None
         if kind in ("cdk", "cli-outputs"):
             for file, document in iac.load_folder(folder, kind, region, account, parameters):
-                snapshots.append(read_snapshot_document(document, file))
+                snapshots.append(_stack(read_snapshot_document(document, file), file))
         else:
             files.append(given)
     for path in expand_paths(files) if files else ():
-        document = iac.load_file(str(path), input_type, region, account, parameters)
-        snapshots.append(read_snapshot_document(document, str(path)))
+        document, from_iac = iac.load_input_file(str(path), input_type, region, account, parameters)
+        snapshot = read_snapshot_document(document, str(path))
+        snapshots.append(_stack(snapshot, str(path)) if from_iac else snapshot)
     return merge(snapshots)
+
+
+def _stack(snapshot: Snapshot, name: str) -> Snapshot:
+    """A template, plan or CLI-output folder is a stack of its own: see README, "Several inputs in one run"."""
+    for scope in snapshot.scopes:
+        scope.stack = name
+    return snapshot

@@ -224,9 +224,35 @@ class Scope:
     functions: list[Function] = field(default_factory=list)
     errors: list[ScopeError] = field(default_factory=list)
     location: Location | None = None
+    # The template, plan or folder the scope was built from: its logical ids and the placeholders it
+    # leaves open (account, region, parameters, generated names) are its own. None: a snapshot file,
+    # merged with every other by account and region.
+    stack: str | None = None
+
+
+@dataclass(slots=True, eq=False)
+class Conflict:
+    """An API or function that two snapshot files hold with different content: `kept` is audited."""
+
+    kind: str  # "API" or "Function"
+    name: str  # API id or function ARN
+    kept: "Api | Function"
+    dropped: "Api | Function"
 
 
 @dataclass(slots=True, eq=False)
 class Snapshot:
     scopes: list[Scope]
     files: list[str]
+    conflicts: list[Conflict] = field(default_factory=list)
+
+    def stacks(self) -> list["Snapshot"]:
+        """The independent parts audited one by one: all snapshot files together, then each stack.
+        Nothing in one part can name anything in another, so findings are their union."""
+        parts: dict[str | None, list[Scope]] = {}
+        for scope in self.scopes:
+            parts.setdefault(scope.stack, []).append(scope)
+        if len(parts) <= 1:
+            return [self]
+        return [Snapshot(scopes, self.files, self.conflicts if stack is None else [])
+                for stack, scopes in parts.items()]

@@ -13,7 +13,7 @@ from pathlib import Path
 from auditor.arns import parse_function_uri
 from auditor.errors import InputError
 from auditor.files import read_json
-from auditor.model import (Api, Authorizer, Function, Integration, Location, Qualifier, Route, Scope,
+from auditor.model import (Api, Authorizer, Conflict, Function, Integration, Location, Qualifier, Route, Scope,
                            ScopeError, Snapshot, Stage)
 from auditor.policy import StatementShapeError, read_statement
 
@@ -367,6 +367,51 @@ def expand_paths(paths: list[str]) -> list[Path]:
 
 
 def merge(snapshots: list[Snapshot]) -> Snapshot:
-    """One model over several files, so a route in one can resolve a function in another."""
-    return Snapshot(scopes=[s for snap in snapshots for s in snap.scopes],
-                    files=[f for snap in snapshots for f in snap.files])
+    """One model over several inputs (the contract is in README, "Several inputs in one run").
+
+    Snapshot files of one account and region describe one place, so a route in one resolves a
+    function in another. An API or function they hold twice is audited once: identical copies
+    silently, different ones as a Conflict (AGW000) keeping the copy from the file whose path sorts
+    last (date-stamped names sort newest last), whatever the order the files were given in.
+    Templates and plans keep their own stack (Scope.stack) and are never merged with anything.
+    """
+    scopes = [s for snap in snapshots for s in snap.scopes]
+    files = [f for snap in snapshots for f in snap.files]
+    conflicts = _dedupe_objects([s for s in scopes if s.stack is None], "apis", "API", lambda a: a.id) + \
+        _dedupe_objects([s for s in scopes if s.stack is None], "functions", "Function", lambda f: f.arn)
+    return Snapshot(scopes=scopes, files=files, conflicts=conflicts)
+
+
+def _dedupe_objects(scopes: list[Scope], attribute: str, kind: str, key) -> list[Conflict]:
+    """Keep one of each (account, region, key) across scopes; the conflicts between different copies."""
+    copies: dict[tuple, list] = {}
+    for scope in scopes:
+        for obj in getattr(scope, attribute):
+            copies.setdefault((scope.account, scope.region, key(obj)), []).append(obj)
+    conflicts = []
+    dropped = set()
+    for (_, _, name), found in copies.items():
+        if len(found) < 2:
+            continue
+        ranked = sorted(found, key=_rank, reverse=True)
+        kept = ranked[0]
+        seen = [_content(kept)]
+        for other in ranked[1:]:
+            dropped.add(id(other))
+            content = _content(other)
+            if content not in seen:
+                seen.append(content)
+                conflicts.append(Conflict(kind, name, kept, other))
+    if dropped:
+        for scope in scopes:
+            setattr(scope, attribute, [obj for obj in getattr(scope, attribute) if id(obj) not in dropped])
+    return conflicts
+
+
+def _content(obj) -> str:
+    return json.dumps(obj.raw, sort_keys=True, default=str)
+
+
+def _rank(obj) -> tuple:
+    """Order-independent: the file's path, then the content, decide which copy is kept."""
+    return obj.scope.location.file if obj.scope.location else "", _content(obj)

@@ -82,14 +82,22 @@ def detect_folder(path: Path) -> str | None:
 def load_file(path: str, input_type: str | None, region: str | None, account: str | None,
               parameters: dict | None) -> dict:
     """The snapshot document of one file (a snapshot file's own, or one built from IaC)."""
+    return load_input_file(path, input_type, region, account, parameters)[0]
+
+
+def load_input_file(path: str, input_type: str | None, region: str | None, account: str | None,
+                    parameters: dict | None) -> tuple[dict, bool]:
+    """(snapshot document, built from IaC): a template or plan is a stack of its own (model.Scope.stack)."""
     try:
-        return _load_file(path, input_type, region, account, parameters)
+        own, built = _load_file(path, input_type, region, account, parameters)
     except RecursionError:  # e.g. a YAML alias that contains itself
         raise InputError("the document is recursive or too deeply nested to read", file=path) from None
+    return (built, True) if built is not None else (own, False)
 
 
 def _load_file(path: str, input_type: str | None, region: str | None, account: str | None,
-               parameters: dict | None) -> dict:
+               parameters: dict | None) -> tuple[dict | None, dict | None]:
+    """(the file's own snapshot document, None) or (None, the document built from IaC)."""
     from auditor.files import read_text
     from auditor.iac.yamlload import load_template_text
     text = read_text(path)
@@ -113,13 +121,19 @@ def _load_file(path: str, input_type: str | None, region: str | None, account: s
         if kind is None:
             kind = _classify(document)
         if kind is None and parsed_json:
-            return document  # JSON that is no IaC: the snapshot reader names what is wrong with it
+            return document, None  # JSON that is no IaC: the snapshot reader names what is wrong with it
         if kind is None:
             raise InputError("not a recognised input: expected an apigw-auditor snapshot, a CloudFormation/SAM "
                              "template, a Terraform plan (terraform show -json), or an OpenAPI definition "
                              "(or pass --input-type)", file=path, line=1)
         if kind == "snapshot":
-            return document
+            return document, None
+    return None, _build(path, text, kind, document, parsed_json, region, account, parameters)
+
+
+def _build(path: str, text: str, kind: str, document, parsed_json: bool, region, account, parameters) -> dict:
+    """The snapshot document of a template, plan or OpenAPI definition."""
+    from auditor.iac.yamlload import load_template_text
     if kind == "terraform":
         from auditor.iac.terraform import load_terraform
         return load_terraform(path, text, region, account, parameters)
@@ -164,4 +178,4 @@ def region_of(regions: list[str] | None) -> str | None:
 
 
 __all__ = ["INPUT_TYPES", "load_file", "load_folder", "detect_folder", "parse_parameters", "region_of",
-           "make_settings"]
+           "make_settings", "load_input_file"]

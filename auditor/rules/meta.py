@@ -3,7 +3,7 @@
 from auditor.arns import is_unresolved, parse_function_uri, uses_stage_variable
 from auditor.engine import Rule
 from auditor.findings import Fix, Resource, Severity
-from auditor.rules.common import api_resource, integration_resource, q, route_resource
+from auditor.rules.common import api_resource, function_resource, integration_resource, q, route_resource
 
 
 class AuditIncomplete(Rule):
@@ -17,19 +17,16 @@ class AuditIncomplete(Rule):
     fix = "Grant the collector the missing read permission, or add the missing account/region or function to the snapshot."
 
     def check(self, ctx):
-        seen: dict = {}
-        for api in ctx.index.apis:  # the same API from two inputs: their findings would mix and repeat
-            key = (api.scope.account, api.scope.region, api.id)
-            if key in seen:
-                first = seen[key]
-                yield self.finding(
-                    ctx, f"API {api.id} ({api.scope.account}/{api.scope.region}) is in the input twice "
-                         f"({first.location.file} and {api.location.file}): its findings are repeated and may mix two "
-                         "versions of it.", api_resource(api), api.location,
-                    f"apigw-auditor audit {q(first.location.file)}  # and separately: apigw-auditor audit "
-                    f"{q(api.location.file)}", Fix("review", {}))
-            else:
-                seen[key] = api
+        for conflict in ctx.snapshot.conflicts:  # see snapshot.merge: the kept copy is the one audited
+            kept, dropped = conflict.kept, conflict.dropped
+            where = f"{kept.scope.account}/{kept.scope.region}"
+            yield self.finding(
+                ctx, f"{conflict.kind} {conflict.name} "
+                     f"({where}) is in the input twice with different content ({dropped.location.file} and "
+                     f"{kept.location.file}): the audit judged the copy in {kept.location.file} only.",
+                api_resource(kept) if conflict.kind == "API" else function_resource(kept), kept.location,
+                f"apigw-auditor audit {q(kept.location.file)}  # and separately: apigw-auditor audit "
+                f"{q(dropped.location.file)}", Fix("review", {}))
         for scope in ctx.snapshot.scopes:
             for error in scope.errors:
                 yield self.finding(

@@ -200,5 +200,6 @@ def test_a_cut_pipe_never_reports_success():
 def test_the_same_api_from_two_files_is_reported(capsys):
     assert main(["audit", str(ROOT / "examples"), "--format", "json", "--select", "AGW000"]) == 1
     findings = json.loads(capsys.readouterr().out)["findings"]
-    assert [f["resource"]["api_id"] for f in findings] == ["abc123def4"]
-    assert "in the input twice" in findings[0]["message"]
+    assert sorted(f["resource"].get("api_id") or f["resource"]["function_arn"] for f in findings) == [
+        "abc123def4", "arn:aws:lambda:us-east-1:123456789012:function:my-frontend-app-api"]
+    assert all("in the input twice with different content" in f["message"] for f in findings)
