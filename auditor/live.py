@@ -496,7 +496,7 @@ class Collector:
             if ref is not None:
                 scope.function_tags[ref.unqualified_arn] = {t.get("Key"): t.get("Value") for t in item.get("Tags") or ()}
 
-    # -- phase 2: policies of the referenced functions, aliases and versions
+    # -- phase 2: the policy of every function, and of the aliases and versions integrations name
 
     def _function_details(self, scope: _Scope, arn: str, qualifiers: set[str]):
         # The client is already the function's account and region: call it by name (moto, unlike
@@ -575,7 +575,12 @@ class Collector:
                     pool.submit(self._function_tags, scope)
                 pool.wait()
                 by_key = {(s.account.account, s.region): s for s in live}
-                for (key, arn), qualifiers in self._references(scopes).items():
+                details = self._references(scopes)
+                for scope in live:  # every listed function too: exposure rules judge those nothing references
+                    key = (scope.account.account, scope.region)
+                    for arn in scope.functions:
+                        details.setdefault((key, arn), set())
+                for (key, arn), qualifiers in details.items():
                     if key in by_key:
                         pool.submit(self._function_details, by_key[key], arn, qualifiers)
                 pool.wait()

@@ -70,7 +70,7 @@ def build(endpoint: str, apis: int, routes: int, functions: int) -> None:
 
 def minimum_calls(endpoint: str) -> int:
     """What the pages require: every page of every list call (the tag listing of suppressed functions
-    included), one GetPolicy per referenced function, and the identity call."""
+    included), one GetPolicy per function of the scope (referenced or not), and the identity call."""
     import boto3
     from auditor.arns import parse_function_uri
     apigw = boto3.client("apigatewayv2", region_name=REGION, endpoint_url=endpoint)
@@ -80,20 +80,21 @@ def minimum_calls(endpoint: str) -> int:
     for page in apigw.get_paginator("get_apis").paginate():
         calls += 1
         api_ids += [a["ApiId"] for a in page["Items"]]
-    referenced = set()
+    functions = set()
     for api_id in api_ids:
         for method in ("get_routes", "get_integrations", "get_stages"):
             for page in apigw.get_paginator(method).paginate(ApiId=api_id):
                 calls += 1
-                if method == "get_integrations":
-                    referenced |= {parse_function_uri(i["IntegrationUri"]).unqualified_arn for i in page["Items"]}
-    for _ in lam.get_paginator("list_functions").paginate():
+                if method == "get_integrations":  # a function only an integration names is read too
+                    functions |= {parse_function_uri(i["IntegrationUri"]).unqualified_arn for i in page["Items"]}
+    for page in lam.get_paginator("list_functions").paginate():
         calls += 1
+        functions |= {f["FunctionArn"] for f in page["Functions"]}
     tagging = boto3.client("resourcegroupstaggingapi", region_name=REGION, endpoint_url=endpoint)
     for _ in tagging.get_paginator("get_resources").paginate(ResourceTypeFilters=["lambda:function"],
                                                              TagFilters=[{"Key": "apigw-auditor:ignore"}]):
         calls += 1
-    return calls + len(referenced)
+    return calls + len(functions)
 
 
 class _Subprocess:

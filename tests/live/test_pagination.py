@@ -91,11 +91,15 @@ def test_every_page_is_read(stubbed):
             "Action": "lambda:InvokeFunction", "Resource": FN + "f3", "Condition": {"ArnLike": {
                 "AWS:SourceArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:api1/authorizers/au1"}}}]})},
          {"FunctionName": "f3"}),
+        ("get_policy", None, {"FunctionName": "unused"}),  # no policy: ResourceNotFoundException
     ]
     def factory_with_responses(session, service, region, config, endpoint_url):
         client = factory(session, service, region, config, endpoint_url)
         for method, response, params in {"apigatewayv2": agw, "lambda": lam}.get(service, []):
-            clients[service].add_response(method, response, params)
+            if response is None:
+                clients[service].add_client_error(method, "ResourceNotFoundException", expected_params=params)
+            else:
+                clients[service].add_response(method, response, params)
         return client
 
     document, stats = snapshot(max_workers=1, client_factory=factory_with_responses)
@@ -111,15 +115,15 @@ def test_every_page_is_read(stubbed):
     assert "Authorizers" not in apis["api2"]  # no route of api2 uses an authorizer
     functions = {f["FunctionName"]: f for f in scope["Functions"]}
     assert list(functions) == ["f1", "f2", "f3", "unused"]
-    assert "Policy" not in functions["unused"]  # only referenced functions' policies are read
+    assert functions["unused"]["Policy"] is None  # every function's policy is read, referenced or not
     assert [a["Name"] for a in functions["f2"]["Aliases"]] == ["blue", "live"]
     assert "Policy" in functions["f2"]["Aliases"][1] and "Policy" not in functions["f2"]["Aliases"][0]
     assert "secret-value" not in json.dumps(document)
     # one call per page, nothing more
     assert stats.operations == {"GetCallerIdentity": 1, "GetApis": 2, "GetRoutes": 3, "GetIntegrations": 3,
-                                "GetStages": 2, "GetAuthorizers": 2, "ListFunctions": 2, "GetPolicy": 4,
+                                "GetStages": 2, "GetAuthorizers": 2, "ListFunctions": 2, "GetPolicy": 5,
                                 "ListAliases": 2, "GetResources": 1}
-    assert stats.calls == 22
+    assert stats.calls == 23
     findings = audit(document)
     assert "AGW301" not in ids(findings)
     assert "AGW302" in ids(findings)  # f1's SourceArn has a wildcard API id
