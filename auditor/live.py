@@ -238,6 +238,7 @@ class _Scope:
         self.dropped: set[str] = set()  # functions whose policy could not be read
         self.errors: list[dict] = []
         self.function_tags: dict[str, dict] = {}  # unqualified ARN -> tags, of functions with a suppression tag
+        self.roles: list[dict] = []  # iam:GetRole of the roles API Gateway is told to assume (credentials)
         self.apigw = None
         self.lam = None
         self.tagging = None
@@ -253,10 +254,13 @@ class _Scope:
             functions.sort(key=lambda pair: pair[0])
         # Unread tags cost suppressions only, never a finding: the scope still holds everything.
         complete = not any(error["Operation"] != TAG_READ for error in self.errors)
-        return {"AccountId": self.account.account, "Region": self.region,
-                "Complete": not self.narrowed and complete,
-                "Apis": [api for api in self.apis if api is not None],
-                "Functions": [f for _, f in functions], "Errors": list(self.errors)}
+        document = {"AccountId": self.account.account, "Region": self.region,
+                    "Complete": not self.narrowed and complete,
+                    "Apis": [api for api in self.apis if api is not None],
+                    "Functions": [f for _, f in functions], "Errors": list(self.errors)}
+        if self.roles:
+            document["Roles"] = sorted(self.roles, key=lambda role: role["Arn"])
+        return document
 
 
 def _clean(item: dict) -> dict:
@@ -546,6 +550,31 @@ class Collector:
             with scope.lock:
                 scope.dropped.add(arn)
 
+    # -- the trust policies of credentials roles
+
+    def _get_role(self, scope: _Scope, iam, arn: str):
+        name = arn.rsplit("/", 1)[-1]
+        ok, item = self._try(scope, "GetRole", arn, lambda: iam.get_role(RoleName=name))
+        if ok:
+            role = item["Role"]
+            with scope.lock:
+                scope.roles.append({"RoleName": role["RoleName"], "Arn": role["Arn"],
+                                    "AssumeRolePolicyDocument": role["AssumeRolePolicyDocument"]})
+
+    @staticmethod
+    def _credentials_roles(scope: _Scope) -> list[str]:
+        """The role ARNs of this scope's account that its integrations and authorizers name as credentials
+        (a role in another account cannot be read with this account's credentials: left unknown)."""
+        found = set()
+        for api in scope.apis:
+            for obj, key in [(i, "CredentialsArn") for i in (api or {}).get("Integrations") or ()] + \
+                            [(a, "AuthorizerCredentialsArn") for a in (api or {}).get("Authorizers") or ()]:
+                parts = str(obj.get(key) or "").split(":", 5)
+                if len(parts) == 6 and parts[2] == "iam" and parts[4] == scope.account.account \
+                        and parts[5].startswith("role/"):
+                    found.add(obj[key])
+        return sorted(found)
+
     # -- the run
 
     def collect(self) -> dict:
@@ -583,6 +612,12 @@ class Collector:
                 for (key, arn), qualifiers in details.items():
                     if key in by_key:
                         pool.submit(self._function_details, by_key[key], arn, qualifiers)
+                for scope in live:
+                    roles = self._credentials_roles(scope)
+                    if roles:
+                        iam = self._client(scope.account.session, "iam", scope.region)
+                        for arn in roles:
+                            pool.submit(self._get_role, scope, iam, arn)
                 pool.wait()
             finally:
                 pool.shutdown()

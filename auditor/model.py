@@ -196,6 +196,19 @@ class Function(_Listed):
         return self.aliases.get(name) or self.versions.get(name)
 
 
+@dataclass(slots=True, eq=False)
+class Role:
+    """An IAM role API Gateway is told to assume (an integration's CredentialsArn, an authorizer's
+    AuthorizerCredentialsArn): only its trust policy matters here."""
+
+    scope: "Scope"
+    raw: dict
+    name: str
+    arn: str
+    trust: list[dict]  # the statements of AssumeRolePolicyDocument, each checked by policy.read_statement
+    location: Location
+
+
 TAG_READ = "tag:GetResources"  # live collection's read of suppression tags on functions
 
 
@@ -224,6 +237,7 @@ class Scope:
     functions: list[Function] = field(default_factory=list)
     errors: list[ScopeError] = field(default_factory=list)
     location: Location | None = None
+    roles: list[Role] = field(default_factory=list)
     # The template, plan or folder the scope was built from: its logical ids and the placeholders it
     # leaves open (account, region, parameters, generated names) are its own. None: a snapshot file,
     # merged with every other by account and region.

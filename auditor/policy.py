@@ -320,3 +320,53 @@ def _read_add_permission(raw: dict, path: str) -> Statement | None:
     invokes = action == "lambda:InvokeFunction" or _invokes((action,))
     return Statement(sid, effect, (service,), False, (action,), (resource,), (source_arn,), None, None, (), ("arn",),
                      path=path, grants_invoke=invokes, invokable=invokes and service == APIGATEWAY)
+
+
+# ---------------------------------------------------------------- role trust policies (sts:AssumeRole)
+
+@dataclass(slots=True)
+class TrustVerdict:
+    """Can a service assume a role? admits: True, False, or None when the policy uses what is not modelled."""
+
+    admits: bool | None
+    reason: str
+    blocking: tuple[int, ...] = ()  # indexes of Deny statements that refuse the service outright
+
+
+# The trust statement that lets API Gateway assume a role (what AGW210's fixes add).
+ALLOW_APIGATEWAY_ASSUME = {"Effect": "Allow", "Principal": {"Service": APIGATEWAY}, "Action": "sts:AssumeRole"}
+
+
+def _assumes(actions: tuple[str, ...]) -> bool:
+    return any(glob_match(action.lower(), "sts:assumerole") for action in actions)
+
+
+def service_may_assume(statements: list[dict], service: str = APIGATEWAY) -> TrustVerdict:
+    """Does a role's trust policy (its AssumeRolePolicyDocument statements) let `service` call
+    sts:AssumeRole on it? Read with read_statement, as resource policies are: an Allow must name the
+    service (or be public) with an action matching sts:AssumeRole, and no unconditional Deny may
+    refuse it. A condition we cannot evaluate counts as met on an Allow and unmet on a Deny, and a
+    NotPrincipal/NotAction statement makes the answer unknown, so a policy we do not understand is
+    never called untrusting."""
+    allowed, blocking = False, []
+    for index, raw in enumerate(statements):
+        if "NotPrincipal" in raw or "NotAction" in raw:
+            return TrustVerdict(None, f"statement {index} uses NotPrincipal/NotAction")
+        statement = _read_general(_checked(raw), f"[{index}]")
+        if not (statement.public or service in statement.services) or not _assumes(statement.actions):
+            continue
+        if statement.is_allow:
+            allowed = allowed or not statement.excludes_apigateway
+        elif not (statement.other_conditions or statement.source_arns is not None or statement.source_accounts
+                  is not None or statement.caller_conditions or statement.not_source_arns
+                  or statement.not_source_accounts):
+            blocking.append(index)
+    if blocking:
+        return TrustVerdict(False, f"a Deny refuses {service} sts:AssumeRole", tuple(blocking))
+    if allowed:
+        return TrustVerdict(True, "")
+    named = sorted({str(value) for raw in statements if raw.get("Effect", "Allow") == "Allow"
+                    and isinstance(raw.get("Principal"), dict) for values in raw["Principal"].values()
+                    for value in _as_list(values)})
+    return TrustVerdict(False, "its trust policy names only " + ", ".join(named) if named
+                        else f"no statement of its trust policy lets {service} assume it")

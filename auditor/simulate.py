@@ -475,6 +475,7 @@ class Simulator:
             return [f"the request carries a valid JWT for authorizer {authorizer.name or authorizer.id} (else 401)"]
         finding = self.findings.find("AGW205", api, authorizer=authorizer)
         step["detail"] = f"Lambda authorizer {authorizer.name or authorizer.id}"
+        self._assumable(api, authorizer.credentials_arn, authorizer=authorizer)
         if finding is not None:
             raise self._fail(f"{SERVER_ERROR} (or 403): the Lambda authorizer's function may not be invoked by "
                              "API Gateway, so the request stops before the route's integration",
@@ -523,6 +524,7 @@ class Simulator:
                            f"{', VPC link ' + str(integration.raw.get('ConnectionId')) if integration.raw.get('ConnectionType') == 'VPC_LINK' else ''})",
                            warnings=warnings)
         if integration.type == "AWS_PROXY" and integration.subtype:
+            self._assumable(api, integration.credentials_arn, integration=integration)
             return Verdict(True, "reaches-backend", f"reaches the AWS service action {integration.subtype} through "
                            f"role {integration.credentials_arn or '(no CredentialsArn)'}; no Lambda function is involved",
                            warnings=warnings)
@@ -590,8 +592,9 @@ class Simulator:
         if integration.credentials_arn:
             steps["permission"] = {"path": "credentials", "role_arn": integration.credentials_arn,
                                    "detail": "API Gateway assumes this role to invoke the function; the function's "
-                                             "resource policy is not consulted (the role must trust "
-                                             "apigateway.amazonaws.com and allow lambda:InvokeFunction: not checked)"}
+                                             "resource policy is not consulted (the role's trust policy is checked "
+                                             "when the input holds the role; lambda:InvokeFunction on it is not)"}
+            self._assumable(api, integration.credentials_arn, integration=integration)
             return Verdict(True, "reaches-function", f"reaches {ref.arn} through role {integration.credentials_arn}",
                            warnings=warnings, event=event,
                            conditions=[f"role {integration.credentials_arn} trusts apigateway.amazonaws.com and "
@@ -632,6 +635,15 @@ class Simulator:
         if status != "ok":
             return status, None
         return "ok", cover(function.statements, ref.arn, api, route, stage.name)
+
+    def _assumable(self, api, role_arn, **about) -> None:
+        """500 when API Gateway cannot assume the role it is told to use: AGW210's own test (rules.roles)."""
+        from auditor.rules.roles import roles_by_arn, untrusted_role
+        found = untrusted_role(roles_by_arn(self.snapshot), role_arn)
+        if found is not None:
+            role, verdict = found
+            raise self._fail(f"{SERVER_ERROR}: API Gateway cannot assume role {role.name} ({verdict.reason})",
+                             "AGW210", self.findings.find("AGW210", api, **about), 500)
 
     def _warnings(self, api, integration, rule_ids) -> list[dict]:
         out = []

@@ -13,8 +13,8 @@ from pathlib import Path
 from auditor.arns import parse_function_uri
 from auditor.errors import InputError
 from auditor.files import read_json
-from auditor.model import (Api, Authorizer, Conflict, Function, Integration, Location, Qualifier, Route, Scope,
-                           ScopeError, Snapshot, Stage)
+from auditor.model import (Api, Authorizer, Conflict, Function, Integration, Location, Qualifier, Role, Route,
+                           Scope, ScopeError, Snapshot, Stage)
 from auditor.policy import StatementShapeError, read_statement
 
 SNAPSHOT_VERSION = 1
@@ -300,6 +300,40 @@ def _read_qualifiers(r: _Reader, function: Function, path: str) -> list:
     return statements
 
 
+def _read_role(r: _Reader, scope: Scope, raw: dict, path: str) -> Role:
+    """A role of the scope's `Roles` (iam:GetRole's Role): its trust policy, as a dict or the URL-encoded
+    JSON string IAM's own API returns."""
+    arn = r.field(raw, "Arn", str, path, required=True)
+    name = r.field(raw, "RoleName", str, path, default=arn.rsplit("/", 1)[-1])
+    document = raw.get("AssumeRolePolicyDocument")
+    where = f"{path}.AssumeRolePolicyDocument"
+    if type(document) is str:
+        try:
+            document = json.loads(document)
+        except json.JSONDecodeError:
+            from urllib.parse import unquote
+            try:
+                document = json.loads(unquote(document))
+            except json.JSONDecodeError as exc:
+                r.fail(where, f"a trust policy string that is not (URL-encoded) JSON ({exc.msg} at character {exc.pos})")
+    if type(document) is not dict:
+        r.fail(where, f"expected a trust policy document (object or JSON string), got {_kind_name(type(document))}")
+    statements = document.get("Statement", [])
+    if type(statements) is dict:
+        statements = [statements]
+    if type(statements) is not list:
+        r.fail(f"{where}.Statement", "expected a list of statements")
+    for index, statement in enumerate(statements):
+        statement_path = f"{where}.Statement[{index}]"
+        if type(statement) is not dict:
+            r.fail(statement_path, f"expected a statement object, got {_kind_name(type(statement))}")
+        try:
+            read_statement(statement, statement_path)
+        except StatementShapeError as exc:
+            r.fail(statement_path + exc.where, exc.message)
+    return Role(scope, raw, name, arn, statements, r.location(raw, path))
+
+
 def read_snapshot_document(document, file: str) -> Snapshot:
     """Turn a parsed snapshot document into the model (shared by files, live collection and IaC)."""
     r = _Reader(file)
@@ -322,6 +356,7 @@ def read_snapshot_document(document, file: str) -> Snapshot:
         scope.apis = [_read_api(r, scope, item, p, i) for i, (p, item) in enumerate(r.items(raw, "Apis", path) or ())]
         scope.functions = [_read_function(r, scope, item, p, i)
                            for i, (p, item) in enumerate(r.items(raw, "Functions", path) or ())]
+        scope.roles = [_read_role(r, scope, item, p) for p, item in r.items(raw, "Roles", path) or ()]
         for p, item in r.items(raw, "Errors", path) or ():
             scope.errors.append(ScopeError(operation=r.field(item, "Operation", str, p, default="?"),
                                            resource=r.field(item, "Resource", str, p, default=""),

@@ -6,6 +6,7 @@ response shapes the rules read. Permissions become policy statements exactly as 
 writes them, attached to the function (or alias/version) their FunctionName names.
 """
 
+import json
 import os
 import re
 
@@ -16,6 +17,7 @@ from auditor.iac.openapi import read_body
 from auditor.iac.resolve import Resolver, Settings, unresolved
 from auditor.files import read_text
 from auditor.iac.yamlload import LineDict, line_of, load_template_text
+from auditor.policy import ALLOW_APIGATEWAY_ASSUME, StatementShapeError, read_statement
 
 API = "AWS::ApiGatewayV2::Api"
 ROUTE = "AWS::ApiGatewayV2::Route"
@@ -26,9 +28,33 @@ FUNCTION = "AWS::Lambda::Function"
 ALIAS = "AWS::Lambda::Alias"
 VERSION = "AWS::Lambda::Version"
 PERMISSION = "AWS::Lambda::Permission"
+ROLE = "AWS::IAM::Role"
 _ID_TYPES = {API, ROUTE, INTEGRATION, AUTHORIZER, "AWS::ApiGatewayV2::Deployment", "AWS::ApiGatewayV2::VpcLink",
              "AWS::ApiGatewayV2::Model", "AWS::ApiGatewayV2::DomainName"}
 _PARTIAL_ARN = re.compile(r"^(\d{12}):function:([A-Za-z0-9_-]+)(?::([A-Za-z0-9_$-]+))?$")
+
+
+def _has_marker(value) -> bool:
+    """Does a resolved value hold anything not known before deployment (a Principal left to a parameter...)?"""
+    if isinstance(value, str):
+        return is_unresolved(value)
+    if isinstance(value, dict):
+        return any(_has_marker(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_marker(v) for v in value)
+    return False
+
+
+def _known_trust_statement(statement) -> bool:
+    """A trust statement whose effect, principal and action are known before deployment, in the shape
+    policy statements have."""
+    if not isinstance(statement, dict) or _has_marker({k: v for k, v in statement.items() if k != "Condition"}):
+        return False
+    try:
+        read_statement(statement, "")
+    except StatementShapeError:
+        return False
+    return True
 
 
 def check_template(template, file: str) -> dict:
@@ -248,6 +274,8 @@ class TemplateReader:
                              (PERMISSION, self.read_permission)):
             for logical in by_type.get(kind, []):
                 reader(logical)
+        for logical in by_type.get(ROLE, []):
+            self.read_role(logical)
         for logical, resource in self.resources.items():
             if resource["Type"] in ("AWS::Serverless::Application", "AWS::CloudFormation::Stack"):
                 self.context.setdefault("nested", []).append(logical)
@@ -404,6 +432,31 @@ class TemplateReader:
         item.update(self.where(logical))
         self.context["authorizers"][logical] = logical
         api.setdefault("Authorizers", []).append(item)
+
+    def read_role(self, logical):
+        """An IAM role's trust policy, for roles API Gateway is told to assume (AGW210); a policy that
+        does not resolve to a document is left out (unknown, never judged)."""
+        document = self.resolver.resolve(self.props(logical).get("AssumeRolePolicyDocument"))
+        arn = self.physical(logical, "Arn")
+        statements = document.get("Statement") if isinstance(document, dict) else None
+        if isinstance(statements, dict):
+            statements = [statements]
+        if not isinstance(arn, str) or is_unresolved(arn) or not isinstance(statements, list) or not all(
+                _known_trust_statement(statement) for statement in statements):
+            return
+        origin = self.origin(logical) if self.origin else None
+        line, resource = (origin[0], origin[1]) if origin else (self.line(logical), logical)
+        where = f"{self.file}:{line}" if line else self.file
+        statement = json.dumps(ALLOW_APIGATEWAY_ASSUME)
+        if resource != logical:  # SAM generated it: the function's own AssumeRolePolicyDocument property shapes it
+            text = (f"{where}: the role is the one SAM generates for {resource}; set its AssumeRolePolicyDocument "
+                    f"property to the current trust statements plus {statement}, or name a role of your own")
+        else:
+            text = f"{where}: in resource {logical} ({ROLE}), add to AssumeRolePolicyDocument.Statement: {statement}"
+        role = {"RoleName": arn.rsplit("/", 1)[-1], "Arn": arn, "AssumeRolePolicyDocument": document}
+        # The fix in the template's own terms ("error" hints are shown as written; see iac.remediation.render).
+        role.update(self.builder.source(line, resource, {"kind": "error", "text": text}))
+        self.builder.roles.append(role)
 
     def _function_object(self, arn: str, name: str, source: dict | None) -> dict:
         if arn not in self.builder.functions:

@@ -38,6 +38,7 @@ class DocumentBuilder:
         self.apis: dict[str, dict] = {}  # ApiId -> API object
         self.functions: dict[str, dict] = {}  # unqualified ARN (or symbolic name) -> function object
         self.errors: list[dict] = []
+        self.roles: list[dict] = []  # IAM roles (RoleName, Arn, AssumeRolePolicyDocument): credentials roles' trust
         self.external: set[str] = set()  # APIs declared elsewhere, that this input only adds to
         self.context = context if context is not None else {}
 
@@ -81,6 +82,8 @@ class DocumentBuilder:
                  # A template never declares every function and API of its account and region.
                  "Complete": False,
                  "Apis": list(self.apis.values()), "Functions": list(self.functions.values())}
+        if self.roles:
+            scope["Roles"] = self.roles
         if self.errors:
             scope["Errors"] = self.errors
         document = plain({"SnapshotVersion": 1, "Scopes": [scope]})
@@ -110,6 +113,8 @@ def finish(document: dict, file: str, context: dict) -> None:
             for key in ("Routes", "Integrations", "Stages", "Authorizers"):
                 for i, item in enumerate(api.get(key) or []):
                     _take(item, f"{path}.{key}[{i}]", hints)
+        for r, role in enumerate(scope.get("Roles", [])):
+            _take(role, f"{base}.Roles[{r}]", hints)
         for f, function in enumerate(scope.get("Functions", [])):
             path = f"{base}.Functions[{f}]"
             _take(function, path, hints)

@@ -8,6 +8,7 @@ from auditor.rules.integration import (FunctionMissing, IntegrationTimeout, Inte
 from auditor.rules.meta import AuditIncomplete
 from auditor.rules.permission import (AuthorizerPermissionMissing, PermissionApiMismatch, PermissionMissing,
                                       PermissionQualifierMismatch, PermissionRouteUncovered)
+from auditor.rules.roles import CredentialsRoleUntrusted
 from auditor.rules.wiring import ApiNotServed, RouteKeyInvalid, RouteTargetPrefix, RouteTargetUnknown, RouteWithoutTarget
 
 BUILTIN_RULES = (
@@ -15,7 +16,7 @@ BUILTIN_RULES = (
     RouteTargetPrefix, RouteTargetUnknown, RouteWithoutTarget, RouteKeyInvalid, ApiNotServed,
     PayloadFormatV1, IntegrationType, IntegrationUriInvalid, FunctionMissing, IntegrationTimeout,
     PermissionMissing, PermissionApiMismatch, PermissionRouteUncovered, PermissionQualifierMismatch,
-    AuthorizerPermissionMissing,
+    AuthorizerPermissionMissing, CredentialsRoleUntrusted,
     PermissionNoSourceArn, PermissionBroadSourceArn, FunctionPublic, RouteNoAuthorization, StageNoAccessLogs,
     IntegrationUnused, PermissionStale,
 )

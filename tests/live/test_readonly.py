@@ -16,6 +16,9 @@ def test_every_operation_is_a_read(aws):
     for qualifier in ("live", version):
         apigw.create_integration(ApiId=seed["api_id"], IntegrationType="AWS_PROXY", PayloadFormatVersion="2.0",
                                  IntegrationUri=f"{seed['function_arn']}:{qualifier}")
+    role = boto3.client("iam", region_name=REGION).get_role(RoleName="lambda-role")["Role"]["Arn"]
+    apigw.create_integration(ApiId=seed["api_id"], IntegrationType="AWS_PROXY", PayloadFormatVersion="2.0",
+                             IntegrationUri=seed["function_arn"], CredentialsArn=role)  # read with iam:GetRole
     runs = [
         LiveOptions(regions=[REGION, "eu-west-1"]),
         LiveOptions(regions=[REGION], api_ids=[seed["api_id"]]),
@@ -31,7 +34,7 @@ def test_every_operation_is_a_read(aws):
     # the run exercised every kind of call the collector makes
     assert {"GetCallerIdentity", "AssumeRole", "ListRegions", "GetApis", "GetApi", "GetRoutes", "GetIntegrations",
             "GetStages", "ListFunctions", "GetFunctionConfiguration", "GetPolicy", "ListAliases",
-            "ListVersionsByFunction", "GetResources"} <= operations
+            "ListVersionsByFunction", "GetResources", "GetRole"} <= operations
     writes = sorted({op for op in operations if not op.startswith(("Get", "List")) and op != "AssumeRole"})
     assert writes == []
     # and the REST services were only ever sent HTTP GETs
