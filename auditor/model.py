@@ -246,12 +246,12 @@ class Scope:
 
 @dataclass(slots=True, eq=False)
 class Conflict:
-    """An API or function that two snapshot files hold with different content: `kept` is audited."""
+    """An API, function or role that two snapshot files hold with different content: `kept` is audited."""
 
-    kind: str  # "API" or "Function"
-    name: str  # API id or function ARN
-    kept: "Api | Function"
-    dropped: "Api | Function"
+    kind: str  # "API", "Function" or "Role"
+    name: str  # API id, function ARN or role ARN
+    kept: "Api | Function | Role"
+    dropped: "Api | Function | Role"
 
 
 @dataclass(slots=True, eq=False)

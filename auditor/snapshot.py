@@ -412,8 +412,10 @@ def merge(snapshots: list[Snapshot]) -> Snapshot:
     """
     scopes = [s for snap in snapshots for s in snap.scopes]
     files = [f for snap in snapshots for f in snap.files]
-    conflicts = _dedupe_objects([s for s in scopes if s.stack is None], "apis", "API", lambda a: a.id) + \
-        _dedupe_objects([s for s in scopes if s.stack is None], "functions", "Function", lambda f: f.arn)
+    files_scopes = [s for s in scopes if s.stack is None]
+    conflicts = _dedupe_objects(files_scopes, "apis", "API", lambda a: a.id) + \
+        _dedupe_objects(files_scopes, "functions", "Function", lambda f: f.arn) + \
+        _dedupe_objects(files_scopes, "roles", "Role", lambda r: r.arn)
     return Snapshot(scopes=scopes, files=files, conflicts=conflicts)
 
 

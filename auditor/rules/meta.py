@@ -24,7 +24,9 @@ class AuditIncomplete(Rule):
                 ctx, f"{conflict.kind} {conflict.name} "
                      f"({where}) is in the input twice with different content ({dropped.location.file} and "
                      f"{kept.location.file}): the audit judged the copy in {kept.location.file} only.",
-                api_resource(kept) if conflict.kind == "API" else function_resource(kept), kept.location,
+                api_resource(kept) if conflict.kind == "API" else function_resource(kept) if conflict.kind == "Function"
+                else Resource(account=kept.scope.account, region=kept.scope.region, statement_id=f"role:{kept.arn}"),
+                kept.location,
                 f"apigw-auditor audit {q(kept.location.file)}  # and separately: apigw-auditor audit "
                 f"{q(dropped.location.file)}", Fix("review", {}))
         for scope in ctx.snapshot.scopes:

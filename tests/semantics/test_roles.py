@@ -127,3 +127,18 @@ def test_templates_roles_are_read(capsys, template, expected):
     report = json.loads(capsys.readouterr().out)
     assert len(agw210(report)) == expected
     assert not [f for f in report["findings"] if f["severity"] == "high" and f["rule_id"] != "AGW210"]
+
+
+def test_a_role_held_twice_with_different_trust_is_reported_once_and_resolved_whatever_the_order(
+        seed, tmp_path, capsys):
+    older, newer = tmp_path / "2026-11-01.json", tmp_path / "2026-11-29.json"
+    older.write_text(json.dumps(with_role(seed, APIGATEWAY)))
+    newer.write_text(json.dumps(with_role(seed, LAMBDA_ONLY)))
+    reports = []
+    for order in ((older, newer), (newer, older)):
+        main(["audit", *map(str, order), "--format", "json", "--fail-on", "never"])
+        reports.append(json.loads(capsys.readouterr().out)["findings"])
+    assert reports[0] == reports[1]
+    [conflict] = [f for f in reports[0] if f["rule_id"] == "AGW000" and "twice" in f["message"]]
+    assert f"Role {ROLE_ARN}" in conflict["message"] and str(older) in conflict["message"]
+    assert len(agw210({"findings": reports[0]})) == 1  # the newer file's copy is judged
