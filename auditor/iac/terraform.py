@@ -275,7 +275,38 @@ class PlanReader:
                              ("aws_lambda_permission", self.read_permission)):
             for instance in self.of_type(kind):
                 reader(instance)
+        for instance in self.of_type("aws_iam_role"):
+            self.read_role(instance)
         return self.builder.document()
+
+    def read_role(self, instance: _Instance):
+        """An IAM role's trust policy (assume_role_policy, a JSON string), for roles API Gateway is told
+        to assume (AGW210); one not known at plan time is left out (unknown, never judged)."""
+        import json
+        from auditor.policy import ALLOW_APIGATEWAY_ASSUME, StatementShapeError, read_statement
+        arn, text = self.attribute(instance, "arn"), instance.values.get("assume_role_policy")
+        if not isinstance(arn, str) or "${unresolved:" in arn or not isinstance(text, str):
+            return
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return
+        statements = document.get("Statement") if isinstance(document, dict) else None
+        statements = [statements] if isinstance(statements, dict) else statements
+        if not isinstance(statements, list) or not all(isinstance(st, dict) for st in statements):
+            return
+        try:
+            for statement in statements:
+                read_statement(statement, "")
+        except StatementShapeError:
+            return
+        role = {"RoleName": arn.rsplit("/", 1)[-1], "Arn": arn, "AssumeRolePolicyDocument": document}
+        line = self.lines.get(instance.address)
+        where = f"{self.file}:{line}" if line else self.file
+        role.update(self.builder.source(line, instance.address, {
+            "kind": "error", "text": f"{where}: in {instance.address}, add to assume_role_policy's Statement: "
+                                     f"{json.dumps(ALLOW_APIGATEWAY_ASSUME)}"}))
+        self.builder.roles.append(role)
 
     def _api_for(self, instance: _Instance) -> dict:
         api_id = self.value(instance, "api_id")

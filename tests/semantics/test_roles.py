@@ -142,3 +142,21 @@ def test_a_role_held_twice_with_different_trust_is_reported_once_and_resolved_wh
     [conflict] = [f for f in reports[0] if f["rule_id"] == "AGW000" and "twice" in f["message"]]
     assert f"Role {ROLE_ARN}" in conflict["message"] and str(older) in conflict["message"]
     assert len(agw210({"findings": reports[0]})) == 1  # the newer file's copy is judged
+
+
+@pytest.mark.parametrize("trust, expected", [(LAMBDA_ONLY, 1), (APIGATEWAY, 0)])
+def test_terraform_plans_roles_are_read(tmp_path, capsys, trust, expected):
+    plan = json.loads((FIXTURES.parent / "seed" / "correct.tfplan.json").read_text())
+    arn = f"arn:aws:iam::{ACCOUNT}:role/items-invoke"
+    role = {"address": "aws_iam_role.invoke", "mode": "managed", "type": "aws_iam_role", "name": "invoke",
+            "values": {"name": "items-invoke", "arn": arn,
+                       "assume_role_policy": json.dumps({"Version": "2012-10-17", "Statement": trust})}}
+    resources = plan["planned_values"]["root_module"]["resources"]
+    resources.append(role)
+    next(r for r in resources if r["type"] == "aws_apigatewayv2_integration")["values"]["credentials_arn"] = arn
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    assert main(["audit", str(path), "--format", "json", "--fail-on", "never"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert len(agw210(report)) == expected
+    assert all("in aws_iam_role.invoke, add to assume_role_policy" in f["remediation"] for f in agw210(report))
