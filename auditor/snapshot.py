@@ -405,7 +405,7 @@ def merge(snapshots: list[Snapshot]) -> Snapshot:
     """One model over several inputs (the contract is in README, "Several inputs in one run").
 
     Snapshot files of one account and region describe one place, so a route in one resolves a
-    function in another. An API or function they hold twice is audited once: identical copies
+    function in another. An API, function or role they hold twice is audited once: identical copies
     silently, different ones as a Conflict (AGW000) keeping the copy from the file whose path sorts
     last (date-stamped names sort newest last), whatever the order the files were given in.
     Templates and plans keep their own stack (Scope.stack) and are never merged with anything.
