@@ -11,10 +11,9 @@ and `audit` cannot tell two different stories.
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from auditor.analysis import Index, classify, cover
+from auditor.analysis import Index, cover, throttling_limits
 from auditor.arnlike import glob_match
-from auditor.arns import (execute_api_arn, is_unresolved, parse_function_uri, parse_invoke_host,
-                          substitute_stage_variables, uses_stage_variable)
+from auditor.arns import execute_api_arn, invoke_host, is_unresolved, parse_invoke_host
 from auditor.engine import all_rules, run_audit
 from auditor.errors import UsageError
 from auditor.policy import source_matches
@@ -23,6 +22,7 @@ from auditor.routekey import CONCRETE_METHODS, choose_route, match_route, parse_
 DOCUMENT_VERSION = 1
 NOT_FOUND = '404 {"message":"Not Found"}'
 SERVER_ERROR = '500 {"message":"Internal Server Error"}'
+TOO_MANY = '429 {"message":"Too Many Requests"}'
 
 
 # --------------------------------------------------------------------------- input
@@ -209,7 +209,9 @@ def statement_detail(statement, function_arn: str, source_arns: list[str], accou
     checks = []
     principal_ok = statement.for_apigateway
     checks.append({"check": "principal", "ok": principal_ok,
-                   "detail": "public (*)" if statement.public else
+                   "detail": (f"NotPrincipal: every principal except {', '.join(statement.not_principals)}"
+                              if statement.not_principals is not None else "public (*)") if statement.public or
+                   statement.not_principals is not None else
                    ("apigateway.amazonaws.com" if principal_ok else
                     f"service(s) {', '.join(statement.services) or 'none'}, not apigateway.amazonaws.com")})
     checks.append({"check": "action", "ok": statement.grants_invoke, "detail": ", ".join(statement.actions) or "none"})
@@ -338,9 +340,12 @@ class Simulator:
             described["stage"] = request.stage
         steps: dict = {}
         try:
+            conditions = self._endpoint(api, request, steps)
             stage, stage_path = self._stage(api, request.stage, path, steps)
+            self._cors(api, method, steps)
             route, route_key, params = self._route(api, method, stage_path, steps)
-            conditions = self._authorization(api, route, steps)
+            conditions += self._throttling(stage, route, steps)
+            conditions += self._authorization(api, route, steps)
             integration = self._target(api, route, steps)
             raw_path = f"/{stage.name}{path}" if request.stage and stage.name != "$default" else path
             verdict = self._integration(api, stage, route, route_key, integration, method, raw_path, stage_path,
@@ -354,6 +359,65 @@ class Simulator:
             verdict.conditions.append(f"route key(s) {', '.join(f'`{k}`' for k in unknown_keys)}, not known before "
                                       "deployment, do not match the request or rank below the chosen route")
         return Explanation(described, steps, verdict)
+
+    def _endpoint(self, api, request: Request, steps: dict) -> list[str]:
+        """DisableExecuteApiEndpoint: the default `execute-api` hostname stops serving every stage."""
+        disabled = api.raw.get("DisableExecuteApiEndpoint")
+        if disabled is None or disabled is False:
+            return []
+        default_host = invoke_host(api.id, api.scope.region)
+        via = "the default endpoint" if request.url else "the API (no URL given: a custom domain, or the default endpoint)"
+        steps["endpoint"] = {"default_host": default_host, "via": via,
+                             "default_endpoint_disabled": disabled if isinstance(disabled, bool) else
+                             ("unknown" if disabled is not None else False)}
+        if disabled is True or (isinstance(disabled, str) and disabled.lower() == "true"):
+            if request.url:
+                raise self._fail(f"probably 403 Forbidden: API {api.id} has DisableExecuteApiEndpoint set, so its "
+                                 f"default hostname {default_host} no longer serves it (AWS documents 403 for REST "
+                                 "APIs; only a custom domain mapped to the API reaches it)", None, None, 403,
+                                 (403, 404), certain=False)
+            return [f"the request comes through a custom domain mapped to API {api.id}: its default endpoint "
+                    f"{default_host} is disabled (DisableExecuteApiEndpoint)"]
+        if disabled is not None and not isinstance(disabled, bool):
+            return [f"DisableExecuteApiEndpoint (`{disabled}`) is not set to true: it is not known before deployment"]
+        return []
+
+    def _cors(self, api, method: str, steps: dict) -> None:
+        """With a CorsConfiguration, API Gateway answers preflight OPTIONS itself, even with no OPTIONS route
+        (AWS's HTTP API CORS guide), so a `$default` or ANY route never sees them."""
+        cors = api.raw.get("CorsConfiguration")
+        if not isinstance(cors, dict) and not (isinstance(cors, str) and is_unresolved(cors)):
+            return
+        steps["cors"] = {"configuration": cors,
+                         "detail": "API Gateway adds the configured CORS headers to responses and ignores those the "
+                                   "backend returns"}
+        if method != "OPTIONS":
+            return
+        steps["cors"]["preflight"] = True
+        raise _Stop(Verdict(
+            False, "answered-by-api-gateway",
+            f"probably 204 No Content from API Gateway itself: API {api.id} has a CORS configuration, so it answers "
+            "preflight OPTIONS requests without routing them (even with no OPTIONS route); no integration or "
+            "function is called", 204, [204], certain=False,
+            conditions=["the request is a CORS preflight: it carries Origin and Access-Control-Request-Method "
+                        "headers (without them it is routed like any other request)"]))
+
+    def _throttling(self, stage, route, steps: dict) -> list[str]:
+        """The limits in force for a route on a stage (analysis.throttling_limits); 0 rejects every request."""
+        limits = throttling_limits(stage, route)
+        if all(limit["from"].startswith("not set") for limit in limits.values()):
+            return []
+        steps["throttling"] = limits
+        zero = [label for label, limit in limits.items() if limit["value"] == 0]
+        if zero:
+            which = " and ".join(f"{label.replace('_', ' ')} 0 ({limits[label]['from']})" for label in zero)
+            finding = self.findings.find("AGW106", stage.api, route=route)
+            raise self._fail(f"{TOO_MANY}: {which}: every request to `{route.key}` on stage {stage.name} is "
+                             "throttled", "AGW106" if finding else None, finding, 429)
+        shown = [f"{label.replace('_', ' ')} {limit['value']}" for label, limit in limits.items()
+                 if limit["value"] is not None]
+        return [f"the request stays within the throttling limits ({', '.join(shown)}; else 429 Too Many Requests)"] \
+            if shown else []
 
     def _stage(self, api, explicit: str | None, path: str, steps: dict):
         if not api.has_stages:
@@ -537,16 +601,27 @@ class Simulator:
                                  "not AWS_PROXY, so Lambda is not invoked as an HTTP API proxy", "AGW112", finding, 500)
             raise self._fail(f"{SERVER_ERROR}: HTTP APIs support only AWS_PROXY and HTTP_PROXY integrations, not "
                              f"{integration.type or 'an untyped one'}", None, None, 500, certain=False)
+        # The same per-stage evaluation the permission rules report from (analysis.Index.permission_checks).
+        check = self.index.check_for(integration, stage.name)
         resolved_from = None
-        if ref is None and integration.uri and uses_stage_variable(integration.uri):
-            variables = stage.raw.get("StageVariables") or {}
-            concrete = substitute_stage_variables(integration.uri, variables if isinstance(variables, dict) else {})
-            ref = parse_function_uri(concrete)
-            steps["integration"]["uri_on_stage"] = concrete
-            if ref is None:
+        if check is not None and check.stages is not None:
+            ref = check.ref
+            steps["integration"]["uri_on_stage"] = check.uri
+            if ref is None and check.status == "dynamic":
+                finding = self.findings.find("AGW000", api, integration=integration)
                 raise self._unknown(f"integration {integration.id} names its function through stage variables that "
-                                    f"stage {stage.name} does not define (`{concrete}`)")
+                                    f"stage {stage.name} does not define (`{check.uri}`)", "AGW000", finding)
+            if ref is None:
+                finding = self.findings.find("AGW113", api, integration=integration)
+                raise self._fail(f"{SERVER_ERROR}: with the variables of stage {stage.name}, integration "
+                                 f"{integration.id}'s IntegrationUri becomes `{check.uri}`, which names no Lambda "
+                                 "function", "AGW113", finding, 500)
             resolved_from = f"stage variables of stage {stage.name}"
+        elif check is not None and check.status == "dynamic" and ref is None:
+            finding = self.findings.find("AGW000", api, integration=integration)
+            raise self._unknown(f"integration {integration.id} names its function through `{integration.uri}`, "
+                                "which cannot be resolved from the input (no stage list, or a value not known before "
+                                "deployment)", "AGW000", finding)
         if ref is None:
             if integration.uri and is_unresolved(integration.uri):
                 raise self._unknown(f"integration {integration.id}'s URI could not be resolved from the template "
@@ -556,11 +631,13 @@ class Simulator:
                              f"{'`' + integration.uri + '`' if integration.uri else '(missing)'} names no Lambda "
                              "function", "AGW113", finding, 500)
         return self._function(api, stage, route, route_key, integration, ref, resolved_from, method, path, params,
-                              steps, warnings)
+                              steps, warnings, check)
 
     def _function(self, api, stage, route, route_key, integration, ref, resolved_from, method, path, params, steps,
-                  warnings):
+                  warnings, check):
         function, problem = self.index.locate(ref)
+        if check is not None and check.status == "cross-partition":
+            problem = "cross-partition"
         steps["function"] = {"name": ref.name, "qualifier": ref.qualifier, "invoked_arn": ref.arn,
                              "region": ref.region, "account": ref.account, "in_input": function is not None,
                              "timeout_s": function.timeout_s if function else None}
@@ -577,6 +654,12 @@ class Simulator:
                            "note": "AWS does not document the method segment an ANY route presents; both forms "
                                    "are checked"})
         steps["source_arn"] = source
+        if problem == "cross-partition":
+            finding = self.findings.find("AGW206", api, integration=integration)
+            raise self._fail(f"probably {SERVER_ERROR}: {ref.arn} is in partition {ref.partition}"
+                             f"{'' if ref.partition == api.partition else ', API ' + api.id + ' in ' + api.partition}"
+                             "; nothing crosses a partition, so API Gateway cannot invoke it", "AGW206", finding, 500,
+                             certain=False)
         if problem == "function-missing":
             finding = self.findings.find("AGW114", api, integration=integration)
             raise self._fail(f"{SERVER_ERROR}: {ref.arn} does not exist in account {ref.account} region {ref.region}",
@@ -596,10 +679,18 @@ class Simulator:
                            warnings=warnings, event=event,
                            conditions=[f"role {integration.credentials_arn} trusts apigateway.amazonaws.com and "
                                        "allows lambda:InvokeFunction"])
-        status, coverage = self._coverage(api, integration, route, stage, ref, function)
+        status, coverage = self._coverage(api, route, stage, ref, function, check)
         statements = [statement_detail(s, ref.arn, source_arns, api.scope.account) for s in function.statements]
         steps["permission"] = {"path": "resource-policy", "classification": status,
                                "coverage": coverage.verdict if coverage else None, "statements": statements}
+        if status == "unresolved":
+            finding = self.findings.find("AGW000", api, integration=integration)
+            raise self._unknown(f"the permission of {ref.name} names an API or function through a value not known "
+                                "before deployment", "AGW000", finding)
+        if coverage is not None and coverage.verdict == "unknown":
+            finding = self.findings.find("AGW000", api, route=route, integration=integration)
+            raise self._unknown(f"stage {stage.name}'s name is not known before deployment and the permission names "
+                                "particular stages: whether it covers this one cannot be told", "AGW000", finding)
         rule = {"missing": "AGW201", "api-mismatch": "AGW202", "qualifier-mismatch": "AGW204"}.get(status)
         if rule:
             finding = self.findings.find(rule, api, integration=integration)
@@ -619,19 +710,15 @@ class Simulator:
         return Verdict(True, "reaches-function", f"reaches {ref.arn} (allowed by statement {allowing})",
                        warnings=warnings, event=event)
 
-    def _coverage(self, api, integration, route, stage, ref, function):
-        """classify + cover, as the permission rules see them (the index's own PermissionCheck when it has one)."""
-        check = next((c for c in self.index.permission_checks if c.integration is integration), None)
-        if check is not None and check.ref == ref and check.status in ("ok", "uncovered", "missing", "api-mismatch",
-                                                                       "qualifier-mismatch"):
-            if check.status in ("ok", "uncovered"):
-                coverage = next(c for c in check.coverage if c.route is route and c.stage == stage.name)
-                return "ok", coverage
-            return check.status, None
-        status = classify(api, ref, function)[0]
-        if status != "ok":
-            return status, None
-        return "ok", cover(function.statements, ref.arn, api, route, stage.name)
+    @staticmethod
+    def _coverage(api, route, stage, ref, function, check):
+        """The verdict the permission rules report: the index's own check for this integration on this stage."""
+        if check.status in ("ok", "uncovered"):
+            coverage = check.coverage_for(route, stage.name)
+            if coverage is None:  # a stage the rules do not check (not serving): same evaluation, asked directly
+                coverage = cover(function.statements, ref.arn, api, route, stage.name)
+            return "ok", coverage
+        return check.status, None
 
     def _warnings(self, api, integration, rule_ids) -> list[dict]:
         out = []

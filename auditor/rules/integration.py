@@ -91,6 +91,19 @@ class IntegrationUriInvalid(Rule):
                     update_integration(integration, "--integration-uri",
                                        q(f"arn:{api.partition}:lambda:{api.scope.region}:{api.scope.account}:function:<function-name>")),
                     Fix("set", {"IntegrationUri": "<function-arn>"}))
+        for check in ctx.index.permission_checks:  # stage variables that resolve to no function ARN
+            if check.status != "invalid" or check.stages is None or not check.routes:
+                continue
+            integration = check.integration
+            yield self.finding(
+                ctx, f"AWS_PROXY integration {integration.id}'s IntegrationUri `{integration.uri}` becomes "
+                     f"`{check.uri}` with the variables of stage(s) {', '.join(check.stages)}, which is neither a "
+                     f"Lambda function ARN nor an invocation URI: requests to "
+                     f"{routes_phrase(check.routes)} on those stages get 500.",
+                integration_resource(integration, stage=check.stages[0]), integration.location,
+                "aws apigatewayv2 update-stage --api-id " + q(integration.api.id) + " --stage-name "
+                + q(check.stages[0]) + " --stage-variables " + q("<name>=<function-name>") + " --region "
+                + q(integration.api.scope.region), Fix("review", {}))
 
 
 class FunctionMissing(Rule):
