@@ -353,6 +353,11 @@ class Simulator:
             verdict.conditions = conditions + verdict.conditions
         except _Stop as stop:
             verdict = stop.verdict
+        target = steps.get("target") or {}
+        if target.get("state") == "unresolved" and verdict.reaches:  # followed by the template's hint (AGW000)
+            verdict.certain = False
+            verdict.conditions.append(f"the Target, not known before deployment, resolves to "
+                                      f"`integrations/{target['integration_id']}` as the template builds it")
         unknown_keys = steps.get("route", {}).get("unknown_keys")
         if unknown_keys and verdict.outcome != "unknown":  # a key known only at deployment might have won
             verdict.certain = False
@@ -570,6 +575,17 @@ class Simulator:
             finding = self.findings.find("AGW102", api, route=route)
             raise self._fail("probably " + SERVER_ERROR + " (or 404): " + step["detail"], "AGW102", finding, 500,
                              (500, 404), certain=False)
+        if resolution.state == "unresolved" and resolution.integration is not None:
+            # The template's expression references this integration (the reader's hint): the permission
+            # rules follow it too (analysis.Index.routes_to), so explain does.
+            step["detail"] = (f"`{route.target}` is not known before deployment; the template builds it from "
+                              f"integration {resolution.integration_id}")
+            return resolution.integration
+        if resolution.state == "unresolved":
+            step["detail"] = "the Target is not known before deployment"
+            finding = self.findings.find("AGW000", api, route=route)
+            raise self._unknown(f"cannot tell where `{route.target}` leads: it is not known before deployment",
+                                "AGW000", finding)
         step["detail"] = f"the input holds no integrations for API {api.id}"
         finding = self.findings.find("AGW000", api, route=route)
         raise self._unknown(f"cannot tell where `{route.target}` leads: the input holds no integrations for API "
