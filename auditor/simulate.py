@@ -109,10 +109,16 @@ class Findings:
     def _of(self, api) -> list:
         return self._by_api.get((api.scope.account, api.scope.region, api.id), [])
 
-    def find(self, rule_id: str, api, route=None, integration=None, authorizer=None):
+    def find(self, rule_id: str, api, route=None, integration=None, authorizer=None, function_arn=None, stage=None):
+        """function_arn, stage: when an integration invokes another function per stage (stage variables),
+        the finding about the function this stage invokes."""
         for finding in self._of(api):
             r = finding.resource
             if finding.rule_id != rule_id:
+                continue
+            if function_arn is not None and r.function_arn not in (None, function_arn):
+                continue
+            if stage is not None and r.stage not in (None, stage):
                 continue
             if route is not None and r.route_key != route.key:
                 continue
@@ -416,7 +422,7 @@ class Simulator:
         zero = [label for label, limit in limits.items() if limit["value"] == 0]
         if zero:
             which = " and ".join(f"{label.replace('_', ' ')} 0 ({limits[label]['from']})" for label in zero)
-            finding = self.findings.find("AGW106", stage.api, route=route)
+            finding = self.findings.find("AGW106", stage.api, route=route, stage=stage.name)
             raise self._fail(f"{TOO_MANY}: {which}: every request to `{route.key}` on stage {stage.name} is "
                              "throttled", "AGW106" if finding else None, finding, 429)
         shown = [f"{label.replace('_', ' ')} {limit['value']}" for label, limit in limits.items()
@@ -542,8 +548,22 @@ class Simulator:
         if kind == "JWT" or authorizer.type == "JWT":
             step["detail"] = f"JWT authorizer {authorizer.name or authorizer.id}"
             return [f"the request carries a valid JWT for authorizer {authorizer.name or authorizer.id} (else 401)"]
-        finding = self.findings.find("AGW205", api, authorizer=authorizer)
         step["detail"] = f"Lambda authorizer {authorizer.name or authorizer.id}"
+        check = self.index.authorizer_check(authorizer)  # what AGW205/AGW206/AGW114/AGW000 report from
+        status = check.status if check is not None else None
+        if status == "cross-partition":
+            finding = self.findings.find("AGW206", api, authorizer=authorizer)
+            raise self._fail(f"probably {SERVER_ERROR}: the Lambda authorizer's function {check.ref.arn} is in another "
+                             "partition than the API, so API Gateway cannot invoke it", "AGW206", finding, 500,
+                             certain=False)
+        if status == "function-missing":
+            finding = self.findings.find("AGW114", api, authorizer=authorizer)
+            raise self._fail(f"{SERVER_ERROR}: the Lambda authorizer's function {check.ref.arn} does not exist",
+                             "AGW114", finding, 500)
+        if status == "not-in-snapshot":
+            return [f"Lambda authorizer {authorizer.name or authorizer.id} may be invoked (its function "
+                    f"{check.ref.arn} is not in the input: not checked, AGW000) and allows the request (else 403)"]
+        finding = self.findings.find("AGW205", api, authorizer=authorizer)
         if finding is not None:
             raise self._fail(f"{SERVER_ERROR} (or 403): the Lambda authorizer's function may not be invoked by "
                              "API Gateway, so the request stops before the route's integration",
@@ -671,17 +691,17 @@ class Simulator:
                                    "are checked"})
         steps["source_arn"] = source
         if problem == "cross-partition":
-            finding = self.findings.find("AGW206", api, integration=integration)
+            finding = self.findings.find("AGW206", api, integration=integration, function_arn=ref.arn)
             raise self._fail(f"probably {SERVER_ERROR}: {ref.arn} is in partition {ref.partition}"
                              f"{'' if ref.partition == api.partition else ', API ' + api.id + ' in ' + api.partition}"
                              "; nothing crosses a partition, so API Gateway cannot invoke it", "AGW206", finding, 500,
                              certain=False)
         if problem == "function-missing":
-            finding = self.findings.find("AGW114", api, integration=integration)
+            finding = self.findings.find("AGW114", api, integration=integration, function_arn=ref.arn)
             raise self._fail(f"{SERVER_ERROR}: {ref.arn} does not exist in account {ref.account} region {ref.region}",
                              "AGW114", finding, 500)
         if problem == "not-in-snapshot":
-            finding = self.findings.find("AGW000", api, integration=integration)
+            finding = self.findings.find("AGW000", api, integration=integration, function_arn=ref.arn)
             raise self._unknown(f"function {ref.arn} is not in the input, so its permission cannot be checked",
                                 "AGW000", finding)
         warnings = self._warnings(api, integration, ("AGW111",)) + warnings
@@ -700,7 +720,7 @@ class Simulator:
         steps["permission"] = {"path": "resource-policy", "classification": status,
                                "coverage": coverage.verdict if coverage else None, "statements": statements}
         if status == "unresolved":
-            finding = self.findings.find("AGW000", api, integration=integration)
+            finding = self.findings.find("AGW000", api, integration=integration, function_arn=ref.arn)
             raise self._unknown(f"the permission of {ref.name} names an API or function through a value not known "
                                 "before deployment", "AGW000", finding)
         if coverage is not None and coverage.verdict == "unknown":
@@ -709,13 +729,13 @@ class Simulator:
                                 "particular stages: whether it covers this one cannot be told", "AGW000", finding)
         rule = {"missing": "AGW201", "api-mismatch": "AGW202", "qualifier-mismatch": "AGW204"}.get(status)
         if rule:
-            finding = self.findings.find(rule, api, integration=integration)
+            finding = self.findings.find(rule, api, integration=integration, function_arn=ref.arn)
             why = {"AGW201": f"no statement lets apigateway.amazonaws.com invoke {ref.arn}",
                    "AGW202": f"{ref.name}'s API Gateway permissions name another API, account or region",
                    "AGW204": f"the permission for this API is on another alias or version than {ref.arn}"}[rule]
             raise self._fail(f"{SERVER_ERROR}: {why}", rule, finding, 500)
         if coverage.verdict != "allowed":
-            finding = self.findings.find("AGW203", api, route=route, integration=integration)
+            finding = self.findings.find("AGW203", api, route=route, integration=integration, function_arn=ref.arn)
             if coverage.verdict == "partial":
                 raise self._fail(f"probably {SERVER_ERROR}: the permission grants only some methods of ANY route "
                                  f"`{route.key}`, and AWS does not document which method segment it presents",
@@ -766,7 +786,10 @@ class Simulator:
 def routing_table(simulator: Simulator, api) -> dict:
     """The API's routes in priority order, each with its integration, function and permission coverage."""
     index = simulator.index
-    checks = {id(c.integration): c for c in index.permission_checks if c.integration is not None}
+    checks: dict[int, list] = {}  # per integration: one check, or one per function its stages' variables name
+    for check in index.permission_checks:
+        if check.integration is not None:
+            checks.setdefault(id(check.integration), []).append(check)
     stages = [{"name": s.name, "serves": s.serves,
                "deployment": "auto-deploy" if s.auto_deploy else s.deployment_id} for s in api.stages]
     ranked, invalid = [], []
@@ -802,13 +825,25 @@ def routing_table(simulator: Simulator, api) -> dict:
             "stages": stages, "routes": rows}
 
 
-def _permission_cell(check, route) -> dict:
+def _permission_cell(checks, route) -> dict:
+    if len(checks) > 1 or checks[0].stages is not None:  # stage variables: each stage its own function
+        by_stage = {}
+        for check in checks:
+            verdicts = ({c.stage: c.verdict for c in check.coverage if c.route is route}
+                        if check.status in ("ok", "uncovered") else {})
+            for stage in check.stages or ():
+                by_stage[stage] = verdicts.get(stage, "allowed" if check.status == "credentials" else check.status)
+        values = set(by_stage.values())
+        status = "covered" if values == {"allowed"} else "partial" if values <= {"allowed", "partial"} else "uncovered"
+        return {"status": status, "by_stage": by_stage}
+    check = checks[0]
     if check.status in ("ok", "uncovered"):
         by_stage = {c.stage: c.verdict for c in check.coverage if c.route is route}
         verdicts = set(by_stage.values())
         if not verdicts:
             return {"status": check.status, "by_stage": {}}
-        status = "covered" if verdicts == {"allowed"} else "partial" if "denied" not in verdicts else "uncovered"
+        status = ("covered" if verdicts == {"allowed"} else "partial" if verdicts <= {"allowed", "partial"}
+                  else "unknown" if verdicts <= {"allowed", "unknown"} else "uncovered")
         return {"status": status, "by_stage": by_stage}
     return {"status": check.status, "by_stage": {}}
 

@@ -1,6 +1,6 @@
 """AGW11x: is each integration a working Lambda proxy integration?"""
 
-from auditor.arns import is_dynamic, is_unresolved, looks_like_lambda_uri, parse_function_uri, uses_stage_variable
+from auditor.arns import is_dynamic, is_unresolved, looks_like_lambda_uri, uses_stage_variable
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
 from auditor.rules.common import api_resource, apigw, integration_resource, q, routes_phrase, update_integration
@@ -124,17 +124,19 @@ class FunctionMissing(Rule):
             what = (f"alias or version `{ref.qualifier}` of function {ref.name}" if check.function is not None
                     else f"function {ref.name}")
             yield self.finding(
-                ctx, f"Integration {integration.id} invokes {what}, which does not exist in account {ref.account} "
-                     f"region {ref.region}: requests to {routes_phrase(check.routes)} get 500.",
+                ctx, f"Integration {integration.id} invokes {what}{check.stages_phrase()}, which does not exist in "
+                     f"account {ref.account} region {ref.region}: requests to {routes_phrase(check.routes)} get 500.",
                 integration_resource(integration, ref.arn), integration.location,
                 f"aws lambda list-functions --region {q(ref.region)} --query 'Functions[].FunctionArn'  # then: "
                 + update_integration(integration, "--integration-uri", q("<existing-function-arn>")),
                 Fix("set", {"IntegrationUri": "<existing-function-arn>"}))
         for api in ctx.http_apis:
             for authorizer in api.authorizers:
-                ref = parse_function_uri(authorizer.uri) if authorizer.type == "REQUEST" and authorizer.uri else None
-                if ref is None or ctx.index.locate(ref)[1] != "function-missing":
+                check = ctx.index.authorizer_check(authorizer)  # only authorizers some route runs (or may run)
+                if check is None or check.status != "function-missing" or not (
+                        ctx.index.authorizer_routes(authorizer) or ctx.index.authorizer_use_unknown(api)):
                     continue
+                ref = check.ref
                 yield self.finding(
                     ctx, f"Authorizer {authorizer.name or authorizer.id} invokes function {ref.name}, which does not "
                          f"exist in account {ref.account} region {ref.region}: requests to the routes it protects "

@@ -46,8 +46,8 @@ class AuditIncomplete(Rule):
             # (a function present but with an unreadable policy is already reported by its scope error)
             if check.status == "not-in-snapshot" and check.routes and check.function is None:
                 yield self.finding(
-                    ctx, f"Function {check.ref.arn} (integration {integration.id}) is not in the snapshot: its "
-                         "existence, permission and timeout were not checked.",
+                    ctx, f"Function {check.ref.arn} (integration {integration.id}{check.stages_phrase()}) is not in "
+                         "the snapshot: its existence, permission and timeout were not checked.",
                     integration_resource(integration, check.ref.arn), integration.location,
                     f"apigw-auditor snapshot --region {q(check.ref.region)}  # include the function's account and region",
                     Fix("review", {}), severity=Severity.INFO)

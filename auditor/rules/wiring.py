@@ -199,5 +199,6 @@ class RouteThrottledToZero(Rule):
                                      q(settings)))
                     yield self.finding(
                         ctx, f"Route `{route.key}` on stage {stage.name} has {which}: every request to it gets 429 "
-                             "Too Many Requests.", route_resource(route, stage=stage.name), route.location, command,
-                        Fix("set", {"ThrottlingRateLimit": 100, "ThrottlingBurstLimit": 50}))
+                             "Too Many Requests.", route_resource(route, stage=stage.name), stage.location, command,
+                        Fix("set-throttling", {"StageName": stage.name, "RouteKey": route.key if per_route else None,
+                                               "ThrottlingRateLimit": 100, "ThrottlingBurstLimit": 50}))

@@ -49,7 +49,7 @@ FIXTURES = _fixtures()
 # Findings that stop a request; (rule, where): where the finding sits (route, integration, authorizer, api).
 _ROUTE_STOPS = {"AGW101", "AGW102", "AGW103", "AGW203", "AGW106"}
 _INTEGRATION_STOPS = {"AGW112", "AGW113", "AGW114", "AGW201", "AGW202", "AGW204", "AGW206"}
-_AUTHORIZER_STOPS = {"AGW205", "AGW206"}
+_AUTHORIZER_STOPS = {"AGW205", "AGW206", "AGW114"}
 _API_STOPS = {"AGW105"}
 _STAGES = re.compile(r"stage\(s\) (.+?)(?:\)|;|:| do not| but| requests|, a name| get)")
 _HIGH = {"high", "critical"}

@@ -268,3 +268,10 @@ def test_deny_with_not_principal_denies_api_gateway_unless_named(seed, run):
     assert "AGW203" in rule_ids(run("audit", seed.doc), "high")
     seed.set_statements([grant(whole), _not_principal("Deny", {"Service": "apigateway.amazonaws.com"})])
     assert not rule_ids(run("audit", seed.doc)) & PERMISSION_RULES
+
+
+def test_routes_shows_each_stage_by_the_function_it_invokes(seed, run):
+    _stage_variable_api(seed)
+    table = run("routes", seed.doc)
+    cells = {row["route_key"]: row["permission"] for row in table["routes"]}
+    assert cells["GET /items"] == {"status": "uncovered", "by_stage": {"prod": "allowed", "dev": "missing"}}
