@@ -46,7 +46,8 @@ def parse_invoke_url(url: str) -> tuple[str, str, str, str]:
     host = parse_invoke_host(parts.hostname)
     if host is None:
         raise UsageError(f"{parts.hostname!r} is not an execute-api host (https://<api-id>.execute-api.<region>."
-                         "amazonaws.com); for a custom domain give --api ID and the path")
+                         "<the region's DNS suffix: amazonaws.com, amazonaws.com.cn, amazonaws.eu...>); for a custom "
+                         "domain give --api ID and the path")
     return host[0], host[1], parts.path or "/", parts.query
 
 
@@ -645,8 +646,9 @@ class Simulator:
             steps["integration"]["uri_on_stage"] = check.uri
             if ref is None and check.status == "dynamic":
                 finding = self.findings.find("AGW000", api, integration=integration)
+                why = "gives a value not known before deployment" if is_unresolved(check.uri) else "does not define"
                 raise self._unknown(f"integration {integration.id} names its function through stage variables that "
-                                    f"stage {stage.name} does not define (`{check.uri}`)", "AGW000", finding)
+                                    f"stage {stage.name} {why} (`{check.uri}`)", "AGW000", finding)
             if ref is None:
                 finding = self.findings.find("AGW113", api, integration=integration)
                 raise self._fail(f"{SERVER_ERROR}: with the variables of stage {stage.name}, integration "

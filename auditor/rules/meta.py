@@ -59,9 +59,10 @@ class AuditIncomplete(Rule):
                     "# pass --parameter/--account/--region, or audit the deployed stack", Fix("review", {}),
                     severity=Severity.INFO)
             elif check.status == "dynamic" and check.stages is not None:
+                why = ("take a value not known before deployment" if is_unresolved(check.uri) else "do not define")
                 yield self.finding(
                     ctx, f"Integration {integration.id} names its function through stage variables that stage(s) "
-                         f"{', '.join(check.stages)} do not define (`{check.uri}`): the function those stages invoke "
+                         f"{', '.join(check.stages)} {why} (`{check.uri}`): the function those stages invoke "
                          "and its permission cannot be checked statically.",
                     integration_resource(integration), integration.location,
                     "# check each stage's value: aws apigatewayv2 get-stages --api-id " + q(integration.api.id),

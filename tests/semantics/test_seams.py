@@ -275,3 +275,12 @@ def test_routes_shows_each_stage_by_the_function_it_invokes(seed, run):
     table = run("routes", seed.doc)
     cells = {row["route_key"]: row["permission"] for row in table["routes"]}
     assert cells["GET /items"] == {"status": "uncovered", "by_stage": {"prod": "allowed", "dev": "missing"}}
+
+
+def test_a_stage_variable_left_to_deployment_is_unknown_not_missing(seed, run):
+    _stage_variable_api(seed, dev_fn="${unresolved:parameter DevFunction}")
+    findings = run("audit", seed.doc)
+    assert not rule_ids(findings) & PERMISSION_RULES
+    (unknown,) = [f for f in findings if f["rule_id"] == "AGW000" and "stage(s) dev" in f["message"]]
+    assert "not known before deployment" in unknown["message"]
+    assert explain_verdict(run, seed.doc, "GET", "/dev/items")["outcome"] == "unknown"
