@@ -142,12 +142,19 @@ def _partitions() -> tuple[dict, ...]:
                     data = json.load(handle)
                 break
     if data is None:
-        from botocore.loaders import Loader
-        loader = Loader()
         try:
-            data = loader.load_data("partitions")
-        except Exception:  # older botocore ships endpoints.json only
-            data = loader.load_data("endpoints")
+            from botocore.loaders import Loader
+        except ImportError:  # a declared dependency; without it only the three public partitions are known
+            data = {"partitions": [{"id": "aws", "regionRegex": r"^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$"},
+                                   {"id": "aws-cn", "regionRegex": r"^cn\-\w+\-\d+$",
+                                    "outputs": {"dnsSuffix": "amazonaws.com.cn"}},
+                                   {"id": "aws-us-gov", "regionRegex": r"^us\-gov\-\w+\-\d+$"}]}
+        else:
+            loader = Loader()
+            try:
+                data = loader.load_data("partitions")
+            except Exception:  # older botocore ships endpoints.json only
+                data = loader.load_data("endpoints")
     out = []
     for partition in data.get("partitions", ()):
         outputs = partition.get("outputs") or {}
