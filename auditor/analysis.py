@@ -235,7 +235,8 @@ class PermissionCheck:
     status: ok, credentials, dynamic, invalid, not-in-snapshot, function-missing, missing,
     api-mismatch, qualifier-mismatch, uncovered, unresolved (IaC values not known before deployment),
     cross-partition (the function is in another partition than the API, or its ARN's partition is not
-    its region's).
+    its region's), cross-account-variable (stage variables name a function in another account, which
+    API Gateway does not support).
 
     An integration whose URI uses stage variables has one check per function its serving stages
     resolve it to: `stages` names them (None: every stage, the URI is the same on all), `uri` is the
@@ -541,7 +542,12 @@ class Index:
         checks = []
         for concrete, names in by_uri.items():
             ref = parse_function_uri(concrete)
-            check = self._check(api, integration, ref, concrete)
+            if ref is not None and ref.account != api.scope.account and not is_unresolved(api.scope.account) \
+                    and not crosses_partition(api, ref):
+                # AWS: a function named through stage variables must be in the API's own account.
+                check = PermissionCheck(api, ref, None, "cross-account-variable", integration, self)
+            else:
+                check = self._check(api, integration, ref, concrete)
             check.stages, check.uri = tuple(names), concrete
             checks.append(check)
         return checks

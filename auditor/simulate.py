@@ -674,8 +674,8 @@ class Simulator:
     def _function(self, api, stage, route, route_key, integration, ref, resolved_from, method, path, params, steps,
                   warnings, check):
         function, problem = self.index.locate(ref)
-        if check is not None and check.status == "cross-partition":
-            problem = "cross-partition"
+        if check is not None and check.status in ("cross-partition", "cross-account-variable"):
+            problem = check.status
         steps["function"] = {"name": ref.name, "qualifier": ref.qualifier, "invoked_arn": ref.arn,
                              "region": ref.region, "account": ref.account, "in_input": function is not None,
                              "timeout_s": function.timeout_s if function else None}
@@ -692,6 +692,11 @@ class Simulator:
                            "note": "AWS does not document the method segment an ANY route presents; both forms "
                                    "are checked"})
         steps["source_arn"] = source
+        if problem == "cross-account-variable":
+            finding = self.findings.find("AGW206", api, integration=integration, function_arn=ref.arn)
+            raise self._fail(f"probably {SERVER_ERROR}: stage {stage.name}'s variables name {ref.arn} in account "
+                             f"{ref.account}, not the API's {api.scope.account}; stage variables cannot name a "
+                             "function in another account", "AGW206", finding, 500, certain=False)
         if problem == "cross-partition":
             finding = self.findings.find("AGW206", api, integration=integration, function_arn=ref.arn)
             raise self._fail(f"probably {SERVER_ERROR}: {ref.arn} is in partition {ref.partition}"

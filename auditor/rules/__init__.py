@@ -6,7 +6,7 @@ from auditor.rules.hygiene import AuthorizerUnused, IntegrationUnused, Permissio
 from auditor.rules.integration import (FunctionMissing, IntegrationTimeout, IntegrationType, IntegrationUriInvalid,
                                        PayloadFormatV1)
 from auditor.rules.meta import AuditIncomplete
-from auditor.rules.permission import (AuthorizerPermissionMissing, FunctionOtherPartition, PermissionApiMismatch,
+from auditor.rules.permission import (AuthorizerPermissionMissing, FunctionOutOfReach, PermissionApiMismatch,
                                       PermissionMissing, PermissionQualifierMismatch, PermissionRouteUncovered)
 from auditor.rules.wiring import (ApiNotServed, RouteKeyInvalid, RouteTargetPrefix, RouteTargetUnknown,
                                  RouteThrottledToZero, RouteWithoutTarget)
@@ -16,7 +16,7 @@ BUILTIN_RULES = (
     RouteTargetPrefix, RouteTargetUnknown, RouteWithoutTarget, RouteKeyInvalid, ApiNotServed, RouteThrottledToZero,
     PayloadFormatV1, IntegrationType, IntegrationUriInvalid, FunctionMissing, IntegrationTimeout,
     PermissionMissing, PermissionApiMismatch, PermissionRouteUncovered, PermissionQualifierMismatch,
-    AuthorizerPermissionMissing, FunctionOtherPartition,
+    AuthorizerPermissionMissing, FunctionOutOfReach,
     PermissionNoSourceArn, PermissionBroadSourceArn, FunctionPublic, RouteNoAuthorization, StageNoAccessLogs,
     IntegrationUnused, PermissionStale, AuthorizerUnused,
 )

@@ -201,21 +201,27 @@ class AuthorizerPermissionMissing(Rule):
                                            "Action": "lambda:InvokeFunction"}))
 
 
-class FunctionOtherPartition(Rule):
+class FunctionOutOfReach(Rule):
     id = "AGW206"
-    name = "function-other-partition"
+    name = "function-out-of-reach"
     severity = Severity.HIGH
-    title = "Integration or authorizer names a function in another partition than the API"
+    title = "Integration or authorizer names a function the API cannot invoke (another partition, or another account through stage variables)"
     rationale = ("Nothing crosses an AWS partition (aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, "
                  "aws-iso-f, aws-eusc...): an API in one cannot invoke a Lambda function in another, whatever its "
                  "resource policy says, and an ARN whose partition is not its region's (`arn:aws:lambda:cn-north-1:...`) "
                  "names no function. Each region's partition is taken from botocore's own endpoint data, not from "
-                 "region prefixes. AWS does not document the exact error; probably 500 like any failed invocation.")
+                 "region prefixes. And a function named through stage variables must be in the API's own account "
+                 "(AWS's HTTP API stage-variable reference: they do not support cross-account functions). AWS does "
+                 "not document the exact error; probably 500 like any failed invocation.")
     client_sees = 'Requests to the routes probably get 500 {"message":"Internal Server Error"}; the function never runs.'
     fix = "Point the integration (or authorizer) at a function in the API's own partition, deployed there if need be."
 
     @staticmethod
     def _why(api, ref) -> str:
+        if ref.partition == api.partition and ref.account != api.scope.account \
+                and ref.partition == partition_for_region(ref.region):
+            return (f"the stage variables name a function in account {ref.account}, API {api.id} is in "
+                    f"{api.scope.account}, and stage variables cannot name a function in another account")
         own = partition_for_region(ref.region)
         if ref.partition != own:
             return (f"its ARN says partition {ref.partition} but region {ref.region} is in {own}, so it names no "
@@ -225,10 +231,19 @@ class FunctionOtherPartition(Rule):
     def check(self, ctx):
         index = ctx.index
         for check in index.permission_checks:
-            if check.status != "cross-partition" or not check.routes:
+            if check.status not in ("cross-partition", "cross-account-variable") or not check.routes:
                 continue
             integration, ref, api = check.integration, check.ref, check.api
             wanted = f"arn:{api.partition}:lambda:{api.scope.region}:{api.scope.account}:function:{ref.name}"
+            if check.status == "cross-account-variable":  # keep the variable; name the function in the URI's account
+                yield self.finding(
+                    ctx, f"Integration {integration.id} invokes `{ref.arn}`{check.stages_phrase()}: "
+                         f"{self._why(api, ref)}; requests to {routes_phrase(check.routes)} probably {_500}.",
+                    integration_resource(integration, ref.arn), integration.location,
+                    update_integration(integration, "--integration-uri", q(ref.arn)) + "  # a literal ARN works "
+                    "across accounts (with a permission for the API); stage variables do not",
+                    Fix("set", {"IntegrationUri": ref.arn}))
+                continue
             yield self.finding(
                 ctx, f"Integration {integration.id} invokes `{ref.arn}`{check.stages_phrase()}: {self._why(api, ref)}; "
                      f"requests to {routes_phrase(check.routes)} probably {_500}.",

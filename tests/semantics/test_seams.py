@@ -284,3 +284,15 @@ def test_a_stage_variable_left_to_deployment_is_unknown_not_missing(seed, run):
     (unknown,) = [f for f in findings if f["rule_id"] == "AGW000" and "stage(s) dev" in f["message"]]
     assert "not known before deployment" in unknown["message"]
     assert explain_verdict(run, seed.doc, "GET", "/dev/items")["outcome"] == "unknown"
+
+
+def test_stage_variables_cannot_name_a_function_in_another_account(seed, run):
+    """AWS: a function named through stage variables must be in the API's account."""
+    seed.integration["IntegrationUri"] = f"arn:aws:lambda:{REGION}:${{stageVariables.account}}:function:my-frontend-app-api"
+    seed.api["Stages"] = [{"StageName": "prod", "AutoDeploy": True, "StageVariables": {"account": ACCOUNT}},
+                          {"StageName": "dev", "AutoDeploy": True, "StageVariables": {"account": "210987654321"}}]
+    findings = run("audit", seed.doc)
+    (unreachable,) = [f for f in findings if f["rule_id"] == "AGW206"]
+    assert "210987654321" in unreachable["message"] and "stage(s) dev" in unreachable["message"]
+    assert explain_verdict(run, seed.doc, "GET", "/dev/items")["rule_id"] == "AGW206"
+    assert explain_verdict(run, seed.doc, "GET", "/prod/items")["reaches"]
