@@ -360,6 +360,10 @@ class Simulator:
             verdict.conditions = conditions + verdict.conditions
         except _Stop as stop:
             verdict = stop.verdict
+        condition = steps.pop("stage_condition", None)
+        if condition is not None:  # the stage's name is not known before deployment
+            verdict.certain = False
+            verdict.conditions.insert(0, condition)
         target = steps.get("target") or {}
         if target.get("state") == "unresolved" and verdict.reaches:  # followed by the template's hint (AGW000)
             verdict.certain = False
@@ -439,9 +443,16 @@ class Simulator:
         stages = {stage.name: stage for stage in api.stages}
         served = [s.name for s in api.stages if s.serves]
         no_stage_finding = self.findings.find("AGW105", api)
+        # A stage named by a value not known before deployment is never taken for a name it might not have:
+        # a request naming no known stage may be meant for it, and the verdict then says so.
+        unknown = [s for s in api.stages if is_unresolved(s.name)]
+        assumed = None
         if explicit is not None:
             stage, stage_path = stages.get(explicit), path
             reason = f"--stage {explicit}"
+            if stage is None and len(unknown) == 1:
+                stage, assumed = unknown[0], explicit
+                reason = f"--stage {explicit}, taken as the name stage `{stage.name}` gets at deployment"
             if stage is None:
                 steps["stage"] = {"name": None, "reason": f"API {api.id} has no stage `{explicit}`",
                                   "stages": sorted(stages)}
@@ -458,6 +469,14 @@ class Simulator:
                 stage, stage_path = stages["$default"], path
                 reason = (f"no stage is named `{first}`, so the `$default` stage (served at the base URL) takes it"
                           if first else "the `$default` stage is served at the base URL")
+                if first is not None and unknown:
+                    steps["stage_condition"] = (f"`{first}` is not the name stage(s) "
+                                                f"{', '.join(f'`{u.name}`' for u in unknown)} get at deployment "
+                                                "(else that stage takes the request)")
+            elif first is not None and len(unknown) == 1:
+                stage, stage_path, assumed = unknown[0], "/" + "/".join(segments[1:]), first
+                reason = (f"no known stage is named `{first}`: taken as the name stage `{stage.name}` gets at "
+                          "deployment")
             else:
                 why = (f"no stage is named `{first}` and the API has no `$default` stage" if stages else
                        "the API has no stage at all")
@@ -471,6 +490,8 @@ class Simulator:
                   if stage.deployment_id else "has no deployment and does not auto-deploy")
         steps["stage"] = {"name": stage.name, "reason": reason, "serves": stage.serves, "deployment": deploy,
                           "path_in_stage": stage_path}
+        if assumed is not None:
+            steps["stage_condition"] = f"stage `{stage.name}` is named `{assumed}` at deployment"
         if not stage.serves:
             raise self._fail(f"{NOT_FOUND}: stage {stage.name} {deploy}, so it serves nothing",
                              "AGW105" if no_stage_finding else None, no_stage_finding, 404)

@@ -86,3 +86,31 @@ def test_positive_limits_are_shown_and_do_not_block(seed, explain, audit):
     code, doc = explain(seed.doc, "GET", "/items")
     assert code == 0 and doc["steps"]["throttling"]["burst_limit"] == {"value": 5, "from": "DefaultRouteSettings of stage $default"}
     assert not [f for f in audit(seed.doc) if f["rule_id"] == "AGW106"]
+
+
+# --------------------------------------------------------------------------- a stage name not known before deployment
+
+UNKNOWN = "${unresolved:parameter StageName}"
+
+
+def test_a_path_naming_no_known_stage_may_name_the_unknown_one(seed, explain):
+    """Before: 404 for certain, as if `${unresolved:...}` were the stage's real name."""
+    seed.api["Stages"] = [{"StageName": UNKNOWN, "AutoDeploy": True}]
+    code, doc = explain(seed.doc, "GET", "/prod/items")
+    verdict = doc["verdict"]
+    assert code == 0 and verdict["reaches"] and not verdict["certain"]
+    assert doc["steps"]["stage"]["path_in_stage"] == "/items"
+    assert f"stage `{UNKNOWN}` is named `prod` at deployment" in verdict["conditions"]
+
+
+def test_a_grant_for_one_stage_name_leaves_the_unknown_stage_undecided(seed, explain):
+    seed.api["Stages"] = [{"StageName": UNKNOWN, "AutoDeploy": True}]
+    seed.set_statements([seed.grant("arn:aws:execute-api:us-east-1:123456789012:abc123def4/prod/*/*")])
+    code, doc = explain(seed.doc, "--stage", "prod", "GET", "/items")
+    assert code == 1 and doc["verdict"]["outcome"] == "unknown" and doc["verdict"]["rule_id"] == "AGW000"
+
+
+def test_the_default_stage_takes_the_request_unless_the_unknown_stage_is_named_so(seed, explain):
+    seed.api["Stages"].append({"StageName": UNKNOWN, "AutoDeploy": True})
+    code, doc = explain(seed.doc, "GET", "/items")
+    assert doc["steps"]["stage"]["name"] == "$default" and not doc["verdict"]["certain"]
