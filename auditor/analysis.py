@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from auditor.arnlike import compile_arn, compile_glob, glob_match, has_wildcard
-from auditor.arns import (UNRESOLVED_MARK, FunctionRef, execute_api_arn, is_unresolved, parse_function_uri,
-                          parse_source_arn)
-from auditor.model import Api, Function, Integration, Route
+from auditor.arns import (UNRESOLVED_MARK, FunctionRef, authorizer_source_arn, execute_api_arn, is_unresolved,
+                          parse_function_uri, parse_source_arn, partition_for_region, substitute_stage_variables,
+                          uses_stage_variable)
+from auditor.model import Api, Authorizer, Function, Integration, Route
 from auditor.policy import Statement
 from auditor.routekey import CONCRETE_METHODS, parse_route_key
 
@@ -197,11 +198,18 @@ class Grants:
         return Decision(bool(allowing) and not denying, allowing, denying)
 
     def cover(self, api: Api, route: Route, stage: str) -> Coverage:
-        arns = route_source_arns(api, route, stage)
+        unknown_stage = is_unresolved(stage)
+        # A stage name not known before deployment is never compared as if it were one: a token no
+        # pattern can name literally stands for it, so only a wildcard stage segment can match.
+        arns = route_source_arns(api, route, UNKNOWN_STAGE if unknown_stage else stage)
         cut = len(self.prefix)
         decisions = [self.decide(arn[cut:]) for arn in arns]
         allowed = sum(d.allowed for d in decisions)
         verdict = "allowed" if allowed == len(decisions) else "denied" if allowed == 0 else "partial"
+        if unknown_stage and verdict != "allowed" and not any(d.denying for d in decisions):
+            verdict = "unknown"  # some stage names might be granted (e.g. `/prod/GET/...`): not checked
+        if unknown_stage:
+            arns = [arn.replace(UNKNOWN_STAGE, stage) for arn in arns]
         best = next((d for d in decisions if d.allowed), decisions[0])
         return Coverage(route, stage, arns[0] if len(arns) == 1 else arns[-1], verdict, best)
 
@@ -209,6 +217,9 @@ class Grants:
 def cover(statements: list[Statement], function_arn: str, api: Api, route: Route, stage: str) -> Coverage:
     """Is a route on a stage allowed to invoke function_arn? (ANY routes: per method, see route_source_arns.)"""
     return Grants(statements, function_arn, api).cover(api, route, stage)
+
+
+UNKNOWN_STAGE = "\ue000"  # stands for a stage name not known before deployment (see Grants.cover)
 
 
 def stage_names(api: Api) -> list[str]:
@@ -222,7 +233,14 @@ class PermissionCheck:
     """The permission verdict for one Lambda integration (or authorizer) of one API.
 
     status: ok, credentials, dynamic, invalid, not-in-snapshot, function-missing, missing,
-    api-mismatch, qualifier-mismatch, uncovered, unresolved (IaC values not known before deployment).
+    api-mismatch, qualifier-mismatch, uncovered, unresolved (IaC values not known before deployment),
+    cross-partition (the function is in another partition than the API, or its ARN's partition is not
+    its region's), cross-account-variable (stage variables name a function in another account, which
+    API Gateway does not support).
+
+    An integration whose URI uses stage variables has one check per function its serving stages
+    resolve it to: `stages` names them (None: every stage, the URI is the same on all), `uri` is the
+    URI as those stages see it.
     """
 
     api: Api
@@ -235,7 +253,21 @@ class PermissionCheck:
     foreign_statements: list[Statement] = field(default_factory=list)
     grants: Grants | None = None  # for ok/uncovered; built on first use when whole_api settled the verdict
     whole_api: bool = False  # an Allow covers every route and no Deny applies: nothing is uncovered
+    stages: tuple[str, ...] | None = None
+    uri: str | None = None
     _coverage: list[Coverage] | None = None
+
+    @property
+    def stage_names(self) -> list[str]:
+        return list(self.stages) if self.stages is not None else stage_names(self.api)
+
+    @property
+    def by_stage_variables(self) -> bool:
+        return self.stages is not None
+
+    def stages_phrase(self) -> str:
+        """" on stage(s) x, y" when the check holds for only some stages (stage variables), else ""."""
+        return f" on stage(s) {', '.join(self.stages)}" if self.stages is not None else ""
 
     @property
     def routes(self) -> list[Route]:
@@ -250,14 +282,25 @@ class PermissionCheck:
             grants = self.grants
             self._coverage = [] if grants is None else [
                 grants.cover(self.api, route, stage)
-                for route in self.routes if parse_route_key(route.key) for stage in stage_names(self.api)]
+                for route in self.routes if parse_route_key(route.key) for stage in self.stage_names]
         return self._coverage
 
     @property
     def uncovered(self) -> list[Coverage]:
+        """Routes on stages no statement allows (denied, or only some methods of ANY)."""
         if self.whole_api or self.grants is None or self.grants.covers_whole_api:
             return []
-        return [c for c in self.coverage if c.verdict != "allowed"]
+        return [c for c in self.coverage if c.verdict in ("denied", "partial")]
+
+    @property
+    def unknown_coverage(self) -> list[Coverage]:
+        """Routes on stages whose name is not known before deployment and whose grant depends on it."""
+        if self.whole_api or self.grants is None or self.grants.covers_whole_api:
+            return []
+        return [c for c in self.coverage if c.verdict == "unknown"]
+
+    def coverage_for(self, route: Route, stage: str) -> Coverage | None:
+        return next((c for c in self.coverage if c.route is route and c.stage == stage), None)
 
 
 def classify(api: Api, ref: FunctionRef, function: Function) -> tuple[str, list, list, list]:
@@ -361,6 +404,9 @@ class Index:
         self._routes_to: dict[int, list[Route]] = {}
         self._routes_in_state: dict[str, list[Route]] | None = None
         self._permission_checks: list[PermissionCheck] | None = None
+        self._checks_by_integration: dict[int, list[PermissionCheck]] | None = None
+        self._authorizer_checks: dict[int, PermissionCheck] = {}
+        self._authorizer_routes: dict[int, list[Route]] | None = None
         self._invokers: dict[int, list[Api]] | None = None
 
     @property
@@ -462,19 +508,60 @@ class Index:
 
     @property
     def permission_checks(self) -> list[PermissionCheck]:
-        """Every Lambda integration's permission verdict, computed once for all rules."""
+        """Every Lambda integration's permission verdict, one per function its serving stages invoke,
+        computed once for all rules and for `explain`."""
         if self._permission_checks is None:
-            self._permission_checks = [self._check(api, i) for api in self.apis if api.is_http
-                                       for i in api.integrations if i.type == "AWS_PROXY" and not i.subtype and i.uri]
+            self._permission_checks = [check for api in self.apis if api.is_http
+                                       for i in api.integrations if i.type == "AWS_PROXY" and not i.subtype and i.uri
+                                       for check in self._checks(api, i)]
         return self._permission_checks
 
-    def _check(self, api: Api, integration: Integration) -> PermissionCheck:
-        ref = integration.function_ref
+    def check_for(self, integration: Integration, stage: str) -> PermissionCheck | None:
+        """The permission check that holds for an integration on one stage (what `explain` asks)."""
+        if self._checks_by_integration is None:
+            self._checks_by_integration = {}
+            for check in self.permission_checks:
+                self._checks_by_integration.setdefault(id(check.integration), []).append(check)
+        checks = self._checks_by_integration.get(id(integration), ())
+        return next((c for c in checks if c.stages is None or stage in c.stages), None)
+
+    def _checks(self, api: Api, integration: Integration) -> list[PermissionCheck]:
+        uri = integration.uri
+        if integration.function_ref is not None or integration.credentials_arn or not uses_stage_variable(uri) \
+                or is_unresolved(uri):
+            return [self._check(api, integration, integration.function_ref)]
+        # `${stageVariables.x}` in the URI: each serving stage invokes what its own variables make of it.
+        by_uri: dict[str, list[str]] = {}
+        stages = {stage.name: stage for stage in api.stages}
+        for name in stage_names(api) if api.has_stages and api.stages else ():
+            variables = stages[name].raw.get("StageVariables") if name in stages else None
+            concrete = substitute_stage_variables(uri, variables if isinstance(variables, dict) else {})
+            by_uri.setdefault(concrete, []).append(name)
+        if not by_uri:  # the input does not list the API's stages: nothing to resolve the variables with
+            return [PermissionCheck(api, None, None, "dynamic", integration, self, uri=uri)]
+        checks = []
+        for concrete, names in by_uri.items():
+            ref = parse_function_uri(concrete)
+            if ref is not None and ref.account != api.scope.account and not is_unresolved(api.scope.account) \
+                    and not crosses_partition(api, ref):
+                # AWS: a function named through stage variables must be in the API's own account.
+                check = PermissionCheck(api, ref, None, "cross-account-variable", integration, self)
+            else:
+                check = self._check(api, integration, ref, concrete)
+            check.stages, check.uri = tuple(names), concrete
+            checks.append(check)
+        return checks
+
+    def _check(self, api: Api, integration: Integration, ref: FunctionRef | None,
+               uri: str | None = None) -> PermissionCheck:
+        uri = uri if uri is not None else integration.uri
         if integration.credentials_arn:
             return PermissionCheck(api, ref, None, "credentials", integration, self)
         if ref is None:
-            return PermissionCheck(api, None, None, "dynamic" if integration.uri and "${" in integration.uri else "invalid",
-                                   integration, self)
+            dynamic = uri and ("${" in uri)  # a stage variable no stage defines, or an IaC value
+            return PermissionCheck(api, None, None, "dynamic" if dynamic else "invalid", integration, self)
+        if crosses_partition(api, ref):
+            return PermissionCheck(api, ref, None, "cross-partition", integration, self)
         function, problem = self.locate(ref)
         if problem:
             return PermissionCheck(api, ref, function, problem, integration, self)
@@ -493,3 +580,87 @@ class Index:
             if check.uncovered:
                 check.status = "uncovered"
         return check
+
+    # ---- Lambda authorizers
+
+    def authorizer_routes(self, authorizer: Authorizer) -> list[Route]:
+        """Routes that run the authorizer: AuthorizationType CUSTOM naming it (others never invoke it)."""
+        if self._authorizer_routes is None:
+            self._authorizer_routes = {}
+            for api in self.apis:
+                by_id = {a.id: a for a in api.authorizers}
+                for route in api.routes:
+                    used = by_id.get(route.authorizer_id) if route.authorizer_id else None
+                    if used is not None and (route.authorization_type or "").upper() == "CUSTOM":
+                        self._authorizer_routes.setdefault(id(used), []).append(route)
+        return self._authorizer_routes.get(id(authorizer), [])
+
+    def authorizer_use_unknown(self, api: Api) -> bool:
+        """Cannot tell which routes use which authorizer: routes not listed, or an id/type left to deployment."""
+        return not api.has_routes or any(is_unresolved(route.authorizer_id or "") or
+                                         is_unresolved(route.authorization_type or "") for route in api.routes)
+
+    def authorizer_check(self, authorizer: Authorizer) -> PermissionCheck | None:
+        """May API Gateway invoke a REQUEST authorizer's function (SourceArn `<api>/authorizers/<id>`)?
+        status: credentials, cross-partition, not-in-snapshot, function-missing, ok, missing; None for
+        authorizers that invoke no Lambda function this tool can name (JWT, dynamic URIs)."""
+        if id(authorizer) in self._authorizer_checks:
+            return self._authorizer_checks[id(authorizer)]
+        api = authorizer.api
+        ref = parse_function_uri(authorizer.uri) if authorizer.type == "REQUEST" and authorizer.uri else None
+        check = None
+        if ref is not None:
+            if authorizer.credentials_arn:
+                status, function = "credentials", None
+            elif crosses_partition(api, ref):
+                status, function = "cross-partition", None
+            else:
+                function, status = self.locate(ref)
+                if status is None:
+                    source_arn = authorizer_source_arn(api.partition, api.scope.region, api.scope.account, api.id,
+                                                       authorizer.id)
+                    decision = decide(function.statements, ref.arn, source_arn, api.scope.account)
+                    status = "ok" if decision.allowed else "missing"
+            check = PermissionCheck(api, ref, function, status, None, self)
+        self._authorizer_checks[id(authorizer)] = check
+        return check
+
+
+def crosses_partition(api: Api, ref: FunctionRef) -> bool:
+    """Nothing crosses a partition: an API cannot invoke a function in another one, and a function ARN whose
+    partition is not its region's names no function at all (partitions from botocore's endpoint data)."""
+    if is_unresolved(api.scope.region):
+        return False
+    return ref.partition != api.partition or ref.partition != partition_for_region(ref.region)
+
+
+def _limit(value):
+    """A throttling limit as a number; None when absent or not a number (e.g. a value left to deployment)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def throttling_limits(stage, route: Route) -> dict:
+    """The rate and burst limits in force for a route on a stage: RouteSettings[route key] overrides the
+    stage's DefaultRouteSettings; neither set leaves the account's regional limit. Over a limit API Gateway
+    answers 429; a limit of 0 rejects every request (reported by users, not documented)."""
+    defaults = stage.raw.get("DefaultRouteSettings")
+    defaults = defaults if isinstance(defaults, dict) else {}
+    per_route = stage.raw.get("RouteSettings")
+    per_route = per_route.get(route.key) if isinstance(per_route, dict) else None
+    per_route = per_route if isinstance(per_route, dict) else {}
+    limits = {}
+    for key, label in (("ThrottlingRateLimit", "rate_limit"), ("ThrottlingBurstLimit", "burst_limit")):
+        if per_route.get(key) is not None:
+            limits[label] = {"value": _limit(per_route[key]), "from": f"RouteSettings of route `{route.key}`"}
+        elif defaults.get(key) is not None:
+            limits[label] = {"value": _limit(defaults[key]), "from": f"DefaultRouteSettings of stage {stage.name}"}
+        else:
+            limits[label] = {"value": None, "from": "not set: the account's limit for the region applies"}
+    return limits

@@ -1,5 +1,8 @@
 """ARN parsing and building: the one place that knows Lambda, invocation-URI and execute-api forms."""
 
+import importlib.util
+import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -87,13 +90,22 @@ def is_dynamic(text: str) -> bool:
     return is_unresolved(text) or uses_stage_variable(text)
 
 
-_INVOKE_HOST = re.compile(r"^(?P<api>[a-z0-9]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
+_INVOKE_HOST = re.compile(r"^(?P<api>[a-z0-9]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.(?P<suffix>[a-z0-9.-]+)$")
 
 
 def parse_invoke_host(host: str) -> tuple[str, str] | None:
-    """(api id, region) of an API's default endpoint host, `<api>.execute-api.<region>.amazonaws.com`."""
+    """(api id, region) of an API's default endpoint host, `<api>.execute-api.<region>.<dns suffix>`, where the
+    suffix is the one botocore's endpoint data gives the region's partition (amazonaws.com, amazonaws.com.cn,
+    amazonaws.eu, c2s.ic.gov...)."""
     match = _INVOKE_HOST.match(host.lower())
-    return (match["api"], match["region"]) if match else None
+    if not match or match["suffix"] != dns_suffix_for_region(match["region"]):
+        return None
+    return match["api"], match["region"]
+
+
+def invoke_host(api_id: str, region: str) -> str:
+    """The default `execute-api` hostname of an API in a region."""
+    return f"{api_id}.execute-api.{region}.{dns_suffix_for_region(region)}"
 
 
 def execute_api_arn(partition: str, region: str, account: str, api_id: str, stage: str, route_key: str) -> str:
@@ -113,13 +125,73 @@ def authorizer_source_arn(partition: str, region: str, account: str, api_id: str
     return f"arn:{partition}:execute-api:{region}:{account}:{api_id}/authorizers/{authorizer_id}"
 
 
+@lru_cache(maxsize=1)
+def _partitions() -> tuple[dict, ...]:
+    """botocore's own partition data (partitions.json; endpoints.json in older releases), read once.
+
+    Read from botocore's data directory without importing botocore's loader when the plain file is
+    there (the file-audit path stays light); otherwise through botocore.loaders, which also reads
+    compressed data files. Each entry: id, dnsSuffix, the set of listed regions, the region regex."""
+    data = None
+    spec = importlib.util.find_spec("botocore")
+    if spec is not None and spec.origin:
+        for name in ("partitions.json", "endpoints.json"):
+            path = os.path.join(os.path.dirname(spec.origin), "data", name)
+            if os.path.isfile(path):
+                with open(path, encoding="utf-8") as handle:
+                    data = json.load(handle)
+                break
+    if data is None:
+        try:
+            from botocore.loaders import Loader
+        except ImportError:  # a declared dependency; without it only the three public partitions are known
+            data = {"partitions": [{"id": "aws", "regionRegex": r"^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$"},
+                                   {"id": "aws-cn", "regionRegex": r"^cn\-\w+\-\d+$",
+                                    "outputs": {"dnsSuffix": "amazonaws.com.cn"}},
+                                   {"id": "aws-us-gov", "regionRegex": r"^us\-gov\-\w+\-\d+$"}]}
+        else:
+            loader = Loader()
+            try:
+                data = loader.load_data("partitions")
+            except Exception:  # older botocore ships endpoints.json only
+                data = loader.load_data("endpoints")
+    out = []
+    for partition in data.get("partitions", ()):
+        outputs = partition.get("outputs") or {}
+        out.append({"id": partition.get("id") or partition.get("partition"),
+                    "dns_suffix": outputs.get("dnsSuffix") or partition.get("dnsSuffix") or "amazonaws.com",
+                    "regions": set(partition.get("regions") or ()),
+                    "regex": re.compile(partition.get("regionRegex") or "(?!)")})
+    return tuple(out)
+
+
 @lru_cache(maxsize=256)
+def _partition_entry(region: str) -> dict | None:
+    """The partition that lists the region, else the first whose region regex matches it (botocore's order)."""
+    partitions = _partitions()
+    for partition in partitions:
+        if region in partition["regions"]:
+            return partition
+    for partition in partitions:
+        if partition["regex"].match(region):
+            return partition
+    return None
+
+
 def partition_for_region(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
+    """`aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, `aws-iso-b`, `aws-eusc`...; `aws` for a region botocore does not
+    know (a placeholder or a region newer than the installed botocore), as botocore itself defaults."""
+    entry = _partition_entry(region)
+    return entry["id"] if entry else "aws"
+
+
+def dns_suffix_for_region(region: str) -> str:
+    entry = _partition_entry(region)
+    return entry["dns_suffix"] if entry else "amazonaws.com"
+
+
+def known_partitions() -> list[str]:
+    return [partition["id"] for partition in _partitions()]
 
 
 @dataclass(slots=True, unsafe_hash=True)  # treat as immutable: parse_source_arn hands out shared instances

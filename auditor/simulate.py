@@ -11,10 +11,9 @@ and `audit` cannot tell two different stories.
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from auditor.analysis import Index, classify, cover
+from auditor.analysis import Index, cover, throttling_limits
 from auditor.arnlike import glob_match
-from auditor.arns import (execute_api_arn, is_unresolved, parse_function_uri, parse_invoke_host,
-                          substitute_stage_variables, uses_stage_variable)
+from auditor.arns import execute_api_arn, invoke_host, is_unresolved, parse_invoke_host
 from auditor.engine import all_rules, run_audit
 from auditor.errors import UsageError
 from auditor.policy import source_matches
@@ -23,6 +22,7 @@ from auditor.routekey import CONCRETE_METHODS, choose_route, match_route, parse_
 DOCUMENT_VERSION = 1
 NOT_FOUND = '404 {"message":"Not Found"}'
 SERVER_ERROR = '500 {"message":"Internal Server Error"}'
+TOO_MANY = '429 {"message":"Too Many Requests"}'
 
 
 # --------------------------------------------------------------------------- input
@@ -46,7 +46,8 @@ def parse_invoke_url(url: str) -> tuple[str, str, str, str]:
     host = parse_invoke_host(parts.hostname)
     if host is None:
         raise UsageError(f"{parts.hostname!r} is not an execute-api host (https://<api-id>.execute-api.<region>."
-                         "amazonaws.com); for a custom domain give --api ID and the path")
+                         "<the region's DNS suffix: amazonaws.com, amazonaws.com.cn, amazonaws.eu...>); for a custom "
+                         "domain give --api ID and the path")
     return host[0], host[1], parts.path or "/", parts.query
 
 
@@ -109,10 +110,16 @@ class Findings:
     def _of(self, api) -> list:
         return self._by_api.get((api.scope.account, api.scope.region, api.id), [])
 
-    def find(self, rule_id: str, api, route=None, integration=None, authorizer=None):
+    def find(self, rule_id: str, api, route=None, integration=None, authorizer=None, function_arn=None, stage=None):
+        """function_arn, stage: when an integration invokes another function per stage (stage variables),
+        the finding about the function this stage invokes."""
         for finding in self._of(api):
             r = finding.resource
             if finding.rule_id != rule_id:
+                continue
+            if function_arn is not None and r.function_arn not in (None, function_arn):
+                continue
+            if stage is not None and r.stage not in (None, stage):
                 continue
             if route is not None and r.route_key != route.key:
                 continue
@@ -209,7 +216,9 @@ def statement_detail(statement, function_arn: str, source_arns: list[str], accou
     checks = []
     principal_ok = statement.for_apigateway
     checks.append({"check": "principal", "ok": principal_ok,
-                   "detail": "public (*)" if statement.public else
+                   "detail": (f"NotPrincipal: every principal except {', '.join(statement.not_principals)}"
+                              if statement.not_principals is not None else "public (*)") if statement.public or
+                   statement.not_principals is not None else
                    ("apigateway.amazonaws.com" if principal_ok else
                     f"service(s) {', '.join(statement.services) or 'none'}, not apigateway.amazonaws.com")})
     checks.append({"check": "action", "ok": statement.grants_invoke, "detail": ", ".join(statement.actions) or "none"})
@@ -338,9 +347,12 @@ class Simulator:
             described["stage"] = request.stage
         steps: dict = {}
         try:
+            conditions = self._endpoint(api, request, steps)
             stage, stage_path = self._stage(api, request.stage, path, steps)
+            self._cors(api, method, steps)
             route, route_key, params = self._route(api, method, stage_path, steps)
-            conditions = self._authorization(api, route, steps)
+            conditions += self._throttling(stage, route, steps)
+            conditions += self._authorization(api, route, steps)
             integration = self._target(api, route, steps)
             raw_path = f"/{stage.name}{path}" if request.stage and stage.name != "$default" else path
             verdict = self._integration(api, stage, route, route_key, integration, method, raw_path, stage_path,
@@ -348,12 +360,80 @@ class Simulator:
             verdict.conditions = conditions + verdict.conditions
         except _Stop as stop:
             verdict = stop.verdict
+        condition = steps.pop("stage_condition", None)
+        if condition is not None:  # the stage's name is not known before deployment
+            verdict.certain = False
+            verdict.conditions.insert(0, condition)
+        target = steps.get("target") or {}
+        if target.get("state") == "unresolved" and verdict.reaches:  # followed by the template's hint (AGW000)
+            verdict.certain = False
+            verdict.conditions.append(f"the Target, not known before deployment, resolves to "
+                                      f"`integrations/{target['integration_id']}` as the template builds it")
         unknown_keys = steps.get("route", {}).get("unknown_keys")
         if unknown_keys and verdict.outcome != "unknown":  # a key known only at deployment might have won
             verdict.certain = False
             verdict.conditions.append(f"route key(s) {', '.join(f'`{k}`' for k in unknown_keys)}, not known before "
                                       "deployment, do not match the request or rank below the chosen route")
         return Explanation(described, steps, verdict)
+
+    def _endpoint(self, api, request: Request, steps: dict) -> list[str]:
+        """DisableExecuteApiEndpoint: the default `execute-api` hostname stops serving every stage."""
+        disabled = api.raw.get("DisableExecuteApiEndpoint")
+        if disabled is None or disabled is False:
+            return []
+        default_host = invoke_host(api.id, api.scope.region)
+        via = "the default endpoint" if request.url else "the API (no URL given: a custom domain, or the default endpoint)"
+        steps["endpoint"] = {"default_host": default_host, "via": via,
+                             "default_endpoint_disabled": disabled if isinstance(disabled, bool) else
+                             ("unknown" if disabled is not None else False)}
+        if disabled is True or (isinstance(disabled, str) and disabled.lower() == "true"):
+            if request.url:
+                raise self._fail(f"probably 403 Forbidden: API {api.id} has DisableExecuteApiEndpoint set, so its "
+                                 f"default hostname {default_host} no longer serves it (AWS documents 403 for REST "
+                                 "APIs; only a custom domain mapped to the API reaches it)", None, None, 403,
+                                 (403, 404), certain=False)
+            return [f"the request comes through a custom domain mapped to API {api.id}: its default endpoint "
+                    f"{default_host} is disabled (DisableExecuteApiEndpoint)"]
+        if disabled is not None and not isinstance(disabled, bool):
+            return [f"DisableExecuteApiEndpoint (`{disabled}`) is not set to true: it is not known before deployment"]
+        return []
+
+    def _cors(self, api, method: str, steps: dict) -> None:
+        """With a CorsConfiguration, API Gateway answers preflight OPTIONS itself, even with no OPTIONS route
+        (AWS's HTTP API CORS guide), so a `$default` or ANY route never sees them."""
+        cors = api.raw.get("CorsConfiguration")
+        if not isinstance(cors, dict) and not (isinstance(cors, str) and is_unresolved(cors)):
+            return
+        steps["cors"] = {"configuration": cors,
+                         "detail": "API Gateway adds the configured CORS headers to responses and ignores those the "
+                                   "backend returns"}
+        if method != "OPTIONS":
+            return
+        steps["cors"]["preflight"] = True
+        raise _Stop(Verdict(
+            False, "answered-by-api-gateway",
+            f"probably 204 No Content from API Gateway itself: API {api.id} has a CORS configuration, so it answers "
+            "preflight OPTIONS requests without routing them (even with no OPTIONS route); no integration or "
+            "function is called", 204, [204], certain=False,
+            conditions=["the request is a CORS preflight: it carries Origin and Access-Control-Request-Method "
+                        "headers (without them it is routed like any other request)"]))
+
+    def _throttling(self, stage, route, steps: dict) -> list[str]:
+        """The limits in force for a route on a stage (analysis.throttling_limits); 0 rejects every request."""
+        limits = throttling_limits(stage, route)
+        if all(limit["from"].startswith("not set") for limit in limits.values()):
+            return []
+        steps["throttling"] = limits
+        zero = [label for label, limit in limits.items() if limit["value"] == 0]
+        if zero:
+            which = " and ".join(f"{label.replace('_', ' ')} 0 ({limits[label]['from']})" for label in zero)
+            finding = self.findings.find("AGW106", stage.api, route=route, stage=stage.name)
+            raise self._fail(f"{TOO_MANY}: {which}: every request to `{route.key}` on stage {stage.name} is "
+                             "throttled", "AGW106" if finding else None, finding, 429)
+        shown = [f"{label.replace('_', ' ')} {limit['value']}" for label, limit in limits.items()
+                 if limit["value"] is not None]
+        return [f"the request stays within the throttling limits ({', '.join(shown)}; else 429 Too Many Requests)"] \
+            if shown else []
 
     def _stage(self, api, explicit: str | None, path: str, steps: dict):
         if not api.has_stages:
@@ -363,9 +443,16 @@ class Simulator:
         stages = {stage.name: stage for stage in api.stages}
         served = [s.name for s in api.stages if s.serves]
         no_stage_finding = self.findings.find("AGW105", api)
+        # A stage named by a value not known before deployment is never taken for a name it might not have:
+        # a request naming no known stage may be meant for it, and the verdict then says so.
+        unknown = [s for s in api.stages if is_unresolved(s.name)]
+        assumed = None
         if explicit is not None:
             stage, stage_path = stages.get(explicit), path
             reason = f"--stage {explicit}"
+            if stage is None and len(unknown) == 1:
+                stage, assumed = unknown[0], explicit
+                reason = f"--stage {explicit}, taken as the name stage `{stage.name}` gets at deployment"
             if stage is None:
                 steps["stage"] = {"name": None, "reason": f"API {api.id} has no stage `{explicit}`",
                                   "stages": sorted(stages)}
@@ -382,6 +469,14 @@ class Simulator:
                 stage, stage_path = stages["$default"], path
                 reason = (f"no stage is named `{first}`, so the `$default` stage (served at the base URL) takes it"
                           if first else "the `$default` stage is served at the base URL")
+                if first is not None and unknown:
+                    steps["stage_condition"] = (f"`{first}` is not the name stage(s) "
+                                                f"{', '.join(f'`{u.name}`' for u in unknown)} get at deployment "
+                                                "(else that stage takes the request)")
+            elif first is not None and len(unknown) == 1:
+                stage, stage_path, assumed = unknown[0], "/" + "/".join(segments[1:]), first
+                reason = (f"no known stage is named `{first}`: taken as the name stage `{stage.name}` gets at "
+                          "deployment")
             else:
                 why = (f"no stage is named `{first}` and the API has no `$default` stage" if stages else
                        "the API has no stage at all")
@@ -395,6 +490,8 @@ class Simulator:
                   if stage.deployment_id else "has no deployment and does not auto-deploy")
         steps["stage"] = {"name": stage.name, "reason": reason, "serves": stage.serves, "deployment": deploy,
                           "path_in_stage": stage_path}
+        if assumed is not None:
+            steps["stage_condition"] = f"stage `{stage.name}` is named `{assumed}` at deployment"
         if not stage.serves:
             raise self._fail(f"{NOT_FOUND}: stage {stage.name} {deploy}, so it serves nothing",
                              "AGW105" if no_stage_finding else None, no_stage_finding, 404)
@@ -473,9 +570,23 @@ class Simulator:
         if kind == "JWT" or authorizer.type == "JWT":
             step["detail"] = f"JWT authorizer {authorizer.name or authorizer.id}"
             return [f"the request carries a valid JWT for authorizer {authorizer.name or authorizer.id} (else 401)"]
-        finding = self.findings.find("AGW205", api, authorizer=authorizer)
         step["detail"] = f"Lambda authorizer {authorizer.name or authorizer.id}"
         self._assumable(api, authorizer.credentials_arn, authorizer=authorizer)
+        check = self.index.authorizer_check(authorizer)  # what AGW205/AGW206/AGW114/AGW000 report from
+        status = check.status if check is not None else None
+        if status == "cross-partition":
+            finding = self.findings.find("AGW206", api, authorizer=authorizer)
+            raise self._fail(f"probably {SERVER_ERROR}: the Lambda authorizer's function {check.ref.arn} is in another "
+                             "partition than the API, so API Gateway cannot invoke it", "AGW206", finding, 500,
+                             certain=False)
+        if status == "function-missing":
+            finding = self.findings.find("AGW114", api, authorizer=authorizer)
+            raise self._fail(f"{SERVER_ERROR}: the Lambda authorizer's function {check.ref.arn} does not exist",
+                             "AGW114", finding, 500)
+        if status == "not-in-snapshot":
+            return [f"Lambda authorizer {authorizer.name or authorizer.id} may be invoked (its function "
+                    f"{check.ref.arn} is not in the input: not checked, AGW000) and allows the request (else 403)"]
+        finding = self.findings.find("AGW205", api, authorizer=authorizer)
         if finding is not None:
             raise self._fail(f"{SERVER_ERROR} (or 403): the Lambda authorizer's function may not be invoked by "
                              "API Gateway, so the request stops before the route's integration",
@@ -507,6 +618,17 @@ class Simulator:
             finding = self.findings.find("AGW102", api, route=route)
             raise self._fail("probably " + SERVER_ERROR + " (or 404): " + step["detail"], "AGW102", finding, 500,
                              (500, 404), certain=False)
+        if resolution.state == "unresolved" and resolution.integration is not None:
+            # The template's expression references this integration (the reader's hint): the permission
+            # rules follow it too (analysis.Index.routes_to), so explain does.
+            step["detail"] = (f"`{route.target}` is not known before deployment; the template builds it from "
+                              f"integration {resolution.integration_id}")
+            return resolution.integration
+        if resolution.state == "unresolved":
+            step["detail"] = "the Target is not known before deployment"
+            finding = self.findings.find("AGW000", api, route=route)
+            raise self._unknown(f"cannot tell where `{route.target}` leads: it is not known before deployment",
+                                "AGW000", finding)
         step["detail"] = f"the input holds no integrations for API {api.id}"
         finding = self.findings.find("AGW000", api, route=route)
         raise self._unknown(f"cannot tell where `{route.target}` leads: the input holds no integrations for API "
@@ -539,16 +661,28 @@ class Simulator:
                                  "not AWS_PROXY, so Lambda is not invoked as an HTTP API proxy", "AGW112", finding, 500)
             raise self._fail(f"{SERVER_ERROR}: HTTP APIs support only AWS_PROXY and HTTP_PROXY integrations, not "
                              f"{integration.type or 'an untyped one'}", None, None, 500, certain=False)
+        # The same per-stage evaluation the permission rules report from (analysis.Index.permission_checks).
+        check = self.index.check_for(integration, stage.name)
         resolved_from = None
-        if ref is None and integration.uri and uses_stage_variable(integration.uri):
-            variables = stage.raw.get("StageVariables") or {}
-            concrete = substitute_stage_variables(integration.uri, variables if isinstance(variables, dict) else {})
-            ref = parse_function_uri(concrete)
-            steps["integration"]["uri_on_stage"] = concrete
-            if ref is None:
+        if check is not None and check.stages is not None:
+            ref = check.ref
+            steps["integration"]["uri_on_stage"] = check.uri
+            if ref is None and check.status == "dynamic":
+                finding = self.findings.find("AGW000", api, integration=integration)
+                why = "gives a value not known before deployment" if is_unresolved(check.uri) else "does not define"
                 raise self._unknown(f"integration {integration.id} names its function through stage variables that "
-                                    f"stage {stage.name} does not define (`{concrete}`)")
+                                    f"stage {stage.name} {why} (`{check.uri}`)", "AGW000", finding)
+            if ref is None:
+                finding = self.findings.find("AGW113", api, integration=integration)
+                raise self._fail(f"{SERVER_ERROR}: with the variables of stage {stage.name}, integration "
+                                 f"{integration.id}'s IntegrationUri becomes `{check.uri}`, which names no Lambda "
+                                 "function", "AGW113", finding, 500)
             resolved_from = f"stage variables of stage {stage.name}"
+        elif check is not None and check.status == "dynamic" and ref is None:
+            finding = self.findings.find("AGW000", api, integration=integration)
+            raise self._unknown(f"integration {integration.id} names its function through `{integration.uri}`, "
+                                "which cannot be resolved from the input (no stage list, or a value not known before "
+                                "deployment)", "AGW000", finding)
         if ref is None:
             if integration.uri and is_unresolved(integration.uri):
                 raise self._unknown(f"integration {integration.id}'s URI could not be resolved from the template "
@@ -558,11 +692,13 @@ class Simulator:
                              f"{'`' + integration.uri + '`' if integration.uri else '(missing)'} names no Lambda "
                              "function", "AGW113", finding, 500)
         return self._function(api, stage, route, route_key, integration, ref, resolved_from, method, path, params,
-                              steps, warnings)
+                              steps, warnings, check)
 
     def _function(self, api, stage, route, route_key, integration, ref, resolved_from, method, path, params, steps,
-                  warnings):
+                  warnings, check):
         function, problem = self.index.locate(ref)
+        if check is not None and check.status in ("cross-partition", "cross-account-variable"):
+            problem = check.status
         steps["function"] = {"name": ref.name, "qualifier": ref.qualifier, "invoked_arn": ref.arn,
                              "region": ref.region, "account": ref.account, "in_input": function is not None,
                              "timeout_s": function.timeout_s if function else None}
@@ -579,12 +715,23 @@ class Simulator:
                            "note": "AWS does not document the method segment an ANY route presents; both forms "
                                    "are checked"})
         steps["source_arn"] = source
+        if problem == "cross-account-variable":
+            finding = self.findings.find("AGW206", api, integration=integration, function_arn=ref.arn)
+            raise self._fail(f"probably {SERVER_ERROR}: stage {stage.name}'s variables name {ref.arn} in account "
+                             f"{ref.account}, not the API's {api.scope.account}; stage variables cannot name a "
+                             "function in another account", "AGW206", finding, 500, certain=False)
+        if problem == "cross-partition":
+            finding = self.findings.find("AGW206", api, integration=integration, function_arn=ref.arn)
+            raise self._fail(f"probably {SERVER_ERROR}: {ref.arn} is in partition {ref.partition}"
+                             f"{'' if ref.partition == api.partition else ', API ' + api.id + ' in ' + api.partition}"
+                             "; nothing crosses a partition, so API Gateway cannot invoke it", "AGW206", finding, 500,
+                             certain=False)
         if problem == "function-missing":
-            finding = self.findings.find("AGW114", api, integration=integration)
+            finding = self.findings.find("AGW114", api, integration=integration, function_arn=ref.arn)
             raise self._fail(f"{SERVER_ERROR}: {ref.arn} does not exist in account {ref.account} region {ref.region}",
                              "AGW114", finding, 500)
         if problem == "not-in-snapshot":
-            finding = self.findings.find("AGW000", api, integration=integration)
+            finding = self.findings.find("AGW000", api, integration=integration, function_arn=ref.arn)
             raise self._unknown(f"function {ref.arn} is not in the input, so its permission cannot be checked",
                                 "AGW000", finding)
         warnings = self._warnings(api, integration, ("AGW111",)) + warnings
@@ -599,19 +746,27 @@ class Simulator:
                            warnings=warnings, event=event,
                            conditions=[f"role {integration.credentials_arn} trusts apigateway.amazonaws.com and "
                                        "allows lambda:InvokeFunction"])
-        status, coverage = self._coverage(api, integration, route, stage, ref, function)
+        status, coverage = self._coverage(api, route, stage, ref, function, check)
         statements = [statement_detail(s, ref.arn, source_arns, api.scope.account) for s in function.statements]
         steps["permission"] = {"path": "resource-policy", "classification": status,
                                "coverage": coverage.verdict if coverage else None, "statements": statements}
+        if status == "unresolved":
+            finding = self.findings.find("AGW000", api, integration=integration, function_arn=ref.arn)
+            raise self._unknown(f"the permission of {ref.name} names an API or function through a value not known "
+                                "before deployment", "AGW000", finding)
+        if coverage is not None and coverage.verdict == "unknown":
+            finding = self.findings.find("AGW000", api, route=route, integration=integration)
+            raise self._unknown(f"stage {stage.name}'s name is not known before deployment and the permission names "
+                                "particular stages: whether it covers this one cannot be told", "AGW000", finding)
         rule = {"missing": "AGW201", "api-mismatch": "AGW202", "qualifier-mismatch": "AGW204"}.get(status)
         if rule:
-            finding = self.findings.find(rule, api, integration=integration)
+            finding = self.findings.find(rule, api, integration=integration, function_arn=ref.arn)
             why = {"AGW201": f"no statement lets apigateway.amazonaws.com invoke {ref.arn}",
                    "AGW202": f"{ref.name}'s API Gateway permissions name another API, account or region",
                    "AGW204": f"the permission for this API is on another alias or version than {ref.arn}"}[rule]
             raise self._fail(f"{SERVER_ERROR}: {why}", rule, finding, 500)
         if coverage.verdict != "allowed":
-            finding = self.findings.find("AGW203", api, route=route, integration=integration)
+            finding = self.findings.find("AGW203", api, route=route, integration=integration, function_arn=ref.arn)
             if coverage.verdict == "partial":
                 raise self._fail(f"probably {SERVER_ERROR}: the permission grants only some methods of ANY route "
                                  f"`{route.key}`, and AWS does not document which method segment it presents",
@@ -622,19 +777,15 @@ class Simulator:
         return Verdict(True, "reaches-function", f"reaches {ref.arn} (allowed by statement {allowing})",
                        warnings=warnings, event=event)
 
-    def _coverage(self, api, integration, route, stage, ref, function):
-        """classify + cover, as the permission rules see them (the index's own PermissionCheck when it has one)."""
-        check = next((c for c in self.index.permission_checks if c.integration is integration), None)
-        if check is not None and check.ref == ref and check.status in ("ok", "uncovered", "missing", "api-mismatch",
-                                                                       "qualifier-mismatch"):
-            if check.status in ("ok", "uncovered"):
-                coverage = next(c for c in check.coverage if c.route is route and c.stage == stage.name)
-                return "ok", coverage
-            return check.status, None
-        status = classify(api, ref, function)[0]
-        if status != "ok":
-            return status, None
-        return "ok", cover(function.statements, ref.arn, api, route, stage.name)
+    @staticmethod
+    def _coverage(api, route, stage, ref, function, check):
+        """The verdict the permission rules report: the index's own check for this integration on this stage."""
+        if check.status in ("ok", "uncovered"):
+            coverage = check.coverage_for(route, stage.name)
+            if coverage is None:  # a stage the rules do not check (not serving): same evaluation, asked directly
+                coverage = cover(function.statements, ref.arn, api, route, stage.name)
+            return "ok", coverage
+        return check.status, None
 
     def _assumable(self, api, role_arn, **about) -> None:
         """500 when API Gateway cannot assume the role it is told to use: AGW210's own test (rules.roles)."""
@@ -675,7 +826,10 @@ class Simulator:
 def routing_table(simulator: Simulator, api) -> dict:
     """The API's routes in priority order, each with its integration, function and permission coverage."""
     index = simulator.index
-    checks = {id(c.integration): c for c in index.permission_checks if c.integration is not None}
+    checks: dict[int, list] = {}  # per integration: one check, or one per function its stages' variables name
+    for check in index.permission_checks:
+        if check.integration is not None:
+            checks.setdefault(id(check.integration), []).append(check)
     stages = [{"name": s.name, "serves": s.serves,
                "deployment": "auto-deploy" if s.auto_deploy else s.deployment_id} for s in api.stages]
     ranked, invalid = [], []
@@ -711,13 +865,25 @@ def routing_table(simulator: Simulator, api) -> dict:
             "stages": stages, "routes": rows}
 
 
-def _permission_cell(check, route) -> dict:
+def _permission_cell(checks, route) -> dict:
+    if len(checks) > 1 or checks[0].stages is not None:  # stage variables: each stage its own function
+        by_stage = {}
+        for check in checks:
+            verdicts = ({c.stage: c.verdict for c in check.coverage if c.route is route}
+                        if check.status in ("ok", "uncovered") else {})
+            for stage in check.stages or ():
+                by_stage[stage] = verdicts.get(stage, "allowed" if check.status == "credentials" else check.status)
+        values = set(by_stage.values())
+        status = "covered" if values == {"allowed"} else "partial" if values <= {"allowed", "partial"} else "uncovered"
+        return {"status": status, "by_stage": by_stage}
+    check = checks[0]
     if check.status in ("ok", "uncovered"):
         by_stage = {c.stage: c.verdict for c in check.coverage if c.route is route}
         verdicts = set(by_stage.values())
         if not verdicts:
             return {"status": check.status, "by_stage": {}}
-        status = "covered" if verdicts == {"allowed"} else "partial" if "denied" not in verdicts else "uncovered"
+        status = ("covered" if verdicts == {"allowed"} else "partial" if verdicts <= {"allowed", "partial"}
+                  else "unknown" if verdicts <= {"allowed", "unknown"} else "uncovered")
         return {"status": status, "by_stage": by_stage}
     return {"status": check.status, "by_stage": {}}
 

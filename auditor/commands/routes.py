@@ -44,7 +44,9 @@ _TARGET_PROBLEM = {"prefix": "target lacks `integrations/`", "missing": "no targ
 _PERMISSION = {"covered": "yes", "credentials": "role (CredentialsArn)", "missing": "no: no permission",
                "api-mismatch": "no: names another API", "qualifier-mismatch": "no: other alias/version",
                "function-missing": "function missing", "not-in-snapshot": "function not in input",
-               "dynamic": "stage variable", "invalid": "-", "not-applicable": "-"}
+               "dynamic": "stage variable", "invalid": "-", "not-applicable": "-",
+               "cross-partition": "no: function in another partition", "unresolved": "not known before deployment",
+               "unknown": "stage name not known before deployment"}
 
 
 def _permission(cell) -> str:

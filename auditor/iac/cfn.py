@@ -296,6 +296,13 @@ class TemplateReader:
         self.context["apis"][logical] = logical
         api["Name"] = props.get("Name") if isinstance(props.get("Name"), str) else logical
         api["ProtocolType"] = props.get("ProtocolType") if isinstance(props.get("ProtocolType"), str) else "HTTP"
+        body = props.get("Body") if isinstance(props.get("Body"), dict) else {}
+        endpoint = body.get("x-amazon-apigateway-endpoint-configuration")
+        for key, value in (("CorsConfiguration", props.get("CorsConfiguration", body.get("x-amazon-apigateway-cors"))),
+                           ("DisableExecuteApiEndpoint", props.get("DisableExecuteApiEndpoint", (
+                               endpoint.get("disableExecuteApiEndpoint") if isinstance(endpoint, dict) else None)))):
+            if value is not None:  # explain: CORS preflight, a disabled default endpoint (SAM puts both in Body)
+                api[key] = value
         tags = _tags(props.get("Tags"))
         tags.update(suppression_tags(self.resources[logical].get("Metadata")))
         api["Tags"] = tags

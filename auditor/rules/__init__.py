@@ -2,21 +2,22 @@
 
 from auditor.rules.exposure import (FunctionPublic, PermissionBroadSourceArn, PermissionNoSourceArn,
                                     RouteNoAuthorization, StageNoAccessLogs)
-from auditor.rules.hygiene import IntegrationUnused, PermissionStale
+from auditor.rules.hygiene import AuthorizerUnused, IntegrationUnused, PermissionStale
 from auditor.rules.integration import (FunctionMissing, IntegrationTimeout, IntegrationType, IntegrationUriInvalid,
                                        PayloadFormatV1)
 from auditor.rules.meta import AuditIncomplete
-from auditor.rules.permission import (AuthorizerPermissionMissing, PermissionApiMismatch, PermissionMissing,
-                                      PermissionQualifierMismatch, PermissionRouteUncovered)
+from auditor.rules.permission import (AuthorizerPermissionMissing, FunctionOutOfReach, PermissionApiMismatch,
+                                      PermissionMissing, PermissionQualifierMismatch, PermissionRouteUncovered)
 from auditor.rules.roles import CredentialsRoleUntrusted
-from auditor.rules.wiring import ApiNotServed, RouteKeyInvalid, RouteTargetPrefix, RouteTargetUnknown, RouteWithoutTarget
+from auditor.rules.wiring import (ApiNotServed, RouteKeyInvalid, RouteTargetPrefix, RouteTargetUnknown,
+                                 RouteThrottledToZero, RouteWithoutTarget)
 
 BUILTIN_RULES = (
     AuditIncomplete,
-    RouteTargetPrefix, RouteTargetUnknown, RouteWithoutTarget, RouteKeyInvalid, ApiNotServed,
+    RouteTargetPrefix, RouteTargetUnknown, RouteWithoutTarget, RouteKeyInvalid, ApiNotServed, RouteThrottledToZero,
     PayloadFormatV1, IntegrationType, IntegrationUriInvalid, FunctionMissing, IntegrationTimeout,
     PermissionMissing, PermissionApiMismatch, PermissionRouteUncovered, PermissionQualifierMismatch,
-    AuthorizerPermissionMissing, CredentialsRoleUntrusted,
+    AuthorizerPermissionMissing, FunctionOutOfReach, CredentialsRoleUntrusted,
     PermissionNoSourceArn, PermissionBroadSourceArn, FunctionPublic, RouteNoAuthorization, StageNoAccessLogs,
-    IntegrationUnused, PermissionStale,
+    IntegrationUnused, PermissionStale, AuthorizerUnused,
 )

@@ -119,7 +119,11 @@ class FunctionPublic(Rule):
     title = "Anyone may invoke the function"
     rationale = ("Principal `*` (or {\"AWS\": \"*\"}) with no AWS:SourceArn or AWS:SourceAccount condition and none on "
                  "who calls (aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:PrincipalIsAWSService) lets every AWS "
-                 "principal invoke the function directly.")
+                 "principal invoke the function directly. So does an Allow with `NotPrincipal`: IAM grants it to every "
+                 "principal except those named, anonymous ones included (AWS's IAM guide now calls Allow with "
+                 "NotPrincipal unsupported and advises against it; a migrated or hand-made policy can still hold "
+                 "one, and it is probably evaluated that way). The same reading makes it admit "
+                 "apigateway.amazonaws.com unless it is named, for the permission rules (AGW2xx).")
     client_sees = "Anyone with AWS credentials can call the function, bypassing the API and its authorizers."
     fix = "Remove the statement and grant apigateway.amazonaws.com scoped by --source-arn instead."
 
@@ -128,8 +132,10 @@ class FunctionPublic(Rule):
             if not _open_to_anyone(statement):
                 continue
             command, fix = _rescope(ctx, function, statement, ctx.index.invoking_apis(function))
+            who = (f"every principal except {', '.join(statement.not_principals)} (Allow with NotPrincipal)"
+                   if statement.not_principals is not None else "any principal (`*`)")
             yield self.finding(
-                ctx, f"Statement `{statement.sid}` on {function.name} lets any principal (`*`) invoke it, with no "
+                ctx, f"Statement `{statement.sid}` on {function.name} lets {who} invoke it, with no "
                      "condition: the function is public.", function_resource(function, statement_id=statement.sid),
                 statement_location(function, statement), command, fix)
 

@@ -4,7 +4,7 @@ from auditor.arnlike import has_wildcard
 from auditor.arns import parse_source_arn
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
-from auditor.rules.common import (apigw, function_resource, integration_resource, q, remove_permission,
+from auditor.rules.common import (api_resource, apigw, function_resource, integration_resource, q, remove_permission,
                                   statement_location, statement_qualifier)
 
 
@@ -81,3 +81,37 @@ class PermissionStale(Rule):
                 "# if that fails too: " +
                 remove_permission(function, statement.sid, statement_qualifier(function, statement.resources)),
                 Fix("remove-statement", {"FunctionArn": function.arn, "StatementId": statement.sid}))
+
+
+class AuthorizerUnused(Rule):
+    id = "AGW403"
+    name = "authorizer-unused"
+    severity = Severity.LOW
+    title = "No route uses the authorizer"
+    rationale = ("An authorizer runs only for routes whose AuthorizationType is CUSTOM (Lambda) or JWT and whose "
+                 "AuthorizerId names it. One that no route names is never invoked: it breaks nothing (so its "
+                 "function's permission, AGW205, does not matter yet), but it is often the trace of a route meant "
+                 "to be protected and left open.")
+    client_sees = "Nothing; no request runs this authorizer."
+    fix = "Attach the authorizer to the routes it should protect, or delete it."
+
+    def check(self, ctx):
+        index = ctx.index
+        for api in ctx.http_apis:
+            if not api.authorizers or index.authorizer_use_unknown(api):
+                continue
+            used = {route.authorizer_id for route in api.routes
+                    if (route.authorization_type or "").upper() in ("CUSTOM", "JWT") and route.authorizer_id}
+            for authorizer in api.authorizers:
+                if authorizer.id in used:
+                    continue
+                kind = {"REQUEST": "CUSTOM"}.get(authorizer.type or "", authorizer.type or "JWT")
+                yield self.finding(
+                    ctx, f"Authorizer {authorizer.name or authorizer.id} ({authorizer.type or 'type unknown'}) of API "
+                         f"{api.id} is used by no route: it never runs, and the routes it was meant for are "
+                         "probably unprotected.",
+                    api_resource(api, authorizer_id=authorizer.id), authorizer.location,
+                    apigw("delete-authorizer", api, "--authorizer-id", q(authorizer.id)) + "  # or attach it: "
+                    + apigw("update-route", api, "--route-id", q("<route-id>"), "--authorization-type", kind,
+                            "--authorizer-id", q(authorizer.id)),
+                    Fix("delete", {"AuthorizerId": authorizer.id}))

@@ -1,6 +1,6 @@
 """AGW11x: is each integration a working Lambda proxy integration?"""
 
-from auditor.arns import is_dynamic, is_unresolved, looks_like_lambda_uri, parse_function_uri, uses_stage_variable
+from auditor.arns import is_dynamic, is_unresolved, looks_like_lambda_uri, uses_stage_variable
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
 from auditor.rules.common import api_resource, apigw, integration_resource, q, routes_phrase, update_integration
@@ -91,6 +91,19 @@ class IntegrationUriInvalid(Rule):
                     update_integration(integration, "--integration-uri",
                                        q(f"arn:{api.partition}:lambda:{api.scope.region}:{api.scope.account}:function:<function-name>")),
                     Fix("set", {"IntegrationUri": "<function-arn>"}))
+        for check in ctx.index.permission_checks:  # stage variables that resolve to no function ARN
+            if check.status != "invalid" or check.stages is None or not check.routes:
+                continue
+            integration = check.integration
+            yield self.finding(
+                ctx, f"AWS_PROXY integration {integration.id}'s IntegrationUri `{integration.uri}` becomes "
+                     f"`{check.uri}` with the variables of stage(s) {', '.join(check.stages)}, which is neither a "
+                     f"Lambda function ARN nor an invocation URI: requests to "
+                     f"{routes_phrase(check.routes)} on those stages get 500.",
+                integration_resource(integration, stage=check.stages[0]), integration.location,
+                "aws apigatewayv2 update-stage --api-id " + q(integration.api.id) + " --stage-name "
+                + q(check.stages[0]) + " --stage-variables " + q("<name>=<function-name>") + " --region "
+                + q(integration.api.scope.region), Fix("review", {}))
 
 
 class FunctionMissing(Rule):
@@ -111,17 +124,19 @@ class FunctionMissing(Rule):
             what = (f"alias or version `{ref.qualifier}` of function {ref.name}" if check.function is not None
                     else f"function {ref.name}")
             yield self.finding(
-                ctx, f"Integration {integration.id} invokes {what}, which does not exist in account {ref.account} "
-                     f"region {ref.region}: requests to {routes_phrase(check.routes)} get 500.",
+                ctx, f"Integration {integration.id} invokes {what}{check.stages_phrase()}, which does not exist in "
+                     f"account {ref.account} region {ref.region}: requests to {routes_phrase(check.routes)} get 500.",
                 integration_resource(integration, ref.arn), integration.location,
                 f"aws lambda list-functions --region {q(ref.region)} --query 'Functions[].FunctionArn'  # then: "
                 + update_integration(integration, "--integration-uri", q("<existing-function-arn>")),
                 Fix("set", {"IntegrationUri": "<existing-function-arn>"}))
         for api in ctx.http_apis:
             for authorizer in api.authorizers:
-                ref = parse_function_uri(authorizer.uri) if authorizer.type == "REQUEST" and authorizer.uri else None
-                if ref is None or ctx.index.locate(ref)[1] != "function-missing":
+                check = ctx.index.authorizer_check(authorizer)  # only authorizers some route runs (or may run)
+                if check is None or check.status != "function-missing" or not (
+                        ctx.index.authorizer_routes(authorizer) or ctx.index.authorizer_use_unknown(api)):
                     continue
+                ref = check.ref
                 yield self.finding(
                     ctx, f"Authorizer {authorizer.name or authorizer.id} invokes function {ref.name}, which does not "
                          f"exist in account {ref.account} region {ref.region}: requests to the routes it protects "

@@ -1,6 +1,6 @@
 """AGW000: whatever the audit could not read or resolve is reported, never silently skipped."""
 
-from auditor.arns import is_unresolved, parse_function_uri, uses_stage_variable
+from auditor.arns import is_unresolved, uses_stage_variable
 from auditor.engine import Rule
 from auditor.findings import Fix, Resource, Severity
 from auditor.rules.common import api_resource, function_resource, integration_resource, q, route_resource
@@ -45,8 +45,8 @@ class AuditIncomplete(Rule):
             # (a function present but with an unreadable policy is already reported by its scope error)
             if check.status == "not-in-snapshot" and check.routes and check.function is None:
                 yield self.finding(
-                    ctx, f"Function {check.ref.arn} (integration {integration.id}) is not in the snapshot: its "
-                         "existence, permission and timeout were not checked.",
+                    ctx, f"Function {check.ref.arn} (integration {integration.id}{check.stages_phrase()}) is not in "
+                         "the snapshot: its existence, permission and timeout were not checked.",
                     integration_resource(integration, check.ref.arn), integration.location,
                     f"apigw-auditor snapshot --region {q(check.ref.region)}  # include the function's account and region",
                     Fix("review", {}), severity=Severity.INFO)
@@ -57,6 +57,15 @@ class AuditIncomplete(Rule):
                     integration_resource(integration, check.ref.arn), integration.location,
                     "# pass --parameter/--account/--region, or audit the deployed stack", Fix("review", {}),
                     severity=Severity.INFO)
+            elif check.status == "dynamic" and check.stages is not None:
+                why = ("take a value not known before deployment" if is_unresolved(check.uri) else "do not define")
+                yield self.finding(
+                    ctx, f"Integration {integration.id} names its function through stage variables that stage(s) "
+                         f"{', '.join(check.stages)} {why} (`{check.uri}`): the function those stages invoke "
+                         "and its permission cannot be checked statically.",
+                    integration_resource(integration), integration.location,
+                    "# check each stage's value: aws apigatewayv2 get-stages --api-id " + q(integration.api.id),
+                    Fix("review", {}), severity=Severity.INFO)
             elif check.status == "dynamic":
                 how = "a stage variable" if uses_stage_variable(integration.uri) else "a value that could not be resolved"
                 yield self.finding(
@@ -65,12 +74,26 @@ class AuditIncomplete(Rule):
                     integration_resource(integration), integration.location,
                     "# check each stage's value: aws apigatewayv2 get-stages --api-id " + q(integration.api.id),
                     Fix("review", {}), severity=Severity.INFO)
+            if check.status in ("ok", "uncovered"):
+                by_route: dict = {}
+                for coverage in check.unknown_coverage:
+                    by_route.setdefault(id(coverage.route), []).append(coverage)
+                for gaps in by_route.values():
+                    route = gaps[0].route
+                    yield self.finding(
+                        ctx, f"Route `{route.key}` reaches {check.ref.name} on stage(s) "
+                             f"{', '.join(c.stage for c in gaps)}, a name not known before deployment: the permission "
+                             "names particular stages, so whether it covers this one was not checked.",
+                        route_resource(route, integration_id=integration.id, function_arn=check.ref.arn),
+                        route.location, "# pass --parameter for the stage name, or grant `<api-id>/*/...`",
+                        Fix("review", {}), severity=Severity.INFO)
         for api in ctx.http_apis:
             for authorizer in api.authorizers:
-                ref = parse_function_uri(authorizer.uri) if authorizer.uri else None
-                if authorizer.type != "REQUEST" or ref is None or authorizer.credentials_arn:
+                check = ctx.index.authorizer_check(authorizer)
+                if check is None or not (ctx.index.authorizer_routes(authorizer)
+                                         or ctx.index.authorizer_use_unknown(api)):
                     continue
-                _, problem = ctx.index.locate(ref)
+                ref, problem = check.ref, check.status
                 if problem == "not-in-snapshot":  # function-missing is AGW114
                     yield self.finding(
                         ctx, f"Authorizer {authorizer.name or authorizer.id}'s function {ref.arn} is not in the "

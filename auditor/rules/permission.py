@@ -3,13 +3,12 @@
 import re
 
 
-from auditor.analysis import decide
-from auditor.arns import authorizer_source_arn, parse_function_uri
+from auditor.arns import authorizer_source_arn, partition_for_region
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
-from auditor.rules.common import (add_permission, api_resource, api_source_arn, integration_resource,
+from auditor.rules.common import (add_permission, api_resource, api_source_arn, apigw, integration_resource, q,
                                   remove_permission, route_grant_suffix, route_resource, routes_phrase,
-                                  statement_qualifier)
+                                  statement_qualifier, update_integration)
 
 _500 = 'get 500 {"message":"Internal Server Error"}'
 
@@ -64,7 +63,7 @@ class PermissionMissing(_IntegrationPermissionRule):
         command, fix = _grant_fix(check)
         yield self.finding(
             ctx, f"No statement in the resource policy of {ref.name}{where} lets apigateway.amazonaws.com invoke it, "
-                 f"so requests to {routes_phrase(check.routes)} {_500}.",
+                 f"so requests to {routes_phrase(check.routes)}{check.stages_phrase()} {_500}.",
             integration_resource(check.integration, ref.arn), check.integration.location, command, fix)
 
 
@@ -75,8 +74,10 @@ class PermissionApiMismatch(_IntegrationPermissionRule):
     status = "api-mismatch"
     title = "Function's API Gateway permission names another API, account or region"
     rationale = ("The AWS:SourceArn of each apigateway.amazonaws.com statement must match "
-                 "`arn:aws:execute-api:<region>:<account>:<api-id>/...` of the API that calls. A permission copied "
-                 "from another API (or another account or region) does not count.")
+                 "`arn:<partition>:execute-api:<region>:<account>:<api-id>/...` of the API that calls. A permission "
+                 "copied from another API (or another account, region or partition) does not count. The partition "
+                 "is the region's, taken from botocore's endpoint data (aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, "
+                 "aws-iso-e, aws-iso-f, aws-eusc...).")
     client_sees = 'Every request to the routes gets 500 {"message":"Internal Server Error"}.'
     fix = "Add a permission whose --source-arn names this API."
 
@@ -85,11 +86,15 @@ class PermissionApiMismatch(_IntegrationPermissionRule):
         accounts = sorted({a for s in check.foreign_statements for a in (s.source_accounts or ())})
         account_note = (f" (and AWS:SourceAccount {', '.join(accounts)})"
                         if accounts and check.api.scope.account not in accounts else "")
+        partitions = sorted({arn.split(":")[1] for s in check.foreign_statements for arn in (s.source_arns or ())
+                             if arn.count(":") >= 5 and arn.split(":")[1] not in ("*", check.api.partition)})
+        partition_note = (f" (the API is in partition {check.api.partition}, the SourceArn names "
+                          f"{', '.join(partitions)}: nothing crosses a partition)" if partitions else "")
         yield self.finding(
             ctx, f"{check.ref.name}'s API Gateway permissions allow only {_source_arns(check.foreign_statements)}"
                  f"{account_note}, none of which is API {check.api.id} in "
-                 f"{check.api.scope.account}/{check.api.scope.region}: "
-                 f"requests to {routes_phrase(check.routes)} {_500}.",
+                 f"{check.api.scope.account}/{check.api.scope.region}{partition_note}: "
+                 f"requests to {routes_phrase(check.routes)}{check.stages_phrase()} {_500}.",
             integration_resource(check.integration, check.ref.arn), check.integration.location, command, fix)
 
 
@@ -101,7 +106,10 @@ class PermissionRouteUncovered(_IntegrationPermissionRule):
     title = "Permission matches the API but not every route that reaches the function"
     rationale = ("A SourceArn narrowed to some routes (e.g. `/*/GET/items`) leaves the others (e.g. `POST /items`) "
                  "without permission. The ARN checked is `<api>/<stage>/<METHOD>/<route path>` for each route on each "
-                 "stage.")
+                 "serving stage, against the function that stage invokes (an IntegrationUri with "
+                 "`${stageVariables.x}` is resolved with each stage's own variables). A stage name not known before "
+                 "deployment (a template parameter without a default) is never compared as a value: only a "
+                 "wildcard stage segment covers it, and otherwise AGW000 says it was not checked.")
     client_sees = 'Requests to the uncovered routes get 500 {"message":"Internal Server Error"}.'
     fix = "Add a permission for the uncovered route, or one for `<api-id>/*`."
 
@@ -153,8 +161,8 @@ class PermissionQualifierMismatch(_IntegrationPermissionRule):
         granted = sorted({r for s in check.other_qualifier_statements for r in s.resources})
         command, fix = _grant_fix(check)
         yield self.finding(
-            ctx, f"Integration {check.integration.id} invokes `{check.ref.arn}` but the permission for API "
-                 f"{check.api.id} is on {', '.join(f'`{g}`' for g in granted)}: requests to "
+            ctx, f"Integration {check.integration.id} invokes `{check.ref.arn}`{check.stages_phrase()} but the "
+                 f"permission for API {check.api.id} is on {', '.join(f'`{g}`' for g in granted)}: requests to "
                  f"{routes_phrase(check.routes)} {_500}.",
             integration_resource(check.integration, check.ref.arn), check.integration.location, command, fix)
 
@@ -165,7 +173,9 @@ class AuthorizerPermissionMissing(Rule):
     severity = Severity.HIGH
     title = "Lambda authorizer's function does not let API Gateway invoke it"
     rationale = ("A REQUEST authorizer's function is invoked with SourceArn `<api-id>/authorizers/<authorizer-id>`; "
-                 "it needs its own permission (or an AuthorizerCredentialsArn role).")
+                 "it needs its own permission (or an AuthorizerCredentialsArn role). Only authorizers that a route "
+                 "uses (AuthorizationType CUSTOM naming it) are ever invoked, so only those are reported; an "
+                 "authorizer nothing uses is AGW403.")
     client_sees = "Requests to routes using the authorizer get 500 (or 403) before your function runs."
     fix = "Add a permission for `arn:aws:execute-api:<region>:<account>:<api-id>/authorizers/<authorizer-id>`."
 
@@ -173,22 +183,88 @@ class AuthorizerPermissionMissing(Rule):
         index = ctx.index
         for api in ctx.http_apis:
             for authorizer in api.authorizers:
-                if authorizer.type != "REQUEST" or not authorizer.uri or authorizer.credentials_arn:
+                check = index.authorizer_check(authorizer)
+                if check is None or check.status != "missing":
                     continue
-                ref = parse_function_uri(authorizer.uri)
-                if ref is None:
-                    continue
-                function, problem = index.locate(ref)
-                if problem:
-                    continue  # AGW000 says it was not checked
+                routes = index.authorizer_routes(authorizer)
+                if not routes:
+                    continue  # never invoked: AGW403 (or unknown use: nothing to say)
+                ref = check.ref
                 source_arn = authorizer_source_arn(api.partition, api.scope.region, api.scope.account, api.id, authorizer.id)
-                if decide(function.statements, ref.arn, source_arn, api.scope.account).allowed:
-                    continue
                 yield self.finding(
                     ctx, f"Authorizer {authorizer.name or authorizer.id} invokes {ref.name}, whose policy has no "
-                         f"statement allowing `{source_arn}`: requests to routes it protects get 500.",
+                         f"statement allowing `{source_arn}`: requests to {routes_phrase(routes)} get 500.",
                     api_resource(api, authorizer_id=authorizer.id, function_arn=ref.arn), authorizer.location,
                     add_permission(ref, source_arn, f"apigateway-authorizer-{api.id}-{authorizer.id}"),
                     Fix("add-permission", {"FunctionArn": ref.arn, "SourceArn": source_arn,
                                            "Principal": "apigateway.amazonaws.com",
                                            "Action": "lambda:InvokeFunction"}))
+
+
+class FunctionOutOfReach(Rule):
+    id = "AGW206"
+    name = "function-out-of-reach"
+    severity = Severity.HIGH
+    title = "Integration or authorizer names a function the API cannot invoke (another partition, or another account through stage variables)"
+    rationale = ("Nothing crosses an AWS partition (aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, "
+                 "aws-iso-f, aws-eusc...): an API in one cannot invoke a Lambda function in another, whatever its "
+                 "resource policy says, and an ARN whose partition is not its region's (`arn:aws:lambda:cn-north-1:...`) "
+                 "names no function. Each region's partition is taken from botocore's own endpoint data, not from "
+                 "region prefixes. And a function named through stage variables must be in the API's own account "
+                 "(AWS's HTTP API stage-variable reference: they do not support cross-account functions). AWS does "
+                 "not document the exact error; probably 500 like any failed invocation.")
+    client_sees = 'Requests to the routes probably get 500 {"message":"Internal Server Error"}; the function never runs.'
+    fix = "Point the integration (or authorizer) at a function in the API's own partition, deployed there if need be."
+
+    @staticmethod
+    def _why(api, ref) -> str:
+        if ref.partition == api.partition and ref.account != api.scope.account \
+                and ref.partition == partition_for_region(ref.region):
+            return (f"the stage variables name a function in account {ref.account}, API {api.id} is in "
+                    f"{api.scope.account}, and stage variables cannot name a function in another account")
+        own = partition_for_region(ref.region)
+        if ref.partition != own:
+            return (f"its ARN says partition {ref.partition} but region {ref.region} is in {own}, so it names no "
+                    "function")
+        return f"the function is in partition {ref.partition}, API {api.id} in {api.partition} ({api.scope.region})"
+
+    def check(self, ctx):
+        index = ctx.index
+        for check in index.permission_checks:
+            if check.status not in ("cross-partition", "cross-account-variable") or not check.routes:
+                continue
+            integration, ref, api = check.integration, check.ref, check.api
+            wanted = f"arn:{api.partition}:lambda:{api.scope.region}:{api.scope.account}:function:{ref.name}"
+            if check.status == "cross-account-variable":  # keep the variable; name the function in the URI's account
+                yield self.finding(
+                    ctx, f"Integration {integration.id} invokes `{ref.arn}`{check.stages_phrase()}: "
+                         f"{self._why(api, ref)}; requests to {routes_phrase(check.routes)} probably {_500}.",
+                    integration_resource(integration, ref.arn), integration.location,
+                    update_integration(integration, "--integration-uri", q(ref.arn)) + "  # a literal ARN works "
+                    "across accounts (with a permission for the API); stage variables do not",
+                    Fix("set", {"IntegrationUri": ref.arn}))
+                continue
+            yield self.finding(
+                ctx, f"Integration {integration.id} invokes `{ref.arn}`{check.stages_phrase()}: {self._why(api, ref)}; "
+                     f"requests to {routes_phrase(check.routes)} probably {_500}.",
+                integration_resource(integration, ref.arn), integration.location,
+                update_integration(integration, "--integration-uri", q(wanted)),
+                Fix("set", {"IntegrationUri": wanted}))
+        for api in ctx.http_apis:
+            for authorizer in api.authorizers:
+                check = index.authorizer_check(authorizer)
+                if check is None or check.status != "cross-partition":
+                    continue
+                routes = index.authorizer_routes(authorizer)
+                if not routes and not index.authorizer_use_unknown(api):
+                    continue  # never invoked: AGW403
+                ref = check.ref
+                wanted = (f"arn:{api.partition}:apigateway:{api.scope.region}:lambda:path/2015-03-31/functions/"
+                          f"arn:{api.partition}:lambda:{api.scope.region}:{api.scope.account}:function:{ref.name}"
+                          "/invocations")
+                yield self.finding(
+                    ctx, f"Authorizer {authorizer.name or authorizer.id} invokes `{ref.arn}`: {self._why(api, ref)}; "
+                         f"requests to {routes_phrase(routes) if routes else 'the routes it protects'} probably {_500}.",
+                    api_resource(api, authorizer_id=authorizer.id, function_arn=ref.arn), authorizer.location,
+                    apigw("update-authorizer", api, "--authorizer-id", q(authorizer.id), "--authorizer-uri", q(wanted)),
+                    Fix("set", {"AuthorizerUri": wanted}))

@@ -1,5 +1,8 @@
 """AGW10x: can a request find its route and the route its integration?"""
 
+import json
+
+from auditor.analysis import stage_names, throttling_limits
 from auditor.arns import is_unresolved
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
@@ -161,3 +164,41 @@ class ApiNotServed(Rule):
                 yield self.finding(
                     ctx, f"API {api.id} serves nothing: {' and '.join(problems)}; every request gets 404 Not Found.",
                     api_resource(api), api.location, " && ".join(commands), Fix("serve", {"steps": fixes}))
+
+
+class RouteThrottledToZero(Rule):
+    id = "AGW106"
+    name = "route-throttled-to-zero"
+    severity = Severity.HIGH
+    title = "Route throttled to zero requests"
+    rationale = ("A stage's DefaultRouteSettings, or its RouteSettings for one route key, set ThrottlingRateLimit or "
+                 "ThrottlingBurstLimit; over the limit API Gateway answers 429 Too Many Requests, and a limit of 0 "
+                 "rejects every request (reported by users; AWS does not document 0 as a special case). A route-level "
+                 "setting overrides the stage default.")
+    client_sees = 'Every request to the route on that stage gets 429 {"message":"Too Many Requests"}.'
+    fix = "Raise the limit (or remove the setting to fall back on the account's regional limit)."
+
+    def check(self, ctx):
+        for api in ctx.http_apis:
+            serving = set(stage_names(api))
+            for stage in api.stages:
+                if stage.name not in serving or not (stage.raw.get("DefaultRouteSettings") or stage.raw.get("RouteSettings")):
+                    continue
+                for route in api.routes:
+                    limits = throttling_limits(stage, route)
+                    zero = {label: limit for label, limit in limits.items() if limit["value"] == 0}
+                    if not zero:
+                        continue
+                    which = " and ".join(f"{label.replace('_', ' ')} 0 ({limit['from']})" for label, limit in zero.items())
+                    per_route = any(limit["from"].startswith("RouteSettings") for limit in zero.values())
+                    settings = "ThrottlingRateLimit=100,ThrottlingBurstLimit=50"
+                    command = (apigw("update-stage", api, "--stage-name", q(stage.name), "--route-settings",
+                                     q(json.dumps({route.key: {"ThrottlingRateLimit": 100, "ThrottlingBurstLimit": 50}})))
+                               if per_route else
+                               apigw("update-stage", api, "--stage-name", q(stage.name), "--default-route-settings",
+                                     q(settings)))
+                    yield self.finding(
+                        ctx, f"Route `{route.key}` on stage {stage.name} has {which}: every request to it gets 429 "
+                             "Too Many Requests.", route_resource(route, stage=stage.name), stage.location, command,
+                        Fix("set-throttling", {"StageName": stage.name, "RouteKey": route.key if per_route else None,
+                                               "ThrottlingRateLimit": 100, "ThrottlingBurstLimit": 50}))

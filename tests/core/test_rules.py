@@ -255,6 +255,8 @@ def _with_authorizer(seed, policy_statements):
                                                  f"{auth_arn}/invocations"}]
     seed.scope["Functions"].append({"FunctionName": "authz", "FunctionArn": auth_arn, "Timeout": 3,
                                     "Policy": json.dumps({"Statement": policy_statements(auth_arn)})})
+    for route in seed.api["Routes"]:  # AGW205 speaks only of authorizers a route uses
+        route.update(AuthorizationType="CUSTOM", AuthorizerId="au1234")
 
 
 def test_agw205_authorizer_without_permission(seed, audit):
