@@ -111,15 +111,22 @@ def _render(picture) -> str:
     return "\n".join(lines)
 
 
-def markdown_section(graphs, heading: str = "###") -> list[str]:
-    """Markdown lines: under a heading per API, its flowchart in a ```mermaid block (GitHub draws it)
-    and what was left out, in plain text too."""
-    lines = []
-    for graph in graphs:
+def markdown_section(graphs, heading: str | None = "###", budget: int | None = None) -> list[str]:
+    """Markdown lines: under a heading (or a bold line, heading None) per API, its flowchart in a ```mermaid block (GitHub draws it)
+    and what was left out, in plain text too. `budget` caps the characters of all diagrams together
+    (a pull-request comment holds 65,536): the APIs past it are named, not drawn."""
+    lines, used = [], 0
+    for position, graph in enumerate(graphs):
         text, left_out = flowchart(graph)
+        if budget is not None and used + len(text) > budget:
+            rest = [g.api_id for g in graphs[position:]]
+            lines += ["", f"Not drawn here (the page would grow past {budget:,} characters of diagrams): API(s) "
+                          f"{_md(', '.join(rest))}; `apigw-auditor graph INPUT --api ID` draws one."]
+            break
+        used += len(text)
         broken = len(graph.broken_edges)
-        lines += ["", f"{heading} Wiring of API {_md(graph.api_id)}"
-                      f"{' (' + _md(graph.name) + ')' if graph.name else ''}", "",
+        title = f"Wiring of API {_md(graph.api_id)}{' (' + _md(graph.name) + ')' if graph.name else ''}"
+        lines += ["", f"{heading} {title}" if heading else f"**{title}**", "",
                   f"{broken} broken edge(s), drawn red." if broken else "Every edge is healthy.", "",
                   "```mermaid", text, "```"]
         for reason in left_out:
