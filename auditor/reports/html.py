@@ -122,7 +122,7 @@ def _findings_table(result, keyed, gating) -> list[str]:
                + "".join(f'<option value="{_e(s)}">{_e(s)}</option>' for s in subjects) + "</select></label>")
     out.append('<label>Text <input id="f-text" type="search" placeholder="route, message..."></label>')
     out.append(f'<span id="f-count">{len(findings)} of {len(findings)} shown</span></form>')
-    out.append('<table id="findings-table"><thead><tr>'
+    out.append('<div class="table-wrap"><table id="findings-table"><thead><tr>'
                + "".join(f'<th data-sort="{key}" tabindex="0">{label}</th>' for key, label in
                          (("n", "#"), ("severity", "Severity"), ("rule", "Rule"), ("api", "API"),
                           ("where", "Where"), ("message", "Finding")))
@@ -151,7 +151,7 @@ def _findings_table(result, keyed, gating) -> list[str]:
                    + ('<button type="button" class="show-edge">show edge</button>' if edge else "")
                    + f'</td><td><pre class="fix"><code>{_e(finding.remediation)}</code></pre>'
                    '<button type="button" class="copy">copy</button></td></tr>')
-    out += ["</tbody></table>", "</section>"]
+    out += ["</tbody></table></div>", "</section>"]
     return out
 
 
@@ -166,7 +166,7 @@ def _api_section(number: int, graph) -> list[str]:
            f'<div class="wiring-box"><div class="legend">routes | integrations | functions; '
            f'<span class="red">red</span>: broken (rule: what the client gets)</div>'
            f'<div class="svg-holder" id="svg-{number}" data-graph="{number}"></div></div>']
-    out.append('<div class="verdicts"><h4>explain, per route</h4><table><thead><tr><th>Route</th><th>Stage</th>'
+    out.append('<div class="verdicts"><h4>explain, per route</h4><div class="table-wrap"><table><thead><tr><th>Route</th><th>Stage</th>'
                "<th>Verdict</th><th>Rule</th></tr></thead><tbody>")
     for verdict in graph.verdicts:
         outcome = {"reaches-function": "reaches", "reaches-backend": "reaches", "fails": "fails",
@@ -178,7 +178,7 @@ def _api_section(number: int, graph) -> list[str]:
                    f"<br><small>{_e(verdict.summary)}</small></td><td>{_e(verdict.rule_id or '-')}</td></tr>")
     if not graph.verdicts:
         out.append('<tr><td colspan="4">No routes: every request gets 404.</td></tr>')
-    out += ["</tbody></table></div>", "</div>", "</article>"]
+    out += ["</tbody></table></div></div>", "</div>", "</article>"]
     return out
 
 
@@ -194,7 +194,8 @@ h3{font-size:16px;margin:16px 0 4px}h3 small{color:var(--muted);font-weight:norm
 .counts li{border:1px solid var(--line);border-radius:4px;padding:2px 8px}
 .filters{display:flex;flex-wrap:wrap;gap:12px;align-items:center;margin:8px 0}
 .filters label{display:flex;gap:4px;align-items:center}
-table{border-collapse:collapse;width:100%}
+table{border-collapse:collapse;width:100%}.table-wrap{overflow-x:auto;max-width:100%}
+.api-body>*{min-width:0}
 th,td{border:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th[data-sort]{cursor:pointer;background:#f4f6f9;white-space:nowrap}
 th[data-sort]:after{content:" \\2195";color:#9aa3ad}
