@@ -210,7 +210,8 @@ button{font:inherit;font-size:12px;margin-top:2px;cursor:pointer}
 .svg-holder{overflow-x:auto;border:1px solid var(--line);border-radius:4px}
 .svg-holder svg{display:block;min-width:640px;width:100%;height:auto}
 .legend{color:var(--muted);font-size:12px}.red,.bad{color:var(--red)}.ok{color:#2e7d32}
-.verdicts h4{margin:0 0 4px}.verdicts tr.v-fails td:nth-child(3) b{color:var(--red)}
+.verdicts h4{margin:0 0 4px}.verdicts td:nth-child(2),.verdicts td:nth-child(4){white-space:nowrap}
+.verdicts td:first-child code{overflow-wrap:anywhere}.verdicts tr.v-fails td:nth-child(3) b{color:var(--red)}
 svg .node rect{stroke-width:1.2}svg .node text{font:12px system-ui,sans-serif;fill:#1d2430}
 svg .node.fold{cursor:pointer}svg .node.fold rect{stroke-dasharray:4 2}
 svg .edge path{fill:none;stroke:#8a94a3;stroke-width:1.5}
