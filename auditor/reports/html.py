@@ -425,14 +425,19 @@ _JS = r"""
       var button = ev.target.closest("button");
       var row = ev.target.closest("tr");
       if (button && button.classList.contains("copy")) {
-        var code = row.querySelector("pre.fix code").textContent;
+        var block = row.querySelector("pre.fix code");
         var done = function () { button.textContent = "copied"; };
-        if (navigator.clipboard && window.isSecureContext) {
-          navigator.clipboard.writeText(code).then(done, function () { button.textContent = "select and copy"; });
-        } else {
-          var range = document.createRange(); range.selectNodeContents(row.querySelector("pre.fix code"));
+        var select = function () {  // no clipboard API (local files, denied): select it for Ctrl+C
+          var range = document.createRange(); range.selectNodeContents(block);
           var sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
-          try { document.execCommand("copy"); done(); } catch (err) { button.textContent = "selected: copy it"; }
+          var copied = false;
+          try { copied = document.execCommand("copy"); } catch (err) { copied = false; }
+          button.textContent = copied ? "copied" : "selected: copy it";
+        };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(block.textContent).then(done, select);
+        } else {
+          select();
         }
         return;
       }

@@ -21,6 +21,8 @@ STAGE_RULES = frozenset({"AGW105"})
 # finding of medium or higher severity concerns are simulated one by one (the rest take the routing
 # table's verdict), so drawing 10,000 routes stays linear.
 SIMULATE_ALL_UP_TO = 500
+RANKING_BUDGET = 1_000_000  # route comparisons the simulations of one larger API may spend in all;
+# past it, the remaining routes a finding concerns are left unknown (said on their edge)
 
 
 @dataclass(slots=True)
@@ -138,6 +140,8 @@ class _Builder:
         self.graph._route_edges, self.graph._integration_edges = {}, {}
         self.integrations = {i.id: i for i in api.integrations}
         self._routes = {r.key: r for r in api.routes}
+        self._route_count = self._simulated = 0
+        self._simulate_at_most = max(20, RANKING_BUDGET // max(1, len(api.routes)))
 
     def build(self) -> ApiGraph:
         graph, api = self.graph, self.api
@@ -226,21 +230,32 @@ class _Builder:
 
     def _route(self, row):
         graph = self.graph
-        node_id = f"r{len([n for n in graph.nodes if n.kind == 'route'])}"
+        node_id = f"r{self._route_count}"
+        self._route_count += 1
         target = self._target_node(row)
         graph.add(Node(node_id, "route", row["route_key"], f"priority {row['priority'] or 'never'}",
                        group=target))
         edge = Edge(f"e{len(graph.edges)}", node_id, target, "routes")
         graph.edges.append(edge)
         graph._route_edges.setdefault(row["route_key"], edge.id)
-        verdict = self._verdict(row, edge) if self._simulate(row) else self._table_verdict(row, edge)
+        suspect = self._suspect(row)
+        if suspect is None:
+            verdict = self._table_verdict(row, edge)
+        elif len(self.table["routes"]) <= SIMULATE_ALL_UP_TO or self._simulated < self._simulate_at_most:
+            self._simulated += 1
+            verdict = self._verdict(row, edge)
+        else:
+            verdict = RouteVerdict(row["route_key"], edge.id, "unknown",
+                                   f"not simulated: {self._simulate_at_most} routes of this API already were; findings on "
+                                   f"it: {', '.join(suspect) or 'none'}", None, None, False, None)
         graph.verdicts.append(verdict)
         if verdict.outcome in ("reaches-function", "reaches-backend"):
             edge.label = edge.permission or ""
             return
         if verdict.outcome == "unknown":
             edge.uncertain = True
-            edge.label = "unknown before deployment"
+            edge.label = ("unknown before deployment" if verdict.summary.startswith(("cannot", "integration"))
+                          else "unknown: " + verdict.summary.split(":")[0])
             return
         rule = verdict.rule_id
         broken_edge = edge
@@ -253,13 +268,18 @@ class _Builder:
         graph.node(node_id).broken = True
         edge.label = edge.broken_label
 
-    def _simulate(self, row) -> bool:
+    def _suspect(self, row) -> list[str] | None:
+        """None for a route an API too large to simulate route by route may take the routing table's
+        verdict for; else the rules of medium or higher severity that concern it (maybe none)."""
         if len(self.table["routes"]) <= SIMULATE_ALL_UP_TO:
-            return True
+            return []
         route = self._routes.get(row["route_key"])
         integration = self.integrations.get((row["integration"] or {}).get("id"))
-        return (row["permission"] or {}).get("status") not in ("covered", "credentials") or any(
-            f.severity >= Severity.MEDIUM for f in self.simulator.findings.about(self.api, route, integration))
+        rules = sorted({f.rule_id for f in self.simulator.findings.about(self.api, route, integration)
+                        if f.severity >= Severity.MEDIUM})
+        if rules or (row["permission"] or {}).get("status") not in ("covered", "credentials"):
+            return rules
+        return None
 
     def _table_verdict(self, row, edge) -> RouteVerdict:
         """A route no finding of medium or more concerns, in an API too large to simulate route by route."""
@@ -342,8 +362,11 @@ def drawing(graph: ApiGraph, max_routes: int) -> Drawing:
     """At most `max_routes` route nodes: broken routes first; the others folded into one node per
     integration ("N more routes") once the API has more routes than fit; what is left out is said."""
     routes = [n for n in graph.nodes if n.kind == "route"]
+    unsimulated = sum(1 for v in graph.verdicts if v.summary.startswith("not simulated"))
+    left_out = [f"{unsimulated} routes that findings concern were not simulated one by one (the API is too large): "
+                "their edges are dashed; `apigw-auditor explain` takes them one at a time"] if unsimulated else []
     if len(routes) <= max_routes:
-        return Drawing(graph, list(graph.nodes), list(graph.edges), [])
+        return Drawing(graph, list(graph.nodes), list(graph.edges), left_out)
     by_source = {e.source: e for e in graph.edges if e.kind == "routes"}
     broken = [n for n in routes if n.broken]
     shown = {n.id for n in broken[:max_routes]}
@@ -353,7 +376,6 @@ def drawing(graph: ApiGraph, max_routes: int) -> Drawing:
             folded.setdefault(by_source[n.id].target, []).append(n)
     nodes = [n for n in graph.nodes if n.kind != "route" or n.id in shown]
     edges = [e for e in graph.edges if e.kind != "routes" or e.source in shown]
-    left_out = []
     hidden_broken = len(broken) - len([n for n in broken if n.id in shown])
     for target, members in folded.items():
         fold_id = f"more_{target}"
@@ -362,7 +384,7 @@ def drawing(graph: ApiGraph, max_routes: int) -> Drawing:
                           f"{bad} broken" if bad else "all reach their integration", broken=bad > 0, group=target))
         edges.append(Edge(f"fold_{target}", fold_id, target, "routes", label="", broken=bad > 0,
                           rule_id=None, status=None))
-    left_out.append(f"{len(routes) - len(shown)} of {len(routes)} routes folded into one node per integration"
+    left_out.insert(0, f"{len(routes) - len(shown)} of {len(routes)} routes folded into one node per integration"
                     + (f" ({hidden_broken} broken ones among them)" if hidden_broken else ""))
     return Drawing(graph, nodes, edges, left_out)
 
