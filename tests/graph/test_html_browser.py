@@ -212,3 +212,22 @@ def test_a_thousand_routes_fold_per_integration_and_unfold(browser, tmp_path):
     assert highlighted.get_attribute("data-edge") == row.get_attribute("data-edge")
     console, requests = problems(browser, url)
     assert console == [] and requests == []
+
+
+def test_print_hides_the_controls_and_keeps_the_red_edges(browser, broken_report):
+    import base64
+    from selenium.webdriver.support.ui import Select
+    open_page(browser, broken_report)
+    Select(browser.find_element("id", "f-severity")).select_by_value("high")  # a filter left on screen...
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not browser.find_element("id", "filters").is_displayed()
+        assert not browser.find_element("css selector", "button.copy").is_displayed()
+        rows = browser.find_elements("css selector", "#findings-table tbody tr")
+        assert all(row.is_displayed() for row in rows)  # ...does not cut rows from the printout
+        edge = browser.find_element("css selector", "#svg-0 .edge.broken path")
+        assert browser.execute_script("return getComputedStyle(arguments[0]).stroke", edge) == "rgb(211, 47, 47)"
+        pdf = base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"printBackground": True})["data"])
+        assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})

@@ -2,9 +2,19 @@
 
 import re
 
+import pytest
+
 from auditor.cli import main
-from tests.graph.conftest import HOSTILE_HTML, write
+from tests.graph.conftest import HOSTILE_HTML, api, broken, fixture_inputs, graphs_of, write
+from tests.graph.mermaid_grammar import parse
 from tests.seed import EXAMPLES
+
+
+def run_graph(capsys, *args):
+    capsys.readouterr()
+    code = main(["graph", *map(str, args)])
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def html_of(capsys, path) -> str:
@@ -31,3 +41,22 @@ def test_input_text_cannot_leave_its_element(capsys, tmp_path, hostile_doc):
 def html_escape_of(value: str) -> str:
     import html
     return html.escape(value, quote=True)
+
+
+@pytest.mark.parametrize("path", fixture_inputs(), ids=lambda p: p.name)
+def test_every_fixture_renders_a_page_with_one_drawing_per_http_api(capsys, path):
+    graphs = graphs_of(path)
+    if graphs is None:
+        pytest.skip(f"{path.name} is not an input on its own")
+    text = html_of(capsys, path)
+    assert text.count('class="svg-holder"') == len(graphs)
+    assert text.rstrip().endswith("</html>")
+
+
+def test_an_api_listed_without_its_routes_is_drawn_as_unknown_not_broken(capsys, tmp_path):
+    doc = broken()
+    del api(doc)["Routes"]
+    code, out, err = run_graph(capsys, write(tmp_path, doc), "--api", "abc123def4")
+    chart = parse(out)
+    assert code == 0 and not err and not chart.red
+    assert not [label for label in chart.nodes.values() if label.startswith(("GET", "POST", "PUT"))]
