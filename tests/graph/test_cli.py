@@ -94,3 +94,23 @@ def test_the_markdown_report_draws_the_wiring(capsys, tmp_path):
     code, out, _ = run(capsys, "audit", write(tmp_path, correct()), "--format", "markdown")
     [block] = re.findall(r"^```mermaid\n(.*?)^```$", out, re.MULTILINE | re.DOTALL)
     assert not parse(block).red and "Every edge is healthy." in out
+
+
+@pytest.mark.parametrize("method, path, route_key", [
+    ("GET", "/items", "GET /items"), ("POST", "/items", "POST /items"), ("PUT", "/items", "PUT /items"),
+    ("GET", "/items/42", "GET /items/{id}"), ("DELETE", "/items/42", "DELETE /items/{id}/")])
+def test_each_edge_tells_what_explain_tells(capsys, method, path, route_key):
+    """The drawing and `explain` agree on every route of the seed's broken API: same rule, same status."""
+    import json
+    from auditor.inputs import load_inputs
+    from auditor.reports.wiring_graph import build_graphs
+    code, out, _ = run(capsys, "explain", BROKEN, "--api", "abc123def4", "--format", "json", method, path)
+    verdict = json.loads(out)["verdict"]
+    [graph] = build_graphs(load_inputs([BROKEN]), api_id="abc123def4")
+    [drawn] = [v for v in graph.verdicts if v.route_key == route_key]
+    edge = next(e for e in graph.edges if e.id == drawn.route_edge)
+    assert drawn.rule_id == verdict["rule_id"]
+    assert drawn.status == ("/".join(map(str, verdict["statuses"])) or None)
+    assert edge.broken == (code == 1)
+    if edge.broken:
+        assert edge.label == f"{verdict['rule_id']}: client gets {drawn.status}"
