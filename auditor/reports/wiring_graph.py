@@ -77,6 +77,10 @@ class ApiGraph:
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     verdicts: list[RouteVerdict] = field(default_factory=list)
+    # the edge that stands for each route (by key), integration (by id) and stage (by name; None: no stage)
+    route_edges: dict[str, str] = field(default_factory=dict)
+    integration_edges: dict[str, str] = field(default_factory=dict)
+    stage_edges: dict[str | None, str] = field(default_factory=dict)
 
     def node(self, node_id: str) -> Node:
         return self._nodes[node_id]
@@ -100,12 +104,13 @@ class ApiGraph:
         """The edge a finding is about, for the HTML report's click-to-highlight."""
         r = finding.resource
         if r.route_key is not None:
-            return self._route_edges.get(r.route_key)
+            return self.route_edges.get(r.route_key)
         if r.integration_id is not None:
-            return self._integration_edges.get(r.integration_id)
-        if r.stage is not None or r.api_id is not None:
-            return next((e.id for e in self.edges if e.kind == "serves" and
-                         (r.stage is None or self.node(e.source).label.endswith(r.stage))), None)
+            return self.integration_edges.get(r.integration_id)
+        if r.stage is not None:
+            return self.stage_edges.get(r.stage)
+        if r.api_id is not None:  # the API as a whole: its first stage's edge (or the `no stage` one)
+            return next(iter(self.stage_edges.values()), None)
         return None
 
 
@@ -137,7 +142,6 @@ class _Builder:
         self.api = api
         self.table = routing_table(simulator, api)
         self.graph = ApiGraph(api.id, api.name or "", api.scope.account, api.scope.region)
-        self.graph._route_edges, self.graph._integration_edges = {}, {}
         self.integrations = {i.id: i for i in api.integrations}
         self._routes = {r.key: r for r in api.routes}
         self._route_count = self._simulated = 0
@@ -158,16 +162,17 @@ class _Builder:
         finding = self.simulator.findings.find("AGW105", api)
         if not api.stages:
             graph.add(Node("stage_none", "stage", "no stage", "", broken=True))
-            self._stage_edge("stage_none", finding, "no stage")
+            self._stage_edge("stage_none", None, finding, "no stage")
         for position, stage in enumerate(api.stages):
             node_id = f"stage{position}"
             deploy = "auto-deploy" if stage.auto_deploy else stage.deployment_id or "not deployed"
             graph.add(Node(node_id, "stage", f"stage {stage.name}", deploy, broken=not stage.serves))
-            self._stage_edge(node_id, finding if not stage.serves or not api.routes else None,
+            self._stage_edge(node_id, stage.name, finding if not stage.serves or not api.routes else None,
                              "serves nothing" if not stage.serves else "")
 
-    def _stage_edge(self, node_id, finding, why):
+    def _stage_edge(self, node_id, stage_name, finding, why):
         edge = Edge(f"e{len(self.graph.edges)}", node_id, "api", "serves", label=why)
+        self.graph.stage_edges[stage_name] = edge.id
         if finding is not None:
             edge.broken, edge.rule_id, edge.status = True, finding.rule_id, "404"
         self.graph.edges.append(edge)
@@ -207,7 +212,7 @@ class _Builder:
         edge = Edge(f"e{len(graph.edges)}", node_id, target, "invokes",
                     label=f"role {integration.credentials_arn}" if integration.credentials_arn else "")
         graph.edges.append(edge)
-        graph._integration_edges[integration.id] = edge.id
+        graph.integration_edges[integration.id] = edge.id
 
     def _target_node(self, row) -> str:
         """Where a route's Target leads: its integration, or a node saying what it names instead."""
@@ -237,7 +242,7 @@ class _Builder:
                        group=target))
         edge = Edge(f"e{len(graph.edges)}", node_id, target, "routes")
         graph.edges.append(edge)
-        graph._route_edges.setdefault(row["route_key"], edge.id)
+        graph.route_edges.setdefault(row["route_key"], edge.id)
         suspect = self._suspect(row)
         if suspect is None:
             verdict = self._table_verdict(row, edge)
@@ -260,7 +265,7 @@ class _Builder:
         rule = verdict.rule_id
         broken_edge = edge
         if rule in INTEGRATION_RULES and row["integration"] is not None:
-            broken_edge = next(e for e in graph.edges if e.id == graph._integration_edges[row["integration"]["id"]])
+            broken_edge = next(e for e in graph.edges if e.id == graph.integration_edges[row["integration"]["id"]])
         elif rule in STAGE_RULES:
             broken_edge = next((e for e in graph.edges if e.kind == "serves" and e.broken), edge)
         for e in {id(edge): edge, id(broken_edge): broken_edge}.values():
