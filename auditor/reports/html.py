@@ -23,6 +23,7 @@ EXTENSION = "html"
 
 FOLD_AT = 12  # an integration with more routes than this starts folded (when the API has over FOLD_API)
 FOLD_API = 60
+VERDICTS_OPEN = 20  # more routes than this that reach their backend are listed in a closed <details>
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
 
@@ -166,20 +167,33 @@ def _api_section(number: int, graph) -> list[str]:
            f'<div class="wiring-box"><div class="legend">routes | integrations | functions; '
            f'<span class="red">red</span>: broken (rule: what the client gets)</div>'
            f'<div class="svg-holder" id="svg-{number}" data-graph="{number}"></div></div>']
-    out.append('<div class="verdicts"><h4>explain, per route</h4><div class="table-wrap"><table><thead><tr><th>Route</th><th>Stage</th>'
-               "<th>Verdict</th><th>Rule</th></tr></thead><tbody>")
-    for verdict in graph.verdicts:
-        outcome = {"reaches-function": "reaches", "reaches-backend": "reaches", "fails": "fails",
-                   "unknown": "unknown", "never": "never chosen"}.get(verdict.outcome, verdict.outcome)
-        status = f" {verdict.status}" if verdict.status else ""
-        out.append(f'<tr data-edge="{number}:{_e(verdict.route_edge)}" class="v-{_e(verdict.outcome)}">'
-                   f"<td><code>{_e(verdict.route_key)}</code></td><td>{_e(verdict.stage or '-')}</td>"
-                   f'<td><b>{_e(outcome)}{_e(status)}</b>{"" if verdict.certain else " (probably)"}'
-                   f"<br><small>{_e(verdict.summary)}</small></td><td>{_e(verdict.rule_id or '-')}</td></tr>")
+    reaching = [v for v in graph.verdicts if v.outcome in ("reaches-function", "reaches-backend")]
+    others = [v for v in graph.verdicts if v not in reaching]
+    head = ("<table><thead><tr><th>Route</th><th>Stage</th><th>Verdict</th><th>Rule</th></tr></thead><tbody>")
+    out.append(f'<div class="verdicts"><h4>explain, per route</h4><div class="table-wrap">{head}')
+    out += [_verdict_row(number, v) for v in others]  # what fails first: that is what a reader looks for
     if not graph.verdicts:
         out.append('<tr><td colspan="4">No routes: every request gets 404.</td></tr>')
-    out += ["</tbody></table></div></div>", "</div>", "</article>"]
+    if len(reaching) > VERDICTS_OPEN and others:
+        out.append(f"</tbody></table><details><summary>{len(reaching)} route(s) that reach their backend"
+                   f"</summary>{head}")
+        out += [_verdict_row(number, v) for v in reaching]
+        out.append("</tbody></table></details>")
+    else:
+        out += [_verdict_row(number, v) for v in reaching]
+        out.append("</tbody></table>")
+    out += ["</div></div>", "</div>", "</article>"]
     return out
+
+
+def _verdict_row(number: int, verdict) -> str:
+    outcome = {"reaches-function": "reaches", "reaches-backend": "reaches", "fails": "fails",
+               "unknown": "unknown", "never": "never chosen"}.get(verdict.outcome, verdict.outcome)
+    status = f" {verdict.status}" if verdict.status else ""
+    return (f'<tr data-edge="{number}:{_e(verdict.route_edge)}" class="v-{_e(verdict.outcome)}">'
+            f"<td><code>{_e(verdict.route_key)}</code></td><td>{_e(verdict.stage or '-')}</td>"
+            f'<td><b>{_e(outcome)}{_e(status)}</b>{"" if verdict.certain else " (probably)"}'
+            f"<br><small>{_e(verdict.summary)}</small></td><td>{_e(verdict.rule_id or '-')}</td></tr>")
 
 
 _CSS = """
@@ -210,7 +224,7 @@ button{font:inherit;font-size:12px;margin-top:2px;cursor:pointer}
 .svg-holder{overflow-x:auto;border:1px solid var(--line);border-radius:4px}
 .svg-holder svg{display:block;min-width:640px;width:100%;height:auto}
 .legend{color:var(--muted);font-size:12px}.red,.bad{color:var(--red)}.ok{color:#2e7d32}
-.verdicts h4{margin:0 0 4px}.verdicts td:nth-child(2),.verdicts td:nth-child(4){white-space:nowrap}
+.verdicts h4{margin:0 0 4px}.verdicts summary{cursor:pointer;margin:6px 0}.verdicts td:nth-child(2),.verdicts td:nth-child(4){white-space:nowrap}
 .verdicts td:first-child code{overflow-wrap:anywhere}.verdicts tr.v-fails td:nth-child(3) b{color:var(--red)}
 svg .node rect{stroke-width:1.2}svg .node text{font:12px system-ui,sans-serif;fill:#1d2430}
 svg .node.fold{cursor:pointer}svg .node.fold rect{stroke-dasharray:4 2}
@@ -449,6 +463,10 @@ _JS = r"""
       }
     });
   }
+  window.addEventListener("beforeprint", function () {  // a printout lists every route's verdict
+    var closed = document.querySelectorAll("details:not([open])");
+    for (var i = 0; i < closed.length; i++) { closed[i].open = true; }
+  });
   var verdictRows = document.querySelectorAll(".verdicts tr[data-edge]");
   for (var k = 0; k < verdictRows.length; k++) {
     verdictRows[k].addEventListener("click", function () { highlight(this.getAttribute("data-edge")); });

@@ -291,9 +291,9 @@ class _Builder:
         function = row["function"] or {}
         edge.permission = "permission covers it" if row["permission"]["status"] == "covered" else "role"
         return RouteVerdict(row["route_key"], edge.id, "reaches-function",
-                            f"reaches {function.get('arn', 'its function')}: the routing table finds its permission "
-                            f"covering it and no finding of medium or higher concerns it (not simulated one by one: "
-                            f"the API has more than {SIMULATE_ALL_UP_TO:,} routes)", None, None, False, None)
+                            f"reaches {function.get('arn', 'its function')}: its permission covers it and no finding "
+                            f"of medium or higher concerns it (routing table; not simulated in an API of over "
+                            f"{SIMULATE_ALL_UP_TO:,} routes)", None, None, False, None)
 
     def _verdict(self, row, edge) -> RouteVerdict:
         """explain's verdict for requests shaped like the route, on every stage that serves."""
