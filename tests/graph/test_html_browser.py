@@ -199,6 +199,10 @@ def test_a_thousand_routes_fold_per_integration_and_unfold(browser, tmp_path):
     drawn = browser.find_elements("css selector", "#svg-0 .node.route")
     folds = browser.find_elements("css selector", "#svg-0 .node.fold")
     assert len(folds) == 10 and len(drawn) == 10
+    [details] = browser.find_elements("css selector", "#api-0 .verdicts details")  # the 989 routes that reach
+    assert details.get_attribute("open") is None and "989 route(s)" in details.text
+    first = browser.find_element("css selector", "#api-0 .verdicts tbody tr")
+    assert "fails" in first.text  # failing verdicts come first
     assert len(browser.find_elements("css selector", "#svg-0 .edge.broken")) == 10  # each fold holds one broken
     folds[0].click()
     assert len(browser.find_elements("css selector", "#svg-0 .node.route")) == 9 + 100
