@@ -1,4 +1,5 @@
-"""Render every example in every report format into reports/ (checked by tests/ci/test_reports_fresh.py).
+"""Render every example in every report format, and its wiring drawings (`graph --format mermaid|dot`),
+into reports/ (checked by tests/ci/test_reports_fresh.py).
 
     python tools/render_reports.py           # (re)write reports/<example>.<extension>
     python tools/render_reports.py --check   # exit 1 and name the stale files, write nothing
@@ -18,6 +19,11 @@ from auditor.engine import all_rules, run_audit  # noqa: E402
 from auditor.inputs import load_inputs  # noqa: E402
 from auditor.reports import FORMAT_MODULES  # noqa: E402
 from auditor.reports.common import RenderOptions  # noqa: E402
+from auditor.reports.dot import dot_document  # noqa: E402
+from auditor.reports.mermaid import mermaid_document  # noqa: E402
+from auditor.reports.wiring_graph import build_graphs, simulator_for_result  # noqa: E402
+
+DRAWINGS = {"mmd": mermaid_document, "dot": dot_document}  # reports/<example>.wiring.<extension>
 
 
 def examples() -> list[Path]:
@@ -33,6 +39,9 @@ def rendered() -> dict[Path, str]:
             result = run_audit(load_inputs([relative]), all_rules())
             for module in FORMAT_MODULES.values():
                 out[ROOT / "reports" / f"{example.stem}.{module.EXTENSION}"] = module.render(result, RenderOptions())
+            graphs = build_graphs(result.snapshot, simulator_for_result(result))
+            for extension, draw in DRAWINGS.items():
+                out[ROOT / "reports" / f"{example.stem}.wiring.{extension}"] = draw(graphs)
     return out
 
 

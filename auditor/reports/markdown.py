@@ -127,7 +127,19 @@ def render(result, options) -> str:
         for finding, _, justification in left:
             lines.append(f"| {finding.severity.label} | {code(finding.rule_id)} {cell(finding.rule)} | "
                          f"{_where(finding, result)} | {cell(finding.message)} | {cell(justification)} |")
+    lines += _wiring(result)
     return "\n".join(lines) + "\n"
+
+
+def _wiring(result) -> list[str]:
+    """Each API's wiring as a Mermaid flowchart, which GitHub draws in comments and job summaries."""
+    from auditor.reports.mermaid import markdown_section
+    from auditor.reports.wiring_graph import build_graphs, simulator_for_result
+    graphs = build_graphs(result.snapshot, simulator_for_result(result))
+    return ["", "## Wiring"] + markdown_section(graphs, None, budget=WIRING_BUDGET) if graphs else []
+
+
+WIRING_BUDGET = 40_000  # characters of Mermaid per report: a PR comment holds 65,536 in all
 
 
 def _short_where(finding) -> str:

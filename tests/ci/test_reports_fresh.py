@@ -24,7 +24,9 @@ def tool():
 def test_every_example_in_every_format_is_current(tool):
     expected = {ROOT / "reports" / f"{e.stem}.{m.EXTENSION}" for e in EXAMPLES.glob("*.json")
                 for m in FORMAT_MODULES.values()}
-    assert {"sarif", "junit", "markdown", "github", "json", "table"} <= set(FORMAT_MODULES)
+    expected |= {ROOT / "reports" / f"{e.stem}.wiring.{extension}" for e in EXAMPLES.glob("*.json")
+                 for extension in tool.DRAWINGS}
+    assert {"sarif", "junit", "markdown", "github", "json", "table", "html"} <= set(FORMAT_MODULES)
     assert set(tool.rendered()) == expected
     stale = [str(p.relative_to(ROOT)) for p in tool.stale()]
     assert not stale, f"reports/ is stale; run `python tools/render_reports.py`: {stale}"

@@ -1,0 +1,398 @@
+"""The wiring of each HTTP API as a graph: stages, routes, integrations, functions, and the
+permission that lets each route through, with every broken edge carrying the rule that explains
+it and what the client gets.
+
+Mermaid, DOT and the HTML report all draw this one graph. It asks the semantic core for every
+verdict: `routing_table` for each route's integration, function and coverage, and the `explain`
+simulator for what a request shaped like the route gets on each serving stage; nothing here
+matches routes or evaluates policies itself.
+"""
+
+from dataclasses import dataclass, field
+
+from auditor.analysis import stage_names
+from auditor.findings import Severity
+from auditor.routekey import CONCRETE_METHODS, parse_route_key
+
+# Rules whose failure is the integration's (or its function's): every route through it fails alike.
+INTEGRATION_RULES = frozenset({"AGW112", "AGW113", "AGW114", "AGW201", "AGW202", "AGW204"})
+STAGE_RULES = frozenset({"AGW105"})
+# Each simulated request ranks every route of its API; past this many routes, only the routes a
+# finding of medium or higher severity concerns are simulated one by one (the rest take the routing
+# table's verdict), so drawing 10,000 routes stays linear.
+SIMULATE_ALL_UP_TO = 500
+RANKING_BUDGET = 1_000_000  # route comparisons the simulations of one larger API may spend in all;
+# past it, the remaining routes a finding concerns are left unknown (said on their edge)
+
+
+@dataclass(slots=True)
+class Node:
+    id: str
+    kind: str  # stage, api, route, integration, function, target (what a broken target points at)
+    label: str
+    detail: str = ""
+    broken: bool = False
+    group: str | None = None  # routes: the id of the integration node they lead to
+
+
+@dataclass(slots=True)
+class Edge:
+    id: str
+    source: str
+    target: str
+    kind: str  # serves (stage -> api), routes (route -> integration), invokes (integration -> function)
+    label: str = ""
+    broken: bool = False
+    uncertain: bool = False  # the input cannot tell (values known only at deployment)
+    rule_id: str | None = None
+    status: str | None = None  # what the client gets: "500", "404", "404/500"
+    permission: str | None = None  # on route edges: what lets the route invoke the function
+
+    @property
+    def broken_label(self) -> str:
+        """The red edge's text: rule id and what the client gets."""
+        parts = [p for p in (self.rule_id, self.status and f"client gets {self.status}") if p]
+        return ": ".join(parts) if parts else "fails"
+
+
+@dataclass(slots=True)
+class RouteVerdict:
+    route_key: str
+    route_edge: str  # the id of the route's edge
+    outcome: str  # reaches-function, reaches-backend, fails, unknown, never
+    summary: str
+    status: str | None
+    rule_id: str | None
+    certain: bool
+    stage: str | None
+    fix: str | None = None
+
+
+@dataclass
+class ApiGraph:
+    api_id: str
+    name: str
+    account: str
+    region: str
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    verdicts: list[RouteVerdict] = field(default_factory=list)
+    # the edge that stands for each route (by key), integration (by id) and stage (by name; None: no stage)
+    route_edges: dict[str, str] = field(default_factory=dict)
+    integration_edges: dict[str, str] = field(default_factory=dict)
+    stage_edges: dict[str | None, str] = field(default_factory=dict)
+
+    def node(self, node_id: str) -> Node:
+        return self._nodes[node_id]
+
+    def add(self, node: Node) -> Node:
+        existing = self._nodes.get(node.id)
+        if existing is not None:
+            return existing
+        self._nodes[node.id] = node
+        self.nodes.append(node)
+        return node
+
+    def __post_init__(self):
+        self._nodes = {n.id: n for n in self.nodes}
+
+    @property
+    def broken_edges(self) -> list[Edge]:
+        return [e for e in self.edges if e.broken]
+
+    def edge_for(self, finding) -> str | None:
+        """The edge a finding is about, for the HTML report's click-to-highlight."""
+        r = finding.resource
+        if r.route_key is not None:
+            return self.route_edges.get(r.route_key)
+        if r.integration_id is not None:
+            return self.integration_edges.get(r.integration_id)
+        if r.stage is not None:
+            return self.stage_edges.get(r.stage)
+        if r.api_id is not None:  # the API as a whole: its first stage's edge (or the `no stage` one)
+            return next(iter(self.stage_edges.values()), None)
+        return None
+
+
+def _statuses(verdict) -> str | None:
+    statuses = verdict.statuses or ([verdict.status] if verdict.status else [])
+    return "/".join(str(s) for s in statuses) or None
+
+
+def _sample_requests(route_key: str):
+    """(method, path) requests shaped like the route, most specific first: the simulator then says
+    which route API Gateway picks for them, so a route another one takes is seen as such."""
+    key = parse_route_key(route_key)
+    if key is None:  # invalid: what it was meant to match, as the AGW104 fix would make it
+        method, _, path = route_key.partition(" ")
+        method = method.upper() if method.upper() in CONCRETE_METHODS else "GET"
+        path = "/" + "/".join(s.strip("{}").rstrip("+") or "x" for s in path.strip("/").split("/") if s)
+        return [(method, path)]
+    if key.is_default:
+        return [("GET", "/"), ("POST", "/apigw-auditor-unmatched-path")]
+    path = "/" + "/".join(s.strip("{}").rstrip("+") if s.startswith("{") else s for s in key.segments)
+    methods = CONCRETE_METHODS if key.method == "ANY" else (key.method,)
+    return [(m, path) for m in methods]
+
+
+class _Builder:
+    def __init__(self, simulator, api):
+        from auditor.simulate import routing_table
+        self.simulator = simulator
+        self.api = api
+        self.table = routing_table(simulator, api)
+        self.graph = ApiGraph(api.id, api.name or "", api.scope.account, api.scope.region)
+        self.integrations = {i.id: i for i in api.integrations}
+        self._routes = {r.key: r for r in api.routes}
+        self._route_count = self._simulated = 0
+        self._simulate_at_most = max(20, RANKING_BUDGET // max(1, len(api.routes)))
+
+    def build(self) -> ApiGraph:
+        graph, api = self.graph, self.api
+        graph.add(Node("api", "api", f"API {api.id}", api.name or ""))
+        self._stages()
+        for row in self.table["routes"]:
+            self._route(row)
+        for integration in api.integrations:  # targeted by no route: drawn, so the picture is complete
+            self._integration_node(integration.id)
+        return graph
+
+    def _stages(self):
+        graph, api = self.graph, self.api
+        finding = self.simulator.findings.find("AGW105", api)
+        if not api.stages:
+            graph.add(Node("stage_none", "stage", "no stage", "", broken=True))
+            self._stage_edge("stage_none", None, finding, "no stage")
+        for position, stage in enumerate(api.stages):
+            node_id = f"stage{position}"
+            deploy = "auto-deploy" if stage.auto_deploy else stage.deployment_id or "not deployed"
+            graph.add(Node(node_id, "stage", f"stage {stage.name}", deploy, broken=not stage.serves))
+            self._stage_edge(node_id, stage.name, finding if not stage.serves or not api.routes else None,
+                             "serves nothing" if not stage.serves else "")
+
+    def _stage_edge(self, node_id, stage_name, finding, why):
+        edge = Edge(f"e{len(self.graph.edges)}", node_id, "api", "serves", label=why)
+        self.graph.stage_edges[stage_name] = edge.id
+        if finding is not None:
+            edge.broken, edge.rule_id, edge.status = True, finding.rule_id, "404"
+        self.graph.edges.append(edge)
+
+    def _integration_node(self, integration_id: str) -> str:
+        graph = self.graph
+        node_id = f"i_{integration_id}"
+        if node_id in graph._nodes:
+            return node_id
+        integration = self.integrations.get(integration_id)
+        detail = ""
+        if integration is not None:
+            detail = " ".join(p for p in (integration.type or "untyped", integration.subtype,
+                                          integration.payload_format_version) if p)
+        graph.add(Node(node_id, "integration", f"integration {integration_id}", detail))
+        if integration is not None:
+            self._function_edge(integration, node_id)
+        return node_id
+
+    def _function_edge(self, integration, node_id):
+        graph = self.graph
+        ref = integration.function_ref
+        if integration.type == "HTTP_PROXY" or integration.subtype:
+            target = f"b_{integration.id}"
+            graph.add(Node(target, "function", integration.subtype or "HTTP backend",
+                           integration.uri or integration.credentials_arn or ""))
+        elif ref is None:
+            target = f"b_{integration.id}"
+            graph.add(Node(target, "target", "no Lambda function", integration.uri or "(no IntegrationUri)",
+                           broken=True))
+        else:
+            target = f"f_{ref.arn}"
+            function, _ = self.simulator.index.locate(ref)
+            graph.add(Node(target, "function", ref.name + (f":{ref.qualifier}" if ref.qualifier else ""),
+                           (f"{ref.account}/{ref.region}" if function is None else
+                            (f"qualifier {ref.qualifier}" if ref.qualifier else "unqualified"))))
+        edge = Edge(f"e{len(graph.edges)}", node_id, target, "invokes",
+                    label=f"role {integration.credentials_arn}" if integration.credentials_arn else "")
+        graph.edges.append(edge)
+        graph.integration_edges[integration.id] = edge.id
+
+    def _target_node(self, row) -> str:
+        """Where a route's Target leads: its integration, or a node saying what it names instead."""
+        integration = row["integration"]
+        if integration is not None:
+            return self._integration_node(integration["id"])
+        state, target = row["target_state"], row["target"] or ""
+        if state == "prefix":
+            bare = target
+            if bare in self.integrations:
+                return self._integration_node(bare)
+        label = {"missing": "no target", "prefix": f"target {target}", "not-collected": target,
+                 "foreign": target, "unknown": target}.get(state, target or state)
+        detail = {"foreign": "another API's integration", "unknown": "no such integration",
+                  "prefix": "lacks integrations/", "not-collected": "integrations not in input",
+                  "unresolved": "known at deployment"}.get(state, "")
+        node_id = f"t_{state}_{target}"
+        self.graph.add(Node(node_id, "target", label, detail, broken=state not in ("not-collected", "unresolved")))
+        return node_id
+
+    def _route(self, row):
+        graph = self.graph
+        node_id = f"r{self._route_count}"
+        self._route_count += 1
+        target = self._target_node(row)
+        graph.add(Node(node_id, "route", row["route_key"], f"priority {row['priority'] or 'never'}",
+                       group=target))
+        edge = Edge(f"e{len(graph.edges)}", node_id, target, "routes")
+        graph.edges.append(edge)
+        graph.route_edges.setdefault(row["route_key"], edge.id)
+        suspect = self._suspect(row)
+        if suspect is None:
+            verdict = self._table_verdict(row, edge)
+        elif len(self.table["routes"]) <= SIMULATE_ALL_UP_TO or self._simulated < self._simulate_at_most:
+            self._simulated += 1
+            verdict = self._verdict(row, edge)
+        else:
+            verdict = RouteVerdict(row["route_key"], edge.id, "unknown",
+                                   f"not simulated: {self._simulate_at_most} routes of this API already were; findings on "
+                                   f"it: {', '.join(suspect) or 'none'}", None, None, False, None)
+        graph.verdicts.append(verdict)
+        if verdict.outcome in ("reaches-function", "reaches-backend"):
+            edge.label = edge.permission or ""
+            return
+        if verdict.outcome == "unknown":
+            edge.uncertain = True
+            edge.label = ("unknown before deployment" if verdict.summary.startswith(("cannot", "integration"))
+                          else "unknown: " + verdict.summary.split(":")[0])
+            return
+        rule = verdict.rule_id
+        broken_edge = edge
+        if rule in INTEGRATION_RULES and row["integration"] is not None:
+            broken_edge = next(e for e in graph.edges if e.id == graph.integration_edges[row["integration"]["id"]])
+        elif rule in STAGE_RULES:
+            broken_edge = next((e for e in graph.edges if e.kind == "serves" and e.broken), edge)
+        for e in {id(edge): edge, id(broken_edge): broken_edge}.values():
+            e.broken, e.rule_id, e.status = True, rule, verdict.status
+        graph.node(node_id).broken = True
+        edge.label = edge.broken_label
+
+    def _suspect(self, row) -> list[str] | None:
+        """None for a route an API too large to simulate route by route may take the routing table's
+        verdict for; else the rules of medium or higher severity that concern it (maybe none)."""
+        if len(self.table["routes"]) <= SIMULATE_ALL_UP_TO:
+            return []
+        route = self._routes.get(row["route_key"])
+        integration = self.integrations.get((row["integration"] or {}).get("id"))
+        rules = sorted({f.rule_id for f in self.simulator.findings.about(self.api, route, integration)
+                        if f.severity >= Severity.MEDIUM})
+        if rules or (row["permission"] or {}).get("status") not in ("covered", "credentials"):
+            return rules
+        return None
+
+    def _table_verdict(self, row, edge) -> RouteVerdict:
+        """A route no finding of medium or more concerns, in an API too large to simulate route by route."""
+        function = row["function"] or {}
+        edge.permission = "permission covers it" if row["permission"]["status"] == "covered" else "role"
+        return RouteVerdict(row["route_key"], edge.id, "reaches-function",
+                            f"reaches {function.get('arn', 'its function')}: its permission covers it and no finding "
+                            f"of medium or higher concerns it (routing table; not simulated in an API of over "
+                            f"{SIMULATE_ALL_UP_TO:,} routes)", None, None, False, None)
+
+    def _verdict(self, row, edge) -> RouteVerdict:
+        """explain's verdict for requests shaped like the route, on every stage that serves."""
+        from auditor.simulate import Request
+        api, key = self.api, row["route_key"]
+        stages = [s for s in stage_names(api) if any(st.name == s for st in api.stages)] or [None]
+        chosen_verdict = None
+        for stage in stages:
+            explanation = None
+            for method, path in _sample_requests(key):
+                try:
+                    explanation = self.simulator.explain(Request(method, path, api.id, api.scope.region,
+                                                                 stage=stage))
+                except (AttributeError, TypeError, KeyError) as exc:  # a simulator defect must not cost the report
+                    return RouteVerdict(key, edge.id, "unknown", f"explain could not simulate this route "
+                                        f"({type(exc).__name__}: {exc})", None, None, False, stage)
+                if explanation.steps.get("route", {}).get("chosen") in (key, None):
+                    break
+            verdict, chosen = explanation.verdict, explanation.steps.get("route", {}).get("chosen")
+            if chosen not in (key, None):
+                return RouteVerdict(key, edge.id, "never", f"requests shaped like it go to `{chosen}`", None,
+                                    None, True, stage)
+            permission = explanation.steps.get("permission") or {}
+            if permission.get("path") == "credentials":
+                edge.permission = "role " + permission.get("role_arn", "")
+            elif permission.get("statements"):
+                sids = [s["sid"] or "(no Sid)" for s in permission["statements"] if s["verdict"].startswith("allows")]
+                edge.permission = ("allowed by " + ", ".join(sids)) if sids else None
+            current = RouteVerdict(key, edge.id, verdict.outcome, verdict.summary, _statuses(verdict),
+                                   verdict.rule_id, verdict.certain, stage, verdict.fix)
+            if chosen_verdict is None or (current.outcome in ("fails", "unknown")
+                                          and chosen_verdict.outcome not in ("fails",)):
+                chosen_verdict = current
+            if current.outcome == "fails":
+                break
+        return chosen_verdict
+
+
+def build_graphs(snapshot, simulator=None, api_id: str | None = None) -> list[ApiGraph]:
+    """One graph per HTTP API of the snapshot (or only `api_id`'s)."""
+    if simulator is None:
+        from auditor.simulate import Simulator
+        simulator = Simulator(snapshot)
+    graphs = []
+    for api in simulator.index.apis:
+        if not api.is_http or (api_id is not None and api.id != api_id):
+            continue
+        graphs.append(_Builder(simulator, api).build())
+    return graphs
+
+
+def simulator_for_result(result):
+    """The simulator over an audit's snapshot with the rules the audit ran."""
+    from auditor.simulate import Simulator
+    return Simulator(result.snapshot, list(result.rules))
+
+
+# --------------------------------------------------------------------------- drawing budget
+
+@dataclass(slots=True)
+class Drawing:
+    """What a renderer draws of one graph: every node and edge, or routes grouped per integration."""
+
+    graph: ApiGraph
+    nodes: list[Node]
+    edges: list[Edge]
+    left_out: list[str]
+
+
+def drawing(graph: ApiGraph, max_routes: int) -> Drawing:
+    """At most `max_routes` route nodes: broken routes first; the others folded into one node per
+    integration ("N more routes") once the API has more routes than fit; what is left out is said."""
+    routes = [n for n in graph.nodes if n.kind == "route"]
+    unsimulated = sum(1 for v in graph.verdicts if v.summary.startswith("not simulated"))
+    left_out = [f"{unsimulated} routes that findings concern were not simulated one by one (the API is too large): "
+                "their edges are dashed; `apigw-auditor explain` takes them one at a time"] if unsimulated else []
+    if len(routes) <= max_routes:
+        return Drawing(graph, list(graph.nodes), list(graph.edges), left_out)
+    by_source = {e.source: e for e in graph.edges if e.kind == "routes"}
+    broken = [n for n in routes if n.broken]
+    shown = {n.id for n in broken[:max_routes]}
+    folded: dict[str, list[Node]] = {}
+    for n in routes:
+        if n.id not in shown:
+            folded.setdefault(by_source[n.id].target, []).append(n)
+    nodes = [n for n in graph.nodes if n.kind != "route" or n.id in shown]
+    edges = [e for e in graph.edges if e.kind != "routes" or e.source in shown]
+    hidden_broken = len(broken) - len([n for n in broken if n.id in shown])
+    for target, members in folded.items():
+        fold_id = f"more_{target}"
+        bad = sum(1 for n in members if n.broken)
+        nodes.append(Node(fold_id, "route", f"{len(members)} more route(s)",
+                          f"{bad} broken" if bad else "all reach their integration", broken=bad > 0, group=target))
+        edges.append(Edge(f"fold_{target}", fold_id, target, "routes", label="", broken=bad > 0,
+                          rule_id=None, status=None))
+    left_out.insert(0, f"{len(routes) - len(shown)} of {len(routes)} routes folded into one node per integration"
+                    + (f" ({hidden_broken} broken ones among them)" if hidden_broken else ""))
+    return Drawing(graph, nodes, edges, left_out)
+
+
+__all__ = ["ApiGraph", "Node", "Edge", "RouteVerdict", "Drawing", "build_graphs", "drawing",
+           "simulator_for_result"]
