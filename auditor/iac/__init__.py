@@ -76,13 +76,23 @@ def detect_folder(path: Path) -> str | None:
         return "cdk"
     if is_cli_folder(path):
         return "cli-outputs"
+    if is_terraform_source_folder(path):
+        return "terraform"
     return None
 
 
+def is_terraform_source_folder(path: Path) -> bool:
+    from auditor.iac.hcl import is_source_folder
+    return is_source_folder(path)
+
+
 def load_file(path: str, input_type: str | None, region: str | None, account: str | None,
-              parameters: dict | None) -> dict:
+              parameters: dict | None, variables: dict | None = None, var_files: list[str] | None = None) -> dict:
     """The snapshot document of one file (a snapshot file's own, or one built from IaC)."""
     try:
+        if input_type in (None, "terraform") and path.endswith(".tf"):  # Terraform source, not a plan
+            from auditor.iac.hcl import load_source
+            return load_source(path, region, account, parameters, variables, var_files)
         return _load_file(path, input_type, region, account, parameters)
     except RecursionError:  # e.g. a YAML alias that contains itself
         raise InputError("the document is recursive or too deeply nested to read", file=path) from None
@@ -140,8 +150,13 @@ def _load_file(path: str, input_type: str | None, region: str | None, account: s
     raise UsageError(f"unknown input type {kind!r}")
 
 
-def load_folder(path: Path, kind: str, region, account, parameters) -> list[tuple[str, dict]]:
-    """(file, snapshot document) for each template of a cdk.out folder, or the one of a CLI-output folder."""
+def load_folder(path: Path, kind: str, region, account, parameters, variables: dict | None = None,
+                var_files: list[str] | None = None) -> list[tuple[str, dict]]:
+    """(file, snapshot document) for each template of a cdk.out folder, or the one of a CLI-output
+    folder or of a folder of Terraform source."""
+    if kind == "terraform":
+        from auditor.iac.hcl import load_source
+        return [(str(path), load_source(str(path), region, account, parameters, variables, var_files))]
     if kind == "cdk":
         templates = sorted(path.glob("*.template.json"))
         for stage in sorted(p for p in path.glob("assembly-*") if p.is_dir()):  # CDK Stages nest assemblies
@@ -164,4 +179,4 @@ def region_of(regions: list[str] | None) -> str | None:
 
 
 __all__ = ["INPUT_TYPES", "load_file", "load_folder", "detect_folder", "parse_parameters", "region_of",
-           "make_settings"]
+           "make_settings", "is_terraform_source_folder"]
