@@ -105,11 +105,14 @@ def load_source(path: str, region: str | None, account: str | None, parameters: 
             provider_region = value if isinstance(value, str) else None
     reader.settings = make_settings("\n".join(texts), region, account, parameters, fallback_region=provider_region)
     reader.builder.settings = reader.settings
-    project.expand_all()
     try:
+        project.expand_all()
         return reader.read()
     except RecursionError:
         raise InputError("references nest too deeply to read", file=path) from None
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:  # a value of a type no provider takes
+        raise InputError(f"not Terraform configuration this tool can read: unexpected value ({exc})",
+                         file=path) from None
 
 
 def _type_name(tree) -> str | None:

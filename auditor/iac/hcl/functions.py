@@ -48,7 +48,10 @@ def _format(spec, *args):
             return json.dumps(text_of(value))
         if kind == "t":
             return "true" if value else "false"
-        return ("%" + verb) % value
+        try:
+            return ("%" + verb) % value
+        except (TypeError, ValueError):
+            raise EvalError(f"format: %{verb} of {type(value).__name__}") from None
     if not isinstance(spec, str):
         raise EvalError("format spec is not a string")
     try:
@@ -119,11 +122,10 @@ def _coalescelist(evaluator, scope, *args):
 def _local_file(scope, path) -> str | Unknown:
     if isinstance(path, Unknown) or not isinstance(path, str):
         return Unknown("file(...)")
-    base = Path(scope.module.directory)
-    candidate = Path(path) if Path(path).is_absolute() else base / path
-    if not candidate.is_file():
-        candidate = Path(scope.module.root_directory) / path
-    if not candidate.is_file():
+    # path.module and path.root are relative to where the audit runs, as Terraform's are to its cwd.
+    candidates = [Path(path), Path(scope.module.directory) / path, Path(scope.module.root_directory) / path]
+    candidate = next((c for c in candidates if c.is_file()), None)
+    if candidate is None:
         return Unknown(f"file {path}")
     try:
         return candidate.read_text(encoding="utf-8")

@@ -1,6 +1,7 @@
 """One Terraform configuration evaluated: the root module, its variables' values, every module it
 calls and every resource instance, handed to the plan reader's mapping (auditor.iac.hcl.mapping)."""
 
+import os
 from pathlib import Path
 
 from auditor.iac.hcl.evaluate import EvalError, Evaluator, Scope, Unknown
@@ -126,7 +127,7 @@ class Project:
         name = block.labels[0]
         address = key.rstrip(".")
         if source.startswith("./") or source.startswith("../"):
-            directory = (Path(parent.directory) / source).resolve()
+            directory = Path(os.path.normpath(Path(parent.directory) / source))
             blocks = module_blocks(directory)
             if blocks is None:
                 return self.not_read(address, f"its source {source} holds no .tf files")
