@@ -235,5 +235,8 @@ FUNCTIONS = {
     "trimsuffix": _pure(lambda s, p: s[:-len(p)] if p and s.endswith(p) else s),
     "trimspace": _pure(lambda s: s.strip()), "startswith": _pure(lambda s, p: s.startswith(p)),
     "endswith": _pure(lambda s, p: s.endswith(p)), "zipmap": _pure(_zipmap), "one": _pure(_one),
+    "basename": _pure(lambda p: p.rstrip("/").rpartition("/")[2]), "dirname": _pure(lambda p: p.rpartition("/")[0] or "."),
+    "sort": _pure(lambda items: sorted(text_of(i) for i in items)), "reverse": _pure(lambda items: list(items)[::-1]),
+    "min": _pure(min), "max": _pure(max), "abs": _pure(abs),
     "substr": _pure(lambda s, start, length: s[int(start):] if length == -1 else s[int(start):int(start) + int(length)]),
 }

@@ -104,12 +104,17 @@ class ModuleInstance:
     def variable(self, name: str):
         def compute():
             given = self.inputs.get(name)
+            declared = self.variables.get(name)
             if given is not None:
                 if given[0] == "value":
-                    return given[1]
-                tree, scope = given
-                return scope.module.evaluator.value(tree, scope)
-            declared = self.variables.get(name)
+                    value = given[1]
+                else:
+                    tree, scope = given
+                    value = scope.module.evaluator.value(tree, scope)
+                if declared is not None and "type" in declared.attributes:
+                    from auditor.iac.hcl.types import convert
+                    value = convert(value, declared.attributes["type"], self.evaluator, Scope(self))
+                return value
             if declared is None:
                 return Unknown(f"var.{name}")
             if "default" in declared.attributes:
@@ -197,11 +202,16 @@ def each_of(collection) -> list[tuple] | Unknown:
     raise EvalError("for_each takes a map or a set of strings")
 
 
+MAX_INSTANCES = 10000  # more is no configuration a person reviews; it is read as unknown, not expanded
+
+
 def count_of(value) -> int | Unknown:
     if isinstance(value, Unknown):
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or int(value) != value:
         raise EvalError("count is not a whole number")
+    if value > MAX_INSTANCES:
+        return Unknown(f"count {int(value)} is above {MAX_INSTANCES}")
     return int(value)
 
 

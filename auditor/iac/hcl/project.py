@@ -9,6 +9,9 @@ from auditor.iac.hcl.functions import FUNCTIONS
 from auditor.iac.hcl.modules import (MAX_DEPTH, META_ARGUMENTS, InstanceRef, ModuleInstance, ModuleOutputs,
                                      community_module, count_of, each_of, initialised_modules, module_blocks, tf_key)
 
+READ_TYPES = {"aws_apigatewayv2_api", "aws_apigatewayv2_route", "aws_apigatewayv2_integration",
+              "aws_apigatewayv2_stage", "aws_apigatewayv2_authorizer", "aws_apigatewayv2_deployment",
+              "aws_lambda_function", "aws_lambda_alias", "aws_lambda_permission", "aws_iam_role"}
 SUPPORTED_APIGATEWAY_MAJOR = 5  # routes with nested `integration` objects: v5.x and v6.x
 
 
@@ -57,23 +60,26 @@ class Project:
             if "for_each" in block.attributes:
                 pairs = each_of(self.evaluator.ev(block.attributes["for_each"], module.scope))
                 if isinstance(pairs, Unknown):
-                    self.unresolved_expansion(base, "for_each", pairs)
+                    self.unresolved_expansion(base, kind, "for_each", pairs)
                     return pairs
                 return {k: self.instance(module, block, base + tf_key(k), kind, name, k,
                                          {"__each__": {"key": k, "value": v}}) for k, v in pairs}
             if "count" in block.attributes:
                 count = count_of(self.evaluator.ev(block.attributes["count"], module.scope))
                 if isinstance(count, Unknown):
-                    self.unresolved_expansion(base, "count", count)
+                    self.unresolved_expansion(base, kind, "count", count)
                     return count
                 return [self.instance(module, block, base + f"[{i}]", kind, name, i, {"__count__": {"index": i}})
                         for i in range(count)]
         except EvalError as exc:
-            self.unresolved_expansion(base, "count" if "count" in block.attributes else "for_each", Unknown(str(exc)))
+            self.unresolved_expansion(base, kind, "count" if "count" in block.attributes else "for_each",
+                                      Unknown(str(exc)))
             return Unknown(f"{base} ({exc})")
         return self.instance(module, block, base, kind, name, None, {})
 
-    def unresolved_expansion(self, address: str, what: str, unknown: Unknown) -> None:
+    def unresolved_expansion(self, address: str, kind: str, what: str, unknown: Unknown) -> None:
+        if kind not in READ_TYPES:
+            return  # resources the audit does not read: nothing is lost
         self.reader.builder.error("ReadTerraform", address, "Unresolved",
                                   f"{what} is not known before a plan ({unknown.what}); its instances were not checked")
 
