@@ -96,8 +96,12 @@ class SourceBuilder(DocumentBuilder):
     def __init__(self, file, input_type, settings, context, files: dict):
         super().__init__(file, input_type, settings, context)
         self.files = files
+        self.module_calls: dict = {}  # address -> what a fix in the calling module block needs
 
     def source(self, line, resource, meta=None, file=None):
+        call = self.module_calls.get(resource)
+        if call is not None and meta and meta.get("kind") == "tf":
+            meta = {**meta, **call, "kind": "tf-module"}
         return super().source(line, resource, meta, file or self.files.get(resource))
 
 
@@ -126,6 +130,10 @@ class SourceReader(PlanReader):
         self.by_base.setdefault(module.key + f"{kind}.{name}", []).append(instance)
         self.lines[address] = line
         self.files[address] = file
+        if module.community:
+            each = scope.names.get("__each__")
+            self.builder.module_calls[address] = {"module": module.key.rstrip("."), "community": module.community,
+                                                  "key": each["key"] if each else None}
         return instance
 
     def _synthesize(self, instance, attr: str):

@@ -61,6 +61,7 @@ class ModuleInstance:
         self.inputs = inputs  # name -> (expression tree, caller scope) or ("value", value)
         self.call_site = call_site  # (file, line) of the module block when its code is not the user's
         self.depth = depth
+        self.community: str | None = None  # "apigateway-v2" / "lambda" when known built in
         self.variables: dict[str, Block] = {}
         self.locals: dict = {}
         self.resources: dict[str, Block] = {}

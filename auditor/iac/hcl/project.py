@@ -150,8 +150,12 @@ class Project:
             if community == "apigateway-v2" and major is not None and major < SUPPORTED_APIGATEWAY_MAJOR:
                 return self.not_read(address, f"terraform-aws-modules/apigateway-v2 {version} is read for versions 5 "
                                               "and later (routes with nested integration objects)")
-            return ModuleOutputs(self.add_module(key, Path(parent.directory), builtin_blocks(community), inputs,
-                                                 call_site, parent.depth + 1))
+            module = self.add_module(key, Path(parent.directory), builtin_blocks(community), inputs, call_site,
+                                     parent.depth + 1)
+            module.community = community
+            self.reader.context.setdefault("modules", {})[key] = community
+            self.reader.context.setdefault("module_sites", {})[key] = f"{call_site[0]}:{call_site[1]}"
+            return ModuleOutputs(module)
         manifest_key = ".".join(_manifest_key(key))
         if manifest_key in self.initialised:
             directory = self.initialised[manifest_key][0]

@@ -88,3 +88,17 @@ def test_permission_built_from_data_sources_and_module_output_matches_the_api():
     # source_arn = join(":", [partition, region, account, "${module.api.api_id}/*/*"]): no AGW2xx.
     ids = rule_ids(audit_json(HERE / "local-module"))
     assert not {i for i in ids if i.startswith("AGW2") or i == "AGW000"}
+
+
+def test_fixes_for_community_module_objects_are_inputs_of_the_users_module_block():
+    report = audit_json(HERE / "community-payload-default.tf")
+    fix = next(f["remediation"] for f in report["findings"] if f["rule_id"] == "AGW111")
+    assert 'module "api" {' in fix and "routes = {" in fix and "integration = {" in fix
+    assert 'payload_format_version = "2.0"' in fix
+    path = HERE / "community-no-trigger.tf"
+    report = audit_json(path)
+    fix = next(f["remediation"] for f in report["findings"] if f["rule_id"] == "AGW201")
+    line = block_line(path, 'module "items"')
+    assert fix.startswith(f'{path}:{line}: in module "items", add')
+    assert "allowed_triggers = {" in fix and 'service    = "apigateway"' in fix
+    assert 'source_arn = "${module.api.api_execution_arn}/*"' in fix
