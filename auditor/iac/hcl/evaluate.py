@@ -27,6 +27,25 @@ class Unknown:
         return f"Unknown({self.what})"
 
 
+MAX_ITEMS = 100_000  # elements of one collection
+MAX_TEXT = 1_000_000  # characters of one string
+MAX_NODES = 1_000_000  # values visited to turn one value into the snapshot's
+MAX_STEPS = 1_000_000  # expression nodes evaluated for one argument
+
+
+class TooLarge(Exception):
+    """A value no configuration a person writes reaches (hostile input): read as unknown."""
+
+
+def check_size(value):
+    """value, or Unknown when it is a collection or string past the limits above."""
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return Unknown(f"string of {len(value)} characters")
+    if isinstance(value, (list, tuple, dict)) and len(value) > MAX_ITEMS:
+        return Unknown(f"collection of {len(value)} elements")
+    return value
+
+
 class EvalError(Exception):
     """An expression Terraform itself would reject (missing key, wrong type): try() moves on."""
 
@@ -46,12 +65,23 @@ def is_unknown(value) -> bool:
 
 def to_plain(value):
     """The value the snapshot holds: Unknown -> the unresolved marker string."""
+    budget = [MAX_NODES]
+    try:
+        return _plain(value, budget)
+    except TooLarge:
+        return unresolved("value too large to read")
+
+
+def _plain(value, budget):
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise TooLarge()
     if isinstance(value, Unknown):
         return unresolved(value.what)
     if isinstance(value, dict):
-        return {str(k): to_plain(v) for k, v in value.items()}
+        return {str(k): _plain(v, budget) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [to_plain(v) for v in value]
+        return [_plain(v, budget) for v in value]
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return unresolved(getattr(value, "label", type(value).__name__))
@@ -109,20 +139,32 @@ class Scope:
 class Evaluator:
     def __init__(self, functions: dict):
         self.functions = functions
+        self.steps = 0
+        self.depth = 0
 
     # -- entry points -------------------------------------------------------------------------
     def value(self, node, scope: Scope):
         """The value of an expression; what Terraform would reject is Unknown, never a guess."""
+        if self.depth == 0:
+            self.steps = 0
+        self.depth += 1
         try:
             return self.ev(node, scope)
         except EvalError as exc:
             return Unknown(f"invalid expression ({exc})")
         except RecursionError:
             return Unknown("expression nested too deeply")
+        except TooLarge:
+            return Unknown("expression too large to evaluate")
+        finally:
+            self.depth -= 1
 
     # -- tree walk ----------------------------------------------------------------------------
     def ev(self, node, scope: Scope):
         from lark import Token
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise TooLarge()
         if isinstance(node, Token):
             raise EvalError(f"unexpected token {node!s}")
         handler = getattr(self, "_" + node.data, None)
@@ -190,7 +232,7 @@ class Evaluator:
                 parts.append(_text(value))
             else:
                 return Unknown("template directive")
-        return "".join(parts)
+        return check_size("".join(parts))
 
     def _template_string(self, node, scope):
         return _unescape(str(node.children[0])[2:-2])
@@ -223,7 +265,7 @@ class Evaluator:
         return self._heredoc(str(node.children[0]), True, scope)
 
     def _tuple(self, node, scope):
-        return [self.ev(c, scope) for c in self._subtrees(node)]
+        return check_size([self.ev(c, scope) for c in self._subtrees(node)])
 
     def _object(self, node, scope):
         out = {}
@@ -324,7 +366,7 @@ class Evaluator:
             if not isinstance(last, (list, tuple)):
                 raise EvalError(f"{name}(...) expands a non-list")
             args.extend(last)
-        return function(self, scope, *args)
+        return check_size(function(self, scope, *args))
 
     def _try(self, name, arg_nodes, scope):
         for arg in arg_nodes:
@@ -445,7 +487,7 @@ class Evaluator:
 
     def _for_tuple_expr(self, node, scope):
         rows = self._for(node, scope)
-        return rows if isinstance(rows, Unknown) else [row[0] for row in rows]
+        return rows if isinstance(rows, Unknown) else check_size([row[0] for row in rows])
 
     def _for_object_expr(self, node, scope):
         from lark import Token
@@ -464,7 +506,7 @@ class Evaluator:
                 raise EvalError(f"duplicate key {key!r}")
             else:
                 out[key] = value
-        return out
+        return check_size(out)
 
 
 def _number(value):

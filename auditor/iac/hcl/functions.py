@@ -5,7 +5,7 @@ import json
 import re
 from pathlib import Path
 
-from auditor.iac.hcl.evaluate import EvalError, Unknown, as_json, text_of, to_plain
+from auditor.iac.hcl.evaluate import MAX_ITEMS, EvalError, Unknown, as_json, text_of, to_plain
 
 
 def _unknown_in(args) -> Unknown | None:
@@ -159,13 +159,15 @@ def _jsondecode(text):
     return json.loads(text)
 
 
-def _flatten(items):
-    out = []
+def _flatten(items, out=None):
+    out = [] if out is None else out
     for item in items:
         if isinstance(item, (list, tuple)):
-            out.extend(_flatten(item))
+            _flatten(item, out)
         else:
             out.append(item)
+        if len(out) > MAX_ITEMS:
+            raise ValueError("result too large")
     return out
 
 

@@ -10,6 +10,7 @@ but source does not (a function's version, a stage's execution ARN).
 
 import json
 
+from auditor.errors import InputError
 from auditor.iac.document import DocumentBuilder
 from auditor.iac.hcl.evaluate import Unknown, to_plain
 from auditor.iac.hcl.modules import META_ARGUMENTS
@@ -135,6 +136,13 @@ class SourceReader(PlanReader):
             self.builder.module_calls[address] = {"module": module.key.rstrip("."), "community": module.community,
                                                   "key": each["key"] if each else None}
         return instance
+
+    def tags(self, instance) -> dict:
+        try:
+            return super().tags(instance)
+        except InputError as exc:  # name the .tf file, not the folder
+            exc.file = instance.file
+            raise
 
     def _synthesize(self, instance, attr: str):
         s = self.settings
