@@ -4,8 +4,9 @@ when `terraform init` has not downloaded them: what resources their inputs becom
 Each is written here as a small Terraform module of its own (evaluated by the same code as the
 user's), reduced to the arguments the rules read, with the modules' documented variable defaults:
 - terraform-aws-modules/apigateway-v2, versions 5.x and 6.x (`routes` keyed by route key, each with
-  a nested `integration` object; `authorizers`; `stage_*`; `create_stage`). Version 4 and earlier
-  took separate `integrations`; those are reported as not read.
+  a nested `integration` object; `authorizers`; `stage_*`; `create_stage`; access logs to a log
+  group of its own unless `stage_access_log_settings = null`). Version 4 and earlier took separate
+  `integrations`; those are read only from `terraform init`'s download.
 - terraform-aws-modules/lambda (`function_name`, `publish`, `allowed_triggers`,
   `create_current_version_allowed_triggers`, `create_unqualified_alias_allowed_triggers`).
 A `payload_format_version` left out of a route's integration is null in the module, so the
@@ -30,7 +31,7 @@ variable "routes" { default = {} }
 variable "authorizers" { default = {} }
 variable "create_stage" { default = true }
 variable "stage_name" { default = "$default" }
-variable "stage_access_log_settings" { default = null }
+variable "stage_access_log_settings" { default = {} }
 variable "stage_default_route_settings" { default = null }
 variable "stage_variables" { default = {} }
 variable "stage_tags" { default = {} }
@@ -40,6 +41,11 @@ locals {
   is_http      = var.protocol_type == "HTTP"
   create_stage = var.create && var.create_stage
   routes       = { for k, v in var.routes : k => v if var.create && var.create_routes_and_integrations }
+  # The module logs by default (stage_access_log_settings = {}: a log group it creates, JSON lines).
+  default_log_format = jsonencode({
+    requestId = "$context.requestId", requestTime = "$context.requestTime", routeKey = "$context.routeKey",
+    status = "$context.status", integrationErrorMessage = "$context.integrationErrorMessage"
+  })
 }
 
 resource "aws_apigatewayv2_api" "this" {
@@ -97,7 +103,7 @@ resource "aws_apigatewayv2_stage" "this" {
     for_each = var.stage_access_log_settings != null ? [var.stage_access_log_settings] : []
     content {
       destination_arn = try(access_log_settings.value.create_log_group, true) == false ? try(access_log_settings.value.destination_arn, null) : aws_cloudwatch_log_group.this[0].arn
-      format          = try(access_log_settings.value.format, null)
+      format          = try(access_log_settings.value.format, null) != null ? access_log_settings.value.format : local.default_log_format
     }
   }
   stage_variables = var.stage_variables
@@ -106,7 +112,7 @@ resource "aws_apigatewayv2_stage" "this" {
 
 resource "aws_cloudwatch_log_group" "this" {
   count = local.create_stage && var.stage_access_log_settings != null && try(var.stage_access_log_settings.create_log_group, true) != false ? 1 : 0
-  name  = try(var.stage_access_log_settings.log_group_name, null) != null ? var.stage_access_log_settings.log_group_name : "${var.name}-${var.stage_name}"
+  name  = try(var.stage_access_log_settings.log_group_name, null) != null ? var.stage_access_log_settings.log_group_name : "/aws/apigateway/${var.name}/${replace(var.stage_name, "$", "")}"
 }
 
 output "api_id" { value = try(aws_apigatewayv2_api.this[0].id, null) }

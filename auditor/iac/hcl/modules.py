@@ -112,15 +112,14 @@ class ModuleInstance:
                 else:
                     tree, scope = given
                     value = scope.module.evaluator.value(tree, scope)
-                if declared is not None and "type" in declared.attributes:
-                    from auditor.iac.hcl.types import convert
-                    value = convert(value, declared.attributes["type"], self.evaluator, Scope(self))
-                return value
-            if declared is None:
+            elif declared is not None and "default" in declared.attributes:
+                value = self.evaluator.value(declared.attributes["default"], Scope(self))
+            else:
                 return Unknown(f"var.{name}")
-            if "default" in declared.attributes:
-                return self.evaluator.value(declared.attributes["default"], Scope(self))
-            return Unknown(f"var.{name}")
+            if declared is not None and "type" in declared.attributes:
+                from auditor.iac.hcl.types import convert  # optional() defaults apply to defaults too
+                value = convert(value, declared.attributes["type"], self.evaluator, Scope(self))
+            return value
         return self._once(f"var.{name}", compute)
 
     def local(self, name: str):

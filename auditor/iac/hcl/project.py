@@ -140,30 +140,37 @@ class Project:
             return ModuleOutputs(self.add_module(key, directory, blocks, inputs, parent.call_site, parent.depth + 1))
         call_site = parent.call_site or (block.file, block.line)
         community = community_module(source)
+        version = self.evaluator.value(block.attributes["version"], scope) if "version" in block.attributes else ""
+        manifest_key = ".".join(_manifest_key(key))
+        initialised = self.initialised.get(manifest_key)
+        if initialised and initialised[1]:
+            version = initialised[1]
+        major = _major(version)
+        # Fixes are written as the module's inputs only for the input shapes known (apigateway-v2 v5+).
+        known_inputs = community if community != "apigateway-v2" or major is None or \
+            major >= SUPPORTED_APIGATEWAY_MAJOR else None
+        if initialised:  # `terraform init` has run: the module's own code, whatever its version
+            blocks = module_blocks(initialised[0])
+            if blocks is not None:
+                return ModuleOutputs(self._module(key, initialised[0], blocks, inputs, call_site, parent, known_inputs))
         if community is not None:
             from auditor.iac.hcl.community import builtin_blocks
-            version = self.evaluator.value(block.attributes["version"], scope) if "version" in block.attributes else ""
-            manifest_key = ".".join(part for part in _manifest_key(key))
-            if manifest_key in self.initialised and self.initialised[manifest_key][1]:
-                version = self.initialised[manifest_key][1]
-            major = _major(version)
-            if community == "apigateway-v2" and major is not None and major < SUPPORTED_APIGATEWAY_MAJOR:
-                return self.not_read(address, f"terraform-aws-modules/apigateway-v2 {version} is read for versions 5 "
-                                              "and later (routes with nested integration objects)")
-            module = self.add_module(key, Path(parent.directory), builtin_blocks(community), inputs, call_site,
-                                     parent.depth + 1)
+            if known_inputs is None:
+                return self.not_read(address, f"terraform-aws-modules/apigateway-v2 {version} is known built in for "
+                                              "versions 5 and later (routes with nested integration objects); run "
+                                              "`terraform init` to have it read")
+            return ModuleOutputs(self._module(key, Path(parent.directory), builtin_blocks(community), inputs,
+                                              call_site, parent, community))
+        return self.not_read(address, f"module source {source} was not read (run `terraform init` to read it "
+                                      "from .terraform/modules)")
+
+    def _module(self, key, directory, blocks, inputs, call_site, parent, community):
+        module = self.add_module(key, directory, blocks, inputs, call_site, parent.depth + 1)
+        if community:
             module.community = community
             self.reader.context.setdefault("modules", {})[key] = community
             self.reader.context.setdefault("module_sites", {})[key] = f"{call_site[0]}:{call_site[1]}"
-            return ModuleOutputs(module)
-        manifest_key = ".".join(_manifest_key(key))
-        if manifest_key in self.initialised:
-            directory = self.initialised[manifest_key][0]
-            blocks = module_blocks(directory)
-            if blocks is not None:
-                return ModuleOutputs(self.add_module(key, directory, blocks, inputs, call_site, parent.depth + 1))
-        return self.not_read(address, f"module source {source} was not read (run `terraform init` to read it "
-                                      "from .terraform/modules)")
+        return module
 
     def not_read(self, address: str, why: str) -> Unknown:
         self.reader.builder.error("ReadTerraformModule", address, "NotRead", why)
