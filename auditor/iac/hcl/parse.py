@@ -55,6 +55,18 @@ def _line(node) -> int | None:
     return node.line
 
 
+def _cache_file() -> str:
+    """A private file for Lark's compiled parser (a pickle: never in a shared temporary folder)."""
+    import os
+    import hcl2
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "apigw-auditor")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    if os.stat(folder).st_uid != os.getuid() or os.stat(folder).st_mode & 0o022:
+        raise PermissionError(folder)
+    return os.path.join(folder, f"hcl2-{getattr(hcl2, '__version__', 'unknown')}.lark")
+
+
 @lru_cache(maxsize=1)
 def _parser():
     """python-hcl2's grammar without per-node positions (tokens keep their lines): 40% faster on
@@ -64,8 +76,8 @@ def _parser():
     try:
         from hcl2.postlexer import PostLexer
         return Lark.open("hcl2.lark", parser="lalr", rel_to=hcl2.__file__, propagate_positions=False,
-                         postlex=PostLexer(), cache=True).parse
-    except Exception:  # noqa: BLE001 - a python-hcl2 layout we do not know: its public entry point
+                         postlex=PostLexer(), cache=_cache_file()).parse
+    except Exception:  # noqa: BLE001 - no private cache or an unknown python-hcl2 layout: its own parser
         return hcl2.parses_to_tree
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.iac.conftest import audit_json, rule_ids, run_cli
+from tests.iac.conftest import SEED, audit_json, rule_ids, run_cli
 
 HERE = Path(__file__).parent / "fixtures"
 CASES = {"correct": HERE / "seed-correct", "missing-prefix": HERE / "missing-prefix.tf",
@@ -36,6 +36,14 @@ def test_source_form_matches_the_snapshot_form(case, snapshot_form):
         assert location["file"].endswith(".tf")
         assert location["resource"].startswith("aws_")
         assert isinstance(location["line"], int)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_source_form_knows_what_the_plan_form_leaves_to_apply(case):
+    # The plan cannot know ids before apply (AGW000 info); the source's references name them.
+    plan = audit_json(SEED / f"{case}.tfplan.json")
+    assert rule_ids(audit_json(CASES[case])) == rule_ids(plan, exclude_info_meta=True)
+    assert "AGW000" not in rule_ids(audit_json(CASES[case]))
 
 
 @pytest.mark.parametrize("case", sorted(PROBLEM))
