@@ -72,3 +72,18 @@ def test_role_trust_policy_in_the_scope(tmp_path):
     assert role["RoleName"] == "apigw-invoke"
     assert role["Arn"] == "arn:aws:iam::111122223333:role/apigw-invoke"
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "apigateway.amazonaws.com"}
+
+
+def test_openapi_body_from_templatefile_is_read(tmp_path):
+    (tmp_path / "api.yaml").write_text(
+        'openapi: "3.0.1"\ninfo:\n  title: a\npaths:\n  /items:\n    get:\n      x-amazon-apigateway-integration:\n'
+        '        type: aws_proxy\n        httpMethod: POST\n        uri: "${arn}"\n        payloadFormatVersion: "2.0"\n')
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_lambda_function" "f" {\n  function_name = "items"\n}\n'
+        'resource "aws_apigatewayv2_api" "a" {\n  name = "a"\n  protocol_type = "HTTP"\n'
+        '  body = templatefile("${path.module}/api.yaml", { arn = aws_lambda_function.f.invoke_arn })\n}\n'
+        'resource "aws_apigatewayv2_stage" "s" {\n  api_id = aws_apigatewayv2_api.a.id\n  name = "$default"\n'
+        '  auto_deploy = true\n}\n')
+    report = audit_json(tmp_path)
+    assert {f["rule_id"] for f in report["findings"] if f["severity"] == "high"} == {"AGW201"}  # no permission
+    assert any(f["rule_id"] == "AGW304" and "GET /items" in f["message"] for f in report["findings"])
