@@ -168,8 +168,16 @@ class SourceReader(PlanReader):
                 return f"https://{api}.execute-api.{s.region}.amazonaws.com/{'' if name == '$default' else name}"
         if instance.type == "aws_apigatewayv2_api" and attr == "arn":
             return f"arn:{s.partition}:apigateway:{s.region}::/apis/{self.attribute(instance, 'id')}"
-        if instance.type == "aws_iam_role" and attr in ("name", "id"):
-            return self.value(instance, "name", unresolved(f"{instance.address}.name"))
+        if instance.type == "aws_iam_role" and attr in ("name", "id", "arn"):
+            name = self.value(instance, "name")
+            if not isinstance(name, str):  # Terraform makes a unique name up at apply
+                return unresolved(f"{instance.address}.{attr}")
+            if attr != "arn":
+                return name
+            path = self.value(instance, "path", "/")
+            if isinstance(path, str) and path.startswith("/") and path.endswith("/"):
+                return f"arn:{s.partition}:iam::{s.account}:role{path}{name}"
+            return unresolved(f"{instance.address}.arn")
         return super()._synthesize(instance, attr)
 
     def read(self) -> dict:

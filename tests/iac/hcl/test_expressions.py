@@ -87,3 +87,12 @@ def test_openapi_body_from_templatefile_is_read(tmp_path):
     report = audit_json(tmp_path)
     assert {f["rule_id"] for f in report["findings"] if f["severity"] == "high"} == {"AGW201"}  # no permission
     assert any(f["rule_id"] == "AGW304" and "GET /items" in f["message"] for f in report["findings"])
+
+
+def test_role_without_a_name_has_no_guessed_arn(tmp_path):
+    (tmp_path / "main.tf").write_text('resource "aws_iam_role" "r" {\n  assume_role_policy = "{}"\n}\n'
+                                      'resource "aws_iam_role" "p" {\n  name = "x"\n  path = "/svc/"\n'
+                                      '  assume_role_policy = "{}"\n}\n')
+    unnamed, named = load_source(str(tmp_path), None, None, None)["Scopes"][0]["Roles"]
+    assert unnamed["Arn"].startswith("${unresolved:") and unnamed["RoleName"].startswith("${unresolved:")
+    assert named["Arn"] == "arn:aws:iam::123456789012:role/svc/x"
