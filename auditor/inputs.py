@@ -16,8 +16,10 @@ INPUT_TYPES = ["snapshot", "cloudformation", "sam", "cdk", "terraform", "openapi
 
 
 def load_inputs(paths: list[str], input_type: str | None = None, region: str | None = None,
-                account: str | None = None, parameters: dict | None = None) -> Snapshot:
-    """region/account/parameters fill in what templates leave open (ignored by snapshot files)."""
+                account: str | None = None, parameters: dict | None = None, variables: dict | None = None,
+                var_files: list[str] | None = None) -> Snapshot:
+    """region/account/parameters fill in what templates leave open (ignored by snapshot files);
+    variables/var_files are Terraform source's -var and -var-file."""
     if input_type is not None and input_type not in INPUT_TYPES:
         raise UsageError(f"unknown input type {input_type!r}; use one of {', '.join(INPUT_TYPES)}")
     if input_type == "snapshot":
@@ -28,13 +30,16 @@ def load_inputs(paths: list[str], input_type: str | None = None, region: str | N
     for given in paths:
         folder = Path(given)
         kind = (input_type or iac.detect_folder(folder)) if folder.is_dir() else None
-        if kind in ("cdk", "cli-outputs"):
-            for file, document in iac.load_folder(folder, kind, region, account, parameters):
+        if kind == "terraform" and not iac.is_terraform_source_folder(folder):
+            kind = None  # a folder of plan JSON files
+        if kind in ("cdk", "cli-outputs", "terraform"):
+            for file, document in iac.load_folder(folder, kind, region, account, parameters, variables, var_files):
                 snapshots.append(_stack(read_snapshot_document(document, file), file))
         else:
             files.append(given)
     for path in expand_paths(files) if files else ():
-        document, from_iac = iac.load_input_file(str(path), input_type, region, account, parameters)
+        document, from_iac = iac.load_input_file(str(path), input_type, region, account, parameters, variables,
+                                                 var_files)
         snapshot = read_snapshot_document(document, str(path))
         snapshots.append(_stack(snapshot, str(path)) if from_iac else snapshot)
     return merge(snapshots)

@@ -65,6 +65,10 @@ def add_parser(sub, epilog: str) -> None:
                         help="what PATH is, instead of detecting it from content: " + ", ".join(INPUT_TYPES))
     parser.add_argument("--parameter", action="append", dest="parameters", metavar="KEY=VALUE",
                         help="templates: a parameter (or pseudo parameter, e.g. AWS::StackName) value (repeatable)")
+    parser.add_argument("--var", action="append", dest="tf_vars", metavar="NAME=VALUE",
+                        help="Terraform source: a variable's value, as terraform -var (repeatable)")
+    parser.add_argument("--var-file", action="append", dest="tf_var_files", metavar="FILE",
+                        help="Terraform source: a .tfvars file, as terraform -var-file (repeatable)")
     parser.add_argument("--account", metavar="ID", type=account_id,
                         help="templates/plans: the account to assume (default: the one the input hard-codes, else "
                              "the placeholder 123456789012; see docs/iac.md)")
@@ -84,6 +88,8 @@ def audit(args):
         if args.paths:
             raise UsageError("--live collects from AWS: give no PATH with it")
         template_only = [flag for flag, value in (("--input-type", args.input_type), ("--parameter", args.parameters),
+                                                  ("--var", getattr(args, "tf_vars", None)),
+                                                  ("--var-file", getattr(args, "tf_var_files", None)),
                                                   ("--account", args.account)) if value]
         if template_only:
             raise UsageError(f"{', '.join(template_only)} describe(s) PATH inputs (templates, plans); "
@@ -96,8 +102,10 @@ def audit(args):
         raise UsageError(f"{', '.join(live_options_given(args))} only work(s) with --live")
     else:
         from auditor.iac import parse_parameters, region_of
+        from auditor.iac.hcl import parse_variables
         snapshot = load_inputs(args.paths, args.input_type, region_of(args.regions), args.account,
-                               parse_parameters(args.parameters))
+                               parse_parameters(args.parameters), parse_variables(getattr(args, "tf_vars", None)),
+                               getattr(args, "tf_var_files", None))
     result = run_audit(snapshot, rules, settings.severity)
     from auditor.iac.remediation import apply_iac_remediations
     apply_iac_remediations(result)  # fixes in the template's own syntax for findings located in IaC

@@ -76,19 +76,30 @@ def detect_folder(path: Path) -> str | None:
         return "cdk"
     if is_cli_folder(path):
         return "cli-outputs"
+    if is_terraform_source_folder(path):
+        return "terraform"
     return None
 
 
+def is_terraform_source_folder(path: Path) -> bool:
+    from auditor.iac.hcl import is_source_folder
+    return is_source_folder(path)
+
+
 def load_file(path: str, input_type: str | None, region: str | None, account: str | None,
-              parameters: dict | None) -> dict:
+              parameters: dict | None, variables: dict | None = None, var_files: list[str] | None = None) -> dict:
     """The snapshot document of one file (a snapshot file's own, or one built from IaC)."""
-    return load_input_file(path, input_type, region, account, parameters)[0]
+    return load_input_file(path, input_type, region, account, parameters, variables, var_files)[0]
 
 
 def load_input_file(path: str, input_type: str | None, region: str | None, account: str | None,
-                    parameters: dict | None) -> tuple[dict, bool]:
+                    parameters: dict | None, variables: dict | None = None,
+                    var_files: list[str] | None = None) -> tuple[dict, bool]:
     """(snapshot document, built from IaC): a template or plan is a stack of its own (model.Scope.stack)."""
     try:
+        if input_type in (None, "terraform") and path.endswith(".tf"):  # Terraform source, not a plan
+            from auditor.iac.hcl import load_source
+            return load_source(path, region, account, parameters, variables, var_files), True
         own, built = _load_file(path, input_type, region, account, parameters)
     except RecursionError:  # e.g. a YAML alias that contains itself
         raise InputError("the document is recursive or too deeply nested to read", file=path) from None
@@ -154,8 +165,13 @@ def _build(path: str, text: str, kind: str, document, parsed_json: bool, region,
     raise UsageError(f"unknown input type {kind!r}")
 
 
-def load_folder(path: Path, kind: str, region, account, parameters) -> list[tuple[str, dict]]:
-    """(file, snapshot document) for each template of a cdk.out folder, or the one of a CLI-output folder."""
+def load_folder(path: Path, kind: str, region, account, parameters, variables: dict | None = None,
+                var_files: list[str] | None = None) -> list[tuple[str, dict]]:
+    """(file, snapshot document) for each template of a cdk.out folder, or the one of a CLI-output
+    folder or of a folder of Terraform source."""
+    if kind == "terraform":
+        from auditor.iac.hcl import load_source
+        return [(str(path), load_source(str(path), region, account, parameters, variables, var_files))]
     if kind == "cdk":
         templates = sorted(path.glob("*.template.json"))
         for stage in sorted(p for p in path.glob("assembly-*") if p.is_dir()):  # CDK Stages nest assemblies
@@ -178,4 +194,4 @@ def region_of(regions: list[str] | None) -> str | None:
 
 
 __all__ = ["INPUT_TYPES", "load_file", "load_folder", "detect_folder", "parse_parameters", "region_of",
-           "make_settings", "load_input_file"]
+           "make_settings", "load_input_file", "is_terraform_source_folder"]

@@ -42,6 +42,11 @@ def render(finding, context: dict, hint: dict, location) -> str | None:
     if hint.get("kind") == "error":
         return hint["text"]
     if context.get("input_type") == "terraform":
+        if hint.get("kind") == "tf-module":  # made by a community module: the fix is in the module block
+            from auditor.iac.hcl.fixes import render_module_call
+            text = render_module_call(finding.fix, context, hint, location)
+            if text:
+                return text
         return _Terraform(context, hint, location).render(finding.fix)
     text = _CloudFormation(context, hint, location).render(finding.fix)
     if text and context.get("input_type") == "cdk":

@@ -1,0 +1,191 @@
+"""One Terraform configuration evaluated: the root module, its variables' values, every module it
+calls and every resource instance, handed to the plan reader's mapping (auditor.iac.hcl.mapping)."""
+
+import os
+from pathlib import Path
+
+from auditor.iac.hcl.evaluate import EvalError, Evaluator, Scope, Unknown
+from auditor.iac.hcl.functions import FUNCTIONS
+from auditor.iac.hcl.modules import (MAX_DEPTH, META_ARGUMENTS, InstanceRef, ModuleInstance, ModuleOutputs,
+                                     community_module, count_of, each_of, initialised_modules, module_blocks, tf_key)
+
+READ_TYPES = {"aws_apigatewayv2_api", "aws_apigatewayv2_route", "aws_apigatewayv2_integration",
+              "aws_apigatewayv2_stage", "aws_apigatewayv2_authorizer", "aws_apigatewayv2_deployment",
+              "aws_lambda_function", "aws_lambda_alias", "aws_lambda_permission", "aws_iam_role"}
+SUPPORTED_APIGATEWAY_MAJOR = 5  # routes with nested `integration` objects: v5.x and v6.x
+
+
+class DataRef:
+    """A data source: the account, region and partition ones are the audit's assumed values."""
+
+    __slots__ = ("kind", "known", "label")
+
+    def __init__(self, kind: str, name: str, known: dict):
+        self.kind, self.known, self.label = kind, known, f"data.{kind}.{name}"
+
+    def attr(self, name: str):
+        return self.known.get(name, Unknown(f"{self.label}.{name}"))
+
+
+class Project:
+    def __init__(self, root: Path, blocks, root_inputs: dict, reader):
+        self.root = root
+        self.reader = reader
+        self.evaluator = Evaluator(FUNCTIONS)
+        self.modules: list[ModuleInstance] = []
+        self.initialised = initialised_modules(root)
+        self.root_module = self.add_module("", root, blocks, root_inputs)
+
+    def add_module(self, key, directory, blocks, inputs, call_site=None, depth=0) -> ModuleInstance:
+        module = ModuleInstance(self, key, directory, blocks, inputs, call_site, depth)
+        self.modules.append(module)
+        return module
+
+    def expand_all(self) -> None:
+        """Every resource of every module reached from the root (modules are reached on the way)."""
+        done = 0
+        while done < len(self.modules):
+            module = self.modules[done]
+            done += 1
+            for name in list(module.calls):
+                module.module_value(name)
+            for key in list(module.resources):
+                module.expand(key)
+
+    # -- resources --------------------------------------------------------------------------------
+    def expand_resource(self, module: ModuleInstance, block, key: str):
+        kind, name = block.labels
+        base = module.key + key
+        try:
+            if "for_each" in block.attributes:
+                pairs = each_of(self.evaluator.ev(block.attributes["for_each"], module.scope))
+                if isinstance(pairs, Unknown):
+                    self.unresolved_expansion(base, kind, "for_each", pairs)
+                    return pairs
+                return {k: self.instance(module, block, base + tf_key(k), kind, name, k,
+                                         {"__each__": {"key": k, "value": v}}) for k, v in pairs}
+            if "count" in block.attributes:
+                count = count_of(self.evaluator.ev(block.attributes["count"], module.scope))
+                if isinstance(count, Unknown):
+                    self.unresolved_expansion(base, kind, "count", count)
+                    return count
+                return [self.instance(module, block, base + f"[{i}]", kind, name, i, {"__count__": {"index": i}})
+                        for i in range(count)]
+        except EvalError as exc:
+            self.unresolved_expansion(base, kind, "count" if "count" in block.attributes else "for_each",
+                                      Unknown(str(exc)))
+            return Unknown(f"{base} ({exc})")
+        return self.instance(module, block, base, kind, name, None, {})
+
+    def unresolved_expansion(self, address: str, kind: str, what: str, unknown: Unknown) -> None:
+        if kind not in READ_TYPES:
+            return  # resources the audit does not read: nothing is lost
+        self.reader.builder.error("ReadTerraform", address, "Unresolved",
+                                  f"{what} is not known before a plan ({unknown.what}); its instances were not checked")
+
+    def instance(self, module, block, address, kind, name, index, names):
+        scope = Scope(module, names)
+        instance = self.reader.add_instance(address, kind, name, index, module, block, scope)
+        return InstanceRef(instance, self)
+
+    def data_value(self, kind: str, name: str):
+        s = self.reader.settings
+        known = {}
+        if kind == "aws_caller_identity":
+            known = {"account_id": s.account, "id": s.account}
+        elif kind == "aws_region":
+            known = {"name": s.region, "region": s.region, "id": s.region}
+        elif kind == "aws_partition":
+            known = {"partition": s.partition, "id": s.partition,
+                     "dns_suffix": "amazonaws.com.cn" if s.partition == "aws-cn" else "amazonaws.com"}
+        return DataRef(kind, name, known)
+
+    # -- modules ----------------------------------------------------------------------------------
+    def call_module(self, parent: ModuleInstance, block):
+        name = block.labels[0]
+        address = f"{parent.key}module.{name}"
+        source_tree = block.attributes.get("source")
+        source = self.evaluator.value(source_tree, parent.scope) if source_tree is not None else None
+        if not isinstance(source, str):
+            return self.not_read(address, "its source is not a literal string")
+        if parent.depth >= MAX_DEPTH:
+            return self.not_read(address, "modules nest too deeply")
+        try:
+            if "for_each" in block.attributes:
+                pairs = each_of(self.evaluator.ev(block.attributes["for_each"], parent.scope))
+                if isinstance(pairs, Unknown):
+                    return self.not_read(address, f"its for_each is not known before a plan ({pairs.what})")
+                return {k: self._instantiate(parent, block, source, f"{address}{tf_key(k)}.",
+                                             {"__each__": {"key": k, "value": v}}) for k, v in pairs}
+            if "count" in block.attributes:
+                count = count_of(self.evaluator.ev(block.attributes["count"], parent.scope))
+                if isinstance(count, Unknown):
+                    return self.not_read(address, f"its count is not known before a plan ({count.what})")
+                return [self._instantiate(parent, block, source, f"{address}[{i}].", {"__count__": {"index": i}})
+                        for i in range(count)]
+        except EvalError as exc:
+            return self.not_read(address, str(exc))
+        return self._instantiate(parent, block, source, f"{address}.", {})
+
+    def _instantiate(self, parent, block, source, key, names):
+        scope = Scope(parent, names)
+        inputs = {k: (tree, scope) for k, tree in block.attributes.items() if k not in META_ARGUMENTS}
+        name = block.labels[0]
+        address = key.rstrip(".")
+        if source.startswith("./") or source.startswith("../"):
+            directory = Path(os.path.normpath(Path(parent.directory) / source))
+            blocks = module_blocks(directory)
+            if blocks is None:
+                return self.not_read(address, f"its source {source} holds no .tf files")
+            return ModuleOutputs(self.add_module(key, directory, blocks, inputs, parent.call_site, parent.depth + 1))
+        call_site = parent.call_site or (block.file, block.line)
+        community = community_module(source)
+        version = self.evaluator.value(block.attributes["version"], scope) if "version" in block.attributes else ""
+        manifest_key = ".".join(_manifest_key(key))
+        initialised = self.initialised.get(manifest_key)
+        if initialised and initialised[1]:
+            version = initialised[1]
+        major = _major(version)
+        # Fixes are written as the module's inputs only for the input shapes known (apigateway-v2 v5+).
+        known_inputs = community if community != "apigateway-v2" or major is None or \
+            major >= SUPPORTED_APIGATEWAY_MAJOR else None
+        if initialised:  # `terraform init` has run: the module's own code, whatever its version
+            blocks = module_blocks(initialised[0])
+            if blocks is not None:
+                return ModuleOutputs(self._module(key, initialised[0], blocks, inputs, call_site, parent, known_inputs))
+        if community is not None:
+            from auditor.iac.hcl.community import builtin_blocks
+            if known_inputs is None:
+                return self.not_read(address, f"terraform-aws-modules/apigateway-v2 {version} is known built in for "
+                                              "versions 5 and later (routes with nested integration objects); run "
+                                              "`terraform init` to have it read")
+            return ModuleOutputs(self._module(key, Path(parent.directory), builtin_blocks(community), inputs,
+                                              call_site, parent, community))
+        return self.not_read(address, f"module source {source} was not read (run `terraform init` to read it "
+                                      "from .terraform/modules)")
+
+    def _module(self, key, directory, blocks, inputs, call_site, parent, community):
+        module = self.add_module(key, directory, blocks, inputs, call_site, parent.depth + 1)
+        if community:
+            module.community = community
+            self.reader.context.setdefault("modules", {})[key] = community
+            self.reader.context.setdefault("module_sites", {})[key] = f"{call_site[0]}:{call_site[1]}"
+        return module
+
+    def not_read(self, address: str, why: str) -> Unknown:
+        self.reader.builder.error("ReadTerraformModule", address, "NotRead", why)
+        return Unknown(address)
+
+
+def _manifest_key(key: str) -> list[str]:
+    """`module.a["x"].module.b.` -> ["a", "b"] (modules.json keys drop instance keys)."""
+    import re
+    return re.findall(r"module\.([A-Za-z0-9_-]+)", key)
+
+
+def _major(version) -> int | None:
+    import re
+    if not isinstance(version, str):
+        return None
+    match = re.search(r"(\d+)", version)
+    return int(match.group(1)) if match else None
