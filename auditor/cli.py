@@ -51,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, UsageError) as exc:
         print(f"apigw-auditor: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except RecursionError:  # a recursive pass over a document the readers let through: still the input's fault
+        from auditor import files
+        print(f"apigw-auditor: error: {files.current_file or '<input>'}: nested too deeply to read", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("apigw-auditor: interrupted", file=sys.stderr)
         return 130

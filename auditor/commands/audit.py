@@ -4,6 +4,7 @@ ORDER = 10
 
 import argparse
 import sys
+from dataclasses import replace
 
 from auditor.engine import run_audit
 from auditor.errors import UsageError
@@ -57,6 +58,9 @@ def add_parser(sub, epilog: str) -> None:
     add_config_arguments(parser)
     parser.add_argument("--baseline", metavar="FILE",
                         help="report and gate only findings not in FILE (from `apigw-auditor baseline create`)")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="print only the summary line(s) and set the exit code (--output files are still "
+                             "written whole)")
     parser.add_argument("--show-suppressed", action="store_true",
                         help="also list findings suppressed by tags, per-path-ignores or the baseline")
     parser.add_argument("--region", action="append", dest="regions", metavar="REGION",
@@ -115,7 +119,14 @@ def run(args) -> int:
             check_not_an_input(destination.path,
                                [*args.paths, args.baseline, args.config, *(args.rules_files or [])])
     result = audit(args)
+    from auditor.reports.table import terminal_width
     options = RenderOptions(fail_on=args.fail_on, show_suppressed=args.show_suppressed,
-                            color=use_color(sys.stdout))
-    write_reports(result, options, destinations, render)
+                            color=use_color(sys.stdout), extra={"width": terminal_width(sys.stdout)})
+    if args.quiet:  # stdout gets the verdict only; the files asked for are written as usual
+        from auditor.reports import table
+        destinations = [d for d in destinations if not d.to_stdout]
+        write_reports(result, options, destinations, render)
+        sys.stdout.write(table.render(result, replace(options, extra={**options.extra, "quiet": True})))
+    else:
+        write_reports(result, options, destinations, render)
     return 1 if failing(result.findings, args.fail_on) else 0

@@ -99,13 +99,13 @@ def _load_file(path: str, input_type: str | None, region: str | None, account: s
     if kind is None or kind == "snapshot":
         stripped = text.lstrip()
         if stripped.startswith("{") or stripped.startswith("[") or path.endswith(".json"):
+            from auditor.files import parse_json
             try:
-                document = json.loads(text)
+                document = parse_json(text, path)
                 parsed_json = True
-            except json.JSONDecodeError as exc:
+            except InputError:
                 if path.endswith(".json") or kind == "snapshot":
-                    raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=path,
-                                     line=exc.lineno) from None
+                    raise
         if document is None:
             if kind == "snapshot":
                 raise InputError("not JSON", file=path, line=1)

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from auditor.arns import parse_invoke_host
 from auditor.errors import InputError
-from auditor.files import LineIndex, read_text
+from auditor.files import LineIndex, parse_json, read_text
 from auditor.iac.resolve import DEFAULT_ACCOUNT, DEFAULT_REGION
 
 API_FILES = ("get-api.json", "get-apis.json", "get-routes.json", "get-integrations.json", "get-stages.json",
@@ -47,10 +47,7 @@ def _folders(path: Path) -> list[Path]:
 
 def _load(path: Path):
     text = read_text(path)
-    try:
-        return json.loads(text), text
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=str(path), line=exc.lineno) from None
+    return parse_json(text, str(path)), text
 
 
 def _items(document, path: Path) -> list:

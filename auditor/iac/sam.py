@@ -90,6 +90,8 @@ def translate(template: dict, settings: Settings, file: str) -> dict:
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.translator import Translator
 
+    import logging
+    logging.getLogger("samtranslator").addHandler(logging.NullHandler())  # its warnings are not our one-line error
     session = boto3.session.Session(region_name=settings.region)
     parameters = {"AWS::Region": settings.region, "AWS::AccountId": settings.account,
                   "AWS::Partition": settings.partition}
