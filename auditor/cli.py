@@ -72,6 +72,9 @@ def entry() -> int:
     gc.freeze() then spares the interpreter's final collection a walk over the whole model (a third
     of a second after a 100,000-route audit); the operating system reclaims the memory at once.
     """
-    code = main()
-    gc.freeze()
+    try:
+        code = main()
+        gc.freeze()
+    except KeyboardInterrupt:  # Ctrl-C after main() returned or during its last clean-up: quietly 130
+        return 130
     return code

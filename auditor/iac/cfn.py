@@ -56,7 +56,12 @@ def inline_includes(node, base_dir: str, file: str, unreadable: list):
     if isinstance(node, dict):
         transform = node.get("Fn::Transform") if len(node) == 1 else None
         if isinstance(transform, dict) and transform.get("Name") == "AWS::Include":
-            location = (transform.get("Parameters") or {}).get("Location")
+            parameters = transform.get("Parameters")
+            if not isinstance(parameters, dict):
+                raise InputError("Fn::Transform AWS::Include needs Parameters: {Location: FILE}, got "
+                                 f"{type(parameters).__name__}", file=getattr(node, "file", None) or file,
+                                 line=line_of(node))
+            location = parameters.get("Location")
             if isinstance(location, str) and "://" not in location:
                 path = location if os.path.isabs(location) else os.path.normpath(os.path.join(base_dir, location))
                 if os.path.isfile(path):
@@ -295,7 +300,8 @@ class TemplateReader:
         raw_body = self.props(logical).get("Body")
         if isinstance(raw_body, dict) and "Fn::Transform" in raw_body:
             transform = raw_body["Fn::Transform"] if isinstance(raw_body["Fn::Transform"], dict) else {}
-            location = (transform.get("Parameters") or {}).get("Location")
+            parameters = transform.get("Parameters")
+            location = parameters.get("Location") if isinstance(parameters, dict) else None
             self._body_unreadable(api, logical, f"Body is included from {location}, which cannot be read offline")
         elif isinstance(body, dict):
             sam_origin = self.origin.route if self.origin else None

@@ -113,8 +113,11 @@ def _read_api(folder: Path) -> dict | None:
         if len(items) != 1:
             raise InputError("get-apis.json lists several APIs: put each API's files in its own folder with its "
                              "get-api.json", file=str(folder / "get-apis.json"))
+        if not isinstance(items[0].get("ApiId"), str):
+            raise InputError("expected `aws apigatewayv2 get-apis` output: its item has no ApiId",
+                             file=str(folder / "get-apis.json"), path="$.Items[0]")
         api.update(items[0])
-        api.update(_source(folder / "get-apis.json", 1, items[0].get("ApiId")))
+        api.update(_source(folder / "get-apis.json", 1, items[0]["ApiId"]))
     else:
         raise InputError("get-api.json (aws apigatewayv2 get-api --api-id ID) is missing beside the other API "
                          "outputs", file=str(folder))

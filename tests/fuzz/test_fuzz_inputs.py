@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.fuzz.harness import SNAPSHOTS, TEMPLATES, check_one
 
-FUZZ = settings(max_examples=60, derandomize=True, deadline=None, database=None,
+FUZZ = settings(max_examples=120, derandomize=True, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
 
 

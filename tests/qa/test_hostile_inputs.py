@@ -146,3 +146,52 @@ def test_quiet_prints_the_verdict_only(tmp_path, capsys):
     assert out.splitlines() == ["2 API(s), 2 function(s), 23 rules: 15 finding(s) (6 high, 1 medium, 3 low, 5 info); "
                                 "FAILED (--fail-on medium)."]
     assert json.loads(report.read_text())["runs"][0]["results"]
+
+
+# --- defect 3: the remaining tracebacks
+
+@pytest.mark.parametrize("source_arn", ["!Ref SourceArnWithoutDefault", "!FindInMap [Arns, api, source]"])
+def test_explain_with_a_source_arn_unknown_before_deployment(tmp_path, capsys, source_arn):
+    text = (hostile.ROOT / "examples" / "iac" / "seed-correct.cfn.yaml").read_text()
+    text = text.replace("Parameters:\n", "Parameters:\n  SourceArnWithoutDefault:\n    Type: String\n", 1)
+    text = re.sub(r"SourceArn: .*", "SourceArn: " + source_arn, text)
+    path = tmp_path / "t.cfn.yaml"
+    path.write_text(text)
+    code, out, err = run(capsys, "explain", str(path), "GET", "/items")
+    assert code in (0, 1), err  # explain's verdict, not a traceback
+    assert "Verdict (cannot tell)" in out and "not known before deployment" in out and "AGW000" in out
+
+
+def test_include_transform_with_parameters_not_an_object(tmp_path, capsys):
+    text = (hostile.ROOT / "examples" / "iac" / "seed-correct.cfn.yaml").read_text()
+    text += "  Extra:\n    Type: AWS::ApiGatewayV2::Stage\n    Properties:\n" \
+            "      Fn::Transform: {Name: AWS::Include, Parameters: x}\n"
+    path = tmp_path / "t.cfn.yaml"
+    path.write_text(text)
+    code, _, err = run(capsys, "audit", str(path))
+    line = text.count("\n", 0, text.index("Fn::Transform: {Name")) + 1
+    assert code == 2
+    assert one_line(err) == (f"apigw-auditor: error: {path}:{line}: Fn::Transform AWS::Include needs "
+                             "Parameters: {Location: FILE}, got str")
+
+
+def test_cli_output_get_apis_item_without_api_id(tmp_path, capsys):
+    folder = tmp_path / "api"
+    folder.mkdir()
+    (folder / "get-apis.json").write_text(json.dumps({"Items": [{"Name": "x", "ProtocolType": "HTTP"}]}))
+    (folder / "get-routes.json").write_text(json.dumps({"Items": [{"RouteId": "r1", "RouteKey": "GET /"}]}))
+    code, _, err = run(capsys, "audit", str(tmp_path))
+    assert code == 2
+    assert one_line(err) == (f"apigw-auditor: error: {folder / 'get-apis.json'} at $.Items[0]: expected "
+                             "`aws apigatewayv2 get-apis` output: its item has no ApiId")
+
+
+def test_ctrl_c_at_the_very_end_is_a_quiet_130(capsys, monkeypatch):
+    from auditor import cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cli.gc, "freeze", interrupted)
+    monkeypatch.setattr("sys.argv", ["apigw-auditor", "audit", str(hostile.SEED), "--quiet"])
+    assert cli.entry() == 130
+    assert "Traceback" not in capsys.readouterr().err
