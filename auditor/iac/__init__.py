@@ -113,6 +113,10 @@ def _load_file(path: str, input_type: str | None, region: str | None, account: s
         if kind is None:
             kind = _classify(document)
         if kind is None and parsed_json:
+            from auditor.iac.cli_outputs import single_output_hint
+            hint = single_output_hint(document)
+            if hint:
+                raise InputError(hint, file=path)
             return document  # JSON that is no IaC: the snapshot reader names what is wrong with it
         if kind is None:
             raise InputError("not a recognised input: expected an apigw-auditor snapshot, a CloudFormation/SAM "

@@ -32,6 +32,34 @@ API_FILES = ("get-api.json", "get-apis.json", "get-routes.json", "get-integratio
 FUNCTION_FILES = ("get-function-configuration.json", "get-function.json", "get-policy.json")
 
 
+# The output of one AWS CLI command, recognised by the keys its items (or itself) always carry.
+_SINGLE_OUTPUTS = (("aws apigatewayv2 get-routes", "Items", ("RouteKey", "RouteId")),
+                   ("aws apigatewayv2 get-integrations", "Items", ("IntegrationId", "IntegrationType")),
+                   ("aws apigatewayv2 get-stages", "Items", ("StageName",)),
+                   ("aws apigatewayv2 get-authorizers", "Items", ("AuthorizerId", "AuthorizerType")),
+                   ("aws apigatewayv2 get-apis", "Items", ("ApiId", "ProtocolType")),
+                   ("aws apigatewayv2 get-api", None, ("ApiId", "ProtocolType")),
+                   ("aws lambda list-functions", "Functions", ("FunctionArn",)),
+                   ("aws lambda get-function-configuration", None, ("FunctionArn", "Runtime")),
+                   ("aws lambda get-function", "Configuration", ("FunctionArn",)),
+                   ("aws lambda get-policy", None, ("Policy", "RevisionId")))
+
+
+def single_output_hint(document) -> str | None:
+    """When a file given alone is one AWS CLI output: what it is and the folder layout that reads it."""
+    if not isinstance(document, dict) or "SnapshotVersion" in document:
+        return None
+    for command, key, keys in _SINGLE_OUTPUTS:
+        value = document.get(key) if key else document
+        sample = value[0] if isinstance(value, list) and value else value
+        if isinstance(sample, dict) and all(k in sample for k in keys):
+            return (f"this is the output of `{command}`, which is read as part of a folder of CLI outputs: put "
+                    "get-api.json, get-routes.json, get-integrations.json and get-stages.json of one API in a "
+                    "folder (a function's get-function-configuration.json and get-policy.json in another) and "
+                    "audit the folder (docs/iac.md, 'A folder of AWS CLI outputs'); or collect with `apigw-auditor snapshot`")
+    return None
+
+
 def looks_like_cli_folder(path: Path) -> bool:
     return any((folder / name).is_file() for folder in _folders(path) for name in API_FILES + FUNCTION_FILES)
 

@@ -73,3 +73,53 @@ def test_routes_accepts_url(capsys):
     code, _, err = run(capsys, "routes", str(SEED), "--api", "xyz987uvw6", "--url",
                        "https://abc123def4.execute-api.us-east-1.amazonaws.com/")
     assert code == 2 and "contradicts" in err
+
+
+@pytest.mark.parametrize("name, command", [("api/get-routes.json", "aws apigatewayv2 get-routes"),
+                                           ("api/get-integrations.json", "aws apigatewayv2 get-integrations"),
+                                           ("api/get-api.json", "aws apigatewayv2 get-api"),
+                                           ("function/get-policy.json", "aws lambda get-policy")])
+def test_one_cli_output_given_alone_says_what_it_is(capsys, name, command):
+    path = ROOT / "tests" / "iac" / "fixtures" / "cli-outputs" / name
+    code, _, err = run(capsys, "audit", str(path))
+    [line] = err.strip().splitlines()
+    assert code == 2 and line.startswith(f"apigw-auditor: error: {path}: this is the output of `{command}`")
+    assert "get-routes.json" in line and "audit the folder" in line
+
+
+def test_items_object_pasted_where_a_list_goes(tmp_path, capsys):
+    document = json.loads(SEED.read_text())
+    api = document["Scopes"][0]["Apis"][0]
+    api["Routes"] = {"Items": api["Routes"]}
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(document))
+    code, _, err = run(capsys, "audit", str(path))
+    assert code == 2 and err.strip() == (
+        f"apigw-auditor: error: {path} at $.Scopes[0].Apis[0].Routes: expected a list, got an object "
+        '({"Items": [...]} as the AWS CLI prints it: put the list inside Items here, not the object)')
+
+
+def test_folder_hint_suggests_only_templates(tmp_path, capsys):
+    (tmp_path / ".pre-commit-hooks.yaml").write_text("- id: apigw-auditor\n  entry: apigw-auditor audit\n")
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\n")
+    code, _, err = run(capsys, "audit", str(tmp_path))
+    assert code == 2 and err.strip() == f"apigw-auditor: error: {tmp_path}: folder holds no *.json snapshot"
+    (tmp_path / "template.yaml").write_text("Resources: {}\n")
+    code, _, err = run(capsys, "audit", str(tmp_path))
+    assert code == 2 and err.strip().endswith(f"(e.g. {tmp_path}/template.yaml)")
+
+
+def test_sam_translator_rejection_names_the_line(tmp_path, capsys):
+    text = (ROOT / "examples" / "iac" / "seed-correct.sam.yaml").read_text()
+    text = text.replace("      Timeout: 3\n", "      Timeout: 3\n      Bogus: 1\n", 1)
+    path = tmp_path / "t.sam.yaml"
+    path.write_text(text)
+    code, _, err = run(capsys, "audit", str(path))
+    line = text.splitlines().index("  ItemsFunction:") + 1
+    assert code == 2 and err.startswith(f"apigw-auditor: error: {path}:{line}: SAM template rejected")
+    event = text.replace("            Path: /items\n", "            Path: 42\n", 1)
+    path.write_text(event)
+    code, _, err = run(capsys, "audit", str(path))
+    line = event.splitlines().index("        ListItems:") + 1
+    assert code == 2 and err.startswith(f"apigw-auditor: error: {path}:{line}: SAM template rejected")
+    assert "There are unpublished metrics" not in err
