@@ -7,7 +7,7 @@ the input (route keys, messages, names) is escaped, so a `|` or `<` in it cannot
 
 import re
 
-from auditor.reports.common import failing, group_by_api, summary
+from auditor.reports.common import failing, group_by_api, readable, summary
 from auditor.reports.pointers import display_path, finding_file, finding_line, left_out, left_out_summary
 
 FORMAT = "markdown"
@@ -22,7 +22,7 @@ def _escape_plain(text: str) -> str:
 
 def code(text: str, in_table: bool = True) -> str:
     """An inline code span holding text verbatim (in a table cell, `|` escaped as GFM requires)."""
-    text = text.replace("\r", " ").replace("\n", " ")
+    text = readable(text).replace("\r", " ").replace("\n", " ")
     if in_table:
         text = text.replace("|", "\\|")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
@@ -58,6 +58,7 @@ def _code_spans(text: str):
 
 def cell(text: str) -> str:
     """Table-cell text: the message's own `code spans` kept, everything else escaped."""
+    text = readable(text)
     out, pos = [], 0
     for start, end, content in _code_spans(text):
         out.append(_escape_plain(text[pos:start]))
@@ -68,6 +69,7 @@ def cell(text: str) -> str:
 
 
 def fenced(text: str, info: str = "") -> str:
+    text = readable(text)
     longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{info}\n{text.rstrip()}\n{fence}"

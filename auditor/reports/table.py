@@ -10,7 +10,7 @@ import os
 import shutil
 
 from auditor.findings import Severity
-from auditor.reports.common import failing, group_by_api, summary
+from auditor.reports.common import failing, group_by_api, readable, summary
 
 FORMAT = "table"
 EXTENSION = "txt"
@@ -68,6 +68,7 @@ class _Wrapper:
         self.cut = False
 
     def __call__(self, text: str) -> str:
+        text = readable(text)
         out: list[str] = []
         cut = False
         for paragraph in text.split("\n", CELL_LINES):  # the last piece holds any further lines, uncut
@@ -118,7 +119,7 @@ def render(result, options) -> str:
     if wrap_where.cut or wrap_finding.cut:
         lines.append(_CUT_NOTE.format(lines=CELL_LINES))
     lines.append(_summary(result, options).rstrip("\n"))
-    return "\n".join(lines) + "\n"
+    return readable("\n".join(lines) + "\n")
 
 
 def _summary(result, options) -> str:

@@ -123,3 +123,16 @@ def test_sam_translator_rejection_names_the_line(tmp_path, capsys):
     line = event.splitlines().index("        ListItems:") + 1
     assert code == 2 and err.startswith(f"apigw-auditor: error: {path}:{line}: SAM template rejected")
     assert "There are unpublished metrics" not in err
+
+
+@pytest.mark.parametrize("format_name", ["table", "markdown"])
+def test_unresolved_parameters_read_as_placeholders(tmp_path, capsys, format_name):
+    text = (ROOT / "examples" / "iac" / "seed-correct.cfn.yaml").read_text()
+    text = text.replace("Parameters:\n", "Parameters:\n  StageName:\n    Type: String\n", 1)
+    text = text.replace("StageName: $default", "StageName: !Ref StageName")
+    path = tmp_path / "t.cfn.yaml"
+    path.write_text(text)
+    code, out, err = run(capsys, "audit", str(path), "--format", format_name)
+    assert code in (0, 1), err
+    assert "${unresolved" not in out and "unresolved:parameter" not in out
+    assert ("stage <StageName>" if format_name == "table" else "stage `<StageName>`") in out
