@@ -317,6 +317,8 @@ def read_snapshot_document(document, file: str) -> Snapshot:
         r.fail("$", "not an apigw-auditor snapshot: 'SnapshotVersion' is missing (see README, 'Snapshot format')")
     if version != SNAPSHOT_VERSION:
         r.fail("$.SnapshotVersion", f"unsupported snapshot version {version!r}; this tool reads version {SNAPSHOT_VERSION}")
+    from auditor.limits import apply_aws_limits
+    apply_aws_limits(document)  # what AWS itself cannot hold is reported (AGW000), never processed
     scope_items = r.items(document, "Scopes", "$")
     if scope_items is None:
         r.fail("$", "required key 'Scopes' is missing")

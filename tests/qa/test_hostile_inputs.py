@@ -122,12 +122,31 @@ def test_terraform_addresses_with_bracket_runs(tmp_path, capsys):
 def test_table_caps_a_long_cell_and_says_so(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "100")
     path = tmp_path / "long.json"
-    path.write_text(hostile.long_route_key_snapshot(1_000_000))  # tabulate's wrapping took minutes before
+    path.write_text(hostile.long_route_key_snapshot(10_000))  # within AWS's limit, far beyond a cell
     code, out, _ = run(capsys, "audit", str(path))
     table = out.split("How to fix:")[0]
     assert code == 1
     assert all(len(line) <= 100 for line in table.splitlines()), max(table.splitlines(), key=len)
     assert "…" in table and "(Cells cut at 6 lines end in …; --format json holds every value whole.)" in out
+
+
+def test_values_beyond_aws_limits_are_agw000_not_processed(tmp_path, capsys):
+    path = tmp_path / "long.json"
+    path.write_text(hostile.long_route_key_snapshot(1_000_000))  # tabulate's wrapping took minutes before
+    code, out, _ = run(capsys, "audit", str(path), "--format", "json")
+    report = json.loads(out)
+    [limit] = [f for f in report["findings"] if "BeyondAwsLimit" in f["message"]]
+    assert code == 1 and limit["rule_id"] == "AGW000" and limit["severity"] == "medium"
+    assert "route key of 1,000,005 characters" in limit["message"] and "10,240 bytes" in limit["message"]
+    assert len(out) < 100_000  # the key is not repeated into every finding
+    document = hostile.seed()
+    policy = json.loads(document["Scopes"][0]["Functions"][0]["Policy"])
+    policy["Statement"] *= 80  # about 27 KB: Lambda refuses a policy over 20,480 bytes
+    document["Scopes"][0]["Functions"][0]["Policy"] = json.dumps(policy)
+    path.write_text(json.dumps(document))
+    code, out, _ = run(capsys, "audit", str(path), "--format", "json")
+    messages = [f["message"] for f in json.loads(out)["findings"] if f["rule_id"] == "AGW000"]
+    assert code == 1 and any("Lambda allows at most 20,480" in m for m in messages)
 
 
 def test_table_fits_the_terminal_width(capsys, monkeypatch):
