@@ -55,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         from auditor import files
         print(f"apigw-auditor: error: {files.current_file or '<input>'}: nested too deeply to read", file=sys.stderr)
         return EXIT_ERROR
+    except UnicodeEncodeError as exc:  # text no encoding can write (a lone surrogate) that a reader let through
+        from auditor import files
+        print(f"apigw-auditor: error: {files.current_file or '<input>'}: holds {exc.object[exc.start:exc.end]!a}, "
+              "which is no Unicode character (half a surrogate pair)", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("apigw-auditor: interrupted", file=sys.stderr)
         return 130

@@ -81,6 +81,12 @@ _SCAN = json.scanner.make_scanner(json.JSONDecoder())  # the C scanner json.load
 
 
 def _parse_policy(reader: _Reader, text: str, policy_path: str):
+    if "\\ud" in text or "\\uD" in text:  # a surrogate escape: the shared reader finds a lone one, with its path
+        from auditor.files import parse_json
+        try:
+            return parse_json(text, reader.file)
+        except InputError as exc:
+            reader.fail(policy_path + (exc.path or "").removeprefix("$"), f"Policy: {exc.message}")
     try:
         value, end = _SCAN(text, 0)
         if end == len(text):

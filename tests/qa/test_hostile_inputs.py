@@ -214,3 +214,18 @@ def test_ctrl_c_at_the_very_end_is_a_quiet_130(capsys, monkeypatch):
     monkeypatch.setattr("sys.argv", ["apigw-auditor", "audit", str(hostile.SEED), "--quiet"])
     assert cli.entry() == 130
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("format_name", ["json", "sarif", "table"])
+def test_lone_surrogate_inside_a_policy_string(tmp_path, capsys, format_name):
+    document = hostile.seed()
+    function = document["Scopes"][0]["Functions"][1]
+    policy = json.loads(function["Policy"])
+    policy["Statement"][0]["Sid"] = "SURROGATE"
+    function["Policy"] = json.dumps(policy).replace("SURROGATE", "\\udcff")  # crashed json/sarif before
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(document))
+    code, _, err = run(capsys, "audit", str(path), "--format", format_name)
+    assert code == 2 and one_line(err) == (
+        f"apigw-auditor: error: {path} at $.Scopes[0].Functions[1].Policy.Statement[0].Sid: Policy: a \\u escape "
+        "that is half a UTF-16 surrogate pair: no such character exists (fix the escape)")
