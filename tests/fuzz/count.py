@@ -5,19 +5,19 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.fuzz.harness import SNAPSHOTS, TEMPLATES, check_one
+from tests.fuzz.harness import SNAPSHOTS, TEMPLATES, check_cli_folder, check_one
 
 if __name__ == "__main__":
     total = int(sys.argv[1])
-    for group, sources in (("snapshots", SNAPSHOTS), ("templates", TEMPLATES)):
+    for group, sources in (("snapshots", SNAPSHOTS), ("templates", TEMPLATES), ("cli-output folders", None)):
         problems = collections.Counter()
         bad = 0
         with tempfile.TemporaryDirectory() as work:
             for seed in range(total):
-                source = sources[seed % len(sources)]
                 folder = Path(work) / str(seed)
                 folder.mkdir()
-                problem = check_one(source, seed, folder)
+                problem = (check_one(sources[seed % len(sources)], seed, folder) if sources
+                           else check_cli_folder(seed, folder))
                 if problem:
                     bad += 1
                     problems[problem[:90]] += 1

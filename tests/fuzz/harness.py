@@ -129,3 +129,22 @@ def check_one(source: Path, seed: int, workdir: Path) -> str | None:
     fmt = rng.choice(FORMATS)
     outputs = [f"--output={other}={workdir / ('report.' + other)}" for other in FORMATS if other != fmt]
     return verdict(["audit", str(path), "--format", fmt, *outputs], str(path))
+
+
+CLI_OUTPUTS = ROOT / "tests" / "iac" / "fixtures" / "cli-outputs"
+
+
+def check_cli_folder(seed: int, workdir: Path) -> str | None:
+    """A copy of the CLI-outputs fixture folder with one of its files mutated."""
+    import shutil
+    rng = random.Random(seed)
+    folder = workdir / "cli"
+    shutil.copytree(CLI_OUTPUTS, folder)
+    files = sorted(folder.rglob("*.json"))
+    target = rng.choice(files)
+    document, splices = mutate_document(json.loads(target.read_text()), rng, rng.randint(1, 3))
+    text = json.dumps(document)
+    for token, value in splices.items():
+        text = text.replace(token, value)
+    target.write_text(text, encoding="utf-8")
+    return verdict(["audit", str(folder), "--format", rng.choice(FORMATS)], str(folder))
