@@ -23,14 +23,14 @@ def write_text(text: str, path: str | None) -> None:
         sys.stdout.flush()
         return
     check_output_path(path)
-    target = os.path.realpath(path)  # a symlink keeps pointing where it did: its target is written
     try:
-        mode = os.stat(target).st_mode
+        mode = os.stat(path).st_mode  # through symlinks: /dev/stdout is whatever stdout is
     except OSError:
         mode = None
-    if mode is not None and not stat.S_ISREG(mode):
-        _write_through(text, path)
+    if (mode is not None and not stat.S_ISREG(mode)) or os.path.abspath(path).startswith(("/dev/", "/proc/")):
+        _write_through(text, path)  # /dev/stdout redirected to a file is that open file, not a name to replace
         return
+    target = os.path.realpath(path)  # a symlink keeps pointing where it did: its target is written
     directory = os.path.dirname(target)
     with _sigterm_as_exit():
         try:

@@ -254,6 +254,8 @@ def _json_lines(document: LineDict, text: str) -> None:
 def load_template_text(text: str, file: str):
     """JSON when it looks like JSON, YAML otherwise."""
     stripped = text.lstrip()
+    if not stripped:
+        raise InputError("empty file: expected a template (YAML or JSON)", file=file)
     if stripped.startswith("{"):
         try:
             return load_json_text(text, file)

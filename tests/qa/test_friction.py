@@ -136,3 +136,13 @@ def test_unresolved_parameters_read_as_placeholders(tmp_path, capsys, format_nam
     assert code in (0, 1), err
     assert "${unresolved" not in out and "unresolved:parameter" not in out
     assert ("stage <StageName>" if format_name == "table" else "stage `<StageName>`") in out
+
+
+@pytest.mark.parametrize("name, text, message", [("e.json", "", "empty file: expected JSON"),
+                                                 ("w.json", " \n\t\n", "empty file: expected JSON"),
+                                                 ("e.yaml", "", "empty file: expected a template (YAML or JSON)")])
+def test_empty_files_say_so(tmp_path, capsys, name, text, message):
+    path = tmp_path / name
+    path.write_text(text)
+    code, _, err = run(capsys, "audit", str(path))
+    assert code == 2 and err.strip() == f"apigw-auditor: error: {path}: {message}"

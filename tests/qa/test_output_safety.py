@@ -84,3 +84,18 @@ def test_sigterm_while_writing_leaves_no_temporary_file(tmp_path, capsys, monkey
     assert stopped.value.code == 128 + signal.SIGTERM
     assert os.listdir(tmp_path) == ["report.json"] and target.read_text() == "previous report"
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is only there while writing
+
+
+def test_dev_stdout_is_written_through(tmp_path):
+    import subprocess
+    import sys
+    out = tmp_path / "redirected.txt"
+    with open(out, "w") as handle:
+        code = subprocess.run([sys.executable, "-m", "auditor", "audit", str(SEED), "--format", "json",
+                               "--output", "/dev/stdout"], stdout=handle, stderr=subprocess.PIPE, text=True)
+    assert code.returncode == 1 and code.stderr == ""
+    assert out.read_text().startswith("{")
+    with subprocess.Popen([sys.executable, "-m", "auditor", "audit", str(SEED), "--format", "json",
+                           "--output", "/dev/stdout"], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as piped:
+        body, err = piped.communicate()
+    assert piped.returncode == 1 and body.startswith(b"{") and err == b""  # was: cannot write into its folder
