@@ -8,12 +8,14 @@ writes them, attached to the function (or alias/version) their FunctionName name
 
 import os
 import re
+import shlex
 
 from auditor.arns import is_unresolved, parse_lambda_arn
 from auditor.errors import InputError
 from auditor.iac.document import DocumentBuilder, suppression_tags
 from auditor.iac.openapi import read_body
 from auditor.iac.resolve import Resolver, Settings, unresolved
+from auditor.model import NO_PARAMETER_VALUE
 from auditor.files import read_text
 from auditor.iac.yamlload import LineDict, line_of, load_template_text
 
@@ -256,6 +258,14 @@ class TemplateReader:
         for logical, resource in self.resources.items():
             if resource["Type"] in ("AWS::Serverless::Application", "AWS::CloudFormation::Stack"):
                 self.context.setdefault("nested", []).append(logical)
+        missing = sorted(self.resolver.missing_parameters)
+        if missing:  # one finding for them all, not one per value built from them
+            self.builder.error(
+                "ResolveParameters", ", ".join(missing), NO_PARAMETER_VALUE,
+                f"parameter(s) {', '.join(missing)} have no Default and no --parameter value: what is built from "
+                f"them is shown as <{missing[0]}> and not checked",
+                f"apigw-auditor audit {shlex.quote(self.file)} "
+                + " ".join(f"--parameter {name}=VALUE" for name in missing))
         return self.builder.document()
 
     def _api_for(self, logical, api_id) -> dict:

@@ -146,3 +146,21 @@ def test_empty_files_say_so(tmp_path, capsys, name, text, message):
     path.write_text(text)
     code, _, err = run(capsys, "audit", str(path))
     assert code == 2 and err.strip() == f"apigw-auditor: error: {path}: {message}"
+
+
+def test_parameters_without_a_value_are_listed_in_one_agw000(tmp_path, capsys):
+    text = (ROOT / "examples" / "iac" / "seed-correct.cfn.yaml").read_text()
+    text = text.replace("Parameters:\n", "Parameters:\n  StageName:\n    Type: String\n  RoutePath:\n"
+                                         "    Type: String\n", 1)
+    text = text.replace("StageName: $default", "StageName: !Ref StageName")
+    text = text.replace("RouteKey: GET /items\n", "RouteKey: !Sub GET /${RoutePath}\n", 1)
+    path = tmp_path / "t.cfn.yaml"
+    path.write_text(text)
+    code, out, _ = run(capsys, "audit", str(path), "--format", "json")
+    listed = [f for f in json.loads(out)["findings"] if "no Default and no --parameter value" in f["message"]]
+    assert len(listed) == 1 and listed[0]["rule_id"] == "AGW000" and listed[0]["severity"] == "info"
+    assert listed[0]["message"].startswith("parameter(s) RoutePath, StageName have no Default")
+    assert listed[0]["remediation"].endswith("--parameter RoutePath=VALUE --parameter StageName=VALUE")
+    code, out, _ = run(capsys, "audit", str(path), "--format", "json", "--parameter", "StageName=prod",
+                       "--parameter", "RoutePath=items")
+    assert not [f for f in json.loads(out)["findings"] if "no --parameter value" in f["message"]]
