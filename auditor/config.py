@@ -158,19 +158,26 @@ def _matches(rule, code: str) -> bool:
     return rule.id.startswith(code) or rule.name == code
 
 
+def _suggest(code: str, rules: list) -> str:
+    from auditor.errors import did_you_mean
+    return did_you_mean(code, [r.id for r in rules] + [r.name for r in rules])
+
+
 def check_rule_codes(config: Config, rules: list) -> None:
     """Every code in the file must name a rule that exists (built-in, plugin or custom)."""
     for key, codes in (("select", config.select), ("ignore", config.ignore)):
         for code in codes or ():
             if not any(_matches(rule, code) for rule in rules):
-                raise config.error(key, f"unknown rule {code!r} (see `apigw-auditor rules`)")
+                raise config.error(key, f"unknown rule {code!r}{_suggest(code, rules)} (see `apigw-auditor rules`)")
     for pattern, codes in config.per_path_ignores.items():
         for code in codes:
             if not any(_matches(rule, code) for rule in rules):
-                raise config.error(f"per-path-ignores.{pattern!r}", f"unknown rule {code!r} (see `apigw-auditor rules`)")
+                raise config.error(f"per-path-ignores.{pattern!r}",
+                                   f"unknown rule {code!r}{_suggest(code, rules)} (see `apigw-auditor rules`)")
     for code in config.severity:
         if not any(rule.id == code or rule.name == code for rule in rules):
-            raise config.error(f"severity.{code}", f"unknown rule {code!r}: severity overrides name one rule by id or name")
+            raise config.error(f"severity.{code}", f"unknown rule {code!r}{_suggest(code, rules)}: severity overrides "
+                                                   "name one rule by id or name")
 
 
 @dataclass

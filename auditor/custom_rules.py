@@ -285,13 +285,8 @@ def _read_entries(path: Path) -> list:
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"invalid TOML: {exc}", file=file) from None
     elif suffix in (".yaml", ".yml"):
-        import yaml
-        try:
-            document = yaml.load(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise InputError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", file=file,
-                             line=mark.line + 1 if mark else None) from None
+        from auditor.iac.yamlload import load_yaml_text  # the safe loader with the alias and depth bounds
+        document = load_yaml_text(text, file)
     else:
         raise InputError("a rules file must end in .toml, .yaml or .yml", file=file)
     if not isinstance(document, dict) or set(document) != {"rules"} or not isinstance(document["rules"], list):

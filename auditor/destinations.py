@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass, replace
 
-from auditor.errors import UsageError
+from auditor.errors import UsageError, did_you_mean
 from auditor.output import check_output_path, write_text
 
 _FORMAT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
@@ -38,8 +38,10 @@ def plan(default_format: str, outputs: list[str] | None, known_formats) -> list[
     for value in outputs or []:
         name, sep, target = value.partition("=")
         if sep and _FORMAT_NAME.fullmatch(name):
+            name = next((k for k in known if k.casefold() == name.casefold()), name)
             if name not in known:
-                raise UsageError(f"--output {value}: unknown format {name!r}; use one of {', '.join(known)}")
+                raise UsageError(f"--output {value}: unknown format {name!r}{did_you_mean(name, known)} "
+                                 f"(use one of {', '.join(known)})")
             if not target:
                 raise UsageError(f"--output {value}: no file after '='")
             chosen.append(Destination(name, None if target == "-" else target))

@@ -94,7 +94,9 @@ def _matches(rule: type[Rule], codes: list[str]) -> bool:
 def select_rules(rules: list[type[Rule]], select: list[str] | None, ignore: list[str] | None) -> list[type[Rule]]:
     for code in (select or []) + (ignore or []):
         if not any(_matches(rule, [code]) for rule in rules):
-            raise UsageError(f"unknown rule {code!r} (see `apigw-auditor rules`)")
+            from auditor.errors import did_you_mean
+            raise UsageError(f"unknown rule {code!r}{did_you_mean(code, [r.id for r in rules] + [r.name for r in rules])}"
+                             " (see `apigw-auditor rules`)")
     chosen = [r for r in rules if not select or _matches(r, select)]
     return [r for r in chosen if not ignore or not _matches(r, ignore)]
 

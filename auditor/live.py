@@ -283,12 +283,81 @@ def _redact_integration(item: dict) -> dict:
     return item
 
 
+class MalformedResponse(Exception):
+    """An answer that is not the API's response (a proxy's login page, a broken endpoint): its scope is
+    incomplete (AGW000), never read as an empty or clean one."""
+
+
+# What each read must hold for the rules to trust it: operation -> (list key, id key of each item).
+_LISTS = {"GetApis": ("Items", "ApiId"), "GetRoutes": ("Items", "RouteId"),
+          "GetIntegrations": ("Items", "IntegrationId"), "GetStages": ("Items", "StageName"),
+          "GetAuthorizers": ("Items", "AuthorizerId"), "ListFunctions": ("Functions", "FunctionArn"),
+          "ListAliases": ("Aliases", "Name"), "ListVersionsByFunction": ("Versions", "Version")}
+
+
+def _short(text, limit: int = 120) -> str:
+    """One line of at most `limit` characters of a body or message (an HTML page must not flood a notice)."""
+    text = text.decode("utf-8", "replace") if isinstance(text, (bytes, bytearray)) else str(text)
+    text = re.sub(r"<[^>]{0,200}>", " ", text) if "<" in text else text
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _check_body(operation_model=None, response_dict=None, **_):
+    """before-parse: a 2xx JSON-protocol answer must be JSON (botocore would read HTML as an empty result)."""
+    if operation_model is None or not response_dict or not 200 <= response_dict.get("status_code", 0) < 300:
+        return
+    if operation_model.metadata.get("protocol") not in ("rest-json", "json"):
+        return
+    body = response_dict.get("body") or b""
+    if not body.strip():
+        return
+    try:
+        json.loads(body)
+    except ValueError:
+        content_type = (response_dict.get("headers") or {}).get("content-type", "no content type")
+        raise MalformedResponse(f"the answer is not JSON ({content_type}: {_short(body, 80)!r})") from None
+
+
+def _checked_page(operation: str, page) -> list:
+    """The items of one page of a list call, each an object with its id; MalformedResponse otherwise."""
+    key, id_key = _LISTS.get(operation, (None, None))
+    items = page.get(key) if isinstance(page, dict) else None
+    if items is None:
+        return []
+    if not isinstance(items, list) or not all(isinstance(i, dict) and id_key in i for i in items):
+        raise MalformedResponse(f"{key} is not a list of objects with {id_key}")
+    return items
+
+
+def _policy_of(answer) -> str:
+    """GetPolicy's policy document (a JSON string), or MalformedResponse: `{}` is no answer, not "no policy"."""
+    policy = answer.get("Policy") if isinstance(answer, dict) else None
+    if not isinstance(policy, str) or not policy.strip():
+        raise MalformedResponse("the answer holds no Policy document")
+    return policy
+
+
+def _raised_by_parser(exc: BaseException) -> bool:
+    """Did botocore's response parser raise it (a body of the wrong shape makes it raise KeyError & co)?"""
+    trace = exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename.replace("\\", "/").endswith("botocore/parsers.py"):
+            return True
+        trace = trace.tb_next
+    return False
+
+
 def _error_of(exc: BaseException) -> tuple[str, str]:
     from botocore.exceptions import ClientError
+    from botocore.parsers import ResponseParserError
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
-        return str(error.get("Code") or "ClientError"), str(error.get("Message") or exc)
-    return type(exc).__name__, str(exc) or type(exc).__name__
+        return str(error.get("Code") or "ClientError"), _short(error.get("Message") or exc, 300)
+    if isinstance(exc, (MalformedResponse, ResponseParserError)) or _raised_by_parser(exc):
+        return "MalformedResponse", _short(f"the answer does not parse ({type(exc).__name__}: {exc})"
+                                           if not isinstance(exc, MalformedResponse) else exc, 300)
+    return type(exc).__name__, _short(str(exc) or type(exc).__name__, 300)
 
 
 def _json_default(value):
@@ -324,6 +393,7 @@ class Collector:
         else:
             client = session.client(service, region_name=region, config=self.config,
                                     endpoint_url=self.options.endpoint_url)
+        client.meta.events.register("before-parse", _check_body)
         client.meta.events.register_first("before-parameter-build", self._count_call)
         client.meta.events.register_first("before-send", self._count_attempt)
         return client
@@ -356,11 +426,16 @@ class Collector:
 
     def _accounts(self, base) -> list[_Account]:
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+        from botocore.parsers import ResponseParserError
         home = self._home_region(base)
         if not self.options.role_arns:
             sts = self._client(base, "sts", home)
             try:
                 identity = sts.get_caller_identity()
+                account, arn = identity.get("Account"), identity.get("Arn")
+                if not (isinstance(account, str) and re.fullmatch(r"\d{12}", account) and isinstance(arn, str)
+                        and arn.count(":") >= 5):
+                    raise MalformedResponse("the answer holds no 12-digit Account and ARN")
             except NoCredentialsError:
                 raise UsageError("no AWS credentials found (boto3 looks at AWS_* environment variables, "
                                  "--profile / AWS_PROFILE, ~/.aws/credentials, SSO and instance roles)") from None
@@ -368,7 +443,12 @@ class Collector:
                 code, message = _error_of(exc)
                 what = "AWS rejected the credentials" if isinstance(exc, ClientError) else "could not reach AWS"
                 raise UsageError(f"{what} (sts:GetCallerIdentity: {code}: {message})") from None
-            return [_Account(identity["Account"], identity["Arn"].split(":")[1], base)]
+            except Exception as exc:  # noqa: BLE001 - only a malformed answer is handled here
+                if not isinstance(exc, (MalformedResponse, ResponseParserError)) and not _raised_by_parser(exc):
+                    raise
+                raise UsageError(f"sts:GetCallerIdentity: not a valid AWS answer ({_error_of(exc)[1]}); is "
+                                 "--endpoint-url or a proxy answering instead of AWS?") from None
+            return [_Account(account, arn.split(":")[1], base)]
         import boto3
         sts = self._client(base, "sts", home)
         accounts = []
@@ -434,9 +514,15 @@ class Collector:
 
     @staticmethod
     def _paginate(client, operation: str, key: str, into: list, **params) -> list:
-        """Every page of a list call into `into` (kept even when a later page fails)."""
-        for page in client.get_paginator(operation).paginate(**params):
-            into.extend(page.get(key) or [])
+        """Every page of a list call into `into` (kept even when a later page fails); a page that is not the
+        operation's answer raises MalformedResponse."""
+        paginator = client.get_paginator(operation)
+        name = paginator._model.name  # noqa: SLF001 - the operation's API name (GetApis), as errors name it
+        for page in paginator.paginate(**params):
+            if name in _LISTS:
+                into.extend(_checked_page(name, page))
+            else:
+                into.extend(page.get(key) or [])
         return into
 
     # -- phase 1: APIs and the function list
@@ -518,9 +604,10 @@ class Collector:
             with scope.lock:
                 scope.functions[arn] = function
         failed = False
-        ok, policy = self._try(scope, "GetPolicy", arn, lambda: lam.get_policy(FunctionName=name), no_policy_ok=True)
+        ok, policy = self._try(scope, "GetPolicy", arn, lambda: _policy_of(lam.get_policy(FunctionName=name)),
+                               no_policy_ok=True)
         failed |= not ok
-        function["Policy"] = policy["Policy"] if policy else None
+        function["Policy"] = policy
         aliases = sorted(q for q in qualifiers if not q.isdigit() and q != "$LATEST")
         versions = sorted(q for q in qualifiers if q.isdigit())
         for names, operation, method, key, name_key, out_key in (
@@ -539,10 +626,10 @@ class Collector:
                 qualifier = entry.get(name_key)
                 if qualifier in names:
                     ok, policy = self._try(scope, "GetPolicy", f"{arn}:{qualifier}",
-                                           lambda: lam.get_policy(FunctionName=name, Qualifier=qualifier),
+                                           lambda: _policy_of(lam.get_policy(FunctionName=name, Qualifier=qualifier)),
                                            no_policy_ok=True)
                     failed |= not ok
-                    entry["Policy"] = policy["Policy"] if policy else None
+                    entry["Policy"] = policy
             function[out_key] = listed
         if failed:
             # A policy we could not read must not look like "no permission": leave the function

@@ -210,6 +210,7 @@ class Role:
 
 
 TAG_READ = "tag:GetResources"  # live collection's read of suppression tags on functions
+NO_PARAMETER_VALUE = "NoParameterValue"  # a template parameter with no Default and no --parameter value
 
 
 @dataclass(slots=True, eq=False)
@@ -226,6 +227,11 @@ class ScopeError:
     def tags_only(self) -> bool:
         """Only suppression tags were lost: no check went without its data."""
         return self.operation == TAG_READ
+
+    @property
+    def unresolved_parameters(self) -> bool:
+        """Template parameters left open: the values built from them are already reported one by one."""
+        return self.code == NO_PARAMETER_VALUE
 
 
 @dataclass(slots=True, eq=False)

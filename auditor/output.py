@@ -1,8 +1,18 @@
-"""Writing results: to stdout, or to a file that appears whole or not at all."""
+"""Writing results: to stdout, or to a file that appears whole or not at all.
 
+A regular file (or a new name) is replaced atomically: the text goes to a temporary file beside it,
+renamed over it once complete, and removed on any failure, Ctrl-C or SIGTERM. A symlink is followed,
+so the link stays and its target gets the report. Anything else (/dev/null, /dev/stdout, a FIFO) is
+written through, never replaced by a regular file.
+"""
+
+import contextlib
 import os
+import signal
+import stat
 import sys
 import tempfile
+import threading
 
 from auditor.errors import InputError
 
@@ -13,22 +23,57 @@ def write_text(text: str, path: str | None) -> None:
         sys.stdout.flush()
         return
     check_output_path(path)
-    directory = os.path.dirname(os.path.abspath(path))
     try:
-        handle, temp = tempfile.mkstemp(prefix=".apigw-auditor-", dir=directory)
-    except OSError as exc:
-        raise InputError(f"cannot write into its folder ({exc.strerror})", file=path) from None
+        mode = os.stat(path).st_mode  # through symlinks: /dev/stdout is whatever stdout is
+    except OSError:
+        mode = None
+    if (mode is not None and not stat.S_ISREG(mode)) or os.path.abspath(path).startswith(("/dev/", "/proc/")):
+        _write_through(text, path)  # /dev/stdout redirected to a file is that open file, not a name to replace
+        return
+    target = os.path.realpath(path)  # a symlink keeps pointing where it did: its target is written
+    directory = os.path.dirname(target)
+    with _sigterm_as_exit():
+        try:
+            handle, temp = tempfile.mkstemp(prefix=".apigw-auditor-", dir=directory)
+        except OSError as exc:
+            raise InputError(f"cannot write into its folder ({exc.strerror})", file=path) from None
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.chmod(temp, _file_mode(target))  # mkstemp makes 0600; give the file the mode open() would
+            os.replace(temp, target)
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            if isinstance(exc, OSError):
+                raise InputError(f"cannot write ({exc.strerror or exc})", file=path) from None
+            raise
+
+
+def _write_through(text: str, path: str) -> None:
+    """A device or FIFO: opened and written as it is (no temporary file, nothing replaced)."""
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
+        with open(path, "w", encoding="utf-8") as out:
             out.write(text)
-        os.chmod(temp, _file_mode(path))  # mkstemp makes 0600; give the file the mode open() would
-        os.replace(temp, path)
-    except BaseException as exc:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write ({exc.strerror or exc})", file=path) from None
-        raise
+    except OSError as exc:
+        raise InputError(f"cannot write ({exc.strerror or exc})", file=path) from None
+
+
+@contextlib.contextmanager
+def _sigterm_as_exit():
+    """While a temporary file exists, SIGTERM raises SystemExit (143), so the cleanup above runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def check_not_an_input(output: str, inputs) -> None:
@@ -45,7 +90,7 @@ def check_output_path(path: str) -> None:
     """InputError unless `path` can be an output file: its folder exists and it is not a folder itself."""
     if os.path.isdir(path):
         raise InputError("is a directory; give a file name for the output", file=path)
-    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+    if not os.path.isdir(os.path.dirname(os.path.realpath(path))):
         raise InputError("output folder does not exist", file=path)
 
 

@@ -765,6 +765,10 @@ class Simulator:
                    "AGW202": f"{ref.name}'s API Gateway permissions name another API, account or region",
                    "AGW204": f"the permission for this API is on another alias or version than {ref.arn}"}[rule]
             raise self._fail(f"{SERVER_ERROR}: {why}", rule, finding, 500)
+        if coverage is None:  # e.g. a SourceArn from a parameter without a default: AGW000, not a verdict
+            raise self._unknown(f"unknown: {ref.name}'s permission names its API through a value not known before "
+                                f"deployment ({status}), so whether this request may invoke it was not checked",
+                                "AGW000", self.findings.find("AGW000", api, integration=integration))
         if coverage.verdict != "allowed":
             finding = self.findings.find("AGW203", api, route=route, integration=integration, function_arn=ref.arn)
             if coverage.verdict == "partial":

@@ -46,7 +46,7 @@ class _Reader:
         if value is _MISSING or value is None:
             return None
         if not isinstance(value, list):
-            self.fail(f"{path}.{key}", f"expected a list, got {_kind_name(type(value))}")
+            self.fail(f"{path}.{key}", f"expected a list, got {_kind_name(type(value))}{_items_hint(value)}")
         out = []
         for index, item in enumerate(value):
             item_path = f"{path}.{key}[{index}]"
@@ -63,6 +63,13 @@ class _Reader:
         return Location(self.file, path)
 
 
+def _items_hint(value) -> str:
+    """For `{"Items": [...]}` pasted from an AWS CLI output where its list belongs."""
+    if isinstance(value, dict) and isinstance(value.get("Items"), list):
+        return ' ({"Items": [...]} as the AWS CLI prints it: put the list inside Items here, not the object)'
+    return ""
+
+
 def _kind_name(kind) -> str:
     if isinstance(kind, tuple):
         return " or ".join(_kind_name(k) for k in kind)
@@ -74,6 +81,12 @@ _SCAN = json.scanner.make_scanner(json.JSONDecoder())  # the C scanner json.load
 
 
 def _parse_policy(reader: _Reader, text: str, policy_path: str):
+    if "\\ud" in text or "\\uD" in text:  # a surrogate escape: the shared reader finds a lone one, with its path
+        from auditor.files import parse_json
+        try:
+            return parse_json(text, reader.file)
+        except InputError as exc:
+            reader.fail(policy_path + (exc.path or "").removeprefix("$"), f"Policy: {exc.message}")
     try:
         value, end = _SCAN(text, 0)
         if end == len(text):
@@ -223,7 +236,7 @@ def _read_list(r: _Reader, api: Api, raw: dict, api_path: str, key: str, spec: t
         return False, []
     path = f"{api_path}.{key}"
     if type(items) is not list:
-        r.fail(path, f"expected a list, got {_kind_name(type(items))}")
+        r.fail(path, f"expected a list, got {_kind_name(type(items))}{_items_hint(items)}")
     try:
         out = build(api, items)
     except AttributeError:  # an item that is not an object; found and named below
@@ -344,6 +357,8 @@ def read_snapshot_document(document, file: str) -> Snapshot:
         r.fail("$", "not an apigw-auditor snapshot: 'SnapshotVersion' is missing (see README, 'Snapshot format')")
     if version != SNAPSHOT_VERSION:
         r.fail("$.SnapshotVersion", f"unsupported snapshot version {version!r}; this tool reads version {SNAPSHOT_VERSION}")
+    from auditor.limits import apply_aws_limits
+    apply_aws_limits(document)  # what AWS itself cannot hold is reported (AGW000), never processed
     scope_items = r.items(document, "Scopes", "$")
     if scope_items is None:
         r.fail("$", "required key 'Scopes' is missing")
@@ -376,6 +391,21 @@ def load_snapshot_file(path: str | os.PathLike) -> Snapshot:
 _TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template")
 
 
+_TEMPLATE_MARKS = ("AWSTemplateFormatVersion", "Resources:", "openapi:", "swagger:", "Transform:")
+
+
+def _looks_like_template(path: Path) -> bool:
+    """A file worth suggesting as a template: not hidden (.pre-commit-hooks.yaml), and it reads like one."""
+    if path.name.startswith(".") or path.suffix.lower() not in _TEMPLATE_SUFFIXES or not path.is_file():
+        return False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return False
+    return any(mark in head for mark in _TEMPLATE_MARKS)
+
+
 def expand_paths(paths: list[str]) -> list[Path]:
     """Files to read: each file as given, each folder's *.json files in name order; a file named
     twice (or both directly and through its folder) is read once, so no finding is doubled."""
@@ -386,7 +416,7 @@ def expand_paths(paths: list[str]) -> list[Path]:
         if path.is_dir():
             found = sorted(p for p in path.glob("*.json") if p.is_file())
             if not found:
-                templates = sorted(p.name for p in path.iterdir() if p.suffix.lower() in _TEMPLATE_SUFFIXES)
+                templates = sorted(p.name for p in path.iterdir() if _looks_like_template(p))
                 hint = (f"; name templates one by one (e.g. {given.rstrip('/')}/{templates[0]})" if templates else "")
                 raise InputError(f"folder holds no *.json snapshot{hint}", file=given)
         elif not path.exists():

@@ -3,10 +3,13 @@
 ORDER = 10
 
 import argparse
+import re
 import sys
+from dataclasses import replace
 
 from auditor.engine import run_audit
-from auditor.errors import UsageError
+from auditor.commands import choice
+from auditor.errors import UsageError, did_you_mean
 from auditor.findings import Severity
 from auditor.output import use_color
 from auditor.reports import RENDERERS, render
@@ -18,7 +21,9 @@ from auditor.live import add_live_arguments, live_options_given
 
 
 def _ids(text: str) -> list[str]:
-    ids = [part.strip() for part in text.split(",") if part.strip()]
+    """Rule ids, prefixes or names; an id or prefix in any case (agw101 is AGW101)."""
+    ids = [part.strip().upper() if re.fullmatch(r"[A-Za-z]+[0-9]+", part.strip()) or
+           part.strip().upper() == "AGW" else part.strip() for part in text.split(",") if part.strip()]
     if not ids:
         raise argparse.ArgumentTypeError("expected comma-separated rule ids, prefixes or names, got nothing")
     return ids
@@ -29,8 +34,10 @@ def _fail_on(text: str) -> Severity | None:
         return None
     try:
         return Severity.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    except ValueError:
+        choices = [s.label for s in sorted(Severity)] + ["never"]
+        raise argparse.ArgumentTypeError(f"unknown severity {text!r}{did_you_mean(text, choices)} (choose from "
+                                         f"{', '.join(choices)})") from None
 
 
 def add_parser(sub, epilog: str) -> None:
@@ -44,24 +51,28 @@ def add_parser(sub, epilog: str) -> None:
                         help="snapshot file or folder of *.json snapshots; CloudFormation/SAM template, cdk.out "
                              "folder, Terraform plan JSON (terraform show -json), OpenAPI file, or folder of AWS CLI "
                              "outputs")
-    parser.add_argument("--format", choices=sorted(RENDERERS), default="table", help="report format (default: table)")
+    parser.add_argument("--format", type=choice(RENDERERS, "format"), default="table", metavar="FORMAT",
+                        help=f"report format: {', '.join(sorted(RENDERERS))} (default: table)")
     parser.add_argument("--output", "-o", action="append", metavar="[FORMAT=]FILE",
                         help="write the --format report to FILE, or FORMAT's report to FILE (repeatable: "
                              "--output sarif=a.sarif --output junit=a.xml); each file whole or not at all")
     parser.add_argument("--fail-on", type=_fail_on, default=argparse.SUPPRESS, metavar="SEVERITY",
-                        help="exit 1 when a finding is at or above SEVERITY: critical, high, medium (default), "
-                             "low, info, or never")
+                        help="exit 1 when a finding is at or above SEVERITY; one of critical, high, medium "
+                             "(default), low, info, never (case ignored)")
     parser.add_argument("--select", type=_ids, metavar="IDS",
                         help="only these rules: comma-separated ids, prefixes (AGW2) or names")
     parser.add_argument("--ignore", type=_ids, metavar="IDS", help="skip these rules (same forms as --select)")
     add_config_arguments(parser)
     parser.add_argument("--baseline", metavar="FILE",
                         help="report and gate only findings not in FILE (from `apigw-auditor baseline create`)")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="print only the summary line(s) and set the exit code (--output files are still "
+                             "written whole)")
     parser.add_argument("--show-suppressed", action="store_true",
                         help="also list findings suppressed by tags, per-path-ignores or the baseline")
     parser.add_argument("--region", action="append", dest="regions", metavar="REGION",
                         help="live collection: a region to collect (repeatable); templates: the region to assume")
-    parser.add_argument("--input-type", choices=INPUT_TYPES, metavar="TYPE",
+    parser.add_argument("--input-type", type=choice(INPUT_TYPES, "input type"), metavar="TYPE",
                         help="what PATH is, instead of detecting it from content: " + ", ".join(INPUT_TYPES))
     parser.add_argument("--parameter", action="append", dest="parameters", metavar="KEY=VALUE",
                         help="templates: a parameter (or pseudo parameter, e.g. AWS::StackName) value (repeatable)")
@@ -123,7 +134,14 @@ def run(args) -> int:
             check_not_an_input(destination.path,
                                [*args.paths, args.baseline, args.config, *(args.rules_files or [])])
     result = audit(args)
+    from auditor.reports.table import terminal_width
     options = RenderOptions(fail_on=args.fail_on, show_suppressed=args.show_suppressed,
-                            color=use_color(sys.stdout))
-    write_reports(result, options, destinations, render)
+                            color=use_color(sys.stdout), extra={"width": terminal_width(sys.stdout)})
+    if args.quiet:  # stdout gets the verdict only; the files asked for are written as usual
+        from auditor.reports import table
+        destinations = [d for d in destinations if not d.to_stdout]
+        write_reports(result, options, destinations, render)
+        sys.stdout.write(table.render(result, replace(options, extra={**options.extra, "quiet": True})))
+    else:
+        write_reports(result, options, destinations, render)
     return 1 if failing(result.findings, args.fail_on) else 0

@@ -12,20 +12,26 @@ ORDER = 40
 import argparse
 import sys
 
+from auditor.commands import exit_codes
+
+
+_EXIT_CODES = exit_codes((0, "the baseline file was written"),
+                         (2, "usage error or unreadable/malformed input (the message names the file)"))
+
 
 def add_parser(sub, epilog: str) -> None:
     parser = sub.add_parser(
         "baseline", help="record today's findings so audits report only new ones",
         description="Baselines: accept today's findings and gate CI only on new ones "
                     "(`apigw-auditor audit --baseline FILE`).",
-        epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     actions = parser.add_subparsers(dest="baseline_action", metavar="ACTION")
     create = actions.add_parser(
         "create", help="audit PATHs and write their findings to FILE",
         description="Audit PATHs as `apigw-auditor audit` would (every audit option works: --config, "
                     "--rules-file, --select, --ignore, --live ...) and write the findings' fingerprints to FILE "
                     "(JSON, versioned, replaced whole or not at all).",
-        epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     create.add_argument("file", metavar="FILE", help="baseline file to write, e.g. .apigw-auditor-baseline.json")
     create.add_argument("audit_args", nargs=argparse.REMAINDER, metavar="PATH/OPTION",
                         help="snapshot paths and audit options")

@@ -5,6 +5,7 @@ ORDER = 30
 import argparse
 import json
 
+from auditor.commands import choice
 from auditor.errors import UsageError
 from auditor.output import check_not_an_input, write_text
 
@@ -41,7 +42,8 @@ def add_parser(sub, epilog: str) -> None:
     parser.add_argument("--stage", metavar="NAME",
                         help="send the request to this stage (PATH is then relative to it); default: the first "
                              "path segment if it names a stage, else $default")
-    parser.add_argument("--format", choices=["table", "json"], default="table", help="output format (default: table)")
+    parser.add_argument("--format", type=choice(["table", "json"], "format"), default="table", metavar="FORMAT",
+                        help="output format: table or json (default: table)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the explanation to FILE")
     add_input_arguments(parser)
     parser.set_defaults(run=run)
@@ -57,7 +59,7 @@ def account_id(text: str) -> str:
 def add_input_arguments(parser, url: bool = True) -> None:
     """What templates leave open, as `audit` takes it (shared with `routes`)."""
     from auditor.inputs import INPUT_TYPES
-    parser.add_argument("--input-type", choices=INPUT_TYPES, metavar="TYPE",
+    parser.add_argument("--input-type", type=choice(INPUT_TYPES, "input type"), metavar="TYPE",
                         help="what the input is, instead of detecting it from content: " + ", ".join(INPUT_TYPES))
     parser.add_argument("--region", action="append", dest="regions", metavar="REGION",
                         help="templates: the region to assume" + (" (default: an invoke URL's region)" if url else ""))

@@ -5,6 +5,8 @@ ORDER = 35
 import argparse
 import json
 
+from auditor.errors import UsageError
+from auditor.commands import choice, exit_codes
 from auditor.commands.explain import add_input_arguments, load_input, select_input_api, simulator_for
 from auditor.arns import is_unresolved
 from auditor.output import check_not_an_input, write_text
@@ -17,12 +19,17 @@ def add_parser(sub, epilog: str) -> None:
                     "matches, literal before {param}, specific method before ANY; then greedy {proxy+}; then "
                     "$default), each with its integration, the function it invokes, whether the function's "
                     "permission covers it on every stage, and the rules that fire on it.",
-        epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=exit_codes((0, "the routing table was printed (whatever it shows)"),
+                          (2, "usage error: unknown API id, bad URL, several APIs and no --api, unreadable input")),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("input", metavar="SNAPSHOT-OR-TEMPLATE", help="snapshot file (or template) holding the API")
     parser.add_argument("--api", metavar="ID", help="the API id (needed when the input holds several HTTP APIs)")
-    parser.add_argument("--format", choices=["table", "json"], default="table", help="output format (default: table)")
+    parser.add_argument("--url", metavar="URL", help="pick the API (and region) by its invoke URL "
+                                                     "https://<api-id>.execute-api.<region>.amazonaws.com/...")
+    parser.add_argument("--format", type=choice(["table", "json"], "format"), default="table", metavar="FORMAT",
+                        help="output format: table or json (default: table)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the table (or JSON) to FILE")
-    add_input_arguments(parser, url=False)
+    add_input_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -30,8 +37,18 @@ def run(args) -> int:
     from auditor.simulate import routing_table
 
     check_not_an_input(args.output, [args.input])
-    simulator = simulator_for(args, load_input(args))
-    api = select_input_api(simulator, args.input, args.api)
+    api_id, region = args.api, None
+    if args.url:
+        from auditor.simulate import parse_invoke_url
+        try:
+            url_api, region, _, _ = parse_invoke_url(args.url)
+        except ValueError as exc:
+            raise UsageError(f"not an invoke URL: {args.url!r} ({exc})") from None
+        if api_id and api_id != url_api:
+            raise UsageError(f"--api {api_id} contradicts the URL's API id {url_api}")
+        api_id = url_api
+    simulator = simulator_for(args, load_input(args, region))
+    api = select_input_api(simulator, args.input, api_id, region)
     table = routing_table(simulator, api)
     text = json.dumps(table, indent=2) + "\n" if args.format == "json" else render_text(table)
     write_text(text, args.output)

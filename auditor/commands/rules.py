@@ -7,6 +7,7 @@ import json
 import os
 
 from auditor.docs import catalogue_markdown, rule_page, rule_filename
+from auditor.commands import choice, exit_codes
 from auditor.errors import InputError, UsageError
 from auditor.output import write_text
 
@@ -14,8 +15,11 @@ from auditor.output import write_text
 def add_parser(sub, epilog: str) -> None:
     parser = sub.add_parser("rules", help="list the rule catalogue or write its documentation",
                             description="List every rule (built-in and plugin) with id, name, severity and title.",
-                            epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--format", choices=["table", "json", "markdown"], default="table",
+                            epilog=exit_codes((0, "the catalogue was printed (or the docs written)"),
+                                              (2, "usage error or unreadable configuration/rules file")),
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--format", type=choice(["table", "json", "markdown"], "format"), default="table",
+                        metavar="FORMAT",
                         help="catalogue format on stdout (default: table); not with --docs")
     parser.add_argument("--docs", metavar="DIR", help="write one Markdown page per rule (and README.md) into DIR")
     parser.add_argument("--config", metavar="FILE", help="configuration whose rules-files to include (default: found)")

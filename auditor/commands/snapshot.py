@@ -5,6 +5,7 @@ ORDER = 15
 import argparse
 import sys
 
+from auditor.commands import exit_codes
 from auditor.live import add_live_arguments
 
 
@@ -15,7 +16,10 @@ def add_parser(sub, epilog: str) -> None:
                     "call, with their resource policies, from AWS through boto3, and write them in the snapshot "
                     "format `audit` reads. Only Get*/List* calls are made (plus sts:AssumeRole with --role-arn). "
                     "A call that fails is recorded in the snapshot and marks its scope incomplete; the run goes on.",
-        epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=exit_codes((0, "the snapshot was written (failed AWS calls are recorded in it and reported on "
+                              "stderr; `audit` reports them as AGW000)"),
+                          (2, "usage error, no or rejected credentials, or the output cannot be written")),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_live_arguments(parser)
     parser.add_argument("--output", "-o", metavar="FILE", help="write the snapshot to FILE (default: stdout)")
     parser.set_defaults(run=run)

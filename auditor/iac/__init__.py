@@ -118,13 +118,13 @@ def _load_file(path: str, input_type: str | None, region: str | None, account: s
     if kind is None or kind == "snapshot":
         stripped = text.lstrip()
         if stripped.startswith("{") or stripped.startswith("[") or path.endswith(".json"):
+            from auditor.files import parse_json
             try:
-                document = json.loads(text)
+                document = parse_json(text, path)
                 parsed_json = True
-            except json.JSONDecodeError as exc:
+            except InputError:
                 if path.endswith(".json") or kind == "snapshot":
-                    raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=path,
-                                     line=exc.lineno) from None
+                    raise
         if document is None:
             if kind == "snapshot":
                 raise InputError("not JSON", file=path, line=1)
@@ -132,6 +132,10 @@ def _load_file(path: str, input_type: str | None, region: str | None, account: s
         if kind is None:
             kind = _classify(document)
         if kind is None and parsed_json:
+            from auditor.iac.cli_outputs import single_output_hint
+            hint = single_output_hint(document)
+            if hint:
+                raise InputError(hint, file=path)
             return document, None  # JSON that is no IaC: the snapshot reader names what is wrong with it
         if kind is None:
             raise InputError("not a recognised input: expected an apigw-auditor snapshot, a CloudFormation/SAM "

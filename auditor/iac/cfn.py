@@ -9,12 +9,14 @@ writes them, attached to the function (or alias/version) their FunctionName name
 import json
 import os
 import re
+import shlex
 
 from auditor.arns import is_unresolved, parse_lambda_arn
 from auditor.errors import InputError
 from auditor.iac.document import DocumentBuilder, suppression_tags
 from auditor.iac.openapi import read_body
 from auditor.iac.resolve import Resolver, Settings, unresolved
+from auditor.model import NO_PARAMETER_VALUE
 from auditor.files import read_text
 from auditor.iac.yamlload import LineDict, line_of, load_template_text
 from auditor.policy import ALLOW_APIGATEWAY_ASSUME, StatementShapeError, read_statement
@@ -82,7 +84,12 @@ def inline_includes(node, base_dir: str, file: str, unreadable: list):
     if isinstance(node, dict):
         transform = node.get("Fn::Transform") if len(node) == 1 else None
         if isinstance(transform, dict) and transform.get("Name") == "AWS::Include":
-            location = (transform.get("Parameters") or {}).get("Location")
+            parameters = transform.get("Parameters")
+            if not isinstance(parameters, dict):
+                raise InputError("Fn::Transform AWS::Include needs Parameters: {Location: FILE}, got "
+                                 f"{type(parameters).__name__}", file=getattr(node, "file", None) or file,
+                                 line=line_of(node))
+            location = parameters.get("Location")
             if isinstance(location, str) and "://" not in location:
                 path = location if os.path.isabs(location) else os.path.normpath(os.path.join(base_dir, location))
                 if os.path.isfile(path):
@@ -279,6 +286,14 @@ class TemplateReader:
         for logical, resource in self.resources.items():
             if resource["Type"] in ("AWS::Serverless::Application", "AWS::CloudFormation::Stack"):
                 self.context.setdefault("nested", []).append(logical)
+        missing = sorted(self.resolver.missing_parameters)
+        if missing:  # one finding for them all, not one per value built from them
+            self.builder.error(
+                "ResolveParameters", ", ".join(missing), NO_PARAMETER_VALUE,
+                f"parameter(s) {', '.join(missing)} have no Default and no --parameter value: what is built from "
+                f"them is shown as <{missing[0]}> and not checked",
+                f"apigw-auditor audit {shlex.quote(self.file)} "
+                + " ".join(f"--parameter {name}=VALUE" for name in missing))
         return self.builder.document()
 
     def _api_for(self, logical, api_id) -> dict:
@@ -330,7 +345,8 @@ class TemplateReader:
         raw_body = self.props(logical).get("Body")
         if isinstance(raw_body, dict) and "Fn::Transform" in raw_body:
             transform = raw_body["Fn::Transform"] if isinstance(raw_body["Fn::Transform"], dict) else {}
-            location = (transform.get("Parameters") or {}).get("Location")
+            parameters = transform.get("Parameters")
+            location = parameters.get("Location") if isinstance(parameters, dict) else None
             self._body_unreadable(api, logical, f"Body is included from {location}, which cannot be read offline")
         elif isinstance(body, dict):
             sam_origin = self.origin.route if self.origin else None

@@ -24,12 +24,40 @@ from urllib.parse import urlsplit
 
 from auditor.arns import parse_invoke_host
 from auditor.errors import InputError
-from auditor.files import LineIndex, read_text
+from auditor.files import LineIndex, parse_json, read_text
 from auditor.iac.resolve import DEFAULT_ACCOUNT, DEFAULT_REGION
 
 API_FILES = ("get-api.json", "get-apis.json", "get-routes.json", "get-integrations.json", "get-stages.json",
              "get-authorizers.json")
 FUNCTION_FILES = ("get-function-configuration.json", "get-function.json", "get-policy.json")
+
+
+# The output of one AWS CLI command, recognised by the keys its items (or itself) always carry.
+_SINGLE_OUTPUTS = (("aws apigatewayv2 get-routes", "Items", ("RouteKey", "RouteId")),
+                   ("aws apigatewayv2 get-integrations", "Items", ("IntegrationId", "IntegrationType")),
+                   ("aws apigatewayv2 get-stages", "Items", ("StageName",)),
+                   ("aws apigatewayv2 get-authorizers", "Items", ("AuthorizerId", "AuthorizerType")),
+                   ("aws apigatewayv2 get-apis", "Items", ("ApiId", "ProtocolType")),
+                   ("aws apigatewayv2 get-api", None, ("ApiId", "ProtocolType")),
+                   ("aws lambda list-functions", "Functions", ("FunctionArn",)),
+                   ("aws lambda get-function-configuration", None, ("FunctionArn", "Runtime")),
+                   ("aws lambda get-function", "Configuration", ("FunctionArn",)),
+                   ("aws lambda get-policy", None, ("Policy", "RevisionId")))
+
+
+def single_output_hint(document) -> str | None:
+    """When a file given alone is one AWS CLI output: what it is and the folder layout that reads it."""
+    if not isinstance(document, dict) or "SnapshotVersion" in document:
+        return None
+    for command, key, keys in _SINGLE_OUTPUTS:
+        value = document.get(key) if key else document
+        sample = value[0] if isinstance(value, list) and value else value
+        if isinstance(sample, dict) and all(k in sample for k in keys):
+            return (f"this is the output of `{command}`, which is read as part of a folder of CLI outputs: put "
+                    "get-api.json, get-routes.json, get-integrations.json and get-stages.json of one API in a "
+                    "folder (a function's get-function-configuration.json and get-policy.json in another) and "
+                    "audit the folder (docs/iac.md, 'A folder of AWS CLI outputs'); or collect with `apigw-auditor snapshot`")
+    return None
 
 
 def looks_like_cli_folder(path: Path) -> bool:
@@ -47,10 +75,7 @@ def _folders(path: Path) -> list[Path]:
 
 def _load(path: Path):
     text = read_text(path)
-    try:
-        return json.loads(text), text
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=str(path), line=exc.lineno) from None
+    return parse_json(text, str(path)), text
 
 
 def _items(document, path: Path) -> list:
@@ -116,8 +141,11 @@ def _read_api(folder: Path) -> dict | None:
         if len(items) != 1:
             raise InputError("get-apis.json lists several APIs: put each API's files in its own folder with its "
                              "get-api.json", file=str(folder / "get-apis.json"))
+        if not isinstance(items[0].get("ApiId"), str):
+            raise InputError("expected `aws apigatewayv2 get-apis` output: its item has no ApiId",
+                             file=str(folder / "get-apis.json"), path="$.Items[0]")
         api.update(items[0])
-        api.update(_source(folder / "get-apis.json", 1, items[0].get("ApiId")))
+        api.update(_source(folder / "get-apis.json", 1, items[0]["ApiId"]))
     else:
         raise InputError("get-api.json (aws apigatewayv2 get-api --api-id ID) is missing beside the other API "
                          "outputs", file=str(folder))

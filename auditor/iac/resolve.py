@@ -52,6 +52,7 @@ class Resolver:
         self.mappings = template.get("Mappings") or {}
         self.conditions_raw = template.get("Conditions") or {}
         self.parameters_raw = template.get("Parameters") or {}
+        self.missing_parameters: set[str] = set()  # referenced, with no Default and no --parameter value
         self.physical = physical  # callable(logical_id, attribute or None) -> value
         self._conditions: dict = {}
         pseudo = {
@@ -82,6 +83,7 @@ class Resolver:
             definition = self.parameters_raw.get(name) or {}
             if isinstance(definition, dict) and "Default" in definition:
                 return self._typed_parameter(name, definition["Default"])
+            self.missing_parameters.add(name)
             return unresolved(f"parameter {name}")
         if name in self.resources:
             return self.physical(name, None)

@@ -84,12 +84,16 @@ def _plain(value):
     return value
 
 
-def translate(template: dict, settings: Settings, file: str) -> dict:
+def translate(template: dict, settings: Settings, file: str, source: dict | None = None) -> dict:
+    """The translator's CloudFormation; a rejection names the line of the resource it names in `source`
+    (the template as read, with its lines; the translator gets a prepared copy)."""
     import boto3
     from samtranslator.model.exceptions import InvalidDocumentException
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.translator import Translator
 
+    import logging
+    logging.getLogger("samtranslator").addHandler(logging.NullHandler())  # its warnings are not our one-line error
     session = boto3.session.Session(region_name=settings.region)
     parameters = {"AWS::Region": settings.region, "AWS::AccountId": settings.account,
                   "AWS::Partition": settings.partition}
@@ -101,7 +105,7 @@ def translate(template: dict, settings: Settings, file: str) -> dict:
     except InvalidDocumentException as exc:
         causes = [getattr(c, "message", str(c)) for c in exc.causes] or [exc.message]
         raise InputError("SAM template rejected by aws-sam-translator: " + "; ".join(causes), file=file,
-                         line=_line_of_message(template, causes)) from None
+                         line=_line_of_message(source if source is not None else template, causes)) from None
     except Exception as exc:  # the translator's other failures are input problems too
         raise InputError(f"SAM template could not be expanded: {type(exc).__name__}: {exc}", file=file) from None
 
@@ -111,6 +115,11 @@ def _line_of_message(template, causes) -> int | None:
     for cause in causes:
         match = re.search(r"\[(\w+)\]", cause)
         if match and match.group(1) in resources:
+            event = re.search(r"Event with id \[(\w+)\]", cause)
+            resource = resources[match.group(1)]
+            events = (resource.get("Properties") or {}).get("Events") if isinstance(resource, dict) else None
+            if event and isinstance(events, dict) and event.group(1) in events:
+                return line_of(events, event.group(1)) or line_of(resources, match.group(1)) or None
             return line_of(resources, match.group(1)) or None
     return None
 
@@ -177,5 +186,5 @@ def read_sam(path: str, text: str, settings: Settings, template=None) -> dict:
     source = check_template(template if template is not None else load_template_text(text, path), path)
     base_dir = os.path.dirname(path)
     inline_includes(source, base_dir, path, [])
-    translated = translate(prepare(source, base_dir, path), settings, path)
+    translated = translate(prepare(source, base_dir, path), settings, path, source)
     return read_template(translated, path, settings, "sam", template_format(text), origin=Origin(source))

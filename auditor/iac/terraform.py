@@ -72,7 +72,7 @@ def _module_of(address: str) -> str:
     while rest.startswith("module."):
         _, _, rest = rest.partition(".")
         name, _, rest = rest.partition(".")
-        name = re.sub(r"\[.*?\]$", "", name)
+        name = name[:name.index("[")] if name.endswith("]") and "[" in name else name  # the instance key
         out += f"module.{name}."
     return out
 
@@ -520,10 +520,8 @@ def _provider_region(plan: dict) -> str | None:
 
 def load_terraform(path: str, text: str, region, account, parameters) -> dict:
     from auditor.iac import make_settings
-    try:
-        plan = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=path, line=exc.lineno) from None
+    from auditor.files import parse_json
+    plan = parse_json(text, path)
     if not isinstance(plan, dict) or "format_version" not in plan:
         raise InputError("not the JSON of `terraform show -json`: 'format_version' is missing", file=path, line=1)
     version = str(plan["format_version"])

@@ -93,6 +93,13 @@ def _loader():
             return out
         return construct
 
+    def get_single_node(loader):
+        node = super(TemplateLoader, loader).get_single_node()
+        if node is not None and loader.has_anchors:
+            _check_aliases(node)
+        return node
+
+    TemplateLoader.get_single_node = get_single_node
     TemplateLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     for fn in _FUNCTIONS:
         TemplateLoader.add_constructor(f"!{fn}", make_tag(fn))
@@ -106,17 +113,88 @@ def _loader():
     return TemplateLoader
 
 
+# Aliases share one node, so a few kilobytes can stand for billions of nodes ("billion laughs") that every
+# pass over the template would walk. Real templates use a handful of aliases: allow their expansion to add
+# this many nodes beyond the document's own, and reject more at load.
+MAX_ALIAS_EXPANSION = 100_000
+MAX_YAML_DEPTH = 200
+
+
+class _AliasBomb(Exception):
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.message, self.line = message, line
+
+
+def _check_aliases(root) -> None:
+    """Count the nodes the document expands to (each node's subtree size once, iteratively): linear in its
+    distinct nodes; _AliasBomb when aliases or nesting go beyond the bounds above."""
+    sizes: dict[int, int] = {}
+    depth_of = {id(root): 1}
+    stack = [(root, False)]
+    distinct = 0
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = node.value if isinstance(node.value, list) else ()
+        flat = [child for pair in children for child in (pair if isinstance(pair, tuple) else (pair,))]
+        if not done:
+            if key in sizes:
+                continue
+            sizes[key] = -1  # in progress: an alias of an ancestor is a cycle
+            distinct += 1
+            depth = depth_of[key]
+            if depth > MAX_YAML_DEPTH:
+                raise _AliasBomb(f"nested more than {MAX_YAML_DEPTH} levels deep", node.start_mark.line + 1)
+            stack.append((node, True))
+            for child in flat:
+                if sizes.get(id(child)) == -1:
+                    raise _AliasBomb("an alias refers to a node that contains it", child.start_mark.line + 1)
+                if id(child) not in sizes:
+                    depth_of.setdefault(id(child), depth + 1)
+                    stack.append((child, False))
+            continue
+        total = 1 + sum(sizes[id(child)] for child in flat)
+        sizes[key] = total
+        if total > distinct + MAX_ALIAS_EXPANSION:
+            raise _AliasBomb(f"its aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes (an alias bomb)",
+                             node.start_mark.line + 1)
+
+
 def load_yaml_text(text: str, file: str):
     import yaml
     try:
-        return yaml.load(text, Loader=_loader())  # noqa: S506 - TemplateLoader subclasses SafeLoader
+        loader = _loader()(text)  # a SafeLoader subclass, used as yaml.load(text, Loader=...) would
+        loader.has_anchors = "&" in text  # no anchor, no alias: nothing to count
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
+    except _AliasBomb as exc:
+        raise InputError(f"invalid YAML: {exc.message}", file=file, line=exc.line) from None
+    except RecursionError:
+        raise InputError(f"invalid YAML: nested more than {MAX_YAML_DEPTH} levels deep", file=file) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "invalid YAML"
+        if mark is not None and ("\t" in what or _tab_at(text, mark)):
+            what += "; the line is indented with a tab: YAML indents with spaces only"
         raise InputError(f"invalid YAML: {what}" + (f" (column {mark.column + 1})" if mark else ""), file=file,
                          line=mark.line + 1 if mark else None) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: its own message is two lines
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        character = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+        raise InputError(f"invalid YAML: character {character} is not allowed ({exc.reason})", file=file,
+                         line=line) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"invalid YAML: {exc}", file=file) from None
+        raise InputError("invalid YAML: " + " ".join(str(exc).split()), file=file) from None
+
+
+def _tab_at(text: str, mark) -> bool:
+    """Does the marked line (or the one before it) start its indentation with a tab?"""
+    lines = text.split("\n", mark.line + 1)
+    return any(lines[i][:len(lines[i]) - len(lines[i].lstrip())].count("\t")
+               for i in (mark.line - 1, mark.line) if 0 <= i < len(lines))
 
 
 def _json_hook(pairs):
@@ -126,14 +204,14 @@ def _json_hook(pairs):
     return out
 
 
-_KEY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:')
+# Every string, whole, so the scan never restarts inside one (escaped quotes made it quadratic); a key is a
+# string followed by a colon.
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:)?')
 
 
 def load_json_text(text: str, file: str):
-    try:
-        document = json.loads(text, object_pairs_hook=_json_hook)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno) from None
+    from auditor.files import parse_json
+    document = parse_json(text, file, object_pairs_hook=_json_hook)
     if isinstance(document, LineDict):
         _json_lines(document, text)
     return document
@@ -148,7 +226,7 @@ def _json_lines(document: LineDict, text: str) -> None:
     document.line = 1
     line_at = LineIndex(text).line
 
-    keys = [(m.group(1), m.start()) for m in _KEY.finditer(text)]
+    keys = [(m.group(1), m.start()) for m in _STRING.finditer(text) if m.group(2)]
     top = set(document)
     resources = document.get("Resources")
     wanted = set(resources) if isinstance(resources, dict) else set()
@@ -176,6 +254,8 @@ def _json_lines(document: LineDict, text: str) -> None:
 def load_template_text(text: str, file: str):
     """JSON when it looks like JSON, YAML otherwise."""
     stripped = text.lstrip()
+    if not stripped:
+        raise InputError("empty file: expected a template (YAML or JSON)", file=file)
     if stripped.startswith("{"):
         try:
             return load_json_text(text, file)

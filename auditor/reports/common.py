@@ -1,5 +1,6 @@
 """What every renderer shares: the summary counts and the options that shape output."""
 
+import re
 from dataclasses import dataclass, field
 
 from auditor import __version__
@@ -61,3 +62,19 @@ def group_by_api(findings) -> list[tuple[str, list]]:
             key = f"Account {r.account}/{r.region}"
         groups.setdefault(key, []).append(finding)
     return list(groups.items())
+
+
+_UNRESOLVED = re.compile(r"\$\{unresolved:([^}]{0,300})\}")
+
+
+def readable(text: str) -> str:
+    """Text for people: a value not known before deployment (auditor.arns' `${unresolved:parameter StageName}`)
+    as the placeholder `<StageName>` (`<A.Arn>` for a GetAtt, `<unresolved Join>` for the rest)."""
+    if "${unresolved:" not in text:
+        return text
+
+    def placeholder(match) -> str:
+        what = match.group(1)
+        kind, _, name = what.partition(" ")
+        return f"<{name}>" if kind in ("parameter", "Ref", "GetAtt") and name else f"<unresolved {what}>"
+    return _UNRESOLVED.sub(placeholder, text)

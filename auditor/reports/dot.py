@@ -5,6 +5,7 @@ route is drawn. Every id and label is a quoted DOT string with `"` and `\\` esca
 breaks removed, so input text cannot end a string or add an attribute.
 """
 
+from auditor.reports.common import readable
 from auditor.reports.wiring_graph import drawing
 
 RED = "#d32f2f"
@@ -16,7 +17,7 @@ _FILLS = {"route": "#eef4ff", "integration": "#f3f0ff", "function": "#eefaf0", "
 
 def quote(text: str) -> str:
     """A DOT double-quoted string holding text literally (no escString sequences survive: `\\` doubled)."""
-    text = " ".join(str(text).split())
+    text = " ".join(readable(str(text)).split())
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -14,7 +14,7 @@ written as \\u escapes, read by the script into textContent/attributes, never in
 import html
 import json
 
-from auditor.reports.common import failing, summary
+from auditor.reports.common import failing, readable, summary
 from auditor.reports.pointers import display_path, finding_file, finding_line, left_out_summary
 from auditor.reports.wiring_graph import build_graphs, simulator_for_result
 
@@ -28,7 +28,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline
 
 
 def _e(text) -> str:
-    return html.escape("" if text is None else str(text), quote=True)
+    return html.escape("" if text is None else readable(str(text)), quote=True)
 
 
 def script_json(value) -> str:

@@ -7,13 +7,12 @@ the input (route keys, messages, names) is escaped, so a `|` or `<` in it cannot
 
 import re
 
-from auditor.reports.common import failing, group_by_api, summary
+from auditor.reports.common import failing, group_by_api, readable, summary
 from auditor.reports.pointers import display_path, finding_file, finding_line, left_out, left_out_summary
 
 FORMAT = "markdown"
 EXTENSION = "md"
 
-_CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!$])")  # `$` too: GitHub renders $...$ as math
 
 
@@ -23,7 +22,7 @@ def _escape_plain(text: str) -> str:
 
 def code(text: str, in_table: bool = True) -> str:
     """An inline code span holding text verbatim (in a table cell, `|` escaped as GFM requires)."""
-    text = text.replace("\r", " ").replace("\n", " ")
+    text = readable(text).replace("\r", " ").replace("\n", " ")
     if in_table:
         text = text.replace("|", "\\|")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
@@ -32,18 +31,45 @@ def code(text: str, in_table: bool = True) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+_BACKTICKS = re.compile(r"`+")
+
+
+def _code_spans(text: str):
+    """(start, end, content) of each code span, as CommonMark pairs them: a run of n backticks opens a span
+    that the next run of exactly n closes. One pass over the runs, remembering where each length was last
+    seen, so a line of backticks costs linear time (a backtracking regex took a minute on 10 KB of them)."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
+    next_of_length: dict[int, list[int]] = {}
+    for index in range(len(runs) - 1, -1, -1):
+        next_of_length.setdefault(runs[index][1] - runs[index][0], []).append(index)
+    index = 0
+    while index < len(runs):
+        start, end = runs[index]
+        later = next_of_length[end - start]
+        while later and later[-1] <= index:
+            later.pop()
+        if later and end < runs[later[-1]][0]:
+            closer = later.pop()
+            yield start, runs[closer][1], text[end:runs[closer][0]]
+            index = closer + 1
+        else:
+            index += 1
+
+
 def cell(text: str) -> str:
     """Table-cell text: the message's own `code spans` kept, everything else escaped."""
+    text = readable(text)
     out, pos = [], 0
-    for match in _CODE_SPAN.finditer(text):
-        out.append(_escape_plain(text[pos:match.start()]))
-        out.append(code(match.group(2)))
-        pos = match.end()
+    for start, end, content in _code_spans(text):
+        out.append(_escape_plain(text[pos:start]))
+        out.append(code(content))
+        pos = end
     out.append(_escape_plain(text[pos:]))
     return "".join(out)
 
 
 def fenced(text: str, info: str = "") -> str:
+    text = readable(text)
     longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{info}\n{text.rstrip()}\n{fence}"

@@ -11,6 +11,7 @@ within them, and what was folded away is said in the diagram and beside it.
 
 import re
 
+from auditor.reports.common import readable
 from auditor.reports.wiring_graph import drawing
 
 MAX_TEXT = 50_000  # Mermaid's default maxTextSize, which GitHub uses
@@ -24,7 +25,7 @@ _SAFE = re.compile(r"[A-Za-z0-9 .,:/_=+*@\-]")
 
 def label(text: str, limit: int = 80) -> str:
     """Text for inside a quoted label: safe characters kept, every other one an entity code."""
-    text = " ".join(str(text).split())
+    text = " ".join(readable(str(text)).split())
     if len(text) > limit:
         text = text[:limit - 1] + "\u2026"
     out = []

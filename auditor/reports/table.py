@@ -1,7 +1,16 @@
-"""The terminal report: one table per API, then each finding's fix, then a one-line verdict."""
+"""The terminal report: one table per API, then each finding's fix, then a one-line verdict.
+
+The table fits the terminal (COLUMNS, else the terminal's width; 140 columns in a file or pipe): the `where` and
+`finding` columns share what the fixed ones leave, each cell is wrapped once to its column's width by
+slicing (linear, whatever its length), and a cell longer than CELL_LINES lines is cut with an ellipsis,
+which the report says. tabulate then only lays out lines that already fit.
+"""
+
+import os
+import shutil
 
 from auditor.findings import Severity
-from auditor.reports.common import failing, group_by_api, summary
+from auditor.reports.common import failing, group_by_api, readable, summary
 
 FORMAT = "table"
 EXTENSION = "txt"
@@ -30,9 +39,64 @@ def _severity(finding, color: bool) -> str:
     return f"{_COLORS[finding.severity]}{label}{_RESET}" if color else label
 
 
+CELL_LINES = 6
+_FIXED = 3 + 10 + 6 + 4 * 2  # "#", severity, rule (tabulate pads headers by 2) and the four two-space gaps
+
+
+def table_width(options=None) -> int:
+    """options.extra["width"] (the terminal's, set by the command), else 140: a file is the same everywhere."""
+    return max(60, int((options.extra.get("width") if options is not None else None) or 140))
+
+
+def terminal_width(stream) -> int | None:
+    """COLUMNS, else the width of the terminal `stream` is; None when it is no terminal."""
+    if os.environ.get("COLUMNS", "").isdigit() or (hasattr(stream, "isatty") and stream.isatty()):
+        return shutil.get_terminal_size((120, 24)).columns
+    return None
+
+
+def _column_widths(total: int, shares: tuple[float, ...], fixed: int) -> list[int]:
+    room = max(total - fixed, 40)
+    return [max(12, int(room * share)) for share in shares]
+
+
+class _Wrapper:
+    """Wraps cells to one column's width, remembering whether any cell was cut."""
+
+    def __init__(self, width: int):
+        self.width = width
+        self.cut = False
+
+    def __call__(self, text: str) -> str:
+        text = readable(text)
+        out: list[str] = []
+        cut = False
+        for paragraph in text.split("\n", CELL_LINES):  # the last piece holds any further lines, uncut
+            while len(paragraph) > self.width and len(out) < CELL_LINES:
+                split = paragraph.rfind(" ", 0, self.width + 1)
+                split = split if split > self.width // 2 else self.width
+                out.append(paragraph[:split].rstrip())
+                paragraph = paragraph[split:].lstrip(" ")
+            if len(out) == CELL_LINES:
+                cut = True
+                break
+            out.append(paragraph)
+        if cut:
+            self.cut = True
+            out[-1] = out[-1][:self.width - 1] + "…"
+        return "\n".join(out)
+
+
+_CUT_NOTE = "(Cells cut at {lines} lines end in …; --format json holds every value whole.)"
+
+
 def render(result, options) -> str:
+    if options.extra.get("quiet"):
+        return _summary(result, options)
     lines: list[str] = []
     number = 0
+    where_width, finding_width = _column_widths(table_width(options), (0.3, 0.7), _FIXED)
+    wrap_where, wrap_finding = _Wrapper(where_width), _Wrapper(finding_width)
     for heading, findings in group_by_api(result.findings):
         lines.append(heading)
         rows, fixes = [], []
@@ -42,15 +106,25 @@ def render(result, options) -> str:
             where = _where(finding)
             if location is not None and location.line is not None:
                 where += f"\n{location.file}:{location.line}"
-            rows.append([number, _severity(finding, options.color), finding.rule_id, where, finding.message])
+            rows.append([number, _severity(finding, options.color), finding.rule_id, wrap_where(where),
+                         wrap_finding(finding.message)])
             label = f"  [{number}] "
             fixes.append(label + finding.remediation.replace("\n", "\n" + " " * len(label)))  # snippets stay under it
         lines.append(_tabulate(rows, headers=["#", "severity", "rule", "where", "finding"], tablefmt="simple",
-                              maxcolwidths=[None, None, None, 28, 80]))
+                               disable_numparse=True))
         lines.append("")
         lines.append("How to fix:")
         lines.extend(fixes)
         lines.append("")
+    if wrap_where.cut or wrap_finding.cut:
+        lines.append(_CUT_NOTE.format(lines=CELL_LINES))
+    lines.append(_summary(result, options).rstrip("\n"))
+    return readable("\n".join(lines) + "\n")
+
+
+def _summary(result, options) -> str:
+    """The lines after the tables (skipped APIs, suppressions, the verdict): all that --quiet prints."""
+    lines: list[str] = []
     info = summary(result, options)
     counts = ", ".join(f"{n} {label}" for label, n in info["by_severity"].items() if n)
     for skipped in info["skipped_apis"]:
@@ -73,15 +147,19 @@ def _suppressed_lines(result, options) -> list[str]:
     lines = []
     baseline = getattr(result, "baseline", None)
     suppressed = list(getattr(result, "suppressed", None) or [])
-    if options.show_suppressed:
-        rows = [[s.finding.severity.label, s.finding.rule_id, _where(s.finding), s.finding.message,
-                 f"{s.source}: {s.reason}"] for s in suppressed]
-        rows += [[f.severity.label, f.rule_id, _where(f), f.message, f"in baseline {baseline.file}"]
-                 for f in (baseline.known if baseline is not None else [])]
+    if options.show_suppressed and not options.extra.get("quiet"):
+        widths = _column_widths(table_width(options), (0.22, 0.42, 0.36), 10 + 6 + 4 * 2)
+        where, message, why = (_Wrapper(width) for width in widths)
+        rows = [[s.finding.severity.label, s.finding.rule_id, where(_where(s.finding)), message(s.finding.message),
+                 why(f"{s.source}: {s.reason}")] for s in suppressed]
+        rows += [[f.severity.label, f.rule_id, where(_where(f)), message(f.message),
+                  why(f"in baseline {baseline.file}")] for f in (baseline.known if baseline is not None else [])]
         if rows:
             lines.append(f"Suppressed ({len(rows)}), not counted and not gating:")
             lines.append(_tabulate(rows, headers=["severity", "rule", "where", "finding", "suppressed by"],
-                                  tablefmt="simple", maxcolwidths=[None, None, 28, 60, 40]))
+                                   tablefmt="simple", disable_numparse=True))
+            if any(wrapper.cut for wrapper in (where, message, why)):
+                lines.append(_CUT_NOTE.format(lines=CELL_LINES))
             lines.append("")
     if baseline is not None:
         gone = baseline.gone

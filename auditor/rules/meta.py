@@ -31,6 +31,15 @@ class AuditIncomplete(Rule):
                 f"{q(dropped.location.file)}", Fix("review", {}))
         for scope in ctx.snapshot.scopes:
             for error in scope.errors:
+                if error.unresolved_parameters:  # informational: each value built from them says what it skipped
+                    names = error.resource.split(", ")
+                    yield self.finding(
+                        ctx, f"{error.message}.", Resource(account=scope.account, region=scope.region, api_id=None,
+                                                           function_arn=None, statement_id=f"{error.operation}:{error.resource}"),
+                        error.location, f"apigw-auditor audit {q(error.location.file)} "
+                                        + " ".join(f"--parameter {name}=VALUE" for name in names),
+                        Fix("review", {"Parameters": names}), severity=Severity.INFO)
+                    continue
                 yield self.finding(
                     ctx, f"{error.operation} failed for {error.resource or 'the scope'} in {scope.account}/{scope.region}"
                          f" ({error.code or 'error'}: {error.message}); "

@@ -206,7 +206,7 @@ def test_help_texts(capsys):
     assert "CloudFormation/SAM template" in out and "Terraform plan" in out  # PATH is not only a snapshot
     with pytest.raises(SystemExit):
         main(["routes", "--help"])
-    assert "invoke URL" not in capsys.readouterr().out  # routes takes no URL
+    assert "--url URL" in capsys.readouterr().out  # explain's "give --url" hints apply to routes too
     with pytest.raises(SystemExit):
         main(["rules", "--help"])
     assert "catalogue format" in capsys.readouterr().out
