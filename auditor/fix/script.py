@@ -1,0 +1,20 @@
+"""The plan as a bash script of `aws` commands: runs unmodified against any endpoint the CLI is pointed at."""
+
+from auditor.fix.summary import lines
+
+
+def render_script(plan, edits, source: str) -> str:
+    out = ["#!/usr/bin/env bash",
+           f"# apigw-auditor fix: repair plan for {source}",
+           "# Review, then run it with the credentials (and AWS_ENDPOINT_URL, if any) of the account it fixes.",
+           "# apigw-auditor itself changed nothing; this script does, in this order.",
+           "#"]
+    out += [f"# {line}" for line in lines(plan)]
+    out += ["", "set -euo pipefail", ""]
+    for number, edit in enumerate(edits, 1):
+        out.append(f"# {number}. {edit.summary()}")
+        out += edit.commands()
+        out.append("")
+    if not edits:
+        out.append("echo 'nothing to change'")
+    return "\n".join(out).rstrip("\n") + "\n"
