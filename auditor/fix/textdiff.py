@@ -1,6 +1,345 @@
-"""placeholder"""
+"""The plan as edits to the user's own template text: the lines findings point at change, the rest
+(comments, order, quoting, formatting) stays as written; `diff()` is a unified diff of the files.
+
+Values go in as the template would write them: API, integration and function ids of resources the
+template declares become `!Sub`/`!Ref`/`!GetAtt` (via the IaC remediation context), never the
+placeholder account. An edit that cannot be placed in the text is returned as a problem for a person.
+"""
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+
+from auditor.iac import remediation
+from auditor.output import write_text
+
+_OPENAPI_KEYS = {"PayloadFormatVersion": "payloadFormatVersion", "TimeoutInMillis": "timeoutInMillis",
+                 "IntegrationUri": "uri", "IntegrationType": "type"}
+_SAM_EVENT_KEYS = {"PayloadFormatVersion", "TimeoutInMillis"}
+
+
 def split_edits(edits):
+    """(edits for the `aws` script, edits for the template diff), by where the edited object came from."""
     script = [e for e in edits if e.location is None or e.location.input_type == "snapshot"]
-    return script, [e for e in edits if e not in script]
-def render_diff(e): raise NotImplementedError
-def write_files(p): raise NotImplementedError
+    return script, [e for e in edits if not (e.location is None or e.location.input_type == "snapshot")]
+
+
+@dataclass
+class Patched:
+    original: dict = field(default_factory=dict)  # file -> text
+    lines: dict = field(default_factory=dict)  # file -> list of lines (no newlines)
+    problems: list = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[str]:
+        return [f for f in self.lines if self.text(f) != self.original[f]]
+
+    def text(self, file: str) -> str:
+        ending = "\n" if self.original[file].endswith("\n") else ""
+        return "\n".join(self.lines[file]) + ending
+
+    def diff(self) -> str:
+        out = []
+        for file in self.changed:
+            out += difflib.unified_diff(self.original[file].splitlines(keepends=True),
+                                        self.text(file).splitlines(keepends=True), f"a/{file}", f"b/{file}")
+        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in out)
+
+
+def write_files(patched: Patched) -> None:
+    """Each file replaced whole (a temporary file renamed over it), or left as it was."""
+    for file in patched.changed:
+        write_text(patched.text(file), file)
+
+
+def render_diff(edits) -> Patched:
+    patched = Patched()
+    for edit in edits:
+        try:
+            problem = _place(patched, edit)
+        except _Unplaced as exc:
+            problem = str(exc)
+        if problem:
+            patched.problems.append(f"{edit.summary()}: {problem}")
+    return patched
+
+
+class _Unplaced(Exception):
+    pass
+
+
+def _document(patched: Patched, file: str) -> "_Text":
+    if file not in patched.lines:
+        with open(file, encoding="utf-8") as handle:
+            patched.original[file] = handle.read()
+        patched.lines[file] = patched.original[file].splitlines()
+    return _Text(patched.lines[file], file.lower().endswith(".json"))
+
+
+def _hint(location):
+    entry = remediation._REGISTRY.get(location.file)
+    if entry is None:
+        raise _Unplaced(f"{location.file} is not a template this run read")
+    context, hints = entry
+    return context, hints.get(location.path) or {}
+
+
+def _place(patched: Patched, edit) -> str | None:
+    location = edit.location
+    context, hint = _hint(location)
+    render = remediation._CloudFormation(context, hint, location)
+    text = _document(patched, location.file)
+    kind = edit.kind
+    if context.get("input_type") in ("terraform", "cdk", "cli-outputs"):
+        return f"{context.get('input_type')} input: edit the source by hand (see `audit` for the change)"
+    if kind in ("set-route", "set-integration", "set-stage"):
+        values = {k: render.value(v) for k, v in edit.values.items()}
+        sam = hint.get("sam") or {}
+        if sam.get("event"):
+            if not set(values) <= _SAM_EVENT_KEYS:
+                raise _Unplaced(f"the HttpApi event {sam['event']} of {sam['resource']} takes no "
+                                f"{', '.join(set(values) - _SAM_EVENT_KEYS)}")
+            event = text.find_path([sam["resource"], "Properties", "Events", sam["event"]])
+            for key, value in values.items():
+                text.set_key(text.child(event, "Properties", create=True), key, value)
+            return None
+        if hint.get("kind") == "openapi" and not sam:
+            keys = {_OPENAPI_KEYS[k]: (v.lower() if k == "IntegrationType" else v) for k, v in values.items()
+                    if k in _OPENAPI_KEYS}
+            if len(keys) != len(values):
+                raise _Unplaced("only integration settings can be written into an OpenAPI body")
+            for key, value in keys.items():
+                text.set_key(location.line - 1, key, value)
+            return None
+        if hint.get("quick") or hint.get("kind") != "cfn" or sam and sam.get("resource") != hint.get("logical"):
+            raise _Unplaced(f"{hint.get('logical')} is generated (quick create or SAM): declare it as its own "
+                            "resource to change it")
+        if any(_unresolved_target(v) for v in values.values()):
+            raise _Unplaced("the target integration is generated by SAM and cannot be referenced")
+        properties = text.child(text.resource(hint.get("logical") or location.resource), "Properties", create=True)
+        for key, value in values.items():
+            text.set_key(properties, key, value)
+        return None
+    if kind == "set-function":
+        logical = context.get("functions", {}).get(edit.function_arn)
+        if logical is None:
+            raise _Unplaced("the function is not declared in this template")
+        text.set_key(text.child(text.resource(logical), "Properties", create=True), "Timeout", edit.timeout_s)
+        return None
+    if kind == "add-permission":
+        _add_permission(text, render, edit)
+        return None
+    if kind == "remove-permission":
+        logical = hint.get("logical") or location.resource
+        if hint.get("type") != "AWS::Lambda::Permission":
+            raise _Unplaced("the statement is not an AWS::Lambda::Permission resource of the template")
+        text.delete_resource(logical)
+        return None
+    if kind == "replace-statement":
+        logical = hint.get("logical") or location.resource
+        if hint.get("type") != "AWS::Lambda::Permission" or not edit.grants:
+            raise _Unplaced("the statement is not an AWS::Lambda::Permission resource of the template")
+        properties = text.child(text.resource(logical), "Properties")
+        text.set_key(properties, "Principal", "apigateway.amazonaws.com")
+        text.set_key(properties, "SourceArn", render.sub(edit.grants[0].source_arn))
+        for grant in edit.grants[1:]:
+            _add_permission(text, render, grant)
+        return None
+    if kind == "delete-integration":
+        if hint.get("type") != "AWS::ApiGatewayV2::Integration":
+            raise _Unplaced("the integration is not its own resource in the template")
+        text.delete_resource(hint.get("logical") or location.resource)
+        return None
+    if kind in ("create-stage", "create-route"):
+        logical = hint.get("logical") or location.resource
+        if logical not in context.get("apis", {}).values():
+            raise _Unplaced(f"API {edit.api_id} is not declared in this template")
+        if kind == "create-stage":
+            name = text.unique_name(f"{logical}DefaultStage")
+            text.add_resource(name, {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {
+                "ApiId": {"Ref": logical}, "StageName": edit.stage, "AutoDeploy": True}})
+        else:
+            target = render.sub(edit.target)
+            if not isinstance(target, dict):
+                raise _Unplaced(f"{edit.target} is not an integration the template declares")
+            name = text.unique_name(f"{logical}DefaultRoute")
+            text.add_resource(name, {"Type": "AWS::ApiGatewayV2::Route", "Properties": {
+                "ApiId": {"Ref": logical}, "RouteKey": edit.route_key, "Target": target}})
+        return None
+    raise _Unplaced(f"no template form for {kind}")
+
+
+def _unresolved_target(value) -> bool:
+    return isinstance(value, str) and value.startswith("integrations/")
+
+
+def _add_permission(text: "_Text", render, edit) -> None:
+    arn = edit.function_arn + (f":{edit.qualifier}" if edit.qualifier else "")
+    function = render.function_ref(arn)
+    if not isinstance(function, dict):
+        raise _Unplaced(f"function {edit.function_name} is not declared in this template")
+    source_arn = render.sub(edit.source_arn)
+    base = re.sub(r"[^A-Za-z0-9]", "", json.dumps(function).split('"')[3].split(".")[0]) if function else "Function"
+    name = text.unique_name(base + re.sub(r"[^A-Za-z0-9]", "", edit.statement_id.title()))
+    text.add_resource(name, {"Type": "AWS::Lambda::Permission", "Properties": {
+        "Action": "lambda:InvokeFunction", "FunctionName": function, "Principal": "apigateway.amazonaws.com",
+        "SourceArn": source_arn}})
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _blank(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#")
+
+
+class _Text:
+    """Block-structured text (YAML by indentation, JSON by braces) with edits by key."""
+
+    def __init__(self, lines: list, is_json: bool):
+        self.lines = lines
+        self.json = is_json
+
+    # -- finding blocks -----------------------------------------------------------------------
+    def _key_re(self, key: str):
+        if self.json:
+            return re.compile(r'^(\s*)"' + re.escape(key) + r'"\s*:\s*(.*)$')
+        return re.compile(r"^(\s*)(?:- )?[\"']?" + re.escape(key) + r"[\"']?\s*:(?:\s+(.*))?$")
+
+    def end(self, start: int) -> int:
+        """The index after the last line of the block opened at `start`."""
+        if self.json:
+            depth = 0
+            for i in range(start, len(self.lines)):
+                depth += _brace_delta(self.lines[i])
+                if depth <= 0 and i > start or depth == 0 and "{" in self.lines[start] and i >= start and \
+                        _brace_delta(self.lines[start]) == 0:
+                    return i + 1
+            return len(self.lines)
+        base = _indent(self.lines[start])
+        i = start + 1
+        while i < len(self.lines) and (_blank(self.lines[i]) or _indent(self.lines[i]) > base):
+            i += 1
+        while i > start + 1 and not self.lines[i - 1].strip():
+            i -= 1
+        return i
+
+    def child(self, start: int, key: str, create: bool = False) -> int:
+        pattern = self._key_re(key)
+        end = self.end(start)
+        width = self._child_indent(start, end)
+        for i in range(start + 1, end):
+            match = pattern.match(self.lines[i])
+            if match and _indent(self.lines[i]) == width:
+                return i
+        if not create:
+            raise _Unplaced(f"no {key} under line {start + 1}")
+        opener = f'{" " * width}"{key}": {{' if self.json else f"{' ' * width}{key}:"
+        self.lines.insert(start + 1, opener)
+        if self.json:
+            self.lines.insert(start + 2, " " * width + "},")
+        return start + 1
+
+    def _child_indent(self, start: int, end: int) -> int:
+        for i in range(start + 1, end):
+            if not _blank(self.lines[i]):
+                return _indent(self.lines[i])
+        return _indent(self.lines[start]) + 2
+
+    def top(self, key: str) -> int:
+        pattern = self._key_re(key)
+        for i, line in enumerate(self.lines):
+            if pattern.match(line) and (_indent(line) == 0 or self.json and _indent(line) <= 4):
+                return i
+        raise _Unplaced(f"no top-level {key}")
+
+    def resource(self, logical: str) -> int:
+        return self.child(self.top("Resources"), logical)
+
+    def find_path(self, keys: list) -> int:
+        at = self.resource(keys[0])
+        for key in keys[1:]:
+            at = self.child(at, key)
+        return at
+
+    def unique_name(self, wanted: str) -> str:
+        taken = "\n".join(self.lines)
+        name, n = wanted, 2
+        while re.search(r'(^|\n)\s*"?' + re.escape(name) + r'"?\s*:', taken):
+            name, n = f"{wanted}{n}", n + 1
+        return name
+
+    # -- editing -------------------------------------------------------------------------------
+    def set_key(self, block: int, key: str, value) -> None:
+        """Set `key` in the mapping opened at line `block`, replacing its old value (block or inline)."""
+        pattern = self._key_re(key)
+        end = self.end(block)
+        width = self._child_indent(block, end)
+        for i in range(block + 1, end):
+            if pattern.match(self.lines[i]) and _indent(self.lines[i]) == width:
+                stop = self.end(i) if self._opens_block(i) else i + 1
+                comma = self.json and self.lines[stop - 1].rstrip().endswith(",")
+                self.lines[i:stop] = self._entry(key, value, width, comma, self._comment(self.lines[i]))
+                return
+        comma = self.json and any(not _blank(line) and line.strip() not in ("}", "},") for line in self.lines[block + 1:end])
+        self.lines[block + 1:block + 1] = self._entry(key, value, width, comma or not self.json and False, "")
+
+    def _opens_block(self, i: int) -> bool:
+        line = self.lines[i]
+        if self.json:
+            return _brace_delta(line) > 0
+        value = line.split(":", 1)[1].split(" #")[0].strip() if ":" in line else ""
+        return value in ("", "|", ">", "|-", ">-")
+
+    def _comment(self, line: str) -> str:
+        if self.json:
+            return ""
+        match = re.search(r"\s+#[^'\"]*$", line)
+        return match.group(0) if match else ""
+
+    def _entry(self, key: str, value, width: int, comma: bool, comment: str) -> list:
+        if self.json:
+            rendered = json.dumps({key: value}, indent=2)[1:-1].strip("\n").splitlines()
+            base = min(_indent(l) for l in rendered)
+            out = [" " * width + l[base:] for l in rendered]
+            if comma:
+                out[-1] += ","
+            return out
+        out = remediation._yaml({key: value}, width).splitlines()
+        out[0] += comment
+        return out
+
+    def add_resource(self, name: str, resource: dict) -> None:
+        start = self.top("Resources")
+        end = self.end(start)
+        width = self._child_indent(start, end)
+        if self.json:
+            rendered = json.dumps({name: resource}, indent=2)[1:-1].strip("\n").splitlines()
+            base = min(_indent(l) for l in rendered)
+            block = [" " * width + l[base:] for l in rendered]
+            block[-1] += ","
+            self.lines[start + 1:start + 1] = block  # first: the comma is always right
+            return
+        block = remediation._yaml({name: resource}, width).splitlines()
+        self.lines[end:end] = block
+
+    def delete_resource(self, logical: str) -> None:
+        start = self.resource(logical)
+        end = self.end(start)
+        if self.json and not self.lines[end - 1].rstrip().endswith(","):
+            for i in range(start - 1, -1, -1):  # the last member: drop the comma before it
+                if self.lines[i].strip():
+                    self.lines[i] = self.lines[i].rstrip().rstrip(",")
+                    break
+        while not self.json and start > 0 and self.lines[start - 1].strip().startswith("#") and \
+                _indent(self.lines[start - 1]) == _indent(self.lines[start]):
+            start -= 1  # the comment that introduces it goes with it
+        del self.lines[start:end]
+
+
+def _brace_delta(line: str) -> int:
+    text = re.sub(r'"(?:\\.|[^"\\])*"', '""', line)
+    return text.count("{") + text.count("[") - text.count("}") - text.count("]")
