@@ -287,7 +287,9 @@ class Planner:
         if len(api.authorizers) != 1:
             return Choice(finding, f"Route `{route.key}` of API {api.id} has no authorization: which authorizer "
                                    "should it require (or is it meant to be public)?",
-                          [f"{a.id} ({a.name}, {a.type})" for a in api.authorizers] + ["keep it public"])
+                          [f"{a.id} ({a.name}, {a.type})" for a in api.authorizers] +
+                          ([] if api.authorizers else ["create one (aws apigatewayv2 create-authorizer) and attach it"])
+                          + ["keep it public"])
         authorizer = api.authorizers[0]
         kind = {"JWT": "JWT", "REQUEST": "CUSTOM"}.get(authorizer.type, "JWT")
         return [SetRoute(**self._base(api), location=route.location, api_id=api.id, route_id=route.id,
