@@ -19,29 +19,26 @@ DESCRIPTION = ("Plan the repair of every finding at or above --fail-on: apply ea
                "before and after) and what is left for a person go to stderr. Nothing is changed in AWS.")
 
 
-class _Renamed:
-    """Registers audit's own arguments on the `fix` parser, so both commands take the same inputs and flags."""
+class _AsFix:
+    """Lets audit's add_parser register its own arguments on the `fix` parser: both take the same inputs
+    and flags, and a new audit flag reaches fix without a second copy."""
 
     def __init__(self, sub):
         self.sub = sub
+        self.parser = None
 
     def add_parser(self, _name, **kwargs):
         kwargs.update(help="plan a verified repair: an `aws` script, or a diff of your templates",
                       description=DESCRIPTION)
-        return self.sub.add_parser("fix", **kwargs)
+        self.parser = self.sub.add_parser("fix", **kwargs)
+        return self.parser
 
 
 def add_parser(sub, epilog: str) -> None:
     from auditor.commands.audit import add_parser as add_audit_parser
-    holder = {}
-
-    class _Capture(_Renamed):
-        def add_parser(self, name, **kwargs):
-            holder["parser"] = super().add_parser(name, **kwargs)
-            return holder["parser"]
-
-    add_audit_parser(_Capture(sub), epilog)
-    parser = holder["parser"]
+    as_fix = _AsFix(sub)
+    add_audit_parser(as_fix, epilog)
+    parser = as_fix.parser
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true",
                       help="templates: print the unified diff of the fix (the default for template inputs)")
@@ -77,14 +74,16 @@ def run(args) -> int:
     for line in lines(plan):
         print(line, file=sys.stderr)
     text = ""
+    unplaced = []
     if "snapshot" in kinds or not templates:
         from auditor.fix.script import render_script
         source = "AWS (--live)" if args.live else ", ".join(args.paths)
         text += render_script(plan, script_edits, source)
     if templates:
         patched = render_diff(template_edits)
-        for problem in patched.problems:
-            print(f"left for a person: {problem}", file=sys.stderr)
+        unplaced = patched.problems
+        for problem in unplaced:
+            print(f"left for a person (not placed in the text): {problem}", file=sys.stderr)
         if args.write:
             write_files(patched)
             print(f"apigw-auditor: patched {len(patched.changed)} file(s)", file=sys.stderr)
@@ -92,7 +91,7 @@ def run(args) -> int:
             text += patched.diff()
     if text or not args.write:
         write_text(text, output)
-    return 1 if plan.at_threshold(plan.after) else 0
+    return 1 if plan.at_threshold(plan.after) or unplaced else 0
 
 
 def input_kinds(snapshot) -> set[str]:

@@ -9,7 +9,7 @@ import re
 
 from auditor.analysis import TARGET_PREFIX
 from auditor.arns import parse_lambda_arn, parse_source_arn
-from auditor.fix.edits import (AddPermission, Choice, CreateRoute, CreateStage, DeleteIntegration, RemovePermission,
+from auditor.fix.edits import (AddPermission, Choice, CreateIntegration, CreateRoute, CreateStage, DeleteIntegration, RemovePermission,
                                ReplaceStatement, SetFunctionTimeout, SetIntegration, SetRoute, SetStage)
 from auditor.routekey import route_key_problem
 from auditor.rules.common import statement_qualifier
@@ -79,9 +79,10 @@ class Planner:
         candidates = api.integrations
         if function_name is not None:
             calling = self.lambda_integrations(api, function_name)
-            if len(calling) == 1:
-                return calling[0].id
-        if len(candidates) == 1:
+            if len(calling) == 1 or calling and len({_behaviour(i) for i in calling}) == 1:
+                return calling[0].id  # one, or several that behave the same (SAM makes one per event)
+            candidates = calling or candidates
+        elif len(candidates) == 1:
             return candidates[0].id
         listed = [f"integrations/{i.id}" + (f" (function {i.function_ref.name})" if i.function_ref else "")
                   for i in candidates]
@@ -95,8 +96,10 @@ class Planner:
         chosen = self._target(finding, api, route, **hints)
         if isinstance(chosen, Choice):
             return chosen
+        target = self.integration(api, chosen)
         return [SetRoute(**self._base(api), location=route.location, api_id=api.id, route_id=route.id,
-                         route_key=route.key, values={"Target": TARGET_PREFIX + chosen})]
+                         route_key=route.key, values={"Target": TARGET_PREFIX + chosen},
+                         target_function=target.function_ref.arn if target and target.is_lambda else None)]
 
     def fix_AGW101(self, finding):
         api = self.api(finding.resource)
@@ -112,11 +115,20 @@ class Planner:
         if route is None:
             return None
         resolution = self.index.target(route)
-        name = None
+        foreign = None
         if resolution.state == "foreign" and resolution.foreign_api is not None:
             foreign = self.integration(resolution.foreign_api, resolution.integration_id)
-            name = foreign.function_ref.name if foreign is not None and foreign.function_ref else None
-        return self._set_target(finding, function_name=name)
+        if foreign is None or not foreign.is_lambda:
+            return self._set_target(finding)
+        if self.lambda_integrations(api, foreign.function_ref.name):
+            return self._set_target(finding, function_name=foreign.function_ref.name)
+        # no integration of this API calls the function the route meant: give it one
+        create = CreateIntegration(**self._base(api), location=api.location, api_id=api.id,
+                                   new_id=f"new-integration-{len(self.used_sids.setdefault('~integrations', set())) + 1}",
+                                   function_arn=foreign.function_ref.arn)
+        self.used_sids["~integrations"].add(create.new_id)
+        return [create, SetRoute(**self._base(api), location=route.location, api_id=api.id, route_id=route.id,
+                                 route_key=route.key, values={"Target": TARGET_PREFIX + create.new_id})]
 
     def fix_AGW103(self, finding):
         return self._set_target(finding)
@@ -315,3 +327,9 @@ class Planner:
     def fix_AGW402(self, finding):
         return self._remove(finding)
 
+
+
+def _behaviour(integration) -> tuple:
+    """What a request sent to the integration meets: equal tuples are interchangeable targets."""
+    return (integration.type, integration.subtype, integration.uri, integration.payload_format_version,
+            integration.timeout_ms, integration.credentials_arn)

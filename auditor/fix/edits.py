@@ -66,6 +66,7 @@ class SetRoute(Edit):
     route_id: str = ""
     route_key: str = ""
     values: dict = field(default_factory=dict)
+    target_function: str | None = None  # the function the new Target calls (a template may need its own integration)
     kind = "set-route"
 
     def touches(self) -> set:
@@ -114,6 +115,40 @@ class SetIntegration(Edit):
     def summary(self) -> str:
         said = ", ".join(f"{k} {v}" for k, v in self.values.items())
         return f"integration {self.integration_id} of API {self.api_id}: set {said}"
+
+
+@dataclass
+class CreateIntegration(Edit):
+    """A Lambda proxy integration on this API for a function another API's integration calls (AGW102).
+
+    Its id is AWS's to choose: the model holds a stand-in (`new_id`) and the script keeps the real one
+    in a shell variable (`variable`) for the commands that target it."""
+
+    api_id: str = ""
+    new_id: str = ""
+    function_arn: str = ""
+    kind = "create-integration"
+
+    @property
+    def variable(self) -> str:
+        return self.new_id.replace("-", "_")
+
+    def touches(self) -> set:
+        return {("integration", self.api_id, self.new_id)}
+
+    def apply(self, documents) -> None:
+        api = find_api(documents, self.account, self.region, self.api_id)
+        api.setdefault("Integrations", []).append({
+            "IntegrationId": self.new_id, "IntegrationType": "AWS_PROXY", "IntegrationUri": self.function_arn,
+            "PayloadFormatVersion": "2.0"})
+
+    def commands(self) -> list[str]:
+        create = _apigw("create-integration", self.api_id, self.region, "--integration-type AWS_PROXY",
+                        "--integration-uri", q(self.function_arn), "--payload-format-version 2.0")
+        return [f"{self.variable}=$({create} --query IntegrationId --output text)"]
+
+    def summary(self) -> str:
+        return f"API {self.api_id}: create a Lambda proxy integration to {self.function_arn}"
 
 
 @dataclass

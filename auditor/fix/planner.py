@@ -89,7 +89,8 @@ def plan_fixes(snapshot, rules, severity_overrides, threshold, keep=lambda findi
                 documents=documents)
 
 
-_PHASES = ("add-permission", "replace-statement", "set-function", "set-integration", "set-route", "create-route",
+_PHASES = ("add-permission", "replace-statement", "set-function", "set-integration", "create-integration",
+           "set-route", "create-route",
            "create-stage", "set-stage", "delete-integration", "remove-permission")
 
 

@@ -11,9 +11,15 @@ def render_script(plan, edits, source: str) -> str:
            "#"]
     out += [f"# {line}" for line in lines(plan)]
     out += ["", "set -euo pipefail", ""]
+    created = {}  # stand-in integration id -> the shell variable holding the id AWS gave it
     for number, edit in enumerate(edits, 1):
         out.append(f"# {number}. {edit.summary()}")
-        out += edit.commands()
+        for command in edit.commands():
+            for new_id, variable in created.items():
+                command = command.replace(f"integrations/{new_id}", f'"integrations/${{{variable}}}"')
+            out.append(command)
+        if edit.kind == "create-integration":
+            created[edit.new_id] = edit.variable
         out.append("")
     if not edits:
         out.append("echo 'nothing to change'")

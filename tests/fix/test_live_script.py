@@ -27,7 +27,7 @@ def seed_broken_estate(endpoint: str) -> None:
     cannot be collected) and AGW105's UpdateStage branch (moto has no UpdateStage for apigatewayv2)."""
     apigw = boto3.client("apigatewayv2", region_name=REGION, endpoint_url=endpoint)
     lam = boto3.client("lambda", region_name=REGION, endpoint_url=endpoint)
-    for name in ("items", "orders", "reports", "bare", "open", "wild", "public", "slow", "garbled"):
+    for name in ("items", "orders", "reports", "bare", "elsewhere", "open", "wild", "public", "slow", "garbled"):
         make_function(name, endpoint_url=endpoint)
     lam.update_function_configuration(FunctionName="slow", Timeout=60)  # AGW115: longer than the integration
 
@@ -49,12 +49,18 @@ def seed_broken_estate(endpoint: str) -> None:
     slow = integration(main_api, "slow")
     opened, wild, public, bare = (integration(main_api, n) for n in ("open", "wild", "public", "bare"))
     foreign_items = integration(other_api, "items")
+    third_api = apigw.create_api(Name="third", ProtocolType="HTTP")["ApiId"]
+    apigw.create_stage(ApiId=third_api, StageName="$default", AutoDeploy=True)
+    elsewhere = integration(third_api, "elsewhere")
     integration(idle_api, "items")  # AGW105: no route, no stage
 
     apigw.create_route(ApiId=main_api, RouteKey="GET /items", Target=f"integrations/{items}")
     apigw.create_route(ApiId=main_api, RouteKey="POST /items", Target=items)  # AGW101
     apigw.create_route(ApiId=main_api, RouteKey="GET /items/{id}", Target=f"integrations/{foreign_items}")  # AGW102
     apigw.create_route(ApiId=other_api, RouteKey="GET /items", Target=f"integrations/{foreign_items}")
+    apigw.create_route(ApiId=third_api, RouteKey="GET /elsewhere", Target=f"integrations/{elsewhere}")
+    # AGW102 again, but no integration of main calls `elsewhere`: the plan creates one and targets it
+    apigw.create_route(ApiId=main_api, RouteKey="GET /elsewhere", Target=f"integrations/{elsewhere}")
     apigw.create_route(ApiId=other_api, RouteKey="$default")  # AGW103: the API's only integration is the answer
     apigw.create_route(ApiId=main_api, RouteKey="GET /orders/", Target=f"integrations/{orders}")  # AGW104
     apigw.create_route(ApiId=main_api, RouteKey="PUT /items", Target=f"integrations/{items}")  # AGW203
@@ -71,6 +77,7 @@ def seed_broken_estate(endpoint: str) -> None:
     grant("items", "other-api", f"{execute}:{other_api}/*")
     grant("orders", "copied", f"{execute}:{other_api}/*")  # AGW202: another API's permission
     # bare (AGW201), reports, garbled: no permission at all (AGW201 once their integrations are repaired)
+    grant("elsewhere", "third", f"{execute}:{third_api}/*")
     grant("slow", "slow", f"{execute}:{main_api}/*")
     grant("open", "no-source-arn")  # AGW301
     grant("wild", "wildcard", f"{execute}:*/*")  # AGW302
@@ -98,6 +105,8 @@ def test_fix_live_script_repairs_the_estate_with_the_aws_cli(server, tmp_path, c
     assert "Findings after (predicted" in text and "<" not in "".join(
         line for line in text.splitlines() if line.startswith("aws "))  # no placeholder in any command
     assert "0 at or above medium" in summary, summary
+    assert 'new_integration_1=$(aws apigatewayv2 create-integration' in text
+    assert '--target "integrations/${new_integration_1}"' in text
     assert code == 0
 
     env = dict(os.environ, AWS_ENDPOINT_URL=server, AWS_DEFAULT_REGION=REGION,
