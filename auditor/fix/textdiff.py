@@ -94,10 +94,13 @@ def _place(patched: Patched, edit) -> str | None:
     location = edit.location
     context, hint = _hint(location)
     render = remediation._CloudFormation(context, hint, location)
-    text = _document(patched, location.file)
     kind = edit.kind
+    if context.get("input_type") == "terraform" and location.file.endswith(".tf"):
+        return _place_hcl(text_of_hcl(patched, location.file), remediation._Terraform(context, hint, location),
+                          context, hint, edit)
     if context.get("input_type") in ("terraform", "cdk", "cli-outputs"):
-        return f"{context.get('input_type')} input: edit the source by hand (see `audit` for the change)"
+        return f"{context.get('input_type')} input: make the change in its source (see `audit` for it)"
+    text = _document(patched, location.file)
     if kind in ("set-route", "set-integration", "set-stage"):
         values = {k: render.value(v) for k, v in edit.values.items()}
         sam = hint.get("sam") or {}
@@ -376,3 +379,150 @@ class _Text:
 def _brace_delta(line: str) -> int:
     text = re.sub(r'"(?:\\.|[^"\\])*"', '""', line)
     return text.count("{") + text.count("[") - text.count("}") - text.count("]")
+
+
+# -- Terraform source (.tf) ------------------------------------------------------------------------
+
+def text_of_hcl(patched: Patched, file: str) -> "_Hcl":
+    _document(patched, file)
+    return _Hcl(patched.lines[file])
+
+
+_TF_LABEL = re.compile(r'^\s*resource\s+"([^"]+)"\s+"([^"]+)"\s*\{\s*$')
+
+
+def _address(address: str) -> tuple[str, str]:
+    if address.startswith("module."):
+        raise _Unplaced(f"{address} is made by a module: change the module's inputs or its source")
+    kind, _, name = re.sub(r"\[.*?\]$", "", address).partition(".")
+    return kind, name
+
+
+def _place_hcl(text: "_Hcl", render, context, hint, edit) -> str | None:
+    kind = edit.kind
+    address = hint.get("address") or edit.location.resource or ""
+    if kind in ("set-route", "set-integration", "set-stage"):
+        block = text.resource(*_address(address))
+        for key, value in edit.values.items():
+            name = remediation._TF_ATTRIBUTES.get(key)
+            if name is None or isinstance(value, dict):
+                raise _Unplaced(f"{key} is a nested block in Terraform: set it by hand")
+            text.set_attribute(block, name, render.expr(value))
+        return None
+    if kind == "set-function":
+        function = context.get("functions", {}).get(edit.function_arn)
+        if function is None:
+            raise _Unplaced("the function is not declared in this configuration")
+        text.set_attribute(text.resource(*_address(function)), "timeout", str(edit.timeout_s))
+        return None
+    if kind in ("remove-permission", "delete-integration"):
+        text.delete(*_address(address))
+        return None
+    if kind == "replace-statement":
+        block = text.resource(*_address(address))
+        text.set_attribute(block, "principal", '"apigateway.amazonaws.com"')
+        text.set_attribute(block, "source_arn", render.expr(edit.grants[0].source_arn))
+        for grant in edit.grants[1:]:
+            _hcl_permission(text, render, context, grant)
+        return None
+    if kind == "add-permission":
+        _hcl_permission(text, render, context, edit)
+        return None
+    if kind in ("create-stage", "create-route", "create-integration"):
+        api = context.get("apis", {}).get(edit.api_id)
+        if api is None or api.startswith("module."):
+            raise _Unplaced(f"API {edit.api_id} is not a resource of this configuration")
+        label = re.sub(r"[^A-Za-z0-9_]", "_", _address(api)[1])
+        if kind == "create-stage":
+            text.append(render.block("aws_apigatewayv2_stage", text.unique(f"{label}_default"), [
+                ("api_id", f"{api}.id"), ("name", render.expr(edit.stage)), ("auto_deploy", "true")]))
+        elif kind == "create-route":
+            text.append(render.block("aws_apigatewayv2_route", text.unique(f"{label}_default"), [
+                ("api_id", f"{api}.id"), ("route_key", render.expr(edit.route_key)),
+                ("target", render.expr(edit.target))]))
+        else:
+            function = context.get("functions", {}).get(edit.function_arn)
+            uri = f"{function}.invoke_arn" if function else render.expr(edit.function_arn)
+            name = text.unique(f"{label}_lambda")
+            text.append(render.block("aws_apigatewayv2_integration", name, [
+                ("api_id", f"{api}.id"), ("integration_type", '"AWS_PROXY"'), ("integration_uri", uri),
+                ("payload_format_version", '"2.0"')]))
+            context.setdefault("integrations", {})[edit.new_id] = f"aws_apigatewayv2_integration.{name}"
+        return None
+    raise _Unplaced(f"no Terraform form for {kind}")
+
+
+def _hcl_permission(text: "_Hcl", render, context, edit) -> None:
+    functions = context.get("functions", {})
+    function = functions.get(edit.function_arn)
+    name_expr = f"{function}.function_name" if function else json.dumps(edit.function_name)
+    attributes = [("statement_id", json.dumps(edit.statement_id)), ("action", '"lambda:InvokeFunction"'),
+                  ("function_name", name_expr)]
+    if edit.qualifier:
+        attributes.append(("qualifier", json.dumps(edit.qualifier)))
+    attributes += [("principal", '"apigateway.amazonaws.com"'), ("source_arn", render.expr(edit.source_arn))]
+    label = re.sub(r"[^A-Za-z0-9_]", "_", edit.statement_id)
+    text.append(render.block("aws_lambda_permission", text.unique(label), attributes))
+
+
+class _Hcl:
+    """Terraform text: `resource "type" "name" {` blocks, attributes one per line at their first level."""
+
+    def __init__(self, lines: list):
+        self.lines = lines
+
+    def resource(self, kind: str, name: str) -> int:
+        for i, line in enumerate(self.lines):
+            match = _TF_LABEL.match(line)
+            if match and match.groups() == (kind, name):
+                return i
+        raise _Unplaced(f'no resource "{kind}" "{name}" in the file')
+
+    def end(self, start: int) -> int:
+        depth = 0
+        for i in range(start, len(self.lines)):
+            depth += _brace_delta(re.sub(r"\s(#|//).*$", "", self.lines[i]))
+            if depth <= 0:
+                return i + 1
+        raise _Unplaced(f"the block at line {start + 1} does not close")
+
+    def set_attribute(self, block: int, name: str, expr: str) -> None:
+        end = self.end(block)
+        depth = 0
+        pattern = re.compile(r"^(\s*" + re.escape(name) + r"\s*=\s*)(.*)$")  # keeps the alignment
+        width = None
+        for i in range(block + 1, end - 1):
+            line = self.lines[i]
+            if depth == 0 and line.strip():
+                width = width if width is not None else len(line) - len(line.lstrip())
+                match = pattern.match(line)
+                if match:
+                    if _brace_delta(line) != 0:
+                        raise _Unplaced(f"{name} spans several lines: set it by hand")
+                    comment = re.search(r"\s+(#|//)[^\"]*$", line)
+                    self.lines[i] = match.group(1) + expr + (comment.group(0) if comment else "")
+                    return
+            depth += _brace_delta(line)
+        pad = " " * (width if width is not None else 2)
+        self.lines.insert(block + 1, f"{pad}{name} = {expr}")
+
+    def delete(self, kind: str, name: str) -> None:
+        start = self.resource(kind, name)
+        end = self.end(start)
+        while start > 0 and self.lines[start - 1].strip().startswith(("#", "//")):
+            start -= 1
+        if end < len(self.lines) and not self.lines[end].strip() and (start == 0 or not self.lines[start - 1].strip()):
+            end += 1
+        del self.lines[start:end]
+
+    def unique(self, wanted: str) -> str:
+        taken = {m.group(2) for line in self.lines if (m := _TF_LABEL.match(line))}
+        name, n = wanted, 2
+        while name in taken:
+            name, n = f"{wanted}_{n}", n + 1
+        return name
+
+    def append(self, block: str) -> None:
+        while self.lines and not self.lines[-1].strip():
+            self.lines.pop()
+        self.lines += [""] + block.splitlines()

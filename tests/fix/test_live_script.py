@@ -131,3 +131,26 @@ def test_fix_live_on_a_clean_estate_plans_nothing(server, tmp_path, capsys):
     script = tmp_path / "fix.sh"
     assert _run(["fix", "--live", "--endpoint-url", server, "--region", REGION, "-o", str(script)]) == 0
     assert "Changes: 0" in script.read_text() and "echo 'nothing to change'" in script.read_text()
+
+
+def test_fix_live_low_threshold_cleans_up_leftovers(server, tmp_path, capsys):
+    """AGW401/AGW402 at --fail-on low. AGW305 is ignored: its fix is UpdateStage, which moto does not have."""
+    from tests.live.conftest import build_seed
+    seed = build_seed(endpoint_url=server)
+    apigw = boto3.client("apigatewayv2", region_name=REGION, endpoint_url=server)
+    apigw.create_integration(ApiId=seed["api_id"], IntegrationType="AWS_PROXY", PayloadFormatVersion="2.0",
+                             IntegrationUri=seed["function_arn"])  # AGW401: no route targets it
+    boto3.client("lambda", region_name=REGION, endpoint_url=server).add_permission(
+        FunctionName="my-frontend-app-api", StatementId="deleted-api", Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com", SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:gone000000/*")
+    live = ["--live", "--endpoint-url", server, "--region", REGION, "--fail-on", "low", "--ignore", "AGW304,AGW305"]
+    script = tmp_path / "fix.sh"
+    assert _run(["fix", *live, "-o", str(script)]) == 0
+    capsys.readouterr()
+    text = script.read_text()
+    assert "delete-integration" in text and "remove-permission" in text and "--statement-id deleted-api" in text
+    env = dict(os.environ, AWS_ENDPOINT_URL=server, AWS_DEFAULT_REGION=REGION,
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _run(["audit", *live]) == 0
