@@ -62,7 +62,9 @@ def run(args) -> int:
     result = audit(args)
     settings = resolve(args)
     threshold = getattr(args, "fail_on", Severity.MEDIUM)
-    suppressed = {s.finding.fingerprint for s in result.suppressed}
+    suppressed = {s.finding.fingerprint for s in result.suppressed}  # tags, per-path ignores: left alone
+    if result.baseline is not None:
+        suppressed |= {f.fingerprint for f in result.baseline.known}  # accepted in the baseline: left alone
     plan = plan_fixes(result.snapshot, settings.rules, settings.severity, threshold,
                       keep=lambda finding: finding.fingerprint not in suppressed)
     from auditor.fix.textdiff import render_diff, split_edits, write_files

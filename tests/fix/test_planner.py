@@ -111,3 +111,12 @@ def test_unreadable_input_exits_2_without_a_plan(tmp_path, capsys):
     assert main(["fix", str(bad)]) == 2
     out, err = capsys.readouterr()
     assert out == "" and "bad.json" in err and "Traceback" not in err
+
+
+def test_findings_accepted_in_a_baseline_are_left_alone(tmp_path, capsys):
+    baseline = tmp_path / "baseline.json"
+    assert main(["baseline", "create", str(baseline), str(SEED_BROKEN)]) == 0
+    capsys.readouterr()
+    code = main(["fix", str(SEED_BROKEN), "--baseline", str(baseline)])
+    out, err = capsys.readouterr()
+    assert code == 0 and commands(out) == [] and "Changes: 0" in err
