@@ -59,6 +59,10 @@ def run(args) -> int:
     output = args.output[-1] if args.output else None
     if output and "=" in output:
         raise UsageError("fix writes one file: give --output FILE")
+    if output:
+        from auditor.output import check_not_an_input, check_output_path
+        check_output_path(output)
+        check_not_an_input(output, [*args.paths, args.baseline, args.config, *(args.rules_files or [])])
     result = audit(args)
     settings = resolve(args)
     threshold = getattr(args, "fail_on", Severity.MEDIUM)

@@ -15,13 +15,16 @@ from auditor.routekey import route_key_problem
 from auditor.rules.common import statement_qualifier
 
 
+_CREATED_INTEGRATIONS = ("created", "integrations")  # key in used_sids: stand-in ids of integrations planned
+
+
 class Planner:
     """Derives edits against one model; `used_sids` keeps statement ids unique across the whole plan."""
 
     def __init__(self, snapshot, index, used_sids: dict):
         self.snapshot = snapshot
         self.index = index
-        self.used_sids = used_sids  # function ARN -> statement ids taken (in the model or by the plan)
+        self.used_sids = used_sids  # function ARN -> statement ids taken (in the model or by the plan), kept across rounds
 
     # -- lookups ------------------------------------------------------------------------------
     def api(self, resource):
@@ -123,10 +126,10 @@ class Planner:
         if self.lambda_integrations(api, foreign.function_ref.name):
             return self._set_target(finding, function_name=foreign.function_ref.name)
         # no integration of this API calls the function the route meant: give it one
+        created = self.used_sids.setdefault(_CREATED_INTEGRATIONS, set())
         create = CreateIntegration(**self._base(api), location=api.location, api_id=api.id,
-                                   new_id=f"new-integration-{len(self.used_sids.setdefault('~integrations', set())) + 1}",
-                                   function_arn=foreign.function_ref.arn)
-        self.used_sids["~integrations"].add(create.new_id)
+                                   new_id=f"new-integration-{len(created) + 1}", function_arn=foreign.function_ref.arn)
+        created.add(create.new_id)
         return [create, SetRoute(**self._base(api), location=route.location, api_id=api.id, route_id=route.id,
                                  route_key=route.key, values={"Target": TARGET_PREFIX + create.new_id})]
 

@@ -120,3 +120,11 @@ def test_findings_accepted_in_a_baseline_are_left_alone(tmp_path, capsys):
     code = main(["fix", str(SEED_BROKEN), "--baseline", str(baseline)])
     out, err = capsys.readouterr()
     assert code == 0 and commands(out) == [] and "Changes: 0" in err
+
+
+def test_output_may_not_replace_an_input(tmp_path, capsys):
+    path = tmp_path / "snapshot.json"
+    path.write_text(json.dumps(broken()))
+    assert main(["fix", str(path), "-o", str(path)]) == 2
+    assert "is also an input" in capsys.readouterr().err
+    assert json.loads(path.read_text()) == broken()
