@@ -88,7 +88,8 @@ def _run(args) -> int:
     return main(args)
 
 
-def test_fix_live_script_repairs_the_estate_with_the_aws_cli(server, tmp_path, capsys):
+def test_fix_live_script_repairs_the_estate_with_the_aws_cli(moto_server, tmp_path, capsys):
+    server = moto_server
     seed_broken_estate(server)
     live = ["--live", "--endpoint-url", server, "--region", REGION]
 
@@ -125,7 +126,8 @@ def test_fix_live_script_repairs_the_estate_with_the_aws_cli(server, tmp_path, c
     assert len(sids) == len(set(sids))
 
 
-def test_fix_live_on_a_clean_estate_plans_nothing(server, tmp_path, capsys):
+def test_fix_live_on_a_clean_estate_plans_nothing(moto_server, tmp_path, capsys):
+    server = moto_server
     from tests.live.conftest import build_seed
     build_seed(endpoint_url=server)
     script = tmp_path / "fix.sh"
@@ -133,7 +135,8 @@ def test_fix_live_on_a_clean_estate_plans_nothing(server, tmp_path, capsys):
     assert "Changes: 0" in script.read_text() and "echo 'nothing to change'" in script.read_text()
 
 
-def test_fix_live_low_threshold_cleans_up_leftovers(server, tmp_path, capsys):
+def test_fix_live_low_threshold_cleans_up_leftovers(moto_server, tmp_path, capsys):
+    server = moto_server
     """AGW401/AGW402 at --fail-on low. AGW305 is ignored: its fix is UpdateStage, which moto does not have."""
     from tests.live.conftest import build_seed
     seed = build_seed(endpoint_url=server)

@@ -57,7 +57,7 @@ def test_written_fix_clears_the_template(fixture, tmp_path, capsys):
     original = copy.read_text()
     main(["fix", str(copy), "--diff"])
     diff = capsys.readouterr().out
-    assert diff.startswith(f"--- a/{copy}") or fixture.name in LEFT_FOR_A_PERSON and not diff
+    assert diff.startswith(f"--- {copy}\n+++ {copy}\n") or fixture.name in LEFT_FOR_A_PERSON and not diff
     assert copy.read_text() == original  # --diff changes nothing
     main(["fix", str(copy), "--write"])
     capsys.readouterr()
