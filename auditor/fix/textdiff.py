@@ -65,6 +65,11 @@ def render_diff(edits) -> Patched:
             problem = _place(patched, edit)
         except _Unplaced as exc:
             problem = str(exc)
+        except OSError as exc:
+            problem = f"cannot read {edit.location.file} ({exc.strerror or exc})"
+        except (ValueError, IndexError, KeyError) as exc:  # text laid out in a way the editor does not know
+            problem = f"the text around line {edit.location.line or '?'} of {edit.location.file} could not be edited " \
+                      f"({type(exc).__name__}): make this change by hand"
         if problem:
             patched.problems.append(f"{edit.summary()}: {problem}")
     return patched
