@@ -219,9 +219,10 @@ class SetStage(Edit):
                 args.append("--auto-deploy" if value else "--no-auto-deploy")
             elif key == "AccessLogSettings":
                 group = value["DestinationArn"].split(":log-group:", 1)[1]
-                out.append(f"aws logs describe-log-groups --log-group-name-prefix {q(group)} --region {q(self.region)} "
-                           f"--query {q('logGroups[].logGroupName')} --output text | tr '\\t' '\\n' | grep -qxF {q(group)} "
-                           f"|| aws logs create-log-group --log-group-name {q(group)} --region {q(self.region)}")
+                exists = f"length(logGroups[?logGroupName=='{group}'])"  # names never hold a quote
+                out.append(f"if [ \"$(aws logs describe-log-groups --log-group-name-prefix {q(group)} --region "
+                           f"{q(self.region)} --query {q(exists)} --output text)\" = 0 ]; then "
+                           f"aws logs create-log-group --log-group-name {q(group)} --region {q(self.region)}; fi")
                 args.append(f"--access-log-settings {_cli_value(value)}")
         out.append(_apigw("update-stage", self.api_id, self.region, "--stage-name", q(self.stage), *args))
         return out

@@ -157,3 +157,21 @@ def test_fix_live_low_threshold_cleans_up_leftovers(moto_server, tmp_path, capsy
     done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert _run(["audit", *live]) == 0
+
+
+def test_access_log_group_step_runs_twice_without_failing(moto_server, tmp_path):
+    """AGW305's plan creates the log group only when missing (UpdateStage itself is missing from moto)."""
+    from auditor.fix.edits import SetStage
+    group = "/aws/apigateway/abc123"
+    edit = SetStage(account=ACCOUNT, region=REGION, location=None, api_id="abc123", stage="$default",
+                    values={"AccessLogSettings": {"DestinationArn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}",
+                                                  "Format": "$context.requestId"}})
+    step = edit.commands()[0]
+    script = tmp_path / "logs.sh"
+    script.write_text(f"set -euo pipefail\n{step}\n{step}\n")
+    env = dict(os.environ, AWS_ENDPOINT_URL=moto_server, AWS_DEFAULT_REGION=REGION,
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    groups = boto3.client("logs", region_name=REGION, endpoint_url=moto_server).describe_log_groups()["logGroups"]
+    assert [g["logGroupName"] for g in groups] == [group]
