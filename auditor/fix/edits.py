@@ -179,6 +179,7 @@ class CreateRoute(Edit):
 class CreateStage(Edit):
     api_id: str = ""
     stage: str = "$default"
+    values: dict = field(default_factory=dict)  # settings later edits asked for (compacted into the create)
     kind = "create-stage"
 
     def touches(self) -> set:
@@ -186,13 +187,33 @@ class CreateStage(Edit):
 
     def apply(self, documents) -> None:
         api = find_api(documents, self.account, self.region, self.api_id)
-        api.setdefault("Stages", []).append({"StageName": self.stage, "AutoDeploy": True})
+        api.setdefault("Stages", []).append({"StageName": self.stage, "AutoDeploy": True, **self.values})
 
     def commands(self) -> list[str]:
-        return [_apigw("create-stage", self.api_id, self.region, "--stage-name", q(self.stage), "--auto-deploy")]
+        before, args = _stage_arguments(self.values, self.region)
+        return before + [_apigw("create-stage", self.api_id, self.region, "--stage-name", q(self.stage), "--auto-deploy",
+                                *args)]
 
     def summary(self) -> str:
-        return f"API {self.api_id}: create stage {self.stage} with auto-deploy"
+        return f"API {self.api_id}: create stage {self.stage} with auto-deploy" + \
+            "".join(f", {k} {json.dumps(v)}" for k, v in self.values.items())
+
+
+def _stage_arguments(values: dict, region: str) -> tuple[list[str], list[str]]:
+    """(commands to run first, stage flags): an access-log group is created when it does not exist yet."""
+    before, args = [], []
+    for key, value in values.items():
+        if key == "AutoDeploy":
+            args.append("--auto-deploy" if value else "--no-auto-deploy")
+        elif key == "AccessLogSettings":
+            group = value["DestinationArn"].split(":log-group:", 1)[1]
+            named = f"logGroups[?logGroupName=='{group}'].logGroupName"  # names never hold a quote
+            # create it, or (already there) find it: grep reads all its input, so pipefail sees no SIGPIPE
+            before.append(f"aws logs create-log-group --log-group-name {q(group)} --region {q(region)} 2>/dev/null || "
+                          f"aws logs describe-log-groups --log-group-name-prefix {q(group)} --region {q(region)} "
+                          f"--query {q(named)} --output text | grep -xF {q(group)} >/dev/null")
+            args.append(f"--access-log-settings {_cli_value(value)}")
+    return before, args
 
 
 @dataclass
@@ -212,20 +233,8 @@ class SetStage(Edit):
                 stage.update(self.values)
 
     def commands(self) -> list[str]:
-        out = []
-        args = []
-        for key, value in self.values.items():
-            if key == "AutoDeploy":
-                args.append("--auto-deploy" if value else "--no-auto-deploy")
-            elif key == "AccessLogSettings":
-                group = value["DestinationArn"].split(":log-group:", 1)[1]
-                exists = f"length(logGroups[?logGroupName=='{group}'])"  # names never hold a quote
-                out.append(f"if [ \"$(aws logs describe-log-groups --log-group-name-prefix {q(group)} --region "
-                           f"{q(self.region)} --query {q(exists)} --output text)\" = 0 ]; then "
-                           f"aws logs create-log-group --log-group-name {q(group)} --region {q(self.region)}; fi")
-                args.append(f"--access-log-settings {_cli_value(value)}")
-        out.append(_apigw("update-stage", self.api_id, self.region, "--stage-name", q(self.stage), *args))
-        return out
+        before, args = _stage_arguments(self.values, self.region)
+        return before + [_apigw("update-stage", self.api_id, self.region, "--stage-name", q(self.stage), *args)]
 
     def summary(self) -> str:
         said = ", ".join(f"{k} {json.dumps(v)}" for k, v in self.values.items())

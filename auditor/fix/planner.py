@@ -12,7 +12,7 @@ from auditor.analysis import Index
 from auditor.engine import run_audit
 from auditor.fix.derive import Planner
 from auditor.fix.document import documents_of, read_documents
-from auditor.fix.edits import Choice, CreateRoute, SetIntegration, SetRoute, SetStage
+from auditor.fix.edits import Choice, CreateRoute, CreateStage, SetIntegration, SetRoute, SetStage
 
 MAX_ROUNDS = 50
 
@@ -109,6 +109,11 @@ def compact(edits: list) -> list:
             if isinstance(edit, SetRoute) and isinstance(earlier, CreateRoute) and not edit.route_id and \
                     (earlier.api_id, earlier.route_key) == (edit.api_id, edit.route_key):
                 earlier.target = edit.values.get("Target", earlier.target)
+                merged = True
+            elif isinstance(edit, SetStage) and isinstance(earlier, CreateStage) and \
+                    (earlier.account, earlier.region, earlier.api_id, earlier.stage) == \
+                    (edit.account, edit.region, edit.api_id, edit.stage):
+                earlier.values.update(edit.values)
                 merged = True
             elif type(edit) is type(earlier) and isinstance(edit, (SetRoute, SetIntegration, SetStage)) and \
                     edit.touches() & earlier.touches() and _same_object(edit, earlier):

@@ -24,6 +24,8 @@ def plan_remediations(result) -> None:
             continue
         if isinstance(derived, Choice):
             finding.remediation = "# " + derived.describe()
+            # no template syntax renders a choice: auditor.iac.remediation keeps this text
+            finding.fix = Fix("choose", {"question": derived.question, "candidates": list(derived.candidates)})
             continue
         if not derived:
             continue

@@ -134,6 +134,7 @@ def _place(patched: Patched, edit) -> str | None:
             api = _api_logical(context, edit.api_id)
             name = _add_integration(text, render, api, edit.target_function)
             values["Target"] = {"Fn::Sub": "integrations/${" + name + "}"}
+        _own_log_group(text, context, edit.api_id, values)
         properties = text.child(text.resource(hint.get("logical") or location.resource), "Properties", create=True)
         for key, value in values.items():
             text.set_key(properties, key, value)
@@ -178,8 +179,10 @@ def _place(patched: Patched, edit) -> str | None:
             raise _Unplaced(f"API {edit.api_id} is not declared in this template")
         if kind == "create-stage":
             name = text.unique_name(f"{logical}DefaultStage")
+            values = {k: render.value(v) for k, v in edit.values.items() if k != "AutoDeploy"}
+            _own_log_group(text, context, edit.api_id, values)
             text.add_resource(name, {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {
-                "ApiId": {"Ref": logical}, "StageName": edit.stage, "AutoDeploy": True}})
+                "ApiId": {"Ref": logical}, "StageName": edit.stage, "AutoDeploy": True, **values}})
         else:
             target = render.sub(edit.target)
             if not isinstance(target, dict):
@@ -189,6 +192,15 @@ def _place(patched: Patched, edit) -> str | None:
                 "ApiId": {"Ref": logical}, "RouteKey": edit.route_key, "Target": target}})
         return None
     raise _Unplaced(f"no template form for {kind}")
+
+
+def _own_log_group(text: "_Text", context, api_id: str, values: dict) -> None:
+    """Access logs go to a log group the template declares, named by reference (never a literal account)."""
+    if not isinstance(values.get("AccessLogSettings"), dict):
+        return
+    group = text.unique_name(f"{_api_logical(context, api_id)}AccessLogs")
+    text.add_resource(group, {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 90}})
+    values["AccessLogSettings"] = dict(values["AccessLogSettings"], DestinationArn={"Fn::GetAtt": [group, "Arn"]})
 
 
 def _api_logical(context, api_id: str) -> str:
