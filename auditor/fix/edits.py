@@ -422,8 +422,9 @@ class Choice:
     candidates: list[str]
 
     def describe(self) -> str:
-        listed = "; ".join(self.candidates) if self.candidates else "no candidate in the input"
-        return f"{self.finding.rule_id} {self.question} Candidates: {listed}."
+        """The question on the first line, one candidate per line after it."""
+        listed = [f"  - {c}" for c in self.candidates] or ["  (no candidate in the input)"]
+        return "\n".join([f"{self.finding.rule_id} {self.question} Candidates:", *listed])
 
 
 def scope_exists(documents, account, region) -> bool:

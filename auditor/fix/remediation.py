@@ -23,9 +23,10 @@ def plan_remediations(result) -> None:
                                    "both; the re-audit then clears this finding)")
             continue
         if isinstance(derived, Choice):
-            finding.remediation = "# " + derived.describe()
-            # no template syntax renders a choice: auditor.iac.remediation keeps this text
-            finding.fix = Fix("choose", {"question": derived.question, "candidates": list(derived.candidates)})
+            finding.remediation = "\n".join("# " + line for line in derived.describe().splitlines())
+            if finding.location is not None and finding.location.input_type != "snapshot":
+                # no template syntax renders a choice: auditor.iac.remediation keeps this text
+                finding.fix = Fix("choose", {"question": derived.question, "candidates": list(derived.candidates)})
             continue
         if not derived:
             continue

@@ -25,5 +25,7 @@ def lines(plan) -> list[str]:
         out.append(f"  - {edit.summary()}")
     if plan.choices:
         out.append(f"Left for a person ({len(plan.choices)}):")
-        out += [f"  - {choice.describe()}" for choice in plan.choices]
+        for choice in plan.choices:
+            first, *candidates = choice.describe().splitlines()
+            out += [f"  - {first}", *(f"    {line}" for line in candidates)]
     return out

@@ -349,5 +349,5 @@ def test_agw301_fix_with_no_known_api_cannot_run_as_pasted(seed, audit):
     seed.set_statements([seed.grant(None)])
     (finding,) = findings_of(audit(seed.doc)[1], "AGW301")
     assert finding["remediation"].startswith("# AGW301 ")  # a choice for a person, listed: nothing runs as pasted
-    assert "Candidates: remove it: aws lambda remove-permission" in finding["remediation"]
+    assert "#   - remove it: aws lambda remove-permission" in finding["remediation"]
     assert "<api-id>" not in finding["remediation"]

@@ -96,3 +96,18 @@ def test_readme_fix_sample_is_what_fix_prints(capsys):
     printed = capsys.readouterr().err.splitlines()
     shown = [line for line in sample.splitlines() if line.strip() and "..." not in line]
     assert shown and all(line in printed for line in shown)
+
+
+def test_low_threshold_access_logs_go_to_a_declared_log_group(tmp_path, capsys):
+    copy = tmp_path / "seed-broken.cfn.yaml"
+    shutil.copy(ROOT / "examples/iac/seed-broken.cfn.yaml", copy)
+    original = tmp_path / "original.yaml"
+    shutil.copy(copy, original)
+    main(["fix", str(copy), "--fail-on", "low", "--write"])
+    capsys.readouterr()
+    patched = copy.read_text()
+    assert "Type: AWS::Logs::LogGroup" in patched and "DestinationArn: !GetAtt HttpApiAccessLogs.Arn" in patched
+    assert "123456789012" not in patched
+    assert main(["audit", str(copy), "--fail-on", "low"]) == 0  # AGW401 cleared by DevApi's route, AGW305 by logs
+    capsys.readouterr()
+    assert lint_errors(copy) <= lint_errors(original)
