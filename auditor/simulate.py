@@ -97,9 +97,8 @@ class Findings:
 
     def __init__(self, snapshot, index: Index, rules=None, severity: dict | None = None):
         result = run_audit(snapshot, rules if rules is not None else all_rules(), severity, index=index)
-        if any(f.location is not None and f.location.input_type != "snapshot" for f in result.findings):
-            from auditor.iac.remediation import apply_iac_remediations
-            apply_iac_remediations(result)  # the fix in the template's own syntax, as `audit` prints it
+        from auditor.iac.remediation import apply_iac_remediations
+        apply_iac_remediations(result)  # the fix `audit` prints (the plan's edits; a template's own syntax)
         self.all = result.findings
         self._by_api: dict[tuple, list] = {}
         self._by_object: dict[tuple, tuple[dict, dict]] = {}

@@ -21,7 +21,10 @@ def register(file: str, context: dict, hints: dict) -> None:
 
 
 def apply_iac_remediations(result) -> None:
-    """Rewrite the remediation of every finding that points into an IaC input."""
+    """Every finding's remediation from the edits `fix` plans (so `audit`, `explain` and `fix` print one
+    repair), then, for findings that point into an IaC input, in the template's own syntax."""
+    from auditor.fix.remediation import plan_remediations
+    plan_remediations(result)
     for finding in result.findings:
         location = finding.location
         if location is None or finding.fix is None:

@@ -350,4 +350,6 @@ def test_agw301_fix_with_no_known_api_cannot_run_as_pasted(seed, audit):
     seed.scope["Complete"] = False
     seed.set_statements([seed.grant(None)])
     (finding,) = findings_of(audit(seed.doc)[1], "AGW301")
-    assert finding["remediation"].startswith("# replace <api-id>")
+    assert finding["remediation"].startswith("# AGW301 ")  # a choice for a person, listed: nothing runs as pasted
+    assert "#   - remove it: aws lambda remove-permission" in finding["remediation"]
+    assert "<api-id>" not in finding["remediation"]

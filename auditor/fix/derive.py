@@ -1,0 +1,338 @@
+"""Finding -> edits: the rule's Fix, with every value the model decides filled in.
+
+What the model decides (the only integration on the API that calls the function, the function named
+inside a garbled ARN, the API that invokes a function) is chosen here; a real choice (which
+authorizer, which of two functions) becomes a `Choice` listing the candidates.
+"""
+
+import re
+
+from auditor.analysis import TARGET_PREFIX
+from auditor.arns import parse_lambda_arn, parse_source_arn
+from auditor.fix.edits import (AddPermission, Choice, CreateIntegration, CreateRoute, CreateStage, DeleteIntegration, RemovePermission,
+                               ReplaceStatement, SetFunctionTimeout, SetIntegration, SetRoute, SetStage)
+from auditor.routekey import route_key_problem
+from auditor.rules.common import statement_qualifier
+
+
+_CREATED_INTEGRATIONS = ("created", "integrations")  # key in used_sids: stand-in ids of integrations planned
+
+
+class Planner:
+    """Derives edits against one model; `used_sids` keeps statement ids unique across the whole plan."""
+
+    def __init__(self, snapshot, index, used_sids: dict):
+        self.snapshot = snapshot
+        self.index = index
+        self.used_sids = used_sids  # function ARN -> statement ids taken (in the model or by the plan), kept across rounds
+
+    # -- lookups ------------------------------------------------------------------------------
+    def api(self, resource):
+        for api in self.index.apis:
+            if (api.scope.account, api.scope.region, api.id) == (resource.account, resource.region, resource.api_id):
+                return api
+        return None
+
+    def route(self, api, finding):
+        path = finding.location.path if finding.location else None
+        for route in api.routes:
+            if route.location.path == path:
+                return route
+        return next((r for r in api.routes if r.key == finding.resource.route_key), None)
+
+    def integration(self, api, integration_id):
+        return next((i for i in api.integrations if i.id == integration_id), None)
+
+    def function(self, arn):
+        ref = parse_lambda_arn(arn or "")
+        return self.index.function(ref) if ref else None
+
+    def sid(self, function_arn: str, wanted: str, function=None) -> str:
+        taken = self.used_sids.setdefault(function_arn, set())
+        if function is not None:
+            taken.update(s.sid for s in function.statements if s.sid)
+        wanted = re.sub(r"[^A-Za-z0-9_-]+", "-", wanted).strip("-")[:90] or "apigateway-invoke"
+        sid, n = wanted, 2
+        while sid in taken:
+            sid, n = f"{wanted}-{n}", n + 1
+        taken.add(sid)
+        return sid
+
+    def lambda_integrations(self, api, function_name: str | None = None) -> list:
+        out = [i for i in api.integrations if i.function_ref is not None]
+        if function_name is not None:
+            out = [i for i in out if i.function_ref.name == function_name]
+        return out
+
+    # -- per finding --------------------------------------------------------------------------
+    def derive(self, finding):
+        """A list of edits, a Choice, or None (nothing to change: e.g. AGW000, plugin rules)."""
+        handler = getattr(self, "fix_" + finding.rule_id, None)
+        if handler is None or finding.fix is None or finding.fix.action == "review":
+            return None
+        return handler(finding)
+
+    def _base(self, api):
+        return {"account": api.scope.account, "region": api.scope.region}
+
+    def _target(self, finding, api, route, *, known_id: str | None = None, function_name: str | None = None):
+        """The integration a route should target: the one the model names, or a Choice."""
+        if known_id is not None:
+            return known_id
+        candidates = api.integrations
+        if function_name is not None:
+            calling = self.lambda_integrations(api, function_name)
+            if len(calling) == 1 or calling and len({_behaviour(i) for i in calling}) == 1:
+                return calling[0].id  # one, or several that behave the same (SAM makes one per event)
+            candidates = calling or candidates
+        elif len(candidates) == 1:
+            return candidates[0].id
+        listed = [f"integrations/{i.id}" + (f" (function {i.function_ref.name})" if i.function_ref else "")
+                  for i in candidates]
+        return Choice(finding, f"Route `{route.key}` of API {api.id}: which integration should it target?", listed)
+
+    def _set_target(self, finding, **hints):
+        api = self.api(finding.resource)
+        route = api and self.route(api, finding)
+        if route is None:
+            return None
+        chosen = self._target(finding, api, route, **hints)
+        if isinstance(chosen, Choice):
+            return chosen
+        target = self.integration(api, chosen)
+        return [SetRoute(**self._base(api), location=route.location, api_id=api.id, route_id=route.id,
+                         route_key=route.key, values={"Target": TARGET_PREFIX + chosen},
+                         target_function=target.function_ref.arn if target and target.is_lambda else None)]
+
+    def fix_AGW101(self, finding):
+        api = self.api(finding.resource)
+        route = api and self.route(api, finding)
+        if route is None:
+            return None
+        known = route.target if self.integration(api, route.target) else None
+        return self._set_target(finding, known_id=known)
+
+    def fix_AGW102(self, finding):
+        api = self.api(finding.resource)
+        route = api and self.route(api, finding)
+        if route is None:
+            return None
+        resolution = self.index.target(route)
+        foreign = None
+        if resolution.state == "foreign" and resolution.foreign_api is not None:
+            foreign = self.integration(resolution.foreign_api, resolution.integration_id)
+        if foreign is None or not foreign.is_lambda:
+            return self._set_target(finding)
+        if self.lambda_integrations(api, foreign.function_ref.name):
+            return self._set_target(finding, function_name=foreign.function_ref.name)
+        # no integration of this API calls the function the route meant: give it one
+        created = self.used_sids.setdefault(_CREATED_INTEGRATIONS, set())
+        create = CreateIntegration(**self._base(api), location=api.location, api_id=api.id,
+                                   new_id=f"new-integration-{len(created) + 1}", function_arn=foreign.function_ref.arn)
+        created.add(create.new_id)
+        return [create, SetRoute(**self._base(api), location=route.location, api_id=api.id, route_id=route.id,
+                                 route_key=route.key, values={"Target": TARGET_PREFIX + create.new_id})]
+
+    def fix_AGW103(self, finding):
+        return self._set_target(finding)
+
+    def fix_AGW104(self, finding):
+        api = self.api(finding.resource)
+        route = api and self.route(api, finding)
+        wanted = finding.fix.details.get("RouteKey", "")
+        if route is None:
+            return None
+        if route_key_problem(wanted) is not None or any(r.key == wanted for r in api.routes if r is not route):
+            return Choice(finding, f"Route key `{route.key}` of API {api.id}: which key was meant?",
+                          [f"`{wanted}`"] if route_key_problem(wanted) is None else [])
+        return [SetRoute(**self._base(api), location=route.location, api_id=api.id, route_id=route.id,
+                         route_key=route.key, values={"RouteKey": wanted})]
+
+    def fix_AGW105(self, finding):
+        api = self.api(finding.resource)
+        if api is None:
+            return None
+        edits = []
+        for step in finding.fix.details.get("steps", []):
+            action = step.get("action")
+            if action == "create-route":
+                chosen = self._target(finding, api, type("R", (), {"key": "$default"})())
+                if isinstance(chosen, Choice):
+                    return chosen
+                edits.append(CreateRoute(**self._base(api), location=api.location, api_id=api.id, route_key="$default",
+                                         target=TARGET_PREFIX + chosen))
+            elif action == "create-stage":
+                edits.append(CreateStage(**self._base(api), location=api.location, api_id=api.id, stage="$default"))
+            elif action == "set-stage":
+                stage = next((s for s in api.stages if s.name == step.get("StageName")), None)
+                edits.append(SetStage(**self._base(api), location=stage.location if stage else api.location, api_id=api.id,
+                                      stage=step.get("StageName"), values={"AutoDeploy": True}))
+        return edits
+
+    def _set_integration(self, finding, values: dict):
+        api = self.api(finding.resource)
+        integration = api and self.integration(api, finding.resource.integration_id)
+        if integration is None:
+            return None
+        return [SetIntegration(**self._base(api), location=integration.location, api_id=api.id,
+                               integration_id=integration.id, values=values)]
+
+    def fix_AGW111(self, finding):
+        return self._set_integration(finding, {"PayloadFormatVersion": "2.0"})
+
+    def fix_AGW112(self, finding):
+        return self._set_integration(finding, {"IntegrationType": "AWS_PROXY", "PayloadFormatVersion": "2.0"})
+
+    def fix_AGW113(self, finding):
+        api = self.api(finding.resource)
+        integration = api and self.integration(api, finding.resource.integration_id)
+        if integration is None:
+            return None
+        functions = [f for f in api.scope.functions]
+        uri = integration.uri or ""
+        named = [f for f in functions if f.name and re.search(r"(?<![\w-])" + re.escape(f.name) + r"(?![\w-])", uri)]
+        if len(named) == 1:
+            return self._set_integration(finding, {"IntegrationUri": named[0].arn})
+        candidates = named or functions
+        return Choice(finding, f"Integration {integration.id} of API {api.id} has IntegrationUri `{uri}`: which "
+                               "function should it invoke?", [f.arn for f in candidates])
+
+    def fix_AGW114(self, finding):
+        api = self.api(finding.resource)
+        if api is None:
+            return None
+        ref = parse_lambda_arn(finding.resource.function_arn or "")
+        function = self.function(finding.resource.function_arn) if ref else None
+        what = "authorizer" if finding.resource.authorizer_id else f"integration {finding.resource.integration_id}"
+        if function is not None and ref.qualifier:  # the function exists, the alias does not
+            candidates = [q.arn for q in list(function.aliases.values()) + list(function.versions.values())]
+            return Choice(finding, f"{what} of API {api.id} invokes `{ref.arn}`, which does not exist: deploy it, or "
+                                   "point it at an existing alias or version.", [function.arn] + candidates)
+        return Choice(finding, f"{what} of API {api.id} invokes function {ref.name if ref else '?'}, which does not "
+                               "exist: deploy it, or point the integration at an existing function.",
+                      [f.arn for f in api.scope.functions])
+
+    def fix_AGW115(self, finding):
+        details = finding.fix.details
+        if finding.fix.action == "set-function":
+            function = self.function(details.get("FunctionArn"))
+            if function is None:
+                return None
+            return [SetFunctionTimeout(account=function.scope.account, region=function.scope.region,
+                                       location=function.location, function_arn=function.arn,
+                                       function_name=function.name, timeout_s=details["Timeout"])]
+        return self._set_integration(finding, {"TimeoutInMillis": details["TimeoutInMillis"]})
+
+    def _grant(self, finding, source_arn: str, function_arn: str, sid_hint: str):
+        ref = parse_lambda_arn(function_arn)
+        if ref is None:
+            return None
+        function = self.index.function(ref)
+        pattern = parse_source_arn(source_arn)
+        other = pattern is not None and pattern.account != ref.account
+        sid = self.sid(ref.unqualified_arn, sid_hint, function)
+        return AddPermission(account=ref.account, region=ref.region,
+                             location=function.location if function else None,
+                             function_arn=ref.unqualified_arn, function_name=ref.name,
+                             qualifier=ref.qualifier if ref.has_own_policy else None, statement_id=sid,
+                             source_arn=source_arn, other_account=other)
+
+    def _add_permission(self, finding):
+        details = finding.fix.details
+        source_arn = details["SourceArn"]
+        pattern = parse_source_arn(source_arn)
+        tail = pattern.resource if pattern else ""
+        hint = "apigateway-" + ("invoke-" + tail.replace("/*", "") if "/authorizers/" not in tail
+                                else "authorizer-" + tail.replace("/authorizers/", "-"))
+        grant = self._grant(finding, source_arn, details["FunctionArn"], hint.replace("$", ""))
+        return [grant] if grant else None
+
+    fix_AGW201 = fix_AGW202 = fix_AGW204 = fix_AGW205 = _add_permission
+
+    def fix_AGW203(self, finding):
+        if finding.fix.action == "remove-statement":
+            return self._remove(finding)
+        return self._add_permission(finding)
+
+    def _statement(self, finding):
+        function = self.function(finding.resource.function_arn or finding.fix.details.get("FunctionArn"))
+        sid = finding.resource.statement_id or finding.fix.details.get("StatementId")
+        if function is None or not sid:
+            return None, None
+        return function, next((s for s in function.statements if s.sid == sid), None)
+
+    def _remove(self, finding):
+        function, statement = self._statement(finding)
+        if statement is None:
+            return None
+        qualifier = statement_qualifier(function, statement.resources)
+        return [RemovePermission(account=function.scope.account, region=function.scope.region,
+                                 location=finding.location, function_arn=function.arn, function_name=function.name,
+                                 qualifier=qualifier, statement_id=statement.sid)]
+
+    def _rescope(self, finding):
+        function, statement = self._statement(finding)
+        if statement is None:
+            return None
+        apis = self.index.invoking_apis(function)
+        if not apis:
+            return Choice(finding, f"Statement `{statement.sid}` on {function.name}: no API in the input invokes the "
+                                   "function; remove the statement, or scope it to the API that should call it.",
+                          ["remove it: " + self._remove(finding)[0].commands()[0]]
+                          + [f"API {a.id} ({a.name})" for a in function.scope.apis])
+        qualifier = statement_qualifier(function, statement.resources)
+        remove = self._remove(finding)[0]
+        grants = []
+        for api in apis:
+            source_arn = f"arn:{api.partition}:execute-api:{api.scope.region}:{api.scope.account}:{api.id}/*"
+            arn = function.arn + (f":{qualifier}" if qualifier else "")
+            hint = statement.sid if len(apis) == 1 else f"{statement.sid}-{api.id}"
+            self.used_sids.setdefault(function.arn, set()).discard(statement.sid)  # removed first: its id is free
+            grants.append(self._grant(finding, source_arn, arn, hint))
+        return [ReplaceStatement(account=function.scope.account, region=function.scope.region,
+                                 location=finding.location, remove=remove, grants=grants)]
+
+    fix_AGW301 = fix_AGW302 = fix_AGW303 = _rescope
+
+    def fix_AGW304(self, finding):
+        api = self.api(finding.resource)
+        route = api and self.route(api, finding)
+        if route is None:
+            return None
+        if len(api.authorizers) != 1:
+            return Choice(finding, f"Route `{route.key}` of API {api.id} has no authorization: which authorizer "
+                                   "should it require (or is it meant to be public)?",
+                          [f"{a.id} ({a.name}, {a.type})" for a in api.authorizers] +
+                          ([] if api.authorizers else ["create one (aws apigatewayv2 create-authorizer) and attach it"])
+                          + ["keep it public"])
+        authorizer = api.authorizers[0]
+        kind = {"JWT": "JWT", "REQUEST": "CUSTOM"}.get(authorizer.type, "JWT")
+        return [SetRoute(**self._base(api), location=route.location, api_id=api.id, route_id=route.id,
+                         route_key=route.key, values={"AuthorizationType": kind, "AuthorizerId": authorizer.id})]
+
+    def fix_AGW305(self, finding):
+        api = self.api(finding.resource)
+        stage = api and next((s for s in api.stages if s.name == finding.resource.stage), None)
+        if stage is None:
+            return None
+        settings = finding.fix.details.get("AccessLogSettings")
+        return [SetStage(**self._base(api), location=stage.location, api_id=api.id, stage=stage.name,
+                         values={"AccessLogSettings": settings})]
+
+    def fix_AGW401(self, finding):
+        api = self.api(finding.resource)
+        integration = api and self.integration(api, finding.resource.integration_id)
+        if integration is None:
+            return None
+        return [DeleteIntegration(**self._base(api), location=integration.location, api_id=api.id,
+                                  integration_id=integration.id)]
+
+    def fix_AGW402(self, finding):
+        return self._remove(finding)
+
+
+
+def _behaviour(integration) -> tuple:
+    """What a request sent to the integration meets: equal tuples are interchangeable targets."""
+    return (integration.type, integration.subtype, integration.uri, integration.payload_format_version,
+            integration.timeout_ms, integration.credentials_arn)

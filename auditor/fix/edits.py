@@ -1,0 +1,431 @@
+"""Model edits: each one changes the in-memory snapshot, prints as `aws` commands, and says what it does.
+
+An edit names its object by AWS identity (account, region, API id, route/integration id, function
+ARN), never by position, so it applies to any re-read copy of the model. `touches` lists what it
+changes or relies on: two edits touching the same thing never go into one planning round, so no
+step can undo another (a route created to an integration and that integration deleted).
+"""
+
+import json
+from dataclasses import dataclass, field
+
+from auditor.fix.document import find_api, find_function, find_scope
+from auditor.model import Location
+from auditor.rules.common import q
+
+APIGATEWAY = "apigateway.amazonaws.com"
+
+
+@dataclass
+class Edit:
+    account: str
+    region: str
+    location: Location | None  # where the edited object sits in the input (None: a new object)
+
+    kind = ""
+
+    def touches(self) -> set:
+        raise NotImplementedError
+
+    def apply(self, documents) -> None:
+        raise NotImplementedError
+
+    def commands(self) -> list[str]:
+        raise NotImplementedError
+
+    def summary(self) -> str:
+        raise NotImplementedError
+
+    def key(self) -> tuple:
+        """Two edits with one key are the same change (three integrations needing one permission)."""
+        return (self.kind, self.account, self.region, *sorted(map(str, self.touches())))
+
+
+def _apigw(command: str, api_id: str, region: str, *args: str) -> str:
+    return " ".join(["aws apigatewayv2", command, "--api-id", q(api_id), *args, "--region", q(region)])
+
+
+def _cli_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return q(json.dumps(value, separators=(",", ":")))
+    return q(str(value))
+
+
+_ROUTE_FLAGS = {"Target": "--target", "RouteKey": "--route-key", "AuthorizationType": "--authorization-type",
+                "AuthorizerId": "--authorizer-id"}
+_INTEGRATION_FLAGS = {"Target": None, "PayloadFormatVersion": "--payload-format-version",
+                      "IntegrationType": "--integration-type", "IntegrationUri": "--integration-uri",
+                      "TimeoutInMillis": "--timeout-in-millis"}
+
+
+@dataclass
+class SetRoute(Edit):
+    api_id: str = ""
+    route_id: str = ""
+    route_key: str = ""
+    values: dict = field(default_factory=dict)
+    target_function: str | None = None  # the function the new Target calls (a template may need its own integration)
+    kind = "set-route"
+
+    def touches(self) -> set:
+        out = {("route", self.api_id, self.route_id or self.route_key)}
+        target = self.values.get("Target", "")
+        if target.startswith("integrations/"):
+            out.add(("integration", self.api_id, target[len("integrations/"):]))
+        return out
+
+    def apply(self, documents) -> None:
+        api = find_api(documents, self.account, self.region, self.api_id)
+        for route in api.get("Routes") or ():
+            if (route.get("RouteId") or None, route.get("RouteKey")) == (self.route_id or None, self.route_key):
+                route.update(self.values)
+                return
+
+    def commands(self) -> list[str]:
+        args = [f"{_ROUTE_FLAGS[k]} {_cli_value(v)}" for k, v in self.values.items()]
+        return [_apigw("update-route", self.api_id, self.region, "--route-id", q(self.route_id), *args)]
+
+    def summary(self) -> str:
+        said = ", ".join(f"{k} {v}" for k, v in self.values.items())
+        return f"route `{self.route_key}` of API {self.api_id}: set {said}"
+
+
+@dataclass
+class SetIntegration(Edit):
+    api_id: str = ""
+    integration_id: str = ""
+    values: dict = field(default_factory=dict)
+    kind = "set-integration"
+
+    def touches(self) -> set:
+        return {("integration", self.api_id, self.integration_id)}
+
+    def apply(self, documents) -> None:
+        api = find_api(documents, self.account, self.region, self.api_id)
+        for integration in api.get("Integrations") or ():
+            if integration.get("IntegrationId") == self.integration_id:
+                integration.update(self.values)
+
+    def commands(self) -> list[str]:
+        args = [f"{_INTEGRATION_FLAGS[k]} {_cli_value(v)}" for k, v in self.values.items()]
+        return [_apigw("update-integration", self.api_id, self.region, "--integration-id", q(self.integration_id), *args)]
+
+    def summary(self) -> str:
+        said = ", ".join(f"{k} {v}" for k, v in self.values.items())
+        return f"integration {self.integration_id} of API {self.api_id}: set {said}"
+
+
+@dataclass
+class CreateIntegration(Edit):
+    """A Lambda proxy integration on this API for a function another API's integration calls (AGW102).
+
+    Its id is AWS's to choose: the model holds a stand-in (`new_id`) and the script keeps the real one
+    in a shell variable (`variable`) for the commands that target it."""
+
+    api_id: str = ""
+    new_id: str = ""
+    function_arn: str = ""
+    kind = "create-integration"
+
+    @property
+    def variable(self) -> str:
+        return self.new_id.replace("-", "_")
+
+    def touches(self) -> set:
+        return {("integration", self.api_id, self.new_id)}
+
+    def apply(self, documents) -> None:
+        api = find_api(documents, self.account, self.region, self.api_id)
+        api.setdefault("Integrations", []).append({
+            "IntegrationId": self.new_id, "IntegrationType": "AWS_PROXY", "IntegrationUri": self.function_arn,
+            "PayloadFormatVersion": "2.0"})
+
+    def commands(self) -> list[str]:
+        create = _apigw("create-integration", self.api_id, self.region, "--integration-type AWS_PROXY",
+                        "--integration-uri", q(self.function_arn), "--payload-format-version 2.0")
+        return [f"{self.variable}=$({create} --query IntegrationId --output text)"]
+
+    def summary(self) -> str:
+        return f"API {self.api_id}: create a Lambda proxy integration to {self.function_arn}"
+
+
+@dataclass
+class CreateRoute(Edit):
+    api_id: str = ""
+    route_key: str = ""
+    target: str = ""
+    kind = "create-route"
+
+    def touches(self) -> set:
+        return {("route", self.api_id, self.route_key),
+                ("integration", self.api_id, self.target[len("integrations/"):])}
+
+    def apply(self, documents) -> None:
+        api = find_api(documents, self.account, self.region, self.api_id)
+        api.setdefault("Routes", []).append({"RouteId": "", "RouteKey": self.route_key, "Target": self.target,
+                                             "AuthorizationType": "NONE"})
+
+    def commands(self) -> list[str]:
+        return [_apigw("create-route", self.api_id, self.region, "--route-key", q(self.route_key), "--target",
+                       q(self.target))]
+
+    def summary(self) -> str:
+        return f"API {self.api_id}: create route `{self.route_key}` to {self.target}"
+
+
+@dataclass
+class CreateStage(Edit):
+    api_id: str = ""
+    stage: str = "$default"
+    values: dict = field(default_factory=dict)  # settings later edits asked for (compacted into the create)
+    kind = "create-stage"
+
+    def touches(self) -> set:
+        return {("stage", self.api_id, self.stage)}
+
+    def apply(self, documents) -> None:
+        api = find_api(documents, self.account, self.region, self.api_id)
+        api.setdefault("Stages", []).append({"StageName": self.stage, "AutoDeploy": True, **self.values})
+
+    def commands(self) -> list[str]:
+        before, args = _stage_arguments(self.values, self.region)
+        return before + [_apigw("create-stage", self.api_id, self.region, "--stage-name", q(self.stage), "--auto-deploy",
+                                *args)]
+
+    def summary(self) -> str:
+        return f"API {self.api_id}: create stage {self.stage} with auto-deploy" + \
+            "".join(f", {k} {json.dumps(v)}" for k, v in self.values.items())
+
+
+def _stage_arguments(values: dict, region: str) -> tuple[list[str], list[str]]:
+    """(commands to run first, stage flags): an access-log group is created when it does not exist yet."""
+    before, args = [], []
+    for key, value in values.items():
+        if key == "AutoDeploy":
+            args.append("--auto-deploy" if value else "--no-auto-deploy")
+        elif key == "AccessLogSettings":
+            group = value["DestinationArn"].split(":log-group:", 1)[1]
+            named = f"logGroups[?logGroupName=='{group}'].logGroupName"  # names never hold a quote
+            # create it, or (already there) find it: grep reads all its input, so pipefail sees no SIGPIPE
+            before.append(f"aws logs create-log-group --log-group-name {q(group)} --region {q(region)} 2>/dev/null || "
+                          f"aws logs describe-log-groups --log-group-name-prefix {q(group)} --region {q(region)} "
+                          f"--query {q(named)} --output text | grep -xF {q(group)} >/dev/null")
+            args.append(f"--access-log-settings {_cli_value(value)}")
+    return before, args
+
+
+@dataclass
+class SetStage(Edit):
+    api_id: str = ""
+    stage: str = ""
+    values: dict = field(default_factory=dict)
+    kind = "set-stage"
+
+    def touches(self) -> set:
+        return {("stage", self.api_id, self.stage)}
+
+    def apply(self, documents) -> None:
+        api = find_api(documents, self.account, self.region, self.api_id)
+        for stage in api.get("Stages") or ():
+            if stage.get("StageName") == self.stage:
+                stage.update(self.values)
+
+    def commands(self) -> list[str]:
+        before, args = _stage_arguments(self.values, self.region)
+        return before + [_apigw("update-stage", self.api_id, self.region, "--stage-name", q(self.stage), *args)]
+
+    def summary(self) -> str:
+        said = ", ".join(f"{k} {json.dumps(v)}" for k, v in self.values.items())
+        return f"stage {self.stage} of API {self.api_id}: set {said}"
+
+
+@dataclass
+class DeleteIntegration(Edit):
+    api_id: str = ""
+    integration_id: str = ""
+    kind = "delete-integration"
+
+    def touches(self) -> set:
+        return {("integration", self.api_id, self.integration_id)}
+
+    def apply(self, documents) -> None:
+        api = find_api(documents, self.account, self.region, self.api_id)
+        api["Integrations"] = [i for i in api.get("Integrations") or () if i.get("IntegrationId") != self.integration_id]
+
+    def commands(self) -> list[str]:
+        return [_apigw("delete-integration", self.api_id, self.region, "--integration-id", q(self.integration_id))]
+
+    def summary(self) -> str:
+        return f"API {self.api_id}: delete integration {self.integration_id}, which no route targets"
+
+
+def _policy_owner(documents, function_arn: str, qualifier: str | None) -> dict | None:
+    """The document object holding the policy: the function, or its alias/version for a qualified grant."""
+    function = find_function(documents, function_arn)
+    if function is None or not qualifier:
+        return function
+    for key, name in (("Aliases", "Name"), ("Versions", "Version")):
+        for item in function.get(key) or ():
+            if item.get(name) == qualifier:
+                return item
+    return function
+
+
+def _statements(owner: dict) -> tuple[dict, list]:
+    policy = owner.get("Policy")
+    if isinstance(policy, str):
+        policy = json.loads(policy)
+    if not isinstance(policy, dict):
+        policy = {"Version": "2012-10-17", "Statement": []}
+    statements = policy.get("Statement") or []
+    if isinstance(statements, dict):
+        statements = [statements]
+    policy["Statement"] = statements
+    return policy, statements
+
+
+def _store(owner: dict, policy: dict) -> None:
+    owner["Policy"] = json.dumps(policy) if isinstance(owner.get("Policy"), str) or owner.get("Policy") is None \
+        else policy
+
+
+@dataclass
+class AddPermission(Edit):
+    function_arn: str = ""  # unqualified
+    function_name: str = ""
+    qualifier: str | None = None
+    statement_id: str = ""
+    source_arn: str = ""
+    other_account: bool = False
+    kind = "add-permission"
+
+    def touches(self) -> set:
+        return {("statement", self.function_arn, self.qualifier, self.statement_id)}
+
+    def key(self) -> tuple:
+        return (self.kind, self.function_arn, self.qualifier, self.source_arn)
+
+    def apply(self, documents) -> None:
+        owner = _policy_owner(documents, self.function_arn, self.qualifier)
+        if owner is None:
+            return
+        policy, statements = _statements(owner)
+        resource = self.function_arn + (f":{self.qualifier}" if self.qualifier else "")
+        statements.append({"Sid": self.statement_id, "Effect": "Allow", "Principal": {"Service": APIGATEWAY},
+                           "Action": "lambda:InvokeFunction", "Resource": resource,
+                           "Condition": {"ArnLike": {"AWS:SourceArn": self.source_arn}}})
+        _store(owner, policy)
+
+    def commands(self) -> list[str]:
+        args = ["aws lambda add-permission", "--function-name",
+                q(self.function_arn if self.other_account else self.function_name)]
+        if self.qualifier:
+            args += ["--qualifier", q(self.qualifier)]
+        args += ["--statement-id", q(self.statement_id), "--action lambda:InvokeFunction",
+                 f"--principal {APIGATEWAY}", "--source-arn", q(self.source_arn), "--region", q(self.region)]
+        return [" ".join(args)]
+
+    def summary(self) -> str:
+        where = f":{self.qualifier}" if self.qualifier else ""
+        return f"function {self.function_name}{where}: allow API Gateway from `{self.source_arn}` (statement {self.statement_id})"
+
+
+@dataclass
+class RemovePermission(Edit):
+    function_arn: str = ""
+    function_name: str = ""
+    qualifier: str | None = None
+    statement_id: str = ""
+    kind = "remove-permission"
+
+    def touches(self) -> set:
+        return {("statement", self.function_arn, self.qualifier, self.statement_id)}
+
+    def apply(self, documents) -> None:
+        owner = _policy_owner(documents, self.function_arn, self.qualifier)
+        if owner is None:
+            return
+        policy, statements = _statements(owner)
+        policy["Statement"] = [s for s in statements if not (isinstance(s, dict) and s.get("Sid") == self.statement_id)]
+        _store(owner, policy)
+
+    def commands(self) -> list[str]:
+        args = ["aws lambda remove-permission", "--function-name", q(self.function_name)]
+        if self.qualifier:
+            args += ["--qualifier", q(self.qualifier)]
+        args += ["--statement-id", q(self.statement_id), "--region", q(self.region)]
+        return [" ".join(args)]
+
+    def summary(self) -> str:
+        return f"function {self.function_name}: remove statement {self.statement_id}"
+
+
+@dataclass
+class ReplaceStatement(Edit):
+    """Remove a statement and grant again, scoped: one edit, so nothing runs between the two halves."""
+
+    remove: RemovePermission = None
+    grants: list = field(default_factory=list)  # AddPermission, one per API that calls the function
+    kind = "replace-statement"
+
+    def touches(self) -> set:
+        out = self.remove.touches()
+        for grant in self.grants:
+            out |= grant.touches()
+        return out
+
+    def apply(self, documents) -> None:
+        self.remove.apply(documents)
+        for grant in self.grants:
+            grant.apply(documents)
+
+    def commands(self) -> list[str]:
+        return self.remove.commands() + [c for g in self.grants for c in g.commands()]
+
+    def summary(self) -> str:
+        if not self.grants:
+            return self.remove.summary()
+        return self.remove.summary() + "; " + "; ".join(g.summary() for g in self.grants)
+
+
+@dataclass
+class SetFunctionTimeout(Edit):
+    function_arn: str = ""
+    function_name: str = ""
+    timeout_s: int = 0
+    kind = "set-function"
+
+    def touches(self) -> set:
+        return {("function", self.function_arn)}
+
+    def apply(self, documents) -> None:
+        function = find_function(documents, self.function_arn)
+        if function is not None:
+            function["Timeout"] = self.timeout_s
+
+    def commands(self) -> list[str]:
+        return [f"aws lambda update-function-configuration --function-name {q(self.function_name)} "
+                f"--timeout {self.timeout_s} --region {q(self.region)}"]
+
+    def summary(self) -> str:
+        return f"function {self.function_name}: set Timeout {self.timeout_s}"
+
+
+@dataclass
+class Choice:
+    """A decision the model cannot make: the question, the candidates, and the finding it would clear."""
+
+    finding: object
+    question: str
+    candidates: list[str]
+
+    def describe(self) -> str:
+        """The question on the first line, one candidate per line after it."""
+        listed = [f"  - {c}" for c in self.candidates] or ["  (no candidate in the input)"]
+        return "\n".join([f"{self.finding.rule_id} {self.question} Candidates:", *listed])
+
+
+def scope_exists(documents, account, region) -> bool:
+    return find_scope(documents, account, region) is not None

@@ -1,0 +1,31 @@
+"""What a plan predicts, in words: findings before and after, and what is left for a person."""
+
+from collections import Counter
+
+
+def counts(findings, threshold) -> str:
+    if not findings:
+        return "no findings"
+    by = Counter(f.severity for f in findings)
+    said = ", ".join(f"{by[s]} {s.label}" for s in sorted(by, reverse=True))
+    gated = sum(1 for f in findings if threshold is not None and f.severity >= threshold)
+    return f"{len(findings)} finding(s) ({said}); {gated} at or above {threshold.label if threshold else 'never'}"
+
+
+def lines(plan) -> list[str]:
+    """The header of a script, the preamble of a diff, the summary on stderr: the same words."""
+    threshold = plan.threshold
+    out = [f"Findings before: {counts(plan.before, threshold)}",
+           f"Findings after (predicted by re-auditing the fixed model): {counts(plan.after, threshold)}"]
+    left = plan.at_threshold(plan.after)
+    for finding in left:
+        out.append(f"  still: {finding.rule_id} {finding.severity.label}: {finding.message}")
+    out.append(f"Changes: {len(plan.edits)}")
+    for edit in plan.edits:
+        out.append(f"  - {edit.summary()}")
+    if plan.choices:
+        out.append(f"Left for a person ({len(plan.choices)}):")
+        for choice in plan.choices:
+            first, *candidates = choice.describe().splitlines()
+            out += [f"  - {first}", *(f"    {line}" for line in candidates)]
+    return out

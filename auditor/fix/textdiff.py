@@ -1,0 +1,545 @@
+"""The plan as edits to the user's own template text: the lines findings point at change, the rest
+(comments, order, quoting, formatting) stays as written; `diff()` is a unified diff of the files.
+
+Values go in as the template would write them: API, integration and function ids of resources the
+template declares become `!Sub`/`!Ref`/`!GetAtt` (via the IaC remediation context), never the
+placeholder account. An edit that cannot be placed in the text is returned as a problem for a person.
+"""
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+
+from auditor.iac import remediation
+from auditor.output import write_text
+
+_OPENAPI_KEYS = {"PayloadFormatVersion": "payloadFormatVersion", "TimeoutInMillis": "timeoutInMillis",
+                 "IntegrationUri": "uri", "IntegrationType": "type"}
+_SAM_EVENT_KEYS = {"PayloadFormatVersion", "TimeoutInMillis"}
+
+
+def split_edits(edits):
+    """(edits for the `aws` script, edits for the template diff), by where the edited object came from."""
+    script = [e for e in edits if e.location is None or e.location.input_type == "snapshot"]
+    return script, [e for e in edits if not (e.location is None or e.location.input_type == "snapshot")]
+
+
+@dataclass
+class Patched:
+    original: dict = field(default_factory=dict)  # file -> text
+    lines: dict = field(default_factory=dict)  # file -> list of lines (no newlines)
+    problems: list = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[str]:
+        return [f for f in self.lines if self.text(f) != self.original[f]]
+
+    def text(self, file: str) -> str:
+        ending = "\n" if self.original[file].endswith("\n") else ""
+        return "\n".join(self.lines[file]) + ending
+
+    def diff(self) -> str:
+        out = []
+        for file in self.changed:
+            out += difflib.unified_diff(self.original[file].splitlines(keepends=True),
+                                        self.text(file).splitlines(keepends=True), *_labels(file))
+        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in out)
+
+
+def _labels(file: str) -> tuple[str, str]:
+    """git-style a/ b/ names for relative paths (`git apply`, `patch -p1`); absolute paths as they are."""
+    return (file, file) if file.startswith("/") else (f"a/{file}", f"b/{file}")
+
+
+def write_files(patched: Patched) -> None:
+    """Each file replaced whole (a temporary file renamed over it), or left as it was."""
+    for file in patched.changed:
+        write_text(patched.text(file), file)
+
+
+def render_diff(edits) -> Patched:
+    patched = Patched()
+    for edit in edits:
+        try:
+            problem = _place(patched, edit)
+        except _Unplaced as exc:
+            problem = str(exc)
+        except OSError as exc:
+            problem = f"cannot read {edit.location.file} ({exc.strerror or exc})"
+        except (ValueError, IndexError, KeyError) as exc:  # text laid out in a way the editor does not know
+            problem = f"the text around line {edit.location.line or '?'} of {edit.location.file} could not be edited " \
+                      f"({type(exc).__name__}): make this change by hand"
+        if problem:
+            patched.problems.append(f"{edit.summary()}: {problem}")
+    return patched
+
+
+class _Unplaced(Exception):
+    pass
+
+
+def _document(patched: Patched, file: str) -> "_Text":
+    if file not in patched.lines:
+        with open(file, encoding="utf-8") as handle:
+            patched.original[file] = handle.read()
+        patched.lines[file] = patched.original[file].splitlines()
+    return _Text(patched.lines[file], file.lower().endswith(".json"))
+
+
+def _hint(location):
+    entry = remediation._REGISTRY.get(location.file)
+    if entry is None:
+        raise _Unplaced(f"{location.file} is not a template this run read")
+    context, hints = entry
+    return context, hints.get(location.path) or {}
+
+
+def _place(patched: Patched, edit) -> str | None:
+    location = edit.location
+    context, hint = _hint(location)
+    render = remediation._CloudFormation(context, hint, location)
+    kind = edit.kind
+    if context.get("input_type") == "terraform" and location.file.endswith(".tf"):
+        return _place_hcl(text_of_hcl(patched, location.file), remediation._Terraform(context, hint, location),
+                          context, hint, edit)
+    if context.get("input_type") in ("terraform", "cdk", "cli-outputs"):
+        return f"{context.get('input_type')} input: make the change in its source (see `audit` for it)"
+    text = _document(patched, location.file)
+    if kind in ("set-route", "set-integration", "set-stage"):
+        values = {k: render.value(v) for k, v in edit.values.items()}
+        sam = hint.get("sam") or {}
+        if sam.get("event"):
+            if not set(values) <= _SAM_EVENT_KEYS:
+                raise _Unplaced(f"the HttpApi event {sam['event']} of {sam['resource']} takes no "
+                                f"{', '.join(set(values) - _SAM_EVENT_KEYS)}")
+            event = text.find_path([sam["resource"], "Properties", "Events", sam["event"]])
+            for key, value in values.items():
+                text.set_key(text.child(event, "Properties", create=True), key, value)
+            return None
+        if hint.get("kind") == "openapi" and not sam:
+            keys = {_OPENAPI_KEYS[k]: (v.lower() if k == "IntegrationType" else v) for k, v in values.items()
+                    if k in _OPENAPI_KEYS}
+            if len(keys) != len(values):
+                raise _Unplaced("only integration settings can be written into an OpenAPI body")
+            for key, value in keys.items():
+                text.set_key(location.line - 1, key, value)
+            return None
+        if hint.get("quick") or hint.get("kind") != "cfn" or sam and sam.get("resource") != hint.get("logical"):
+            raise _Unplaced(f"{hint.get('logical')} is generated (quick create or SAM): declare it as its own "
+                            "resource to change it")
+        if any(_unresolved_target(v) for v in values.values()):
+            if kind != "set-route" or not edit.target_function:
+                raise _Unplaced("the target integration is generated (SAM or quick create) and cannot be referenced")
+            api = _api_logical(context, edit.api_id)
+            name = _add_integration(text, render, api, edit.target_function)
+            values["Target"] = {"Fn::Sub": "integrations/${" + name + "}"}
+        _own_log_group(text, context, edit.api_id, values)
+        properties = text.child(text.resource(hint.get("logical") or location.resource), "Properties", create=True)
+        for key, value in values.items():
+            text.set_key(properties, key, value)
+        return None
+    if kind == "create-integration":
+        api = _api_logical(context, edit.api_id)
+        context.setdefault("integrations", {})[edit.new_id] = _add_integration(text, render, api, edit.function_arn)
+        return None
+    if kind == "set-function":
+        logical = context.get("functions", {}).get(edit.function_arn)
+        if logical is None:
+            raise _Unplaced("the function is not declared in this template")
+        text.set_key(text.child(text.resource(logical), "Properties", create=True), "Timeout", edit.timeout_s)
+        return None
+    if kind == "add-permission":
+        _add_permission(text, render, edit)
+        return None
+    if kind == "remove-permission":
+        logical = hint.get("logical") or location.resource
+        if hint.get("type") != "AWS::Lambda::Permission":
+            raise _Unplaced("the statement is not an AWS::Lambda::Permission resource of the template")
+        text.delete_resource(logical)
+        return None
+    if kind == "replace-statement":
+        logical = hint.get("logical") or location.resource
+        if hint.get("type") != "AWS::Lambda::Permission" or not edit.grants:
+            raise _Unplaced("the statement is not an AWS::Lambda::Permission resource of the template")
+        properties = text.child(text.resource(logical), "Properties")
+        text.set_key(properties, "Principal", "apigateway.amazonaws.com")
+        text.set_key(properties, "SourceArn", render.sub(edit.grants[0].source_arn))
+        for grant in edit.grants[1:]:
+            _add_permission(text, render, grant)
+        return None
+    if kind == "delete-integration":
+        if hint.get("type") != "AWS::ApiGatewayV2::Integration":
+            raise _Unplaced("the integration is not its own resource in the template")
+        text.delete_resource(hint.get("logical") or location.resource)
+        return None
+    if kind in ("create-stage", "create-route"):
+        logical = hint.get("logical") or location.resource
+        if logical not in context.get("apis", {}).values():
+            raise _Unplaced(f"API {edit.api_id} is not declared in this template")
+        if kind == "create-stage":
+            name = text.unique_name(f"{logical}DefaultStage")
+            values = {k: render.value(v) for k, v in edit.values.items() if k != "AutoDeploy"}
+            _own_log_group(text, context, edit.api_id, values)
+            text.add_resource(name, {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {
+                "ApiId": {"Ref": logical}, "StageName": edit.stage, "AutoDeploy": True, **values}})
+        else:
+            target = render.sub(edit.target)
+            if not isinstance(target, dict):
+                raise _Unplaced(f"{edit.target} is not an integration the template declares")
+            name = text.unique_name(f"{logical}DefaultRoute")
+            text.add_resource(name, {"Type": "AWS::ApiGatewayV2::Route", "Properties": {
+                "ApiId": {"Ref": logical}, "RouteKey": edit.route_key, "Target": target}})
+        return None
+    raise _Unplaced(f"no template form for {kind}")
+
+
+def _own_log_group(text: "_Text", context, api_id: str, values: dict) -> None:
+    """Access logs go to a log group the template declares, named by reference (never a literal account)."""
+    if not isinstance(values.get("AccessLogSettings"), dict):
+        return
+    group = text.unique_name(f"{_api_logical(context, api_id)}AccessLogs")
+    text.add_resource(group, {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 90}})
+    values["AccessLogSettings"] = dict(values["AccessLogSettings"], DestinationArn={"Fn::GetAtt": [group, "Arn"]})
+
+
+def _api_logical(context, api_id: str) -> str:
+    logical = context.get("apis", {}).get(api_id)
+    if logical is None:
+        raise _Unplaced(f"API {api_id} is not declared in this template")
+    return logical
+
+
+def _add_integration(text: "_Text", render, api: str, function_arn: str) -> str:
+    """A Lambda proxy integration resource on `api` for the function; its logical id."""
+    function = render.function_ref(function_arn)
+    if not isinstance(function, dict):
+        raise _Unplaced(f"function {function_arn} is not declared in this template")
+    base = re.sub(r"[^A-Za-z0-9]", "", json.dumps(function).split('"')[3].split(".")[0])
+    name = text.unique_name(f"{api}{base}Integration")
+    text.add_resource(name, {"Type": "AWS::ApiGatewayV2::Integration", "Properties": {
+        "ApiId": {"Ref": api}, "IntegrationType": "AWS_PROXY", "IntegrationUri": function,
+        "PayloadFormatVersion": "2.0"}})
+    return name
+
+
+def _unresolved_target(value) -> bool:
+    return isinstance(value, str) and value.startswith("integrations/")
+
+
+def _add_permission(text: "_Text", render, edit) -> None:
+    arn = edit.function_arn + (f":{edit.qualifier}" if edit.qualifier else "")
+    function = render.function_ref(arn)
+    if not isinstance(function, dict):
+        raise _Unplaced(f"function {edit.function_name} is not declared in this template")
+    source_arn = render.sub(edit.source_arn)
+    base = re.sub(r"[^A-Za-z0-9]", "", json.dumps(function).split('"')[3].split(".")[0]) if function else "Function"
+    name = text.unique_name(base + re.sub(r"[^A-Za-z0-9]", "", edit.statement_id.title()))
+    text.add_resource(name, {"Type": "AWS::Lambda::Permission", "Properties": {
+        "Action": "lambda:InvokeFunction", "FunctionName": function, "Principal": "apigateway.amazonaws.com",
+        "SourceArn": source_arn}})
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _blank(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#")
+
+
+class _Text:
+    """Block-structured text (YAML by indentation, JSON by braces) with edits by key."""
+
+    def __init__(self, lines: list, is_json: bool):
+        self.lines = lines
+        self.json = is_json
+
+    # -- finding blocks -----------------------------------------------------------------------
+    def _key_re(self, key: str):
+        if self.json:
+            return re.compile(r'^(\s*)"' + re.escape(key) + r'"\s*:\s*(.*)$')
+        return re.compile(r"^(\s*)(?:- )?[\"']?" + re.escape(key) + r"[\"']?\s*:(?:\s+(.*))?$")
+
+    def end(self, start: int) -> int:
+        """The index after the last line of the block opened at `start`."""
+        if self.json:
+            depth = 0
+            for i in range(start, len(self.lines)):
+                depth += _brace_delta(self.lines[i])
+                if depth <= 0 and i > start or depth == 0 and "{" in self.lines[start] and i >= start and \
+                        _brace_delta(self.lines[start]) == 0:
+                    return i + 1
+            return len(self.lines)
+        base = _indent(self.lines[start])
+        i = start + 1
+        while i < len(self.lines) and (_blank(self.lines[i]) or _indent(self.lines[i]) > base):
+            i += 1
+        while i > start + 1 and not self.lines[i - 1].strip():
+            i -= 1
+        return i
+
+    def child(self, start: int, key: str, create: bool = False) -> int:
+        pattern = self._key_re(key)
+        end = self.end(start)
+        width = self._child_indent(start, end)
+        for i in range(start + 1, end):
+            match = pattern.match(self.lines[i])
+            if match and _indent(self.lines[i]) == width:
+                return i
+        if not create:
+            raise _Unplaced(f"no {key} under line {start + 1}")
+        opener = f'{" " * width}"{key}": {{' if self.json else f"{' ' * width}{key}:"
+        self.lines.insert(start + 1, opener)
+        if self.json:
+            self.lines.insert(start + 2, " " * width + "},")
+        return start + 1
+
+    def _child_indent(self, start: int, end: int) -> int:
+        for i in range(start + 1, end):
+            if not _blank(self.lines[i]):
+                return _indent(self.lines[i])
+        return _indent(self.lines[start]) + 2
+
+    def top(self, key: str) -> int:
+        pattern = self._key_re(key)
+        for i, line in enumerate(self.lines):
+            if pattern.match(line) and (_indent(line) == 0 or self.json and _indent(line) <= 4):
+                return i
+        raise _Unplaced(f"no top-level {key}")
+
+    def resource(self, logical: str) -> int:
+        return self.child(self.top("Resources"), logical)
+
+    def find_path(self, keys: list) -> int:
+        at = self.resource(keys[0])
+        for key in keys[1:]:
+            at = self.child(at, key)
+        return at
+
+    def unique_name(self, wanted: str) -> str:
+        taken = "\n".join(self.lines)
+        name, n = wanted, 2
+        while re.search(r'(^|\n)\s*"?' + re.escape(name) + r'"?\s*:', taken):
+            name, n = f"{wanted}{n}", n + 1
+        return name
+
+    # -- editing -------------------------------------------------------------------------------
+    def set_key(self, block: int, key: str, value) -> None:
+        """Set `key` in the mapping opened at line `block`, replacing its old value (block or inline)."""
+        pattern = self._key_re(key)
+        end = self.end(block)
+        width = self._child_indent(block, end)
+        for i in range(block + 1, end):
+            if pattern.match(self.lines[i]) and _indent(self.lines[i]) == width:
+                stop = self.end(i) if self._opens_block(i) else i + 1
+                comma = self.json and self.lines[stop - 1].rstrip().endswith(",")
+                self.lines[i:stop] = self._entry(key, value, width, comma, self._comment(self.lines[i]))
+                return
+        comma = self.json and any(not _blank(line) and line.strip() not in ("}", "},") for line in self.lines[block + 1:end])
+        self.lines[block + 1:block + 1] = self._entry(key, value, width, comma or not self.json and False, "")
+
+    def _opens_block(self, i: int) -> bool:
+        line = self.lines[i]
+        if self.json:
+            return _brace_delta(line) > 0
+        value = line.split(":", 1)[1].split(" #")[0].strip() if ":" in line else ""
+        return value in ("", "|", ">", "|-", ">-")
+
+    def _comment(self, line: str) -> str:
+        if self.json:
+            return ""
+        match = re.search(r"\s+#[^'\"]*$", line)
+        return match.group(0) if match else ""
+
+    def _entry(self, key: str, value, width: int, comma: bool, comment: str) -> list:
+        if self.json:
+            rendered = json.dumps({key: value}, indent=2)[1:-1].strip("\n").splitlines()
+            base = min(_indent(l) for l in rendered)
+            out = [" " * width + l[base:] for l in rendered]
+            if comma:
+                out[-1] += ","
+            return out
+        out = remediation._yaml({key: value}, width).splitlines()
+        out[0] += comment
+        return out
+
+    def add_resource(self, name: str, resource: dict) -> None:
+        start = self.top("Resources")
+        end = self.end(start)
+        width = self._child_indent(start, end)
+        if self.json:
+            rendered = json.dumps({name: resource}, indent=2)[1:-1].strip("\n").splitlines()
+            base = min(_indent(l) for l in rendered)
+            block = [" " * width + l[base:] for l in rendered]
+            block[-1] += ","
+            self.lines[start + 1:start + 1] = block  # first: the comma is always right
+            return
+        block = remediation._yaml({name: resource}, width).splitlines()
+        self.lines[end:end] = block
+
+    def delete_resource(self, logical: str) -> None:
+        start = self.resource(logical)
+        end = self.end(start)
+        if self.json and not self.lines[end - 1].rstrip().endswith(","):
+            for i in range(start - 1, -1, -1):  # the last member: drop the comma before it
+                if self.lines[i].strip():
+                    self.lines[i] = self.lines[i].rstrip().rstrip(",")
+                    break
+        while not self.json and start > 0 and self.lines[start - 1].strip().startswith("#") and \
+                _indent(self.lines[start - 1]) == _indent(self.lines[start]):
+            start -= 1  # the comment that introduces it goes with it
+        del self.lines[start:end]
+
+
+def _brace_delta(line: str) -> int:
+    text = re.sub(r'"(?:\\.|[^"\\])*"', '""', line)
+    return text.count("{") + text.count("[") - text.count("}") - text.count("]")
+
+
+# -- Terraform source (.tf) ------------------------------------------------------------------------
+
+def text_of_hcl(patched: Patched, file: str) -> "_Hcl":
+    _document(patched, file)
+    return _Hcl(patched.lines[file])
+
+
+_TF_LABEL = re.compile(r'^\s*resource\s+"([^"]+)"\s+"([^"]+)"\s*\{\s*$')
+
+
+def _address(address: str) -> tuple[str, str]:
+    if address.startswith("module."):
+        raise _Unplaced(f"{address} is made by a module: change the module's inputs or its source")
+    kind, _, name = re.sub(r"\[.*?\]$", "", address).partition(".")
+    return kind, name
+
+
+def _place_hcl(text: "_Hcl", render, context, hint, edit) -> str | None:
+    kind = edit.kind
+    address = hint.get("address") or edit.location.resource or ""
+    if kind in ("set-route", "set-integration", "set-stage"):
+        block = text.resource(*_address(address))
+        for key, value in edit.values.items():
+            name = remediation._TF_ATTRIBUTES.get(key)
+            if name is None or isinstance(value, dict):
+                raise _Unplaced(f"{key} is a nested block in Terraform: set it by hand")
+            text.set_attribute(block, name, render.expr(value))
+        return None
+    if kind == "set-function":
+        function = context.get("functions", {}).get(edit.function_arn)
+        if function is None:
+            raise _Unplaced("the function is not declared in this configuration")
+        text.set_attribute(text.resource(*_address(function)), "timeout", str(edit.timeout_s))
+        return None
+    if kind in ("remove-permission", "delete-integration"):
+        text.delete(*_address(address))
+        return None
+    if kind == "replace-statement":
+        block = text.resource(*_address(address))
+        text.set_attribute(block, "principal", '"apigateway.amazonaws.com"')
+        text.set_attribute(block, "source_arn", render.expr(edit.grants[0].source_arn))
+        for grant in edit.grants[1:]:
+            _hcl_permission(text, render, context, grant)
+        return None
+    if kind == "add-permission":
+        _hcl_permission(text, render, context, edit)
+        return None
+    if kind in ("create-stage", "create-route", "create-integration"):
+        api = context.get("apis", {}).get(edit.api_id)
+        if api is None or api.startswith("module."):
+            raise _Unplaced(f"API {edit.api_id} is not a resource of this configuration")
+        label = re.sub(r"[^A-Za-z0-9_]", "_", _address(api)[1])
+        if kind == "create-stage":
+            text.append(render.block("aws_apigatewayv2_stage", text.unique(f"{label}_default"), [
+                ("api_id", f"{api}.id"), ("name", render.expr(edit.stage)), ("auto_deploy", "true")]))
+        elif kind == "create-route":
+            text.append(render.block("aws_apigatewayv2_route", text.unique(f"{label}_default"), [
+                ("api_id", f"{api}.id"), ("route_key", render.expr(edit.route_key)),
+                ("target", render.expr(edit.target))]))
+        else:
+            function = context.get("functions", {}).get(edit.function_arn)
+            uri = f"{function}.invoke_arn" if function else render.expr(edit.function_arn)
+            name = text.unique(f"{label}_lambda")
+            text.append(render.block("aws_apigatewayv2_integration", name, [
+                ("api_id", f"{api}.id"), ("integration_type", '"AWS_PROXY"'), ("integration_uri", uri),
+                ("payload_format_version", '"2.0"')]))
+            context.setdefault("integrations", {})[edit.new_id] = f"aws_apigatewayv2_integration.{name}"
+        return None
+    raise _Unplaced(f"no Terraform form for {kind}")
+
+
+def _hcl_permission(text: "_Hcl", render, context, edit) -> None:
+    functions = context.get("functions", {})
+    function = functions.get(edit.function_arn)
+    name_expr = f"{function}.function_name" if function else json.dumps(edit.function_name)
+    attributes = [("statement_id", json.dumps(edit.statement_id)), ("action", '"lambda:InvokeFunction"'),
+                  ("function_name", name_expr)]
+    if edit.qualifier:
+        attributes.append(("qualifier", json.dumps(edit.qualifier)))
+    attributes += [("principal", '"apigateway.amazonaws.com"'), ("source_arn", render.expr(edit.source_arn))]
+    label = re.sub(r"[^A-Za-z0-9_]", "_", edit.statement_id)
+    text.append(render.block("aws_lambda_permission", text.unique(label), attributes))
+
+
+class _Hcl:
+    """Terraform text: `resource "type" "name" {` blocks, attributes one per line at their first level."""
+
+    def __init__(self, lines: list):
+        self.lines = lines
+
+    def resource(self, kind: str, name: str) -> int:
+        for i, line in enumerate(self.lines):
+            match = _TF_LABEL.match(line)
+            if match and match.groups() == (kind, name):
+                return i
+        raise _Unplaced(f'no resource "{kind}" "{name}" in the file')
+
+    def end(self, start: int) -> int:
+        depth = 0
+        for i in range(start, len(self.lines)):
+            depth += _brace_delta(re.sub(r"\s(#|//).*$", "", self.lines[i]))
+            if depth <= 0:
+                return i + 1
+        raise _Unplaced(f"the block at line {start + 1} does not close")
+
+    def set_attribute(self, block: int, name: str, expr: str) -> None:
+        end = self.end(block)
+        depth = 0
+        pattern = re.compile(r"^(\s*" + re.escape(name) + r"\s*=\s*)(.*)$")  # keeps the alignment
+        width = None
+        for i in range(block + 1, end - 1):
+            line = self.lines[i]
+            if depth == 0 and line.strip():
+                width = width if width is not None else len(line) - len(line.lstrip())
+                match = pattern.match(line)
+                if match:
+                    if _brace_delta(line) != 0:
+                        raise _Unplaced(f"{name} spans several lines: set it by hand")
+                    comment = re.search(r"\s+(#|//)[^\"]*$", line)
+                    self.lines[i] = match.group(1) + expr + (comment.group(0) if comment else "")
+                    return
+            depth += _brace_delta(line)
+        pad = " " * (width if width is not None else 2)
+        self.lines.insert(block + 1, f"{pad}{name} = {expr}")
+
+    def delete(self, kind: str, name: str) -> None:
+        start = self.resource(kind, name)
+        end = self.end(start)
+        while start > 0 and self.lines[start - 1].strip().startswith(("#", "//")):
+            start -= 1
+        if end < len(self.lines) and not self.lines[end].strip() and (start == 0 or not self.lines[start - 1].strip()):
+            end += 1
+        del self.lines[start:end]
+
+    def unique(self, wanted: str) -> str:
+        taken = {m.group(2) for line in self.lines if (m := _TF_LABEL.match(line))}
+        name, n = wanted, 2
+        while name in taken:
+            name, n = f"{wanted}_{n}", n + 1
+        return name
+
+    def append(self, block: str) -> None:
+        while self.lines and not self.lines[-1].strip():
+            self.lines.pop()
+        self.lines += [""] + block.splitlines()
