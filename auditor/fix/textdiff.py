@@ -63,7 +63,7 @@ def render_diff(edits) -> Patched:
     for edit in edits:
         try:
             problem = _place(patched, edit)
-        except _Unplaced as exc:
+        except (_Unplaced, remediation.ModuleInternal) as exc:
             problem = str(exc)
         except OSError as exc:
             problem = f"cannot read {edit.location.file} ({exc.strerror or exc})"
@@ -459,7 +459,7 @@ def _place_hcl(text: "_Hcl", render, context, hint, edit) -> str | None:
                 ("target", render.expr(edit.target))]))
         else:
             function = context.get("functions", {}).get(edit.function_arn)
-            uri = f"{function}.invoke_arn" if function else render.expr(edit.function_arn)
+            uri = _reference(render, function, "invoke_arn") if function else render.expr(edit.function_arn)
             name = text.unique(f"{label}_lambda")
             text.append(render.block("aws_apigatewayv2_integration", name, [
                 ("api_id", f"{api}.id"), ("integration_type", '"AWS_PROXY"'), ("integration_uri", uri),
@@ -469,10 +469,17 @@ def _place_hcl(text: "_Hcl", render, context, hint, edit) -> str | None:
     raise _Unplaced(f"no Terraform form for {kind}")
 
 
+def _reference(render, address: str, attribute: str) -> str:
+    try:
+        return render.ref(address, attribute)
+    except remediation.ModuleInternal as error:
+        raise _Unplaced(str(error)) from None
+
+
 def _hcl_permission(text: "_Hcl", render, context, edit) -> None:
     functions = context.get("functions", {})
     function = functions.get(edit.function_arn)
-    name_expr = f"{function}.function_name" if function else json.dumps(edit.function_name)
+    name_expr = _reference(render, function, "function_name") if function else json.dumps(edit.function_name)
     attributes = [("statement_id", json.dumps(edit.statement_id)), ("action", '"lambda:InvokeFunction"'),
                   ("function_name", name_expr)]
     if edit.qualifier:

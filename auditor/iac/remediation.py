@@ -50,7 +50,10 @@ def render(finding, context: dict, hint: dict, location) -> str | None:
             text = render_module_call(finding.fix, context, hint, location)
             if text:
                 return text
-        return _Terraform(context, hint, location).render(finding.fix)
+        try:
+            return _Terraform(context, hint, location).render(finding.fix)
+        except ModuleInternal as exc:
+            return f"{_where(location)}: {exc}: make the change in that module's source, or export the value from it"
     text = _CloudFormation(context, hint, location).render(finding.fix)
     if text and context.get("input_type") == "cdk":
         text += f"\n  (cdk.out is generated: make the change in the construct that synthesizes {hint.get('logical')})"
@@ -291,11 +294,34 @@ _TF_ATTRIBUTES = {"Target": "target", "PayloadFormatVersion": "payload_format_ve
                   "AutoDeploy": "auto_deploy", "CredentialsArn": "credentials_arn"}
 
 
+# What a community module exports for an attribute of a resource it makes (outside a module, only outputs reach in).
+_MODULE_OUTPUTS = {
+    "lambda": {"function_name": "lambda_function_name", "arn": "lambda_function_arn",
+               "invoke_arn": "lambda_function_invoke_arn", "qualified_arn": "lambda_function_qualified_arn"},
+    "apigateway-v2": {"id": "api_id", "execution_arn": "api_execution_arn", "api_endpoint": "api_endpoint"},
+}
+
+
+class ModuleInternal(ValueError):
+    """A reference into a resource that a module makes and does not export: no valid Terraform can name it."""
+
+
 class _Terraform:
     def __init__(self, context, hint, location):
         self.context = context
         self.hint = hint
         self.location = location
+
+    def ref(self, address: str, attribute: str) -> str:
+        """A valid reference to `attribute` of the resource at `address`: the resource's own, or the output a
+        community module exports for it (Terraform cannot reach into a module's resources)."""
+        if not address.startswith("module."):
+            return f"{address}.{attribute}"
+        module, _, resource = address.rpartition(".aws_")
+        output = _MODULE_OUTPUTS.get(self.context.get("modules", {}).get(module + "."), {}).get(attribute)
+        if output is None or "module." in module[len("module."):]:
+            raise ModuleInternal(f"{address} is made by module {module} and its {attribute} is not an output of it")
+        return f"{module}.{output}"
 
     def expr(self, value) -> str:
         if isinstance(value, bool):
@@ -308,7 +334,7 @@ class _Terraform:
             return '"' + TARGET_PREFIX + '${' + integration + '.id}"'
         named = _api_of(text, self.context.get("apis", {}))
         if named:
-            return '"${' + named[0] + '.execution_arn}' + named[1] + '"'
+            return '"${' + self.ref(named[0], "execution_arn") + '}' + named[1] + '"'
         return json.dumps(text).replace("${", "$${")
 
     def block(self, kind: str, name: str, attributes: list[tuple[str, str]]) -> str:
