@@ -315,6 +315,11 @@ class _Terraform:
     def ref(self, address: str, attribute: str) -> str:
         """A valid reference to `attribute` of the resource at `address`: the resource's own, or the output a
         community module exports for it (Terraform cannot reach into a module's resources)."""
+        home, _, _ = self.address_parts()  # the module whose source the block goes into ("" for the root)
+        if self.context.get("modules", {}).get(home):
+            home = ""  # a community module's source is not the user's: the block goes into the calling code
+        if home and address.startswith(home):
+            return f"{address[len(home):]}.{attribute}"
         if not address.startswith("module."):
             return f"{address}.{attribute}"
         module, _, resource = address.rpartition(".aws_")
@@ -377,7 +382,7 @@ class _Terraform:
             ref = parse_lambda_arn(arn)
             functions = self.context.get("functions", {})
             base = ref.unqualified_arn if ref else arn
-            function = f"{functions[base]}.function_name" if base in functions else json.dumps(ref.name if ref else arn)
+            function = self.ref(functions[base], "function_name") if base in functions else json.dumps(ref.name if ref else arn)
             attributes = [("statement_id", '"AllowAPIGatewayInvoke"'), ("action", '"lambda:InvokeFunction"'),
                           ("function_name", function)]
             if ref and ref.qualifier:
