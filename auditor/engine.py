@@ -43,13 +43,17 @@ class Context:
     snapshot: Snapshot
     index: Index
     severity_overrides: dict[str, Severity] = field(default_factory=dict)
+    _http_apis: list | None = field(default=None, init=False, repr=False, compare=False)
 
     def severity_for(self, rule_id: str, default: Severity) -> Severity:
         return self.severity_overrides.get(rule_id, default)
 
     @property
     def http_apis(self):
-        return [api for api in self.index.apis if api.is_http]
+        """The HTTP APIs, listed once per audit (a dozen rules ask; a snapshot may hold thousands)."""
+        if self._http_apis is None:
+            self._http_apis = [api for api in self.index.apis if api.is_http]
+        return self._http_apis
 
 
 def builtin_rules() -> list[type[Rule]]:

@@ -13,33 +13,17 @@ import argparse
 import compileall
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import build  # noqa: E402
+from timing import measure_process  # noqa: E402
 
 LOAD = "import json, sys; json.load(open(sys.argv[1], 'rb'))"
-
-
-def run(command: list[str]) -> tuple[float, float, int]:
-    """(wall seconds, CPU seconds, max RSS in MB) of one child process, measured by wait4 for that child
-    alone. CPU time (user + system) is the steadier figure on a machine other work keeps busy."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode()
-    proc.stderr.close()
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}): {err}")
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
 
 def main() -> None:
@@ -66,7 +50,7 @@ def main() -> None:
         memory = {name: [] for name in commands}
         for _ in range(args.repeat):  # interleaved: one run of each per round
             for name, command in commands.items():
-                elapsed, seconds, rss = run(command)
+                elapsed, seconds, rss = measure_process(command)
                 times[name].append(elapsed)
                 cpu[name].append(seconds)
                 memory[name].append(rss)

@@ -23,7 +23,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import measure_process  # noqa: E402
 
 PATHS = ["/items", "/items/{id}", "/orders", "/orders/{id}", "/users/{user}/prefs", "/health", "/{proxy+}"]
 METHODS = ["GET", "POST", "PUT", "DELETE", "ANY"]
@@ -137,12 +140,6 @@ def write_corpus(folder: str, sam: int, cfn: int, cdk: int, seed: int = 15) -> t
     return audit_paths, lint_files
 
 
-def run(command: list[str]) -> tuple[float, int, str]:
-    start = time.perf_counter()
-    proc = subprocess.run(command, capture_output=True, text=True)
-    return time.perf_counter() - start, proc.returncode, proc.stderr
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sam", type=int, default=30)
@@ -172,21 +169,22 @@ def main() -> int:
         commands["apigw-auditor, one snapshot (examples/seed-correct.json)"] = auditor + [
             os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples", "seed-correct.json")]
         times: dict[str, list[float]] = {name: [] for name in commands}
-        for _ in range(args.repeat):
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(args.repeat):  # interleaved: one run of each per round
             for name, command in commands.items():
-                elapsed, code, err = run(command)
-                if name.startswith("apigw-auditor") and code not in (0, 1):
-                    print(f"{name} failed ({code}): {err}", file=sys.stderr)
-                    return 1
+                elapsed, seconds, _ = measure_process(command, ok=(0, 1) if name.startswith("apigw") else range(256))
                 times[name].append(elapsed)
+                cpu[name].append(seconds)
         with open(report) as handle:
             findings = json.load(handle)["summary"]["findings"]
         print(f"corpus: {args.sam} SAM, {args.cfn} CloudFormation, {args.cdk} cdk.out ({len(lint_files)} templates); "
               f"min of {args.repeat} runs")
-        for name, values in times.items():
-            print(f"  {name:58} {min(values):7.2f} s")
-        ours, theirs = min(times["apigw-auditor, all in one process"]), min(times["cfn-lint, all in one process"])
-        print(f"  cfn-lint / apigw-auditor on the corpus: {theirs / ours:.1f}x  (last single-file report: {findings} findings)")
+        print(f"  {'':58} {'wall s':>7} {'CPU s':>7}")
+        for name in commands:
+            print(f"  {name:58} {min(times[name]):7.2f} {min(cpu[name]):7.2f}")
+        all_ours, all_theirs = "apigw-auditor, all in one process", "cfn-lint, all in one process"
+        print(f"  cfn-lint / apigw-auditor on the corpus: wall {min(times[all_theirs]) / min(times[all_ours]):.1f}x, "
+              f"CPU {min(cpu[all_theirs]) / min(cpu[all_ours]):.1f}x  (last single-file report: {findings} findings)")
         if args.cfn:
             trace = subprocess.run([sys.executable, "-X", "importtime", *auditor[1:], audit_paths[args.sam]],
                                    capture_output=True, text=True).stderr
