@@ -7,6 +7,7 @@ traceback; unknown keys are kept in `raw` and otherwise ignored.
 import json
 import json.scanner
 import os
+import stat
 from types import NoneType
 from pathlib import Path
 
@@ -333,24 +334,28 @@ def read_snapshot_document(document, file: str) -> Snapshot:
 
 
 def load_snapshot_file(path: str | os.PathLike) -> Snapshot:
+    snapshot = try_load_snapshot(path)
+    if snapshot is not None:
+        return snapshot
     file = str(path)
-    data = read_bytes(file)
-    document = fast_decode(data)
-    del data  # a large snapshot's bytes go before its model is built: peak memory is the decoder's
-    if document is None:
-        document = read_json(file)
-    return read_snapshot_document(document, file)
+    return read_snapshot_document(read_json(file), file)
 
 
 def try_load_snapshot(path: str | os.PathLike) -> Snapshot | None:
     """A snapshot file through the fast decoder; None when the file is no snapshot or the decoder
     declines it, for the general reader (auditor.iac.load_file) to read or reject with its own message."""
     file = str(path)
+    try:
+        info = os.stat(file)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size < FAST_MIN_BYTES:  # a pipe is read once, by the reader
+        return None
     data = read_bytes(file)
-    if len(data) < FAST_MIN_BYTES or b'"SnapshotVersion"' not in data:  # templates, plans, YAML: read once
+    if b'"SnapshotVersion"' not in data:  # templates, plans, YAML: not decoded twice
         return None
     document = fast_decode(data)
-    del data
+    del data  # a large snapshot's bytes go before its model is built: peak memory is the decoder's
     if type(document) is not dict or "SnapshotVersion" not in document:
         return None
     return read_snapshot_document(document, file)

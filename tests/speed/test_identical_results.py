@@ -130,3 +130,29 @@ def test_utf16_snapshot_reads_the_same(tmp_path, capsys, monkeypatch):
     fast = _reports(tmp_path, capsys, monkeypatch, path, fast=True)
     general = _reports(tmp_path, capsys, monkeypatch, path, fast=False)
     assert fast == general
+
+
+@pytest.mark.parametrize("source", [EXAMPLES / "seed-broken.json", FIXTURES / "misc" / "quick-create.cfn.json"])
+def test_a_named_pipe_is_read_once(tmp_path, capsys, monkeypatch, source):
+    """The fast path only takes regular files: a pipe (or /dev/stdin) read by it would be empty for the
+    general reader after it."""
+    import os
+    import threading
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(snapshot_module, "FAST_MIN_BYTES", 0)
+    (tmp_path / "file.json").write_bytes(source.read_bytes())
+    os.mkfifo(tmp_path / "pipe.json")
+    writer = threading.Thread(target=lambda: (tmp_path / "pipe.json").write_bytes(source.read_bytes()))
+    writer.start()
+    # A second open of the pipe would wait for a writer forever: after 20 s this one ends it (empty), so
+    # the test fails instead of hanging.
+    watchdog = threading.Timer(20, lambda: open(tmp_path / "pipe.json", "wb").close())
+    watchdog.daemon = True
+    watchdog.start()
+    capsys.readouterr()
+    piped = main(["audit", "pipe.json", "--format", "json", "--fail-on", "never"]), capsys.readouterr()
+    watchdog.cancel()
+    writer.join()
+    plain = main(["audit", "file.json", "--format", "json", "--fail-on", "never"]), capsys.readouterr()
+    assert piped[0] == plain[0] == 0 and piped[1].err == plain[1].err == ""
+    assert piped[1].out.replace("pipe.json", "file.json") == plain[1].out
