@@ -1,7 +1,6 @@
 """The rule engine: one registry for built-in and third-party rules, one pass over the snapshot."""
 
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Iterable, Iterator
 
 from auditor.analysis import Index
@@ -44,13 +43,17 @@ class Context:
     snapshot: Snapshot
     index: Index
     severity_overrides: dict[str, Severity] = field(default_factory=dict)
+    _http_apis: list | None = field(default=None, init=False, repr=False, compare=False)
 
     def severity_for(self, rule_id: str, default: Severity) -> Severity:
         return self.severity_overrides.get(rule_id, default)
 
     @property
     def http_apis(self):
-        return [api for api in self.index.apis if api.is_http]
+        """The HTTP APIs, listed once per audit (a dozen rules ask; a snapshot may hold thousands)."""
+        if self._http_apis is None:
+            self._http_apis = [api for api in self.index.apis if api.is_http]
+        return self._http_apis
 
 
 def builtin_rules() -> list[type[Rule]]:
@@ -63,6 +66,7 @@ def plugin_rules() -> list[type[Rule]]:
 
     An entry point may name a Rule subclass or a list of them.
     """
+    from importlib.metadata import entry_points  # 20-40 ms of imports (email parsing): only when auditing
     found = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from auditor.errors import UsageError
 from auditor.model import Snapshot
-from auditor.snapshot import expand_paths, load_snapshot_file, merge, read_snapshot_document
+from auditor.snapshot import expand_paths, load_snapshot_file, merge, read_snapshot_document, try_load_snapshot
 
 INPUT_TYPES = ["snapshot", "cloudformation", "sam", "cdk", "terraform", "openapi", "cli-outputs"]
 
@@ -38,10 +38,14 @@ def load_inputs(paths: list[str], input_type: str | None = None, region: str | N
         else:
             files.append(given)
     for path in expand_paths(files) if files else ():
-        document, from_iac = iac.load_input_file(str(path), input_type, region, account, parameters, variables,
-                                                 var_files)
-        snapshot = read_snapshot_document(document, str(path))
-        snapshots.append(_stack(snapshot, str(path)) if from_iac else snapshot)
+        snapshot = try_load_snapshot(path) if input_type is None else None  # the fast path of big snapshots
+        if snapshot is None:
+            document, from_iac = iac.load_input_file(str(path), input_type, region, account, parameters, variables,
+                                                     var_files)
+            snapshot = read_snapshot_document(document, str(path))
+            if from_iac:
+                snapshot = _stack(snapshot, str(path))
+        snapshots.append(snapshot)
     return merge(snapshots)
 
 

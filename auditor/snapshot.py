@@ -7,12 +7,13 @@ traceback; unknown keys are kept in `raw` and otherwise ignored.
 import json
 import json.scanner
 import os
+import stat
 from types import NoneType
 from pathlib import Path
 
 from auditor.arns import parse_function_uri
 from auditor.errors import InputError
-from auditor.files import read_json
+from auditor.files import read_bytes, read_json
 from auditor.model import (Api, Authorizer, Conflict, Function, Integration, Location, Qualifier, Role, Route,
                            Scope, ScopeError, Snapshot, Stage)
 from auditor.policy import StatementShapeError, read_statement
@@ -383,9 +384,69 @@ def read_snapshot_document(document, file: str) -> Snapshot:
 
 
 def load_snapshot_file(path: str | os.PathLike) -> Snapshot:
+    snapshot = try_load_snapshot(path)
+    if snapshot is not None:
+        return snapshot
     file = str(path)
-    document = read_json(file)
+    return read_snapshot_document(read_json(file), file)
+
+
+def try_load_snapshot(path: str | os.PathLike) -> Snapshot | None:
+    """A snapshot file through the fast decoder; None when the file is no snapshot or the decoder
+    declines it, for the general reader (auditor.iac.load_file) to read or reject with its own message."""
+    file = str(path)
+    try:
+        info = os.stat(file)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size < FAST_MIN_BYTES:  # a pipe is read once, by the reader
+        return None
+    data = read_bytes(file)
+    if b'"SnapshotVersion"' not in data:  # templates, plans, YAML: not decoded twice
+        return None
+    document = fast_decode(data)
+    del data  # a large snapshot's bytes go before its model is built: peak memory is the decoder's
+    if type(document) is not dict or "SnapshotVersion" not in document:
+        return None
     return read_snapshot_document(document, file)
+
+
+# Deeper than this, or anything else msgspec declines, goes to the general reader (auditor.files), which
+# applies its own limits and names what is wrong; snapshots nest about ten levels deep.
+FAST_MAX_DEPTH = 100
+# Below this size json.loads is done before msgspec is imported: small files keep the plain reader.
+FAST_MIN_BYTES = 1 << 20
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def fast_decode(data: bytes):
+    """The document msgspec decodes in C (about 1.5x as fast as json.loads, exact big integers), or None.
+
+    msgspec takes strict UTF-8 JSON only; where it accepts a document, json.loads returns the same
+    values (same floats, last of duplicate keys, key order). Everything it rejects (BOMs, UTF-16,
+    NaN, lone surrogates, 4,301-digit integers, syntax errors) and anything nested deeper than
+    FAST_MAX_DEPTH returns None, so errors and limits stay those of the general reader."""
+    if len(data) < FAST_MIN_BYTES or _nested_deeper(data, FAST_MAX_DEPTH):
+        return None
+    import msgspec
+    try:
+        return msgspec.json.decode(data)
+    except (msgspec.MsgspecError, RecursionError, ValueError, MemoryError):
+        return None
+
+
+def _nested_deeper(data: bytes, limit: int) -> bool:
+    """Could the brackets nest deeper than limit? Innermost pairs are removed level by level, in C; a
+    bracket inside a string can only make the answer True (and the general reader then decides)."""
+    brackets = data.translate(None, _NOT_BRACKETS)
+    for _ in range(limit):
+        if not brackets:
+            return False
+        shorter = brackets.replace(b"[]", b"").replace(b"{}", b"")
+        if len(shorter) == len(brackets):
+            return True
+        brackets = shorter
+    return bool(brackets)
 
 
 _TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template")

@@ -7,6 +7,8 @@ generated resource at the SAM resource (or HttpApi event) it came from.
 """
 
 import copy
+import functools
+import logging
 import os
 import re
 
@@ -84,17 +86,41 @@ def _plain(value):
     return value
 
 
+@functools.lru_cache(maxsize=None)
+def _session(region: str):
+    """One boto3 session per region for all templates (the translator only reads its region; making a
+    session costs ~10 ms, which many small templates would pay each)."""
+    import boto3
+    return boto3.session.Session(region_name=region)
+
+
+@functools.lru_cache(maxsize=None)
+def _policy_templates():
+    """SAM's built-in policy templates, checked against their JSON schema once per process: the
+    translator builds (and validates, with jsonschema) the same processor for every template, half
+    of its time on a small one. The processor is read-only (each use copies the template it fills)."""
+    from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
+    return PolicyTemplatesProcessor(PolicyTemplatesProcessor.get_default_policy_templates_json())
+
+
+def _policy_template_plugin():
+    from samtranslator.plugins.policies.policy_templates_plugin import PolicyTemplatesForResourcePlugin
+    return PolicyTemplatesForResourcePlugin(_policy_templates())
+
+
 def translate(template: dict, settings: Settings, file: str, source: dict | None = None) -> dict:
     """The translator's CloudFormation; a rejection names the line of the resource it names in `source`
     (the template as read, with its lines; the translator gets a prepared copy)."""
-    import boto3
     from samtranslator.model.exceptions import InvalidDocumentException
     from samtranslator.parser.parser import Parser
+    from samtranslator.translator import translator as translator_module
     from samtranslator.translator.translator import Translator
 
-    import logging
     logging.getLogger("samtranslator").addHandler(logging.NullHandler())  # its warnings are not our one-line error
-    session = boto3.session.Session(region_name=settings.region)
+    if hasattr(translator_module, "make_policy_template_for_function_plugin"):  # the hook prepare_plugins calls
+        translator_module.make_policy_template_for_function_plugin = _policy_template_plugin
+
+    session = _session(settings.region)
     parameters = {"AWS::Region": settings.region, "AWS::AccountId": settings.account,
                   "AWS::Partition": settings.partition}
     parameters.update(settings.parameters)

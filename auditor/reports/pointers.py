@@ -5,13 +5,17 @@
 - `finding_line`: the line a finding points at. IaC inputs carry it in their Location; for snapshot
   JSON it is found from the Location's JSON path ($.Scopes[0].Apis[1].Routes[2]) by reading the
   file once and indexing only the containers on the way, so annotations land on the right line.
+  msgspec splits each container on the way into its members' raw bytes in C (`_RawIndex`); the
+  pure-Python scanner (`_JsonIndex`) takes the files it declines (duplicate keys, UTF-16, non-JSON).
 - `describe` / `logical_locations`: the AWS objects a finding concerns, in words and as SARIF
   logical locations.
 """
 
+import codecs
 import json
 import os
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
 from auditor.arns import partition_for_region
@@ -63,7 +67,7 @@ def json_path_line(file: str, json_path: str) -> int | None:
     steps = _steps(json_path)
     if steps is None:
         return None
-    return index.line(index.find(steps))
+    return index.line_of(steps)
 
 
 def _steps(json_path: str) -> list | None:
@@ -103,6 +107,9 @@ class _JsonIndex:
 
     def line(self, pos: int) -> int:
         return self.lines.line(pos)
+
+    def line_of(self, steps: list) -> int:
+        return self.line(self.find(steps))
 
     def find(self, steps: list) -> int:
         pos = self.root
@@ -182,8 +189,119 @@ class _JsonIndex:
         return _DECODER.raw_decode(self.text, pos)[1]
 
 
+class _Declined(Exception):
+    """The bytes are not what msgspec's split said (a duplicate key): the pure-Python scanner decides."""
+
+
+_WHITESPACE_BYTES = re.compile(rb"[ \t\n\r]*")
+_SPACE = frozenset(b" \t\n\r")
+_KEY = re.compile(rb'"((?:[^"\\]|\\.)*)"[ \t\n\r]*:[ \t\n\r]*')
+
+
+class _RawIndex:
+    """Start offsets of JSON values in the file's bytes: each container on a path is split once into its
+    members' raw bytes by msgspec (in C, building no values), and the members' offsets follow from their
+    lengths and the separators between them. Lines are counted between remembered offsets."""
+
+    def __init__(self, data: bytes, path: str):
+        import msgspec
+        self.msgspec, self.data, self.path = msgspec, data, path
+        self.root = _WHITESPACE_BYTES.match(data, 0).end()
+        self.root_raw = memoryview(data)[self.root:len(data.rstrip(b" \t\n\r"))]
+        self.members: dict[int, dict | list | None] = {}  # container offset -> member offsets
+        self.marks, self.mark_lines = [0], [1]  # offsets whose line is known, in order
+        self.fallback: _JsonIndex | None = None
+
+    def line_of(self, steps: list) -> int:
+        if self.fallback is None:
+            try:
+                return self.line(self.find(steps))
+            except (_Declined, ValueError, IndexError, RecursionError):
+                self.fallback = _index_text(self.path) or _NoIndex()
+        return self.fallback.line_of(steps)
+
+    def line(self, pos: int) -> int:
+        at = bisect_right(self.marks, pos) - 1
+        line = self.mark_lines[at] + self.data.count(b"\n", self.marks[at], pos)
+        self.marks.insert(at + 1, pos)
+        self.mark_lines.insert(at + 1, line)
+        return line
+
+    def find(self, steps: list) -> int:
+        pos, raw = self.root, self.root_raw
+        for step in steps:
+            members = self._members(pos, raw)
+            if members is None or isinstance(step, str) != isinstance(members, dict):
+                break
+            if isinstance(step, str):
+                if step not in members:
+                    break
+            elif step >= len(members):
+                break
+            pos, raw = members[step]
+        return pos
+
+    def _members(self, pos: int, raw) -> dict | list | None:
+        if pos not in self.members:
+            self.members[pos] = self._split(pos, raw)
+        return self.members[pos]
+
+    def _split(self, pos: int, raw) -> dict | list | None:
+        data, Raw, decode = self.data, self.msgspec.Raw, self.msgspec.json.decode
+        opener = data[pos]
+        if opener != 123 and opener != 91:  # "{" "["
+            return None
+        keyed = opener == 123
+        parts = decode(raw, type=dict[str, Raw] if keyed else list[Raw])
+        out: dict | list = {} if keyed else []
+        at, skip, key_at = pos + 1, _WHITESPACE_BYTES.match, _KEY.match
+        for number, part in enumerate(parts.items() if keyed else parts):
+            if data[at] in _SPACE:
+                at = skip(data, at).end()
+            if number:
+                if data[at] != 44:  # ","
+                    raise _Declined
+                at += 1
+                if data[at] in _SPACE:
+                    at = skip(data, at).end()
+            if keyed:
+                key, part = part
+                match = key_at(data, at)
+                if match is None or _key_text(match.group(1)) != key:
+                    raise _Declined
+                at = match.end()
+                out[key] = (at, part)
+            else:
+                out.append((at, part))
+            at += len(part)
+        at = skip(data, at).end()
+        if data[at:at + 1] != (b"}" if keyed else b"]"):  # members msgspec merged (duplicate keys)
+            raise _Declined
+        return out
+
+
+def _key_text(quoted: bytes) -> str:
+    return json.loads(b'"' + quoted + b'"') if b"\\" in quoted else quoted.decode("utf-8")
+
+
+class _NoIndex:
+    def line_of(self, steps: list) -> None:
+        return None
+
+
 @lru_cache(maxsize=8)
-def _index(path: str, mtime_ns: int, size: int) -> _JsonIndex | None:
+def _index(path: str, mtime_ns: int, size: int) -> "_RawIndex | _JsonIndex | None":
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    if not data.lstrip().startswith((b"{", b"[")):
+        return _index_text(path) if data.startswith(codecs.BOM_UTF8) else None
+    return _RawIndex(data, path)  # where msgspec declines (NaN, lone surrogates...) the scanner decides
+
+
+def _index_text(path: str) -> _JsonIndex | None:
     try:
         with open(path, encoding="utf-8-sig") as handle:
             text = handle.read()

@@ -1,0 +1,198 @@
+"""Many small templates, as a repository of services holds them: apigw-auditor against cfn-lint.
+
+Writes a corpus of small HTTP API + Lambda templates into a temporary folder (--sam SAM templates,
+--cfn plain CloudFormation ones in YAML and JSON, --cdk cdk.out folders as `cdk synth` leaves them;
+about 1 in 5 with a wiring or permission mistake), then times, as the commands a user types
+(fresh processes, minimum of --repeat, interleaved):
+
+- all templates in one process: `apigw-auditor audit <all>` against `cfn-lint <all>`;
+- one small template per process, per kind (the cost is mostly imports);
+and shows, with `-X importtime`, which heavy modules one small CloudFormation template loads.
+
+Targets (issue 15): the whole corpus at least 10x faster than cfn-lint; a single small template under
+0.3 s. cfn-lint comes from the `bench` extra: pip install -e '.[bench]'.
+
+    python benchmarks/bench_templates.py [--sam 30] [--cfn 30] [--cdk 20] [--repeat 3] [--keep DIR]
+"""
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import measure_process  # noqa: E402
+
+PATHS = ["/items", "/items/{id}", "/orders", "/orders/{id}", "/users/{user}/prefs", "/health", "/{proxy+}"]
+METHODS = ["GET", "POST", "PUT", "DELETE", "ANY"]
+
+
+def _routes(rng: random.Random) -> list[tuple[str, str]]:
+    return [(rng.choice(METHODS), path) for path in rng.sample(PATHS, rng.randint(1, 5))]
+
+
+def sam_template(n: int, rng: random.Random) -> str:
+    broken = n % 5 == 4
+    lines = ['AWSTemplateFormatVersion: "2010-09-09"', "Transform: AWS::Serverless-2016-10-31",
+             f"Description: service {n}", "Globals:", "  Function:", "    Runtime: python3.12", "    Timeout: 10",
+             "Resources:", "  Api:", "    Type: AWS::Serverless::HttpApi", "    Properties:",
+             "      StageName: $default" if n % 2 else "      StageName: prod"]
+    for f in range(rng.randint(1, 3)):
+        lines += [f"  Handler{f}:", "    Type: AWS::Serverless::Function", "    Properties:",
+                  f"      CodeUri: ./src/handler{f}", "      Handler: app.handler", "      Events:"]
+        for e, (method, path) in enumerate(_routes(rng)):
+            lines += [f"        E{e}:", "          Type: HttpApi", "          Properties:",
+                      "            ApiId: !Ref Api", f"            Path: {path}/f{f}", f"            Method: {method}"]
+            if broken and e == 0:
+                lines += ["            PayloadFormatVersion: \"1.0\""]
+    return "\n".join(lines) + "\n"
+
+
+def cfn_resources(n: int, rng: random.Random, prefix: str = "") -> dict:
+    """An HTTP API, its stage, and per route a function, integration and permission (CloudFormation)."""
+    broken = n % 5 == 4
+    api = f"{prefix}HttpApi"
+    resources = {
+        api: {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"Name": f"svc-{n}", "ProtocolType": "HTTP"}},
+        f"{prefix}Stage": {"Type": "AWS::ApiGatewayV2::Stage",
+                           "Properties": {"ApiId": {"Ref": api}, "StageName": "$default", "AutoDeploy": True}},
+        f"{prefix}Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                    "Action": "sts:AssumeRole"}]}}},
+    }
+    for r, (method, path) in enumerate(_routes(rng)):
+        fn, integration = f"{prefix}Fn{r}", f"{prefix}Integration{r}"
+        resources[fn] = {"Type": "AWS::Lambda::Function", "Properties": {
+            "Runtime": "python3.12", "Handler": "app.handler", "Timeout": 10, "Role": {"Fn::GetAtt": [f"{prefix}Role", "Arn"]},
+            "Code": {"ZipFile": "def handler(event, context):\n    return {}\n"}}}
+        resources[integration] = {"Type": "AWS::ApiGatewayV2::Integration", "Properties": {
+            "ApiId": {"Ref": api}, "IntegrationType": "AWS_PROXY", "IntegrationUri": {"Fn::GetAtt": [fn, "Arn"]},
+            "PayloadFormatVersion": "2.0"}}
+        resources[f"{prefix}Route{r}"] = {"Type": "AWS::ApiGatewayV2::Route", "Properties": {
+            "ApiId": {"Ref": api}, "RouteKey": f"{method} {path}",
+            "Target": {"Fn::Join": ["/", ["integrations", {"Ref": integration}]]}}}
+        if not (broken and r == 0):  # the mistake: a route whose function never allowed API Gateway
+            resources[f"{prefix}Permission{r}"] = {"Type": "AWS::Lambda::Permission", "Properties": {
+                "Action": "lambda:InvokeFunction", "FunctionName": {"Ref": fn}, "Principal": "apigateway.amazonaws.com",
+                "SourceArn": {"Fn::Sub": f"arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:"
+                                        f"${{{api}}}/*"}}}
+    return resources
+
+
+def _yaml(value, indent: int = 0) -> list[str]:
+    """Block-style YAML of plain data (strings quoted as JSON, which YAML reads alike)."""
+    pad = "  " * indent
+    lines = []
+    for key, item in value.items():
+        if isinstance(item, dict):
+            lines += [f"{pad}{key}:", *_yaml(item, indent + 1)]
+        else:
+            lines.append(f"{pad}{key}: {json.dumps(item)}")
+    return lines
+
+
+def cfn_template(n: int, rng: random.Random) -> tuple[str, str]:
+    template = {"AWSTemplateFormatVersion": "2010-09-09", "Description": f"service {n}",
+                "Resources": cfn_resources(n, rng)}
+    if n % 3 == 0:
+        return "json", json.dumps(template, indent=2)
+    return "yaml", "\n".join(_yaml(template)) + "\n"
+
+
+def write_corpus(folder: str, sam: int, cfn: int, cdk: int, seed: int = 15) -> tuple[list[str], list[str]]:
+    """(paths for apigw-auditor, template files for cfn-lint)."""
+    rng = random.Random(seed)
+    audit_paths, lint_files = [], []
+    for n in range(sam):
+        path = os.path.join(folder, f"sam-{n:02d}.yaml")
+        with open(path, "w") as out:
+            out.write(sam_template(n, rng))
+        audit_paths.append(path)
+        lint_files.append(path)
+    for n in range(cfn):
+        suffix, text = cfn_template(n, rng)
+        path = os.path.join(folder, f"cfn-{n:02d}.{suffix}")
+        with open(path, "w") as out:
+            out.write(text)
+        audit_paths.append(path)
+        lint_files.append(path)
+    for n in range(cdk):
+        out_dir = os.path.join(folder, f"cdk-{n:02d}.out")
+        os.makedirs(out_dir)
+        stack = f"Service{n}Stack"
+        resources = cfn_resources(n, rng, prefix=f"Svc{n}")
+        resources["CDKMetadata"] = {"Type": "AWS::CDK::Metadata", "Properties": {"Analytics": "v2:deflate64:H4sI"}}
+        template = {"Resources": resources, "Parameters": {"BootstrapVersion": {
+            "Type": "AWS::SSM::Parameter::Value<String>", "Default": "/cdk-bootstrap/hnb659fds/version"}}}
+        with open(os.path.join(out_dir, f"{stack}.template.json"), "w") as out:
+            json.dump(template, out, indent=1)
+        with open(os.path.join(out_dir, "manifest.json"), "w") as out:
+            json.dump({"version": "36.0.0", "artifacts": {stack: {
+                "type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region",
+                "properties": {"templateFile": f"{stack}.template.json"}}}}, out, indent=1)
+        audit_paths.append(out_dir)
+        lint_files.append(os.path.join(out_dir, f"{stack}.template.json"))
+    return audit_paths, lint_files
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sam", type=int, default=30)
+    parser.add_argument("--cfn", type=int, default=30)
+    parser.add_argument("--cdk", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", metavar="DIR", help="also copy the corpus here")
+    args = parser.parse_args()
+    cfn_lint = shutil.which("cfn-lint") or os.path.join(os.path.dirname(sys.executable), "cfn-lint")
+    if not os.path.exists(cfn_lint):
+        print("cfn-lint is not installed: pip install -e '.[bench]'", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as folder:
+        audit_paths, lint_files = write_corpus(folder, args.sam, args.cfn, args.cdk)
+        if args.keep:
+            shutil.copytree(folder, args.keep, dirs_exist_ok=True)
+        report = os.path.join(folder, "report.json")
+        auditor = [sys.executable, "-m", "auditor", "audit", "--format", "json", "--fail-on", "never",
+                   "--output", report]
+        commands = {"apigw-auditor, all in one process": auditor + audit_paths,
+                    "cfn-lint, all in one process": [cfn_lint, *lint_files]}
+        singles = {"sam": audit_paths[0], "cloudformation": audit_paths[args.sam] if args.cfn else None,
+                   "cdk.out": audit_paths[-1] if args.cdk else None}
+        for kind, path in singles.items():
+            if path:
+                commands[f"apigw-auditor, one {kind} template"] = auditor + [path]
+        commands["apigw-auditor, one snapshot (examples/seed-correct.json)"] = auditor + [
+            os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples", "seed-correct.json")]
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(args.repeat):  # interleaved: one run of each per round
+            for name, command in commands.items():
+                elapsed, seconds, _ = measure_process(command, ok=(0, 1) if name.startswith("apigw") else range(256))
+                times[name].append(elapsed)
+                cpu[name].append(seconds)
+        with open(report) as handle:
+            findings = json.load(handle)["summary"]["findings"]
+        print(f"corpus: {args.sam} SAM, {args.cfn} CloudFormation, {args.cdk} cdk.out ({len(lint_files)} templates); "
+              f"min of {args.repeat} runs")
+        print(f"  {'':58} {'wall s':>7} {'CPU s':>7}")
+        for name in commands:
+            print(f"  {name:58} {min(times[name]):7.2f} {min(cpu[name]):7.2f}")
+        all_ours, all_theirs = "apigw-auditor, all in one process", "cfn-lint, all in one process"
+        print(f"  cfn-lint / apigw-auditor on the corpus: wall {min(times[all_theirs]) / min(times[all_ours]):.1f}x, "
+              f"CPU {min(cpu[all_theirs]) / min(cpu[all_ours]):.1f}x  (last single-file report: {findings} findings)")
+        if args.cfn:
+            trace = subprocess.run([sys.executable, "-X", "importtime", *auditor[1:], audit_paths[args.sam]],
+                                   capture_output=True, text=True).stderr
+            heavy = [name for name in ("samtranslator", "boto3", "botocore", "tabulate", "jsonschema", "yaml", "msgspec")
+                     if f"| {name}\n" in trace or trace.rstrip().endswith(f"| {name}")]
+            print(f"  top-level heavy modules one CloudFormation template loads: {', '.join(heavy) or 'none'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""The msgspec-split line index answers every JSON path exactly as the pure-Python scanner does,
+however the file is laid out, and hands files it cannot split to that scanner."""
+
+import json
+
+from hypothesis import given, settings, strategies as st
+
+from auditor.reports import pointers
+
+_keys = st.text(alphabet=st.sampled_from('ab"\\é\n/ '), min_size=0, max_size=4)
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**30, 10**30), st.floats(allow_nan=False, allow_infinity=False),
+                     st.text(alphabet=st.sampled_from('x"\\\n{}[],:é😀'), max_size=5))
+_values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                         st.dictionaries(_keys, inner, max_size=4)), max_leaves=25)
+
+
+def _paths(value, steps=()):
+    yield list(steps)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, (*steps, key))
+        yield [*steps, "absent"]
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths(item, (*steps, index))
+        yield [*steps, len(value)]
+    else:
+        yield [*steps, 0]
+
+
+def _both(data: bytes, path: str = "x.json"):
+    return pointers._RawIndex(data, path), pointers._JsonIndex(data.decode("utf-8"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=st.dictionaries(_keys, _values, max_size=5), indent=st.sampled_from([None, 0, 1, 3, "\t"]),
+       ascii_only=st.booleans(), separators=st.sampled_from([None, (",", ":"), (" ,", " :  ")]))
+def test_every_path_gets_the_scanners_line(document, indent, ascii_only, separators):
+    data = json.dumps(document, indent=indent, ensure_ascii=ascii_only, separators=separators).encode("utf-8")
+    fast, general = _both(data)
+    for steps in _paths(document):
+        assert fast.line_of(steps) == general.line_of(steps), steps
+    assert fast.fallback is None  # split throughout, never handed over
+
+
+def test_duplicate_keys_go_to_the_scanner_which_takes_the_first(tmp_path):
+    data = b'{\n "a": 1,\n "b": {\n  "c": 2\n },\n "b": {\n  "c": 3\n }\n}\n'
+    path = tmp_path / "dup.json"
+    path.write_bytes(data)
+    fast, general = _both(data, str(path))
+    assert fast.line_of(["b", "c"]) == general.line_of(["b", "c"]) == 4
+    assert isinstance(fast.fallback, pointers._JsonIndex)
+
+
+def test_a_file_msgspec_declines_is_indexed_by_the_scanner(tmp_path):
+    path = tmp_path / "nan.json"
+    path.write_text('{\n "a": NaN,\n "b": [\n  1\n ]\n}\n')
+    index = pointers._index(str(path), 0, 0)
+    assert index.line_of(["b", 0]) == 4 and isinstance(index.fallback, pointers._JsonIndex)
