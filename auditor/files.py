@@ -76,11 +76,11 @@ def parse_json(data: str | bytes, file: str, **options):
         raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno) from None
     except RecursionError:
         raise InputError(f"JSON nested more than {MAX_DEPTH} levels deep", file=file, line=_deep_line(raw)) from None
-    except ValueError as exc:  # an integer too long to convert (CPython's int_max_str_digits)
+    except ValueError:  # an integer too long to convert (CPython's int_max_str_digits)
         match = re.search(rb"-?[0-9]{%d,}" % (MAX_INT_DIGITS + 1), raw)
         line = raw.count(b"\n", 0, match.start()) + 1 if match else None
         raise InputError(f"a number with more than {MAX_INT_DIGITS} digits", file=file, line=line) from None
-    if _maybe_deep(raw) and _depth_over(document):
+    if may_nest_deeper(raw) and _depth_over(document):
         raise InputError(f"JSON nested more than {MAX_DEPTH} levels deep", file=file, line=_deep_line(raw))
     if _SURROGATE_ESCAPE.search(raw):
         where = _lone_surrogate(document, "$")
@@ -90,11 +90,11 @@ def parse_json(data: str | bytes, file: str, **options):
     return document
 
 
-def _maybe_deep(raw: bytes) -> bool:
-    """False when the brackets alone nest at most MAX_DEPTH deep: innermost pairs removed level by level,
-    in C (a bracket inside a string can only make this say True, which _depth_over then settles)."""
+def may_nest_deeper(raw: bytes, limit: int = MAX_DEPTH) -> bool:
+    """False when the brackets alone nest at most `limit` deep: innermost pairs removed level by level,
+    in C (a bracket inside a string can only make this say True, and a full reader then decides)."""
     brackets = raw.translate(None, _NOT_BRACKETS)
-    for _ in range(MAX_DEPTH):
+    for _ in range(limit):
         if not brackets:
             return False
         shorter = brackets.replace(b"[]", b"").replace(b"{}", b"")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from auditor.arns import parse_function_uri
 from auditor.errors import InputError
-from auditor.files import read_bytes, read_json
+from auditor.files import may_nest_deeper, read_bytes, read_json
 from auditor.model import (Api, Authorizer, Conflict, Function, Integration, Location, Qualifier, Role, Route,
                            Scope, ScopeError, Snapshot, Stage)
 from auditor.policy import StatementShapeError, read_statement
@@ -416,7 +416,6 @@ def try_load_snapshot(path: str | os.PathLike) -> Snapshot | None:
 FAST_MAX_DEPTH = 100
 # Below this size json.loads is done before msgspec is imported: small files keep the plain reader.
 FAST_MIN_BYTES = 1 << 20
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
 def fast_decode(data: bytes):
@@ -426,27 +425,13 @@ def fast_decode(data: bytes):
     values (same floats, last of duplicate keys, key order). Everything it rejects (BOMs, UTF-16,
     NaN, lone surrogates, 4,301-digit integers, syntax errors) and anything nested deeper than
     FAST_MAX_DEPTH returns None, so errors and limits stay those of the general reader."""
-    if len(data) < FAST_MIN_BYTES or _nested_deeper(data, FAST_MAX_DEPTH):
+    if len(data) < FAST_MIN_BYTES or may_nest_deeper(data, FAST_MAX_DEPTH):
         return None
     import msgspec
     try:
         return msgspec.json.decode(data)
     except (msgspec.MsgspecError, RecursionError, ValueError, MemoryError):
         return None
-
-
-def _nested_deeper(data: bytes, limit: int) -> bool:
-    """Could the brackets nest deeper than limit? Innermost pairs are removed level by level, in C; a
-    bracket inside a string can only make the answer True (and the general reader then decides)."""
-    brackets = data.translate(None, _NOT_BRACKETS)
-    for _ in range(limit):
-        if not brackets:
-            return False
-        shorter = brackets.replace(b"[]", b"").replace(b"{}", b"")
-        if len(shorter) == len(brackets):
-            return True
-        brackets = shorter
-    return bool(brackets)
 
 
 _TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template")

@@ -16,10 +16,12 @@ on PATH.
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import best_run  # noqa: E402
 
 HEAD = '''variable "prefix" {
   type    = string
@@ -95,16 +97,6 @@ def generate(folder: str, routes: int, per_file: int = 50) -> int:
     return size
 
 
-def best(command: list[str], repeat: int) -> tuple[float, int, str]:
-    times, code, err = [], 0, ""
-    for _ in range(repeat):
-        start = time.perf_counter()
-        proc = subprocess.run(command, capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
-        code, err = proc.returncode, proc.stderr
-    return min(times), code, err
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--routes", type=int, default=500)
@@ -121,7 +113,7 @@ def main() -> int:
         report = os.path.join(work, "report.json")
         auditor = [sys.executable, "-m", "auditor", "audit", project, "--format", "json", "--fail-on", "never",
                    "--output", report]
-        audit_time, code, err = best(auditor, args.repeat)
+        audit_time, code, err = best_run(auditor, args.repeat)
         if code != 0:
             print(f"apigw-auditor failed ({code}): {err}", file=sys.stderr)
             return 1
@@ -132,7 +124,7 @@ def main() -> int:
         if checkov is None:
             print("checkov -d          : not installed (pipx install checkov, then --checkov PATH if not on PATH)")
             return 0
-        checkov_time, code, err = best([checkov, "-d", project, "--quiet", "--compact", "-o", "json"], args.repeat)
+        checkov_time, code, err = best_run([checkov, "-d", project, "--quiet", "--compact", "-o", "json"], args.repeat)
         if code not in (0, 1):  # checkov exits 1 when a check fails
             print(f"checkov failed ({code}): {err[:500]}", file=sys.stderr)
         print(f"checkov -d          : {checkov_time:8.2f} s (best of {args.repeat})")

@@ -11,10 +11,12 @@ run as the command a user types (fresh process each run, so start-up counts); th
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import best_run  # noqa: E402
 
 
 def generate(routes: int) -> str:
@@ -46,16 +48,6 @@ def generate(routes: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def best(command: list[str], repeat: int) -> tuple[float, int, str]:
-    times, code, err = [], 0, ""
-    for _ in range(repeat):
-        start = time.perf_counter()
-        proc = subprocess.run(command, capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
-        code, err = proc.returncode, proc.stderr
-    return min(times), code, err
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--routes", type=int, default=500)
@@ -71,7 +63,7 @@ def main() -> int:
             shutil.copyfile(path, args.keep)
         auditor = [sys.executable, "-m", "auditor", "audit", path, "--format", "json", "--fail-on", "never",
                    "--output", os.path.join(folder, "report.json")]
-        audit_time, code, err = best(auditor, args.repeat)
+        audit_time, code, err = best_run(auditor, args.repeat)
         if code != 0:
             print(f"apigw-auditor failed ({code}): {err}", file=sys.stderr)
             return 1
@@ -82,7 +74,7 @@ def main() -> int:
         if lint is None:
             print("cfn-lint            : not installed (pip install -e '.[bench]')")
             return 0
-        lint_time, code, err = best([lint, path], args.repeat)
+        lint_time, code, err = best_run([lint, path], args.repeat)
         if code not in (0, 2, 4, 6, 8, 10, 12, 14):  # cfn-lint exits with a bit mask of finding levels
             print(f"cfn-lint failed ({code}): {err[:500]}", file=sys.stderr)
         print(f"cfn-lint            : {lint_time:8.2f} s (best of {args.repeat})")

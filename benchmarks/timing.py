@@ -17,6 +17,17 @@ def best_of(repeat: int, fn) -> float:
     return min(times)
 
 
+def best_run(command: list[str], repeat: int) -> tuple[float, int, str]:
+    """(best wall seconds, exit code, stderr) of a whole command run repeat times: one tool against another."""
+    times, code, err = [], 0, ""
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.run(command, capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        code, err = proc.returncode, proc.stderr
+    return min(times), code, err
+
+
 def measure_process(command: list[str], ok=(0, 1)) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds, max RSS in MB) of one child process, measured by wait4 for that child
     alone. CPU time (user + system) is the steadier figure on a machine other work keeps busy."""

@@ -7,7 +7,6 @@ the plan: it stays read-only towards AWS.
 
 ORDER = 15
 
-import argparse
 import sys
 
 from auditor.errors import UsageError

@@ -5,7 +5,6 @@ Each reader builds the same snapshot document a snapshot file holds and hands it
 `auditor.snapshot.read_snapshot_document`, so every rule applies unchanged. See docs/iac.md.
 """
 
-import json
 import re
 from pathlib import Path
 

@@ -6,7 +6,6 @@ builds every mapping as a `LineDict`, which remembers the line of the mapping an
 JSON goes through `json` (fast) and gets the line of each resource from a scan of the text.
 """
 
-import json
 import re
 
 from auditor.errors import InputError

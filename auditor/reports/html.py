@@ -15,7 +15,7 @@ import html
 import json
 
 from auditor.reports.common import failing, readable, summary
-from auditor.reports.pointers import display_path, finding_file, finding_line, left_out_summary
+from auditor.reports.pointers import describe, display_path, finding_file, finding_line, left_out_summary
 from auditor.reports.wiring_graph import build_graphs, simulator_for_result
 
 FORMAT = "html"
@@ -36,17 +36,6 @@ def script_json(value) -> str:
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
-
-
-def _where(finding) -> str:
-    r = finding.resource
-    for label, value in (("route", r.route_key), ("integration", r.integration_id), ("stage", r.stage),
-                         ("authorizer", r.authorizer_id), ("statement", r.statement_id)):
-        if value:
-            return f"{label} {value}"
-    if r.api_id:
-        return f"api {r.api_id}"
-    return f"function {r.function_arn.rsplit(':function:', 1)[-1]}" if r.function_arn else "-"
 
 
 def _subject(finding) -> str:
@@ -137,7 +126,7 @@ def _findings_table(result, keyed, gating) -> list[str]:
             edge_id = graph.edge_for(finding)
             if edge_id is not None:
                 edge = f"{graph_number}:{edge_id}"
-        where = _where(finding)
+        where = describe(finding)
         file = finding_file(finding, result)
         if file and not file.startswith("<"):
             line = finding_line(finding)

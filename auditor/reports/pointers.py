@@ -329,7 +329,7 @@ def describe(finding) -> str:
     if r.api_id:
         return f"api {r.api_id}"
     if r.function_arn:
-        return f"function {r.function_arn.rsplit(':', 1)[-1]}"
+        return f"function {r.function_arn.rsplit(':function:', 1)[-1]}"
     if r.account or r.region:
         return f"account {r.account or '?'}/{r.region or '?'}"
     return "-"

@@ -130,7 +130,6 @@ class Project:
     def _instantiate(self, parent, block, source, key, names):
         scope = Scope(parent, names)
         inputs = {k: (tree, scope) for k, tree in block.attributes.items() if k not in META_ARGUMENTS}
-        name = block.labels[0]
         address = key.rstrip(".")
         if source.startswith("./") or source.startswith("../"):
             directory = Path(os.path.normpath(Path(parent.directory) / source))
