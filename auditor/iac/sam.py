@@ -7,6 +7,7 @@ generated resource at the SAM resource (or HttpApi event) it came from.
 """
 
 import copy
+import logging
 import os
 import re
 
@@ -23,6 +24,13 @@ _LOCAL_URI_KEYS = {
     "AWS::Serverless::StateMachine": "DefinitionUri",
     "AWS::Serverless::GraphQLApi": "SchemaUri",
 }
+
+
+def _quiet_translator_logs() -> None:
+    """aws-sam-translator logs warnings meant for its own service ("There are unpublished metrics...",
+    "Feature '...' not available in Feature Toggle Config."): noise in a linter's output. Its real
+    failures reach us as exceptions (InputError below); only its loggers are quieted, never ours."""
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)
 
 
 def _is_local(value) -> bool:
@@ -174,6 +182,7 @@ class Origin:
 
 
 def read_sam(path: str, text: str, settings: Settings, template=None) -> dict:
+    _quiet_translator_logs()
     source = check_template(template if template is not None else load_template_text(text, path), path)
     base_dir = os.path.dirname(path)
     inline_includes(source, base_dir, path, [])
