@@ -13,7 +13,7 @@ import re
 from auditor.arns import is_unresolved, parse_lambda_arn
 from auditor.errors import InputError
 from auditor.iac.document import DocumentBuilder, suppression_tags
-from auditor.iac.openapi import read_body
+from auditor.iac.openapi import api_settings, read_body
 from auditor.iac.resolve import Resolver, Settings, unresolved
 from auditor.files import read_text
 from auditor.iac.yamlload import LineDict, line_of, load_template_text
@@ -296,11 +296,9 @@ class TemplateReader:
         self.context["apis"][logical] = logical
         api["Name"] = props.get("Name") if isinstance(props.get("Name"), str) else logical
         api["ProtocolType"] = props.get("ProtocolType") if isinstance(props.get("ProtocolType"), str) else "HTTP"
-        body = props.get("Body") if isinstance(props.get("Body"), dict) else {}
-        endpoint = body.get("x-amazon-apigateway-endpoint-configuration")
-        for key, value in (("CorsConfiguration", props.get("CorsConfiguration", body.get("x-amazon-apigateway-cors"))),
-                           ("DisableExecuteApiEndpoint", props.get("DisableExecuteApiEndpoint", (
-                               endpoint.get("disableExecuteApiEndpoint") if isinstance(endpoint, dict) else None)))):
+        from_body = api_settings(props.get("Body"))
+        for key in ("CorsConfiguration", "DisableExecuteApiEndpoint"):
+            value = props.get(key, from_body.get(key))
             if value is not None:  # explain: CORS preflight, a disabled default endpoint (SAM puts both in Body)
                 api[key] = value
         tags = _tags(props.get("Tags"))

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from auditor.cli import main
+from auditor.inputs import load_inputs
 from tests.seed import ROOT
 
 FIXTURES = ROOT / "tests" / "iac" / "fixtures" / "followup"
@@ -57,3 +58,44 @@ def test_our_own_errors_still_reach_stderr(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith(f"apigw-auditor: error: {broken}")
     assert "unpublished metrics" not in done.stderr
+
+
+# -- explain: SAM HttpApi DisableExecuteApiEndpoint, URL case, stage wording ------------------------
+
+def test_sam_disable_execute_api_endpoint_is_kept(capsys):
+    """SAM writes DisableExecuteApiEndpoint into the OpenAPI body under `servers` (OpenAPI 3.0's place for
+    x-amazon-apigateway-endpoint-configuration): the default hostname does not serve the API."""
+    template = fixture("sam_http_endpoint_disabled.yaml")
+    by_path = explain(capsys, template, "GET", "/live/orders")
+    assert by_path["steps"]["endpoint"]["default_endpoint_disabled"] is True
+    assert any("custom domain" in c for c in by_path["verdict"]["conditions"])
+    by_url = explain(capsys, template, "https://OrdersApi.execute-api.us-east-1.amazonaws.com/live/orders")
+    assert by_url["verdict"]["reaches"] is False
+    assert by_url["verdict"]["status"] == 403
+    assert "DisableExecuteApiEndpoint" in by_url["verdict"]["summary"]
+
+
+def test_openapi_3_servers_endpoint_configuration_is_read(tmp_path, capsys):
+    body = tmp_path / "api.yaml"
+    body.write_text("openapi: 3.0.1\ninfo: {title: pets, version: '1'}\nservers:\n  - url: https://pets.example.com\n"
+                    "    x-amazon-apigateway-endpoint-configuration: {disableExecuteApiEndpoint: true}\npaths: {}\n")
+    snapshot = load_inputs([str(body)])
+    assert snapshot.scopes[0].apis[0].raw.get("DisableExecuteApiEndpoint") is True
+
+
+def test_invoke_url_keeps_the_api_id_as_written(capsys):
+    """A template's API id is its logical id (MyApi-like); urlsplit lowercases host names."""
+    template = fixture("sam_http_items.yaml")
+    explained = explain(capsys, template, "https://ServerlessHttpApi.execute-api.us-east-1.amazonaws.com/items")
+    assert explained["request"]["api_id"] == "ServerlessHttpApi"
+    assert explained["verdict"]["reaches"] is True
+    lowered = explain(capsys, template, "https://serverlesshttpapi.execute-api.us-east-1.amazonaws.com/items")
+    assert lowered["verdict"]["reaches"] is True
+
+
+def test_no_stage_wording_names_the_path_not_none(capsys):
+    code = main(["explain", fixture("cfn_stage_from_parameter.yaml"), "GET", "/"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "None" not in out
+    assert "the path `/` names no stage and the API has no `$default` stage" in out
