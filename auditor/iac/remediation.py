@@ -133,8 +133,7 @@ class _CloudFormation:
             if hint.get("kind") == "openapi":
                 return self.openapi_set(details, logical, where)
             if hint.get("quick"):
-                return (f"{where}: {logical} uses quick create (Target on the Api); to change its "
-                        f"{', '.join(details)}, declare the route/integration/stage as their own resources.")
+                return self.quick_set(details, logical, where)
             props = {k: self.value(v) for k, v in details.items()}
             return f"{where}: in resource {logical} ({hint.get('type')}), set\n" + \
                 self.dump({"Properties": props}, 2)
@@ -164,6 +163,30 @@ class _CloudFormation:
         if action == "review":
             return f"{where}: review resource {logical} ({hint.get('type')})."
         return None
+
+    def quick_set(self, details, logical, where) -> str:
+        """Quick create's route, integration and stage are changed through AWS::ApiGatewayV2::
+        ApiGatewayManagedOverrides (the template's own, or a new one); what it cannot override is on the Api."""
+        section = {"route": "Route", "integration": "Integration", "stage": "Stage"}[self.hint["quick"]]
+        on_api = {"IntegrationUri": "Target", "CredentialsArn": "CredentialsArn", "RouteKey": "RouteKey"}
+        overridable = {k: self.value(v) for k, v in details.items() if k not in on_api}
+        api_props = {on_api[k]: self.value(v) for k, v in details.items() if k in on_api}
+        parts = []
+        if api_props:
+            parts.append(f"{where}: in resource {logical} ({self.hint.get('type', 'AWS::ApiGatewayV2::Api')}), set\n"
+                         + self.dump({"Properties": api_props}, 2))
+        if overridable:
+            overrides = self.hint.get("overrides")
+            if overrides:
+                line = self.hint.get("overrides_line")
+                at = f"{self.location.file}:{line}" if line else self.location.file
+                parts.append(f"{at}: in resource {overrides} (AWS::ApiGatewayV2::ApiGatewayManagedOverrides), set\n"
+                             + self.dump({"Properties": {section: overridable}}, 2))
+            else:
+                parts.append(f"{where}: {logical} uses quick create (Target on the Api); add a resource of type "
+                             f"AWS::ApiGatewayV2::ApiGatewayManagedOverrides that overrides its {section.lower()}:\n"
+                             + self.dump({"Properties": {"ApiId": {"Ref": logical}, section: overridable}}, 2))
+        return "\n".join(parts)
 
     def openapi_set(self, details, logical, where) -> str:
         lines = []

@@ -99,3 +99,34 @@ def test_no_stage_wording_names_the_path_not_none(capsys):
     assert code == 1
     assert "None" not in out
     assert "the path `/` names no stage and the API has no `$default` stage" in out
+
+
+# -- quick create: AWS::ApiGatewayV2::ApiGatewayManagedOverrides ---------------------------------
+
+def _by_rule(findings) -> dict:
+    return {f["rule_id"]: f for f in findings}
+
+
+def test_managed_overrides_apply_to_quick_create(capsys):
+    """The overrides' stage access logs, integration payload 1.0 and 8 s timeout are what AWS deploys."""
+    found = _by_rule(audit(capsys, fixture("cfn_quick_create_overrides.yaml")))
+    assert "AGW305" not in found  # access logs are set, through the overrides
+    assert "AGW105" not in found  # AutoDeploy false: quick create's own deployment still serves
+    assert "AGW111" in found and "1.0" in found["AGW111"]["message"]
+    assert "8000 ms" in found["AGW115"]["message"]  # the function may run 20 s
+
+
+def test_quick_create_fixes_name_the_overrides_resource(capsys):
+    found = _by_rule(audit(capsys, fixture("cfn_quick_create_overrides.yaml")))
+    fix = found["AGW111"]["remediation"]
+    assert "in resource NotesOverrides (AWS::ApiGatewayV2::ApiGatewayManagedOverrides)" in fix
+    assert "Integration:" in fix and 'PayloadFormatVersion: "2.0"' in fix
+    assert "cfn_quick_create_overrides.yaml:8" in fix  # the overrides resource's line
+
+
+def test_quick_create_without_overrides_is_told_to_add_one(capsys):
+    found = _by_rule(audit(capsys, fixture("cfn_quick_create_plain.yaml")))
+    fix = found["AGW305"]["remediation"]
+    assert "add a resource of type AWS::ApiGatewayV2::ApiGatewayManagedOverrides" in fix
+    assert "ApiId: !Ref NotesApi" in fix and "AccessLogSettings:" in fix
+    assert "AGW111" not in found  # quick create alone sends the 2.0 payload
