@@ -220,6 +220,7 @@ def cover(statements: list[Statement], function_arn: str, api: Api, route: Route
 
 
 UNKNOWN_STAGE = "\ue000"  # stands for a stage name not known before deployment (see Grants.cover)
+UNKNOWN_ID = "\ue001"  # stands for an authorizer id API Gateway assigns at deployment: only a wildcard matches it
 
 
 def stage_names(api: Api) -> list[str]:
@@ -618,7 +619,7 @@ class Index:
                 function, status = self.locate(ref)
                 if status is None:
                     source_arn = authorizer_source_arn(api.partition, api.scope.region, api.scope.account, api.id,
-                                                       authorizer.id)
+                                                       authorizer.id if authorizer.id_known else UNKNOWN_ID)
                     decision = decide(function.statements, ref.arn, source_arn, api.scope.account)
                     status = "ok" if decision.allowed else "missing"
             check = PermissionCheck(api, ref, function, status, None, self)

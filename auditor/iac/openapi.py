@@ -93,7 +93,9 @@ def read_body(body: dict, api: dict, source, default_line=None, origin=None) -> 
             authorizer = scheme.get("x-amazon-apigateway-authorizer")
             if isinstance(authorizer, dict):
                 kind = str(authorizer.get("type", "")).upper()
-                item = {"AuthorizerId": name, "Name": name, "AuthorizerType": "JWT" if kind == "JWT" else "REQUEST"}
+                # Imported from a body, the authorizer gets its id from API Gateway: the name only links routes to it.
+                item = {"AuthorizerId": name, "Name": name, "AuthorizerType": "JWT" if kind == "JWT" else "REQUEST",
+                        "AuthorizerIdKnown": False}
                 for src, dst in (("authorizerUri", "AuthorizerUri"), ("authorizerCredentials", "AuthorizerCredentialsArn"),
                                  ("authorizerPayloadFormatVersion", "AuthorizerPayloadFormatVersion"),
                                  ("identitySource", "IdentitySource"), ("jwtConfiguration", "JwtConfiguration"),

@@ -90,6 +90,9 @@ class _CloudFormation:
         named = _api_of(text, apis)
         if named:
             logical, rest = named
+            authorizer = rest[len("/authorizers/"):] if rest.startswith("/authorizers/") else None
+            if authorizer in self.context.get("authorizers", {}):  # its id is `!Ref` of the resource
+                rest = "/authorizers/${" + self.context["authorizers"][authorizer] + "}"
             text = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + logical + "}" + rest
         integration = _integration_of(text, self.context.get("integrations", {}))
         if integration:

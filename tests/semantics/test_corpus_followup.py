@@ -130,3 +130,42 @@ def test_quick_create_without_overrides_is_told_to_add_one(capsys):
     assert "add a resource of type AWS::ApiGatewayV2::ApiGatewayManagedOverrides" in fix
     assert "ApiId: !Ref NotesApi" in fix and "AccessLogSettings:" in fix
     assert "AGW111" not in found  # quick create alone sends the 2.0 payload
+
+
+# -- Lambda authorizers: the id in `<api>/authorizers/<id>` is API Gateway's ------------------------
+
+def _authorizer_findings(capsys, name):
+    return [f for f in audit(capsys, fixture(name), "--select", "AGW205")]
+
+
+def test_sam_http_authorizer_without_default_permissions_is_reported(capsys):
+    """SAM HttpApi Lambda authorizers get no permission unless EnableFunctionDefaultPermissions is true."""
+    (finding,) = _authorizer_findings(capsys, "sam_http_lambda_authorizer.yaml")
+    assert finding["severity"] == "high"
+    assert "${TasksApi}/authorizers/*" in finding["remediation"]
+    assert _authorizer_findings(capsys, "sam_http_lambda_authorizer_default_permissions.yaml") == []
+
+
+def test_sam_authorizer_name_is_not_its_id(capsys):
+    """A permission for `<api>/authorizers/TokenCheck` (the SAM key) does not let API Gateway invoke the
+    authorizer, whose id is assigned at deployment; `<api>/authorizers/*` does."""
+    (finding,) = _authorizer_findings(capsys, "sam_http_lambda_authorizer_named_permission.yaml")
+    assert "TasksApi/authorizers/<authorizer-id>" in finding["message"]
+    assert "authorizers/TokenCheck" not in finding["remediation"]
+    assert "${TasksApi}/authorizers/*" in finding["remediation"]
+    assert _authorizer_findings(capsys, "sam_http_lambda_authorizer_wildcard_permission.yaml") == []
+
+
+def test_explain_stops_at_an_authorizer_granted_by_name(capsys):
+    named = explain(capsys, fixture("sam_http_lambda_authorizer_named_permission.yaml"), "GET", "/tasks")
+    assert named["verdict"]["reaches"] is False and named["verdict"]["rule_id"] == "AGW205"
+    granted = explain(capsys, fixture("sam_http_lambda_authorizer_wildcard_permission.yaml"), "GET", "/tasks")
+    assert granted["verdict"]["reaches"] is True
+
+
+def test_cloudformation_authorizer_id_is_its_ref(capsys):
+    """`!Ref` of an AWS::ApiGatewayV2::Authorizer is its id: a SourceArn built from it covers the authorizer;
+    one naming the authorizer's Name does not, and the fix uses the Ref."""
+    assert _authorizer_findings(capsys, "cfn_lambda_authorizer_ref.yaml") == []
+    (finding,) = _authorizer_findings(capsys, "cfn_lambda_authorizer_by_name.yaml")
+    assert "${BooksApi}/authorizers/${BooksAuthorizer}" in finding["remediation"]
