@@ -592,6 +592,10 @@ class Simulator:
         if status == "not-in-snapshot":
             return [f"Lambda authorizer {authorizer.name or authorizer.id} may be invoked (its function "
                     f"{check.ref.arn} is not in the input: not checked, AGW000) and allows the request (else 403)"]
+        if status == "unresolved":
+            return [f"Lambda authorizer {authorizer.name or authorizer.id} may be invoked (its function's permission "
+                    "names it through a value not known before deployment: not checked, AGW000) and allows the "
+                    "request (else 403)"]
         finding = self.findings.find("AGW205", api, authorizer=authorizer)
         if finding is not None:
             raise self._fail(f"{SERVER_ERROR} (or 403): the Lambda authorizer's function may not be invoked by "

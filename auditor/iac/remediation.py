@@ -326,7 +326,11 @@ class _Terraform:
             return '"' + TARGET_PREFIX + '${' + integration + '.id}"'
         named = _api_of(text, self.context.get("apis", {}))
         if named:
-            return '"${' + named[0] + '.execution_arn}' + named[1] + '"'
+            rest = named[1]
+            authorizer = rest[len("/authorizers/"):] if rest.startswith("/authorizers/") else None
+            if authorizer in self.context.get("authorizers", {}):  # an id known after apply: the reference
+                rest = "/authorizers/${" + self.context["authorizers"][authorizer] + ".id}"
+            return '"${' + named[0] + '.execution_arn}' + rest + '"'
         return json.dumps(text).replace("${", "$${")
 
     def block(self, kind: str, name: str, attributes: list[tuple[str, str]]) -> str:

@@ -169,3 +169,104 @@ def test_cloudformation_authorizer_id_is_its_ref(capsys):
     assert _authorizer_findings(capsys, "cfn_lambda_authorizer_ref.yaml") == []
     (finding,) = _authorizer_findings(capsys, "cfn_lambda_authorizer_by_name.yaml")
     assert "${BooksApi}/authorizers/${BooksAuthorizer}" in finding["remediation"]
+
+
+# -- Terraform plans: an authorizer's id is known after apply -------------------------------------
+
+def _plans():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("generate_plans", ROOT / "tests/iac/fixtures/seed/generate_plans.py")
+    gp = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gp)
+    return gp
+
+
+def _tf_authorizer_plan(gp, known_source=None, gate_permission_too=True):
+    """The seed plan with GET /items behind a REQUEST authorizer whose function is `gate`."""
+
+    def gate_fn():
+        r = gp.function()
+        for part in (r["planned"], r["change"], r["config"]):
+            part["name"], part["address"] = "gate", "aws_lambda_function.gate"
+        r["planned"]["values"]["function_name"] = "gate"
+        r["change"]["change"]["after"] = r["planned"]["values"]
+        r["config"]["expressions"]["function_name"] = gp.const("gate")
+        return r
+
+    def authorizer():
+        return gp.resource("aws_apigatewayv2_authorizer", "gate",
+                           {"authorizer_type": "REQUEST", "name": "gate", "authorizer_payload_format_version": "2.0",
+                            "identity_sources": ["$request.header.Authorization"], "authorizer_credentials_arn": None},
+                           ["id", "api_id", "authorizer_uri"],
+                           {"api_id": gp.ref("aws_apigatewayv2_api.http.id", "aws_apigatewayv2_api.http"),
+                            "authorizer_type": gp.const("REQUEST"), "name": gp.const("gate"),
+                            "authorizer_uri": gp.ref("aws_lambda_function.gate.invoke_arn", "aws_lambda_function.gate")})
+
+    def guarded_route():
+        r = gp.route("get_items", "GET /items")
+        r["planned"]["values"]["authorization_type"] = "CUSTOM"
+        r["change"]["change"]["after_unknown"]["authorizer_id"] = True
+        r["config"]["expressions"]["authorizer_id"] = gp.ref("aws_apigatewayv2_authorizer.gate.id",
+                                                             "aws_apigatewayv2_authorizer.gate")
+        r["config"]["expressions"]["authorization_type"] = gp.const("CUSTOM")
+        return r
+
+    def gate_permission():  # source_arn = "${aws_apigatewayv2_api.http.execution_arn}/authorizers/${...gate.id}"
+        r = gp.permission("gate")
+        r["planned"]["values"].update(function_name="gate", statement_id="AllowAuthorizer")
+        r["config"]["expressions"]["function_name"] = gp.ref("aws_lambda_function.gate.function_name",
+                                                             "aws_lambda_function.gate")
+        r["config"]["expressions"]["source_arn"] = gp.ref(
+            "aws_apigatewayv2_api.http.execution_arn", "aws_apigatewayv2_api.http",
+            "aws_apigatewayv2_authorizer.gate.id", "aws_apigatewayv2_authorizer.gate")
+        return r
+
+    resources = [r for r in gp.correct() if r["planned"]["address"] != "aws_apigatewayv2_route.get_items"]
+    resources += [gate_fn(), authorizer(), guarded_route()] + ([gate_permission()] if gate_permission_too else [])
+    if known_source is None:
+        return gp.plan(resources)
+    gate_arn = "arn:aws:lambda:us-east-1:123456789012:function:gate"
+    out = gp.known(resources)
+    for r in out:
+        address, values = r["planned"]["address"], r["planned"]["values"]
+        if address == "aws_apigatewayv2_authorizer.gate":
+            values.update(id="au1234", api_id="abc123def4", authorizer_uri=(
+                f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{gate_arn}/invocations"))
+        elif address == "aws_apigatewayv2_route.get_items":
+            values["authorizer_id"] = "au1234"
+        elif address == "aws_lambda_permission.gate":
+            values["source_arn"] = "arn:aws:execute-api:us-east-1:123456789012:abc123def4/authorizers/" + known_source
+        elif address == "aws_lambda_function.gate":
+            values.update(arn=gate_arn, invoke_arn=(
+                f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{gate_arn}/invocations"))
+        unknown = r["change"]["change"]["after_unknown"]
+        for key in [k for k in unknown if values.get(k) is not None]:
+            del unknown[key]
+    return gp.plan(out)
+
+
+def _audit_plan(capsys, tmp_path, plan, name):
+    path = tmp_path / f"{name}.tfplan.json"
+    path.write_text(json.dumps(plan))
+    return audit(capsys, str(path), "--region", "us-east-1", "--account", "123456789012")
+
+
+def test_terraform_authorizer_permission_known_after_apply_is_not_judged(capsys, tmp_path):
+    """At plan time the permission's source_arn (built from the authorizer's id) is unknown: AGW000, not AGW205."""
+    found = _audit_plan(capsys, tmp_path, _tf_authorizer_plan(_plans()), "create")
+    assert not [f for f in found if f["rule_id"] == "AGW205"]
+    assert any(f["rule_id"] == "AGW000" and "Authorizer gate" in f["message"] for f in found)
+
+
+def test_terraform_authorizer_fix_references_the_authorizer(capsys, tmp_path):
+    found = _audit_plan(capsys, tmp_path, _tf_authorizer_plan(_plans(), gate_permission_too=False), "none")
+    (finding,) = [f for f in found if f["rule_id"] == "AGW205"]
+    assert "/authorizers/${aws_apigatewayv2_authorizer.gate.id}" in finding["remediation"]
+
+
+def test_terraform_authorizer_known_ids(capsys, tmp_path):
+    gp = _plans()
+    assert not [f for f in _audit_plan(capsys, tmp_path, _tf_authorizer_plan(gp, "au1234"), "ok")
+                if f["rule_id"] == "AGW205"]
+    named = [f for f in _audit_plan(capsys, tmp_path, _tf_authorizer_plan(gp, "gate"), "named") if f["rule_id"] == "AGW205"]
+    assert len(named) == 1 and "abc123def4/authorizers/au1234" in named[0]["message"]
