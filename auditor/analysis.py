@@ -220,6 +220,7 @@ def cover(statements: list[Statement], function_arn: str, api: Api, route: Route
 
 
 UNKNOWN_STAGE = "\ue000"  # stands for a stage name not known before deployment (see Grants.cover)
+UNKNOWN_ID = "\ue001"  # stands for an authorizer id API Gateway assigns at deployment: only a wildcard matches it
 
 
 def stage_names(api: Api) -> list[str]:
@@ -602,7 +603,8 @@ class Index:
 
     def authorizer_check(self, authorizer: Authorizer) -> PermissionCheck | None:
         """May API Gateway invoke a REQUEST authorizer's function (SourceArn `<api>/authorizers/<id>`)?
-        status: credentials, cross-partition, not-in-snapshot, function-missing, ok, missing; None for
+        status: credentials, cross-partition, not-in-snapshot, function-missing, ok, missing, unresolved (a
+        permission whose SourceArn is not known before deployment: not judged, AGW000); None for
         authorizers that invoke no Lambda function this tool can name (JWT, dynamic URIs)."""
         if id(authorizer) in self._authorizer_checks:
             return self._authorizer_checks[id(authorizer)]
@@ -618,9 +620,11 @@ class Index:
                 function, status = self.locate(ref)
                 if status is None:
                     source_arn = authorizer_source_arn(api.partition, api.scope.region, api.scope.account, api.id,
-                                                       authorizer.id)
+                                                       authorizer.id if authorizer.id_known else UNKNOWN_ID)
                     decision = decide(function.statements, ref.arn, source_arn, api.scope.account)
-                    status = "ok" if decision.allowed else "missing"
+                    status = "ok" if decision.allowed else "unresolved" if any(
+                        s.is_allow and s.invokable_by_apigateway and _unresolved_source(s) for s in function.statements
+                    ) else "missing"  # unresolved: e.g. a plan's source_arn built from the authorizer's own id
             check = PermissionCheck(api, ref, function, status, None, self)
         self._authorizer_checks[id(authorizer)] = check
         return check

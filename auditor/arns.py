@@ -90,17 +90,18 @@ def is_dynamic(text: str) -> bool:
     return is_unresolved(text) or uses_stage_variable(text)
 
 
-_INVOKE_HOST = re.compile(r"^(?P<api>[a-z0-9]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.(?P<suffix>[a-z0-9.-]+)$")
+_INVOKE_HOST = re.compile(r"^(?P<api>[A-Za-z0-9]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.(?P<suffix>[a-z0-9.-]+)$")
 
 
 def parse_invoke_host(host: str) -> tuple[str, str] | None:
-    """(api id, region) of an API's default endpoint host, `<api>.execute-api.<region>.<dns suffix>`, where the
+    """(api id as written, region) of an API's default endpoint host, `<api>.execute-api.<region>.<dns suffix>`, where the
     suffix is the one botocore's endpoint data gives the region's partition (amazonaws.com, amazonaws.com.cn,
     amazonaws.eu, c2s.ic.gov...)."""
-    match = _INVOKE_HOST.match(host.lower())
+    api, dot, rest = host.partition(".")
+    match = _INVOKE_HOST.match(api + dot + rest.lower())
     if not match or match["suffix"] != dns_suffix_for_region(match["region"]):
         return None
-    return match["api"], match["region"]
+    return match["api"], match["region"]  # the API id as written (a template's is its logical id, e.g. MyApi)
 
 
 def invoke_host(api_id: str, region: str) -> str:

@@ -124,6 +124,13 @@ class Authorizer(_ApiChild):
     index: int  # position in the API's Authorizers list
     collection = "Authorizers"
 
+    @property
+    def id_known(self) -> bool:
+        """False when API Gateway assigns the id at deployment and the input cannot name it (an authorizer in
+        an OpenAPI body, e.g. SAM's): its execute-api ARN `<api>/authorizers/<id>` is then matched only by a
+        wildcard, never by the name standing in for the id."""
+        return self.raw.get("AuthorizerIdKnown") is not False
+
 
 @dataclass(slots=True, eq=False)
 class Api(_Listed):

@@ -43,7 +43,8 @@ def parse_invoke_url(url: str) -> tuple[str, str, str, str]:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise UsageError(f"not an invoke URL: {url!r} (expected https://<api-id>.execute-api.<region>.amazonaws.com/...)")
-    host = parse_invoke_host(parts.hostname)
+    # urlsplit's hostname is lowercased; the id keeps the case given (a template's API id is its logical id).
+    host = parse_invoke_host(parts.netloc.rpartition("@")[2].partition(":")[0] or parts.hostname)
     if host is None:
         raise UsageError(f"{parts.hostname!r} is not an execute-api host (https://<api-id>.execute-api.<region>."
                          "<the region's DNS suffix: amazonaws.com, amazonaws.com.cn, amazonaws.eu...>); for a custom "
@@ -69,6 +70,8 @@ def select_api(index: Index, api_id: str | None, region: str | None = None):
         raise UsageError("the input holds several HTTP APIs; choose one with --api ID (or --url): "
                          + ", ".join(name(a) for a in http))
     found = [api for api in apis if api.id == api_id]
+    if not found:  # host names are case-insensitive: `myapi.execute-api...` may name template API MyApi
+        found = [api for api in apis if api.id.lower() == api_id.lower()]
     if region is not None:
         in_region = [api for api in found if api.scope.region == region]
         if found and not in_region:
@@ -477,12 +480,15 @@ class Simulator:
                 reason = (f"no known stage is named `{first}`: taken as the name stage `{stage.name}` gets at "
                           "deployment")
             else:
-                why = (f"no stage is named `{first}` and the API has no `$default` stage" if stages else
-                       "the API has no stage at all")
+                named = f"no stage is named `{first}`" if first is not None else \
+                    f"the path `{path or '/'}` names no stage"
+                why = f"{named} and the API has no `$default` stage" if stages else "the API has no stage at all"
                 steps["stage"] = {"name": None, "reason": why, "stages": sorted(stages)}
                 hint = ""
                 if served and no_stage_finding is None:
-                    hint = f"; the API is served under {', '.join('/' + s for s in served if s != '$default')}"
+                    hint = "; the API is served under " + ", ".join(
+                        f"/<the name stage `{s}` gets at deployment>" if is_unresolved(s) else "/" + s
+                        for s in served if s != "$default")
                 raise self._fail(f"{NOT_FOUND}: {why}{hint}", "AGW105" if no_stage_finding else None,
                                  no_stage_finding, 404)
         deploy = ("auto-deploys" if stage.auto_deploy else f"serves deployment {stage.deployment_id}"
@@ -585,6 +591,10 @@ class Simulator:
         if status == "not-in-snapshot":
             return [f"Lambda authorizer {authorizer.name or authorizer.id} may be invoked (its function "
                     f"{check.ref.arn} is not in the input: not checked, AGW000) and allows the request (else 403)"]
+        if status == "unresolved":
+            return [f"Lambda authorizer {authorizer.name or authorizer.id} may be invoked (its function's permission "
+                    "names it through a value not known before deployment: not checked, AGW000) and allows the "
+                    "request (else 403)"]
         finding = self.findings.find("AGW205", api, authorizer=authorizer)
         if finding is not None:
             raise self._fail(f"{SERVER_ERROR} (or 403): the Lambda authorizer's function may not be invoked by "

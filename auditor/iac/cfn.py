@@ -14,7 +14,7 @@ import shlex
 from auditor.arns import is_unresolved, parse_lambda_arn
 from auditor.errors import InputError
 from auditor.iac.document import DocumentBuilder, suppression_tags
-from auditor.iac.openapi import read_body
+from auditor.iac.openapi import api_settings, read_body
 from auditor.iac.resolve import Resolver, Settings, unresolved
 from auditor.model import NO_PARAMETER_VALUE
 from auditor.files import read_text
@@ -31,6 +31,13 @@ ALIAS = "AWS::Lambda::Alias"
 VERSION = "AWS::Lambda::Version"
 PERMISSION = "AWS::Lambda::Permission"
 ROLE = "AWS::IAM::Role"
+OVERRIDES = "AWS::ApiGatewayV2::ApiGatewayManagedOverrides"
+# What ApiGatewayManagedOverrides may set on the route, integration and stage quick create makes
+# (CloudFormation's RouteOverrides, IntegrationOverrides and StageOverrides property types).
+_OVERRIDABLE = {"Route": ("AuthorizationScopes", "AuthorizationType", "AuthorizerId", "OperationName", "Target"),
+                "Integration": ("Description", "IntegrationMethod", "PayloadFormatVersion", "TimeoutInMillis"),
+                "Stage": ("AccessLogSettings", "AutoDeploy", "DefaultRouteSettings", "Description", "RouteSettings",
+                          "StageVariables")}
 _ID_TYPES = {API, ROUTE, INTEGRATION, AUTHORIZER, "AWS::ApiGatewayV2::Deployment", "AWS::ApiGatewayV2::VpcLink",
              "AWS::ApiGatewayV2::Model", "AWS::ApiGatewayV2::DomainName"}
 _PARTIAL_ARN = re.compile(r"^(\d{12}):function:([A-Za-z0-9_-]+)(?::([A-Za-z0-9_$-]+))?$")
@@ -131,6 +138,22 @@ def _version_text(value):
     if isinstance(value, float):
         return f"{value:.1f}"
     return None if value is None else str(value)
+
+
+def _stage_settings(item: dict, props: dict, where: str) -> None:
+    """AutoDeploy and AccessLogSettings of a stage (or of the stage quick create made), as the rules read them."""
+    if "AutoDeploy" in props:
+        auto = _bool(props.get("AutoDeploy"))
+        # A value not known before deployment: do not claim the API serves nothing.
+        item["AutoDeploy"] = auto if auto is not None else props.get("AutoDeploy") is not None
+    logs = props.get("AccessLogSettings")
+    if logs is not None and not isinstance(logs, dict):
+        item["AccessLogSettings"] = {"DestinationArn": unresolved(f"{where}.AccessLogSettings")}
+    elif isinstance(logs, dict):
+        logs = dict(logs)
+        if logs.get("DestinationArn") is not None and not isinstance(logs["DestinationArn"], str):
+            logs["DestinationArn"] = unresolved(f"{where}.AccessLogSettings.DestinationArn")
+        item["AccessLogSettings"] = logs
 
 
 def _tags(value) -> dict:
@@ -283,6 +306,8 @@ class TemplateReader:
                 reader(logical)
         for logical in by_type.get(ROLE, []):
             self.read_role(logical)
+        for logical in by_type.get(OVERRIDES, []):
+            self.read_overrides(logical)
         for logical, resource in self.resources.items():
             if resource["Type"] in ("AWS::Serverless::Application", "AWS::CloudFormation::Stack"):
                 self.context.setdefault("nested", []).append(logical)
@@ -311,11 +336,9 @@ class TemplateReader:
         self.context["apis"][logical] = logical
         api["Name"] = props.get("Name") if isinstance(props.get("Name"), str) else logical
         api["ProtocolType"] = props.get("ProtocolType") if isinstance(props.get("ProtocolType"), str) else "HTTP"
-        body = props.get("Body") if isinstance(props.get("Body"), dict) else {}
-        endpoint = body.get("x-amazon-apigateway-endpoint-configuration")
-        for key, value in (("CorsConfiguration", props.get("CorsConfiguration", body.get("x-amazon-apigateway-cors"))),
-                           ("DisableExecuteApiEndpoint", props.get("DisableExecuteApiEndpoint", (
-                               endpoint.get("disableExecuteApiEndpoint") if isinstance(endpoint, dict) else None)))):
+        from_body = api_settings(props.get("Body"))
+        for key in ("CorsConfiguration", "DisableExecuteApiEndpoint"):
+            value = props.get(key, from_body.get(key))
             if value is not None:  # explain: CORS preflight, a disabled default endpoint (SAM puts both in Body)
                 api[key] = value
         tags = _tags(props.get("Tags"))
@@ -425,23 +448,53 @@ class TemplateReader:
         item = {k: v for k, v in props.items() if k != "ApiId"}
         item["StageName"] = props["StageName"] if isinstance(props.get("StageName"), str) else \
             unresolved(f"{logical}.StageName")
-        auto = _bool(props.get("AutoDeploy"))
-        item["AutoDeploy"] = bool(auto) if auto is not None else False
-        if auto is None and props.get("AutoDeploy") is not None:
-            # Unknown: do not claim the API serves nothing.
-            item["AutoDeploy"] = True
+        item["AutoDeploy"] = False
+        _stage_settings(item, props, logical)
         if props.get("DeploymentId") is not None and not isinstance(props["DeploymentId"], str):
             item["DeploymentId"] = unresolved(f"{logical}.DeploymentId")
-        logs = props.get("AccessLogSettings")
-        if logs is not None and not isinstance(logs, dict):
-            item["AccessLogSettings"] = {"DestinationArn": unresolved(f"{logical}.AccessLogSettings")}
-        elif isinstance(logs, dict) and logs.get("DestinationArn") is not None and not isinstance(logs["DestinationArn"], str):
-            logs["DestinationArn"] = unresolved(f"{logical}.AccessLogSettings.DestinationArn")
         tags = _tags(props.get("Tags"))
         tags.update(suppression_tags(self.resources[logical].get("Metadata")))
         item["Tags"] = tags
         item.update(self.where(logical))
         api.setdefault("Stages", []).append(item)
+
+    def read_overrides(self, logical):
+        """ApiGatewayManagedOverrides: sets properties of the route, integration and stage that quick create
+        made for its API; findings on those then point at this resource for the fix."""
+        props = self.resolved_props(logical)
+        api_id = props.get("ApiId")
+        api = self.builder.apis.get(api_id) if isinstance(api_id, str) else None
+        if api is None:
+            return
+        line = self.line(logical)
+        for section, collection, key in (("Route", "Routes", "RouteId"), ("Integration", "Integrations", "IntegrationId"),
+                                         ("Stage", "Stages", None)):
+            values = props.get(section)
+            quick = next((item for item in api.get(collection) or [] if (item.get("_iac") or {}).get("quick")), None)
+            if quick is None:
+                continue
+            quick["_iac"] = dict(quick["_iac"], overrides=logical, overrides_line=line)
+            if not isinstance(values, dict):
+                continue
+            given = {k: values[k] for k in _OVERRIDABLE[section] if k in values}
+            if section == "Stage":
+                _stage_settings(quick, given, f"{logical}.Stage")
+                if quick.get("AutoDeploy") is False:  # quick create deployed the API once; its id is AWS's
+                    quick["DeploymentId"] = unresolved(f"{logical}.Stage.DeploymentId")
+                given.pop("AutoDeploy", None)
+                given.pop("AccessLogSettings", None)
+            elif section == "Integration":
+                if "PayloadFormatVersion" in given:
+                    given["PayloadFormatVersion"] = _version_text(given["PayloadFormatVersion"])
+                if "TimeoutInMillis" in given and _int(given["TimeoutInMillis"]) is None:
+                    del given["TimeoutInMillis"]  # not known before deployment: left as read_integration leaves it
+                elif "TimeoutInMillis" in given:
+                    given["TimeoutInMillis"] = _int(given["TimeoutInMillis"])
+            else:
+                for name in ("Target", "AuthorizationType", "AuthorizerId"):
+                    if name in given and not isinstance(given[name], str):
+                        given[name] = unresolved(f"{logical}.Route.{name}")
+            quick.update(given)
 
     def read_authorizer(self, logical):
         props = self.resolved_props(logical)

@@ -51,6 +51,24 @@ def _checked(value, kind, where: dict, field: str):
                      file=location.get("File"), line=location.get("Line"))
 
 
+def api_settings(body) -> dict:
+    """API-level settings a body carries in extensions: `x-amazon-apigateway-cors`, and
+    `x-amazon-apigateway-endpoint-configuration` (top level in Swagger 2.0; under each Server object
+    in OpenAPI 3.0, where SAM puts an HttpApi's DisableExecuteApiEndpoint)."""
+    if not isinstance(body, dict):
+        return {}
+    out = {}
+    if body.get("x-amazon-apigateway-cors") is not None:
+        out["CorsConfiguration"] = body["x-amazon-apigateway-cors"]
+    servers = body.get("servers") if isinstance(body.get("servers"), list) else []
+    for holder in [body, *servers]:
+        endpoint = holder.get("x-amazon-apigateway-endpoint-configuration") if isinstance(holder, dict) else None
+        if isinstance(endpoint, dict) and endpoint.get("disableExecuteApiEndpoint") is not None:
+            out["DisableExecuteApiEndpoint"] = endpoint["disableExecuteApiEndpoint"]
+            break
+    return out
+
+
 def _payload(value):
     if isinstance(value, float):
         return f"{value:.1f}"
@@ -75,7 +93,9 @@ def read_body(body: dict, api: dict, source, default_line=None, origin=None) -> 
             authorizer = scheme.get("x-amazon-apigateway-authorizer")
             if isinstance(authorizer, dict):
                 kind = str(authorizer.get("type", "")).upper()
-                item = {"AuthorizerId": name, "Name": name, "AuthorizerType": "JWT" if kind == "JWT" else "REQUEST"}
+                # Imported from a body, the authorizer gets its id from API Gateway: the name only links routes to it.
+                item = {"AuthorizerId": name, "Name": name, "AuthorizerType": "JWT" if kind == "JWT" else "REQUEST",
+                        "AuthorizerIdKnown": False}
                 for src, dst in (("authorizerUri", "AuthorizerUri"), ("authorizerCredentials", "AuthorizerCredentialsArn"),
                                  ("authorizerPayloadFormatVersion", "AuthorizerPayloadFormatVersion"),
                                  ("identitySource", "IdentitySource"), ("jwtConfiguration", "JwtConfiguration"),

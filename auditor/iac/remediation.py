@@ -101,6 +101,9 @@ class _CloudFormation:
         named = _api_of(text, apis)
         if named:
             logical, rest = named
+            authorizer = rest[len("/authorizers/"):] if rest.startswith("/authorizers/") else None
+            if authorizer in self.context.get("authorizers", {}):  # its id is `!Ref` of the resource
+                rest = "/authorizers/${" + self.context["authorizers"][authorizer] + "}"
             text = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + logical + "}" + rest
         integration = _integration_of(text, self.context.get("integrations", {}))
         if integration:
@@ -144,8 +147,7 @@ class _CloudFormation:
             if hint.get("kind") == "openapi":
                 return self.openapi_set(details, logical, where)
             if hint.get("quick"):
-                return (f"{where}: {logical} uses quick create (Target on the Api); to change its "
-                        f"{', '.join(details)}, declare the route/integration/stage as their own resources.")
+                return self.quick_set(details, logical, where)
             props = {k: self.value(v) for k, v in details.items()}
             return f"{where}: in resource {logical} ({hint.get('type')}), set\n" + \
                 self.dump({"Properties": props}, 2)
@@ -175,6 +177,30 @@ class _CloudFormation:
         if action == "review":
             return f"{where}: review resource {logical} ({hint.get('type')})."
         return None
+
+    def quick_set(self, details, logical, where) -> str:
+        """Quick create's route, integration and stage are changed through AWS::ApiGatewayV2::
+        ApiGatewayManagedOverrides (the template's own, or a new one); what it cannot override is on the Api."""
+        section = {"route": "Route", "integration": "Integration", "stage": "Stage"}[self.hint["quick"]]
+        on_api = {"IntegrationUri": "Target", "CredentialsArn": "CredentialsArn", "RouteKey": "RouteKey"}
+        overridable = {k: self.value(v) for k, v in details.items() if k not in on_api}
+        api_props = {on_api[k]: self.value(v) for k, v in details.items() if k in on_api}
+        parts = []
+        if api_props:
+            parts.append(f"{where}: in resource {logical} ({self.hint.get('type', 'AWS::ApiGatewayV2::Api')}), set\n"
+                         + self.dump({"Properties": api_props}, 2))
+        if overridable:
+            overrides = self.hint.get("overrides")
+            if overrides:
+                line = self.hint.get("overrides_line")
+                at = f"{self.location.file}:{line}" if line else self.location.file
+                parts.append(f"{at}: in resource {overrides} (AWS::ApiGatewayV2::ApiGatewayManagedOverrides), set\n"
+                             + self.dump({"Properties": {section: overridable}}, 2))
+            else:
+                parts.append(f"{where}: {logical} uses quick create (Target on the Api); add a resource of type "
+                             f"AWS::ApiGatewayV2::ApiGatewayManagedOverrides that overrides its {section.lower()}:\n"
+                             + self.dump({"Properties": {"ApiId": {"Ref": logical}, section: overridable}}, 2))
+        return "\n".join(parts)
 
     def openapi_set(self, details, logical, where) -> str:
         lines = []
@@ -296,9 +322,12 @@ _TF_ATTRIBUTES = {"Target": "target", "PayloadFormatVersion": "payload_format_ve
 
 # What a community module exports for an attribute of a resource it makes (outside a module, only outputs reach in).
 _MODULE_OUTPUTS = {
-    "lambda": {"function_name": "lambda_function_name", "arn": "lambda_function_arn",
-               "invoke_arn": "lambda_function_invoke_arn", "qualified_arn": "lambda_function_qualified_arn"},
-    "apigateway-v2": {"id": "api_id", "execution_arn": "api_execution_arn", "api_endpoint": "api_endpoint"},
+    "lambda": {("aws_lambda_function", "function_name"): "lambda_function_name",
+               ("aws_lambda_function", "arn"): "lambda_function_arn",
+               ("aws_lambda_function", "invoke_arn"): "lambda_function_invoke_arn",
+               ("aws_lambda_function", "qualified_arn"): "lambda_function_qualified_arn"},
+    "apigateway-v2": {("aws_apigatewayv2_api", "id"): "api_id",
+                      ("aws_apigatewayv2_api", "execution_arn"): "api_execution_arn"},
 }
 
 
@@ -323,7 +352,8 @@ class _Terraform:
         if not address.startswith("module."):
             return f"{address}.{attribute}"
         module, _, resource = address.rpartition(".aws_")
-        output = _MODULE_OUTPUTS.get(self.context.get("modules", {}).get(module + "."), {}).get(attribute)
+        kind = "aws_" + resource.partition(".")[0]
+        output = _MODULE_OUTPUTS.get(self.context.get("modules", {}).get(module + "."), {}).get((kind, attribute))
         if output is None or "module." in module[len("module."):]:
             raise ModuleInternal(f"{address} is made by module {module} and its {attribute} is not an output of it")
         return f"{module}.{output}"
@@ -339,7 +369,11 @@ class _Terraform:
             return '"' + TARGET_PREFIX + '${' + integration + '.id}"'
         named = _api_of(text, self.context.get("apis", {}))
         if named:
-            return '"${' + self.ref(named[0], "execution_arn") + '}' + named[1] + '"'
+            rest = named[1]
+            authorizer = rest[len("/authorizers/"):] if rest.startswith("/authorizers/") else None
+            if authorizer in self.context.get("authorizers", {}):  # an id known after apply: the reference
+                rest = "/authorizers/${" + self.ref(self.context["authorizers"][authorizer], "id") + "}"
+            return '"${' + self.ref(named[0], "execution_arn") + '}' + rest + '"'
         return json.dumps(text).replace("${", "$${")
 
     def block(self, kind: str, name: str, attributes: list[tuple[str, str]]) -> str:

@@ -27,6 +27,13 @@ _LOCAL_URI_KEYS = {
 }
 
 
+def _quiet_translator_logs() -> None:
+    """aws-sam-translator logs warnings meant for its own service ("There are unpublished metrics...",
+    "Feature '...' not available in Feature Toggle Config."): noise in a linter's output. Its real
+    failures reach us as exceptions (InputError below); only its loggers are quieted, never ours."""
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)
+
+
 def _is_local(value) -> bool:
     return isinstance(value, str) and not value.startswith("s3://") and "://" not in value
 
@@ -116,7 +123,6 @@ def translate(template: dict, settings: Settings, file: str, source: dict | None
     from samtranslator.translator import translator as translator_module
     from samtranslator.translator.translator import Translator
 
-    logging.getLogger("samtranslator").addHandler(logging.NullHandler())  # its warnings are not our one-line error
     if hasattr(translator_module, "make_policy_template_for_function_plugin"):  # the hook prepare_plugins calls
         translator_module.make_policy_template_for_function_plugin = _policy_template_plugin
 
@@ -209,6 +215,7 @@ class Origin:
 
 
 def read_sam(path: str, text: str, settings: Settings, template=None) -> dict:
+    _quiet_translator_logs()
     source = check_template(template if template is not None else load_template_text(text, path), path)
     base_dir = os.path.dirname(path)
     inline_includes(source, base_dir, path, [])

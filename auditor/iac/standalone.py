@@ -6,7 +6,7 @@ API's stages are unknown (not absent) and functions stay outside the snapshot.
 
 from auditor.errors import InputError
 from auditor.iac.document import DocumentBuilder
-from auditor.iac.openapi import is_openapi, read_body
+from auditor.iac.openapi import api_settings, is_openapi, read_body
 from auditor.iac.resolve import Settings
 from auditor.iac.yamlload import line_of, load_template_text
 
@@ -24,6 +24,7 @@ def read_openapi_file(path: str, text: str, settings: Settings, document=None) -
     api_id = title if title.replace("-", "").replace("_", "").isalnum() else "openapi"
     api = builder.api(api_id, 1, title, external=True)  # no stage in a definition: stages unknown
     api["Name"] = title
+    api.update(api_settings(document))
 
     def source(line, pointer, kind, key=None):
         return builder.source(line or 1, f"{'.'.join(str(p) for p in pointer[:3])}",

@@ -449,6 +449,8 @@ class PlanReader:
         item = {"AuthorizerId": self.attribute(instance, "id"),
                 "Name": str(self.value(instance, "name", instance.name)),
                 "AuthorizerType": str(self.value(instance, "authorizer_type", ""))}
+        if instance.values.get("id") is None:  # known after apply: a fix names it by reference
+            self.context["authorizers"][item["AuthorizerId"]] = instance.address
         for src, dst in (("authorizer_uri", "AuthorizerUri"), ("authorizer_credentials_arn", "AuthorizerCredentialsArn")):
             value = self.value(instance, src)
             if value not in (None, ""):

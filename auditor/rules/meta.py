@@ -109,6 +109,14 @@ class AuditIncomplete(Rule):
                              "snapshot: its permission was not checked.",
                         api_resource(api, authorizer_id=authorizer.id, function_arn=ref.arn), authorizer.location,
                         f"apigw-auditor snapshot --region {q(ref.region)}", Fix("review", {}), severity=Severity.INFO)
+                elif problem == "unresolved":
+                    yield self.finding(
+                        ctx, f"Authorizer {authorizer.name or authorizer.id}'s function {ref.name} has a permission "
+                             "whose SourceArn is not known before deployment: whether API Gateway may invoke it was "
+                             "not checked.",
+                        api_resource(api, authorizer_id=authorizer.id, function_arn=ref.arn), authorizer.location,
+                        "# pass --parameter/--account/--region, or audit the deployed stack", Fix("review", {}),
+                        severity=Severity.INFO)
         yield from self._unresolved_values(ctx)
         for route in ctx.index.routes_with_target("unresolved"):
             yield self.finding(

@@ -190,13 +190,23 @@ class AuthorizerPermissionMissing(Rule):
                 if not routes:
                     continue  # never invoked: AGW403 (or unknown use: nothing to say)
                 ref = check.ref
-                source_arn = authorizer_source_arn(api.partition, api.scope.region, api.scope.account, api.id, authorizer.id)
+                name = authorizer.name or authorizer.id
+                if authorizer.id_known:
+                    source_arn = authorizer_source_arn(api.partition, api.scope.region, api.scope.account, api.id,
+                                                       authorizer.id)
+                    wanted, why = source_arn, ""
+                else:  # the id is API Gateway's, assigned at deployment: grant every authorizer of the API
+                    source_arn = authorizer_source_arn(api.partition, api.scope.region, api.scope.account, api.id,
+                                                       "<authorizer-id>")
+                    wanted = authorizer_source_arn(api.partition, api.scope.region, api.scope.account, api.id, "*")
+                    why = (f" (API Gateway assigns {name}'s id at deployment, so `{name}` is not it: only a wildcard "
+                           f"such as `{wanted}` covers it)")
                 yield self.finding(
-                    ctx, f"Authorizer {authorizer.name or authorizer.id} invokes {ref.name}, whose policy has no "
-                         f"statement allowing `{source_arn}`: requests to {routes_phrase(routes)} get 500.",
+                    ctx, f"Authorizer {name} invokes {ref.name}, whose policy has no "
+                         f"statement allowing `{source_arn}`{why}: requests to {routes_phrase(routes)} get 500.",
                     api_resource(api, authorizer_id=authorizer.id, function_arn=ref.arn), authorizer.location,
-                    add_permission(ref, source_arn, f"apigateway-authorizer-{api.id}-{authorizer.id}"),
-                    Fix("add-permission", {"FunctionArn": ref.arn, "SourceArn": source_arn,
+                    add_permission(ref, wanted, f"apigateway-authorizer-{api.id}-{authorizer.id}"),
+                    Fix("add-permission", {"FunctionArn": ref.arn, "SourceArn": wanted,
                                            "Principal": "apigateway.amazonaws.com",
                                            "Action": "lambda:InvokeFunction"}))
 
