@@ -332,23 +332,24 @@ class _Builder:
         return chosen_verdict
 
 
-def build_graphs(snapshot, simulator=None, api_id: str | None = None) -> list[ApiGraph]:
-    """One graph per HTTP API of the snapshot (or only `api_id`'s)."""
-    if simulator is None:
-        from auditor.simulate import Simulator
-        simulator = Simulator(snapshot)
-    graphs = []
-    for api in simulator.index.apis:
-        if not api.is_http or (api_id is not None and api.id != api_id):
-            continue
-        graphs.append(_Builder(simulator, api).build())
-    return graphs
-
-
-def simulator_for_result(result):
-    """The simulator over an audit's snapshot with the rules the audit ran."""
+def build_graphs(snapshot, simulator=None, api_id: str | None = None, rules=None) -> list[ApiGraph]:
+    """One graph per HTTP API of the snapshot (or only `api_id`'s), each simulated within its own stack
+    (model.Snapshot.stacks): two templates may both hold an API `HttpApi`, and neither sees the other's.
+    simulator: lookups already built over the whole snapshot (its rules and severity are reused per stack)."""
     from auditor.simulate import Simulator
-    return Simulator(result.snapshot, list(result.rules))
+    parts = snapshot.stacks()
+    if simulator is not None and len(parts) == 1:
+        simulators = [simulator]
+    else:
+        rules, severity = (simulator._rules, simulator._severity) if simulator is not None else (rules, None)
+        simulators = [Simulator(part, rules, severity) for part in parts]
+    graphs = []
+    for part_simulator in simulators:
+        for api in part_simulator.index.apis:
+            if not api.is_http or (api_id is not None and api.id != api_id):
+                continue
+            graphs.append(_Builder(part_simulator, api).build())
+    return graphs
 
 
 # --------------------------------------------------------------------------- drawing budget
@@ -394,5 +395,4 @@ def drawing(graph: ApiGraph, max_routes: int) -> Drawing:
     return Drawing(graph, nodes, edges, left_out)
 
 
-__all__ = ["ApiGraph", "Node", "Edge", "RouteVerdict", "Drawing", "build_graphs", "drawing",
-           "simulator_for_result"]
+__all__ = ["ApiGraph", "Node", "Edge", "RouteVerdict", "Drawing", "build_graphs", "drawing"]
