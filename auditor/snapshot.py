@@ -11,7 +11,7 @@ import stat
 from types import NoneType
 from pathlib import Path
 
-from auditor.arns import parse_function_uri
+from auditor.arns import UNRESOLVED_MARK, is_unresolved, parse_function_uri
 from auditor.errors import InputError
 from auditor.files import may_nest_deeper, read_bytes, read_json
 from auditor.model import (Api, Authorizer, Conflict, Function, Integration, Location, Qualifier, Role, Route,
@@ -314,13 +314,16 @@ def _read_qualifiers(r: _Reader, function: Function, path: str) -> list:
     return statements
 
 
-def _read_role(r: _Reader, scope: Scope, raw: dict, path: str) -> Role:
+def _read_role(r: _Reader, scope: Scope, raw: dict, path: str) -> Role | None:
     """A role of the scope's `Roles` (iam:GetRole's Role): its trust policy, as a dict or the URL-encoded
-    JSON string IAM's own API returns."""
+    JSON string IAM's own API returns. None when a template leaves the ARN or the whole trust policy to
+    deployment (e.g. Terraform's `data.aws_iam_policy_document.x.json`): a role not known is never judged."""
     arn = r.field(raw, "Arn", str, path, required=True)
     name = r.field(raw, "RoleName", str, path, default=arn.rsplit("/", 1)[-1])
     document = raw.get("AssumeRolePolicyDocument")
     where = f"{path}.AssumeRolePolicyDocument"
+    if is_unresolved(arn) or (type(document) is str and document.startswith(UNRESOLVED_MARK)):
+        return None
     if type(document) is str:
         try:
             document = json.loads(document)
@@ -372,7 +375,8 @@ def read_snapshot_document(document, file: str) -> Snapshot:
         scope.apis = [_read_api(r, scope, item, p, i) for i, (p, item) in enumerate(r.items(raw, "Apis", path) or ())]
         scope.functions = [_read_function(r, scope, item, p, i)
                            for i, (p, item) in enumerate(r.items(raw, "Functions", path) or ())]
-        scope.roles = [_read_role(r, scope, item, p) for p, item in r.items(raw, "Roles", path) or ()]
+        roles = (_read_role(r, scope, item, p) for p, item in r.items(raw, "Roles", path) or ())
+        scope.roles = [role for role in roles if role is not None]
         for p, item in r.items(raw, "Errors", path) or ():
             scope.errors.append(ScopeError(operation=r.field(item, "Operation", str, p, default="?"),
                                            resource=r.field(item, "Resource", str, p, default=""),

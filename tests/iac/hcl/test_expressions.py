@@ -96,3 +96,24 @@ def test_role_without_a_name_has_no_guessed_arn(tmp_path):
     unnamed, named = load_source(str(tmp_path), None, None, None)["Scopes"][0]["Roles"]
     assert unnamed["Arn"].startswith("${unresolved:") and unnamed["RoleName"].startswith("${unresolved:")
     assert named["Arn"] == "arn:aws:iam::123456789012:role/svc/x"
+
+
+def test_trust_policy_from_a_data_source_is_unknown_not_an_input_error(tmp_path):
+    """`assume_role_policy = data.aws_iam_policy_document.x.json`, the usual Terraform form, is not read:
+    the role is left out (never judged by AGW210), and the audit goes on (it used to exit 2)."""
+    (tmp_path / "main.tf").write_text(
+        'data "aws_iam_policy_document" "trust" {\n  statement {\n    actions = ["sts:AssumeRole"]\n'
+        '    principals {\n      type        = "Service"\n      identifiers = ["lambda.amazonaws.com"]\n    }\n'
+        '  }\n}\nresource "aws_iam_role" "r" {\n  name               = "r"\n'
+        '  assume_role_policy = data.aws_iam_policy_document.trust.json\n}\n'
+        'resource "aws_apigatewayv2_api" "a" {\n  name          = "a"\n  protocol_type = "HTTP"\n}\n'
+        'resource "aws_apigatewayv2_integration" "i" {\n  api_id             = aws_apigatewayv2_api.a.id\n'
+        '  integration_type   = "AWS_PROXY"\n  integration_subtype = "SQS-SendMessage"\n'
+        '  credentials_arn    = aws_iam_role.r.arn\n  payload_format_version = "1.0"\n}\n'
+        'resource "aws_apigatewayv2_route" "r" {\n  api_id    = aws_apigatewayv2_api.a.id\n'
+        '  route_key = "POST /q"\n  target    = "integrations/${aws_apigatewayv2_integration.i.id}"\n}\n'
+        'resource "aws_apigatewayv2_stage" "s" {\n  api_id      = aws_apigatewayv2_api.a.id\n'
+        '  name        = "$default"\n  auto_deploy = true\n}\n')
+    report = audit_json(tmp_path)
+    assert "AGW210" not in {f["rule_id"] for f in report["findings"]}
+    assert report["summary"]["apis"] == 1
