@@ -61,8 +61,12 @@ def write_files(patched: Patched) -> None:
 def render_diff(edits) -> Patched:
     patched = Patched()
     for edit in edits:
+        file = edit.location.file if edit.location is not None else None
+        before = list(patched.lines[file]) if file in patched.lines else None
         try:
             problem = _place(patched, edit)
+            if problem is None and file in patched.lines:
+                problem = _still_loads(patched, file, before)
         except (_Unplaced, remediation.ModuleInternal) as exc:
             problem = str(exc)
         except OSError as exc:
@@ -77,6 +81,24 @@ def render_diff(edits) -> Patched:
 
 class _Unplaced(Exception):
     pass
+
+
+def _still_loads(patched: Patched, file: str, before: list | None) -> str | None:
+    """Undo an edit that would leave the file unreadable (a layout the editor misjudged, e.g. a flow-style
+    mapping), so nothing broken is ever printed or written: the edit is left for a person instead."""
+    from auditor.errors import InputError
+    text = patched.text(file)
+    try:
+        if file.endswith(".tf"):
+            from auditor.iac.hcl.parse import parse_text
+            parse_text(text, file)
+        else:
+            from auditor.iac.yamlload import load_template_text
+            load_template_text(text, file)
+    except InputError as exc:
+        patched.lines[file] = before if before is not None else patched.original[file].splitlines()
+        return f"editing the text here would leave {file} unreadable ({exc.message}): make this change by hand"
+    return None
 
 
 def _document(patched: Patched, file: str) -> "_Text":
