@@ -221,8 +221,10 @@ def _own_log_group(text: "_Text", context, api_id: str, values: dict) -> None:
     if not isinstance(values.get("AccessLogSettings"), dict):
         return
     group = text.unique_name(f"{_api_logical(context, api_id)}AccessLogs")
-    text.add_resource(group, {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 90}})
-    values["AccessLogSettings"] = dict(values["AccessLogSettings"], DestinationArn={"Fn::GetAtt": [group, "Arn"]})
+    settings, resources = remediation._CloudFormation.log_group(group, values["AccessLogSettings"])
+    for name, resource in resources.items():
+        text.add_resource(name, resource)
+    values["AccessLogSettings"] = settings
 
 
 def _api_logical(context, api_id: str) -> str:
@@ -255,8 +257,7 @@ def _add_permission(text: "_Text", render, edit) -> None:
     if not isinstance(function, dict):
         raise _Unplaced(f"function {edit.function_name} is not declared in this template")
     source_arn = render.sub(edit.source_arn)
-    base = re.sub(r"[^A-Za-z0-9]", "", json.dumps(function).split('"')[3].split(".")[0]) if function else "Function"
-    name = text.unique_name(base + re.sub(r"[^A-Za-z0-9]", "", edit.statement_id.title()))
+    name = text.unique_name(render.permission_name(function, source_arn, arn))
     text.add_resource(name, {"Type": "AWS::Lambda::Permission", "Properties": {
         "Action": "lambda:InvokeFunction", "FunctionName": function, "Principal": "apigateway.amazonaws.com",
         "SourceArn": source_arn}})

@@ -54,7 +54,7 @@ def render(finding, context: dict, hint: dict, location) -> str | None:
             return _Terraform(context, hint, location).render(finding.fix)
         except ModuleInternal as exc:
             return f"{_where(location)}: {exc}: make the change in that module's source, or export the value from it"
-    text = _CloudFormation(context, hint, location).render(finding.fix)
+    text = _CloudFormation(context, hint, location, finding.resource.api_id).render(finding.fix)
     if text and context.get("input_type") == "cdk":
         text += f"\n  (cdk.out is generated: make the change in the construct that synthesizes {hint.get('logical')})"
     return text
@@ -85,10 +85,11 @@ def _integration_of(text: str, integrations: dict) -> str | None:
     return None
 
 class _CloudFormation:
-    def __init__(self, context, hint, location):
+    def __init__(self, context, hint, location, api_id: str | None = None):
         self.context = context
         self.hint = hint
         self.location = location
+        self.api_id = api_id  # the API the finding is about (names what a fix adds for it)
         self.json = context.get("format") == "json"
         self.sam = context.get("input_type") == "sam"
 
@@ -149,8 +150,14 @@ class _CloudFormation:
             if hint.get("quick"):
                 return self.quick_set(details, logical, where)
             props = {k: self.value(v) for k, v in details.items()}
-            return f"{where}: in resource {logical} ({hint.get('type')}), set\n" + \
-                self.dump({"Properties": props}, 2)
+            added = {}
+            if hint.get("type") == "AWS::ApiGatewayV2::Stage" and isinstance(details.get("AccessLogSettings"), dict):
+                api = self.context.get("apis", {}).get(self.api_id, logical)
+                props["AccessLogSettings"], added = self.log_group(f"{api}AccessLogs", details["AccessLogSettings"])
+            text = f"{where}: in resource {logical} ({hint.get('type')}), set\n" + self.dump({"Properties": props}, 2)
+            if added:
+                text += "\n  and add to the template's Resources:\n" + self.dump(added, 2)
+            return text
         if action == "add-permission":
             return self.permission(details, where)
         if action == "replace-statement":
@@ -242,10 +249,9 @@ class _CloudFormation:
         return (f"{where}: in resource {sam['resource']} ({sam.get('type', 'SAM')}), set\n"
                 + self.dump({"Properties": {k: self.value(v) for k, v in details.items()}}, 2))
 
-    def permission(self, details, where) -> str:
-        arn = details.get("FunctionArn", "")
-        function = self.function_ref(arn)
-        source_arn = self.sub(details.get("SourceArn", ""))
+    @staticmethod
+    def permission_name(function, source_arn, arn: str) -> str:
+        """The logical id of a new AWS::Lambda::Permission (audit's text and fix's diff use the same)."""
         if isinstance(function, dict) and "Fn::GetAtt" in function:
             base = function["Fn::GetAtt"][0]
         elif isinstance(function, dict) and "Ref" in function:
@@ -253,7 +259,20 @@ class _CloudFormation:
         else:
             base = re.sub(r"[^A-Za-z0-9]", "", (parse_lambda_arn(arn).name if parse_lambda_arn(arn) else "Function"))
         api = re.search(r"\$\{(\w+)\}", json.dumps(source_arn)) if isinstance(source_arn, dict) else None
-        name = f"{base}{api.group(1) if api else ''}InvokePermission"
+        return f"{base}{api.group(1) if api else ''}InvokePermission"
+
+    @staticmethod
+    def log_group(group: str, settings: dict) -> tuple[dict, dict]:
+        """Access logs into a log group the template declares (`<Api>AccessLogs`), named by reference, never
+        a literal account: (the AccessLogSettings to set, the resources to add). Audit's text and fix's diff."""
+        return (dict(settings, DestinationArn={"Fn::GetAtt": [group, "Arn"]}),
+                {group: {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 90}}})
+
+    def permission(self, details, where) -> str:
+        arn = details.get("FunctionArn", "")
+        function = self.function_ref(arn)
+        source_arn = self.sub(details.get("SourceArn", ""))
+        name = self.permission_name(function, source_arn, arn)
         resource = {name: {"Type": "AWS::Lambda::Permission", "Properties": {
             "Action": "lambda:InvokeFunction", "FunctionName": function, "Principal": "apigateway.amazonaws.com",
             "SourceArn": source_arn}}}
