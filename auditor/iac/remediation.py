@@ -23,6 +23,8 @@ def register(file: str, context: dict, hints: dict) -> None:
 def apply_iac_remediations(result) -> None:
     """Every finding's remediation from the edits `fix` plans (so `audit`, `explain` and `fix` print one
     repair), then, for findings that point into an IaC input, in the template's own syntax."""
+    if not result.findings:
+        return
     from auditor.fix.remediation import plan_remediations
     plan_remediations(result)
     for finding in result.findings:

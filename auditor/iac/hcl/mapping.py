@@ -10,6 +10,7 @@ but source does not (a function's version, a stage's execution ARN).
 
 import json
 
+from auditor.arns import invoke_host
 from auditor.errors import InputError
 from auditor.iac.document import DocumentBuilder
 from auditor.iac.hcl.evaluate import Unknown, to_plain
@@ -165,7 +166,7 @@ class SourceReader(PlanReader):
             if isinstance(api, str) and isinstance(name, str):
                 if attr == "execution_arn":
                     return f"arn:{s.partition}:execute-api:{s.region}:{s.account}:{api}/{name}"
-                return f"https://{api}.execute-api.{s.region}.amazonaws.com/{'' if name == '$default' else name}"
+                return f"https://{invoke_host(api, s.region)}/{'' if name == '$default' else name}"
         if instance.type == "aws_apigatewayv2_api" and attr == "arn":
             return f"arn:{s.partition}:apigateway:{s.region}::/apis/{self.attribute(instance, 'id')}"
         if instance.type == "aws_iam_role" and attr in ("name", "id", "arn"):

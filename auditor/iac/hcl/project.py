@@ -4,6 +4,7 @@ calls and every resource instance, handed to the plan reader's mapping (auditor.
 import os
 from pathlib import Path
 
+from auditor.arns import dns_suffix_for_region
 from auditor.iac.hcl.evaluate import EvalError, Evaluator, Scope, Unknown
 from auditor.iac.hcl.functions import FUNCTIONS
 from auditor.iac.hcl.modules import (MAX_DEPTH, META_ARGUMENTS, InstanceRef, ModuleInstance, ModuleOutputs,
@@ -97,7 +98,7 @@ class Project:
             known = {"name": s.region, "region": s.region, "id": s.region}
         elif kind == "aws_partition":
             known = {"partition": s.partition, "id": s.partition,
-                     "dns_suffix": "amazonaws.com.cn" if s.partition == "aws-cn" else "amazonaws.com"}
+                     "dns_suffix": dns_suffix_for_region(s.region)}
         return DataRef(kind, name, known)
 
     # -- modules ----------------------------------------------------------------------------------
