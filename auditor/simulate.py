@@ -68,7 +68,7 @@ def select_api(index: Index, api_id: str | None, region: str | None = None):
             raise UsageError("the input holds no HTTP API (only " + ", ".join(name(a) for a in apis) + ")")
         raise UsageError("the input holds several HTTP APIs; choose one with --api ID (or --url): "
                          + ", ".join(name(a) for a in http))
-    found = [api for api in apis if api.id == api_id]
+    found = list(index.apis_with_id(api_id))
     if region is not None:
         in_region = [api for api in found if api.scope.region == region]
         if found and not in_region:
@@ -829,10 +829,6 @@ class Simulator:
 def routing_table(simulator: Simulator, api) -> dict:
     """The API's routes in priority order, each with its integration, function and permission coverage."""
     index = simulator.index
-    checks: dict[int, list] = {}  # per integration: one check, or one per function its stages' variables name
-    for check in index.permission_checks:
-        if check.integration is not None:
-            checks.setdefault(id(check.integration), []).append(check)
     stages = [{"name": s.name, "serves": s.serves,
                "deployment": "auto-deploy" if s.auto_deploy else s.deployment_id} for s in api.stages]
     ranked, invalid = [], []
@@ -856,7 +852,7 @@ def routing_table(simulator: Simulator, api) -> dict:
             ref = integration.function_ref
             if ref is not None and integration.type == "AWS_PROXY" and not integration.subtype:
                 row["function"] = {"name": ref.name, "qualifier": ref.qualifier, "arn": ref.arn}
-            check = checks.get(id(integration))
+            check = index.checks_of(integration)
             if key is not None:
                 row["permission"] = _permission_cell(check, route) if check else {"status": "not-applicable",
                                                                                     "by_stage": {}}

@@ -345,6 +345,28 @@ def build_graphs(snapshot, simulator=None, api_id: str | None = None) -> list[Ap
     return graphs
 
 
+class GraphsOnDemand:
+    """The graphs `build_graphs` makes, each built when first read: the Markdown report draws only as many
+    APIs as its budget holds and names the rest, which then cost no simulation."""
+
+    def __init__(self, simulator):
+        self._simulator = simulator
+        self._apis = [api for api in simulator.index.apis if api.is_http]
+        self.api_ids = [api.id for api in self._apis]
+        self._built: dict[int, ApiGraph] = {}
+
+    def __len__(self) -> int:
+        return len(self._apis)
+
+    def __getitem__(self, position: int) -> ApiGraph:
+        if position not in self._built:
+            self._built[position] = _Builder(self._simulator, self._apis[position]).build()
+        return self._built[position]
+
+    def __iter__(self):
+        return (self[position] for position in range(len(self._apis)))
+
+
 def simulator_for_result(result):
     """The simulator over an audit's snapshot with the rules the audit ran."""
     from auditor.simulate import Simulator
@@ -394,5 +416,5 @@ def drawing(graph: ApiGraph, max_routes: int) -> Drawing:
     return Drawing(graph, nodes, edges, left_out)
 
 
-__all__ = ["ApiGraph", "Node", "Edge", "RouteVerdict", "Drawing", "build_graphs", "drawing",
+__all__ = ["ApiGraph", "Node", "Edge", "RouteVerdict", "Drawing", "build_graphs", "GraphsOnDemand", "drawing",
            "simulator_for_result"]
