@@ -114,6 +114,8 @@ class AuditResult:
     suppressed: list = field(default_factory=list)  # auditor.suppress.Suppressed: tag or per-path ignores
     baseline: object = None  # auditor.suppress.BaselineOutcome when audited against a baseline
     index: Index | None = None  # the whole snapshot's lookups when it was audited as one part (reused by remediation)
+    severity: dict = field(default_factory=dict)  # the severity overrides the rules ran with
+    audited: list | None = None  # every finding with its remediation, before suppressions (the drawings reuse them)
 
 
 def run_audit(snapshot: Snapshot, rules: list[type[Rule]], severity_overrides: dict | None = None,
@@ -131,7 +133,7 @@ def run_audit(snapshot: Snapshot, rules: list[type[Rule]], severity_overrides: d
         skipped += [api for api in ctx.index.apis if not api.is_http]
     findings.sort(key=Finding.sort_key)
     whole = ctx.index if len(parts) == 1 and parts[0] is snapshot else None
-    return AuditResult(findings, rules, snapshot, skipped, index=whole)
+    return AuditResult(findings, rules, snapshot, skipped, index=whole, severity=dict(severity_overrides or {}))
 
 
 def _checked(rule: Rule, ctx: Context) -> Iterator[Finding]:

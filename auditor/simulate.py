@@ -95,11 +95,14 @@ def _split(path: str) -> list[str]:
 class Findings:
     """The rule engine's findings on the snapshot, looked up by the object a step failed on."""
 
-    def __init__(self, snapshot, index: Index, rules=None, severity: dict | None = None):
-        result = run_audit(snapshot, rules if rules is not None else all_rules(), severity, index=index)
-        from auditor.iac.remediation import apply_iac_remediations
-        apply_iac_remediations(result)  # the fix `audit` prints (the plan's edits; a template's own syntax)
-        self.all = result.findings
+    def __init__(self, snapshot, index: Index, rules=None, severity: dict | None = None, audited: list | None = None):
+        """audited: these findings, when an audit of the same snapshot, rules and severities already made them."""
+        if audited is None:
+            result = run_audit(snapshot, rules if rules is not None else all_rules(), severity, index=index)
+            from auditor.iac.remediation import apply_iac_remediations
+            apply_iac_remediations(result)  # the fix `audit` prints (the plan's edits; a template's own syntax)
+            audited = result.findings
+        self.all = audited
         self._by_api: dict[tuple, list] = {}
         self._by_object: dict[tuple, tuple[dict, dict]] = {}
         for finding in self.all:
@@ -308,17 +311,20 @@ class Explanation:
 class Simulator:
     """Holds the lookups for one snapshot; `explain` runs one request through them."""
 
-    def __init__(self, snapshot, rules=None, severity: dict | None = None):
-        """rules, severity: what the configuration gives `audit` (default: every installed rule as shipped)."""
+    def __init__(self, snapshot, rules=None, severity: dict | None = None, *, index: Index | None = None,
+                 audited: list | None = None):
+        """rules, severity: what the configuration gives `audit` (default: every installed rule as shipped).
+        index, audited: the snapshot's lookups and findings from an audit that already made them."""
         self.snapshot = snapshot
-        self.index = Index(snapshot)
+        self.index = index if index is not None else Index(snapshot)
         self._rules, self._severity = rules, severity
+        self._audited = audited
         self._findings = None
 
     @property
     def findings(self) -> Findings:
         if self._findings is None:
-            self._findings = Findings(self.snapshot, self.index, self._rules, self._severity)
+            self._findings = Findings(self.snapshot, self.index, self._rules, self._severity, self._audited)
         return self._findings
 
     def _fail(self, summary: str, rule_id: str | None, finding, status: int | None, statuses=(), certain=True,

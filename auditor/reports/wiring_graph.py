@@ -370,6 +370,10 @@ class GraphsOnDemand:
 def simulator_for_result(result):
     """The simulator over an audit's snapshot with the rules the audit ran."""
     from auditor.simulate import Simulator
+    audited = getattr(result, "audited", None)
+    if audited is not None and getattr(result, "index", None) is not None and not getattr(result, "severity", None):
+        # the audit ran these rules, as shipped, on the whole snapshot at once: its findings are the simulator's
+        return Simulator(result.snapshot, list(result.rules), index=result.index, audited=audited)
     return Simulator(result.snapshot, list(result.rules))
 
 
