@@ -406,6 +406,7 @@ class Index:
         self._routes_in_state: dict[str, list[Route]] | None = None
         self._permission_checks: list[PermissionCheck] | None = None
         self._checks_by_integration: dict[int, list[PermissionCheck]] | None = None
+        self._apis_by_id: dict[str, list[Api]] | None = None
         self._authorizer_checks: dict[int, PermissionCheck] = {}
         self._authorizer_routes: dict[int, list[Route]] | None = None
         self._invokers: dict[int, list[Api]] | None = None
@@ -519,12 +520,23 @@ class Index:
 
     def check_for(self, integration: Integration, stage: str) -> PermissionCheck | None:
         """The permission check that holds for an integration on one stage (what `explain` asks)."""
+        return next((c for c in self.checks_of(integration) if c.stages is None or stage in c.stages), None)
+
+    def checks_of(self, integration: Integration) -> list[PermissionCheck]:
+        """An integration's permission checks: one, or one per function its stages' variables name."""
         if self._checks_by_integration is None:
             self._checks_by_integration = {}
             for check in self.permission_checks:
                 self._checks_by_integration.setdefault(id(check.integration), []).append(check)
-        checks = self._checks_by_integration.get(id(integration), ())
-        return next((c for c in checks if c.stages is None or stage in c.stages), None)
+        return self._checks_by_integration.get(id(integration), [])
+
+    def apis_with_id(self, api_id: str) -> list[Api]:
+        """The APIs with this id, in input order (the same id may exist in several accounts or regions)."""
+        if self._apis_by_id is None:
+            self._apis_by_id = {}
+            for api in self.apis:
+                self._apis_by_id.setdefault(api.id, []).append(api)
+        return self._apis_by_id.get(api_id, [])
 
     def _checks(self, api: Api, integration: Integration) -> list[PermissionCheck]:
         uri = integration.uri

@@ -113,6 +113,9 @@ class AuditResult:
     skipped_apis: list = field(default_factory=list)  # non-HTTP APIs the rules do not judge
     suppressed: list = field(default_factory=list)  # auditor.suppress.Suppressed: tag or per-path ignores
     baseline: object = None  # auditor.suppress.BaselineOutcome when audited against a baseline
+    index: Index | None = None  # the whole snapshot's lookups when it was audited as one part (reused by remediation)
+    severity: dict = field(default_factory=dict)  # the severity overrides the rules ran with
+    audited: list | None = None  # every finding with its remediation, before suppressions (the drawings reuse them)
 
 
 def run_audit(snapshot: Snapshot, rules: list[type[Rule]], severity_overrides: dict | None = None,
@@ -122,13 +125,15 @@ def run_audit(snapshot: Snapshot, rules: list[type[Rule]], severity_overrides: d
     own lookups, so templates audited in one run give exactly the union of their findings."""
     findings: list[Finding] = []
     skipped = []
-    for part in [snapshot] if index is not None else snapshot.stacks():
+    parts = [snapshot] if index is not None else snapshot.stacks()
+    for part in parts:
         ctx = Context(part, index or Index(part), severity_overrides or {})
         for rule_class in rules:
             findings.extend(_checked(rule_class(), ctx))
         skipped += [api for api in ctx.index.apis if not api.is_http]
     findings.sort(key=Finding.sort_key)
-    return AuditResult(findings, rules, snapshot, skipped)
+    whole = ctx.index if len(parts) == 1 and parts[0] is snapshot else None
+    return AuditResult(findings, rules, snapshot, skipped, index=whole, severity=dict(severity_overrides or {}))
 
 
 def _checked(rule: Rule, ctx: Context) -> Iterator[Finding]:

@@ -24,7 +24,7 @@ def apply_aws_limits(document: dict) -> None:
             continue
         errors = []
         for api in _list(scope.get("Apis")):
-            if isinstance(api, dict) and isinstance(api.get("Routes"), list):
+            if isinstance(api, dict) and isinstance(api.get("Routes"), list) and _any_long_route(api["Routes"]):
                 api["Routes"] = [r for r in api["Routes"] if not _long_route(api, r, errors)]
         if isinstance(scope.get("Functions"), list):
             scope["Functions"] = [f for f in scope["Functions"] if not _oversized_function(f, errors)]
@@ -33,6 +33,18 @@ def apply_aws_limits(document: dict) -> None:
                 scope["Errors"] = []
             scope["Errors"].extend(errors)
             scope["Complete"] = False
+
+
+def _any_long_route(routes: list) -> bool:
+    """The cheap scan first: a list is rebuilt only when it holds a route to drop."""
+    for route in routes:
+        if type(route) is dict:
+            key = route.get("RouteKey")
+            if type(key) is str and len(key) > MAX_ROUTE_KEY:
+                return True
+        elif isinstance(route, dict) and _long_route({}, route, []):
+            return True
+    return False
 
 
 def _long_route(api: dict, route, errors: list) -> bool:
@@ -54,11 +66,13 @@ def _oversized_function(function, errors: list) -> bool:
         errors.append(_error("GetFunction", arn[:80] + "...", f"function ARN of {len(arn):,} characters: Lambda's "
                              f"are at most {MAX_FUNCTION_ARN}; not checked"))
         return True
-    owners = [function] + [q for key in ("Aliases", "Versions") for q in _list(function.get(key))
+    owners = [function] + [q for key in ("Aliases", "Versions") if key in function for q in _list(function.get(key))
                            if isinstance(q, dict)]
     for owner in owners:
         policy = owner.get("Policy")
-        size = len(policy.encode("utf-8", "surrogatepass")) if isinstance(policy, str) else 0
+        if not isinstance(policy, str) or len(policy) <= MAX_POLICY_BYTES // 4:  # UTF-8: at most 4 bytes a character
+            continue
+        size = len(policy.encode("utf-8", "surrogatepass"))
         if size > MAX_POLICY_BYTES:
             errors.append(_error("GetPolicy", name, f"resource-based policy of {size:,} bytes: Lambda allows at "
                                  f"most {MAX_POLICY_BYTES:,}; the function is left out, not checked"))

@@ -69,7 +69,7 @@ def select_api(index: Index, api_id: str | None, region: str | None = None):
             raise UsageError("the input holds no HTTP API (only " + ", ".join(name(a) for a in apis) + ")")
         raise UsageError("the input holds several HTTP APIs; choose one with --api ID (or --url): "
                          + ", ".join(name(a) for a in http))
-    found = [api for api in apis if api.id == api_id]
+    found = list(index.apis_with_id(api_id))
     if not found:  # host names are case-insensitive: `myapi.execute-api...` may name template API MyApi
         found = [api for api in apis if api.id.lower() == api_id.lower()]
     if region is not None:
@@ -98,11 +98,14 @@ def _split(path: str) -> list[str]:
 class Findings:
     """The rule engine's findings on the snapshot, looked up by the object a step failed on."""
 
-    def __init__(self, snapshot, index: Index, rules=None, severity: dict | None = None):
-        result = run_audit(snapshot, rules if rules is not None else all_rules(), severity, index=index)
-        from auditor.iac.remediation import apply_iac_remediations
-        apply_iac_remediations(result)  # the fix `audit` prints (the plan's edits; a template's own syntax)
-        self.all = result.findings
+    def __init__(self, snapshot, index: Index, rules=None, severity: dict | None = None, audited: list | None = None):
+        """audited: these findings, when an audit of the same snapshot, rules and severities already made them."""
+        if audited is None:
+            result = run_audit(snapshot, rules if rules is not None else all_rules(), severity, index=index)
+            from auditor.iac.remediation import apply_iac_remediations
+            apply_iac_remediations(result)  # the fix `audit` prints (the plan's edits; a template's own syntax)
+            audited = result.findings
+        self.all = audited
         self._by_api: dict[tuple, list] = {}
         self._by_object: dict[tuple, tuple[dict, dict]] = {}
         for finding in self.all:
@@ -311,17 +314,20 @@ class Explanation:
 class Simulator:
     """Holds the lookups for one snapshot; `explain` runs one request through them."""
 
-    def __init__(self, snapshot, rules=None, severity: dict | None = None):
-        """rules, severity: what the configuration gives `audit` (default: every installed rule as shipped)."""
+    def __init__(self, snapshot, rules=None, severity: dict | None = None, *, index: Index | None = None,
+                 audited: list | None = None):
+        """rules, severity: what the configuration gives `audit` (default: every installed rule as shipped).
+        index, audited: the snapshot's lookups and findings from an audit that already made them."""
         self.snapshot = snapshot
-        self.index = Index(snapshot)
+        self.index = index if index is not None else Index(snapshot)
         self._rules, self._severity = rules, severity
+        self._audited = audited
         self._findings = None
 
     @property
     def findings(self) -> Findings:
         if self._findings is None:
-            self._findings = Findings(self.snapshot, self.index, self._rules, self._severity)
+            self._findings = Findings(self.snapshot, self.index, self._rules, self._severity, self._audited)
         return self._findings
 
     def _fail(self, summary: str, rule_id: str | None, finding, status: int | None, statuses=(), certain=True,
@@ -839,10 +845,6 @@ class Simulator:
 def routing_table(simulator: Simulator, api) -> dict:
     """The API's routes in priority order, each with its integration, function and permission coverage."""
     index = simulator.index
-    checks: dict[int, list] = {}  # per integration: one check, or one per function its stages' variables name
-    for check in index.permission_checks:
-        if check.integration is not None:
-            checks.setdefault(id(check.integration), []).append(check)
     stages = [{"name": s.name, "serves": s.serves,
                "deployment": "auto-deploy" if s.auto_deploy else s.deployment_id} for s in api.stages]
     ranked, invalid = [], []
@@ -866,7 +868,7 @@ def routing_table(simulator: Simulator, api) -> dict:
             ref = integration.function_ref
             if ref is not None and integration.type == "AWS_PROXY" and not integration.subtype:
                 row["function"] = {"name": ref.name, "qualifier": ref.qualifier, "arn": ref.arn}
-            check = checks.get(id(integration))
+            check = index.checks_of(integration)
             if key is not None:
                 row["permission"] = _permission_cell(check, route) if check else {"status": "not-applicable",
                                                                                     "by_stage": {}}

@@ -21,7 +21,7 @@ from auditor.reports import FORMAT_MODULES  # noqa: E402
 from auditor.reports.common import RenderOptions  # noqa: E402
 from auditor.reports.dot import dot_document  # noqa: E402
 from auditor.reports.mermaid import mermaid_document  # noqa: E402
-from auditor.reports.wiring_graph import build_graphs  # noqa: E402
+from auditor.reports.wiring_graph import build_graphs, simulators_for_result  # noqa: E402
 
 DRAWINGS = {"mmd": mermaid_document, "dot": dot_document}  # reports/<example>.wiring.<extension>
 
@@ -39,7 +39,7 @@ def rendered() -> dict[Path, str]:
             result = run_audit(load_inputs([relative]), all_rules())
             for module in FORMAT_MODULES.values():
                 out[ROOT / "reports" / f"{example.stem}.{module.EXTENSION}"] = module.render(result, RenderOptions())
-            graphs = build_graphs(result.snapshot, rules=list(result.rules))
+            graphs = build_graphs(result.snapshot, simulators=simulators_for_result(result))
             for extension, draw in DRAWINGS.items():
                 out[ROOT / "reports" / f"{example.stem}.wiring.{extension}"] = draw(graphs)
     return out

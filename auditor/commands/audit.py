@@ -120,6 +120,7 @@ def audit(args):
     result = run_audit(snapshot, rules, settings.severity)
     from auditor.iac.remediation import apply_iac_remediations
     apply_iac_remediations(result)  # fixes in the template's own syntax for findings located in IaC
+    result.audited = list(result.findings)
     apply_suppressions(result, settings, getattr(args, "baseline", None))
     return result
 

@@ -25,23 +25,36 @@ class Planner:
         self.snapshot = snapshot
         self.index = index
         self.used_sids = used_sids  # function ARN -> statement ids taken (in the model or by the plan), kept across rounds
+        self._apis = None
+        self._lookups: dict = {}
 
     # -- lookups ------------------------------------------------------------------------------
     def api(self, resource):
-        for api in self.index.apis:
-            if (api.scope.account, api.scope.region, api.id) == (resource.account, resource.region, resource.api_id):
-                return api
-        return None
+        if self._apis is None:  # built once: a plan derives one edit per finding, thousands on big inputs
+            self._apis = {}
+            for api in self.index.apis:
+                self._apis.setdefault((api.scope.account, api.scope.region, api.id), api)
+        return self._apis.get((resource.account, resource.region, resource.api_id))
 
     def route(self, api, finding):
         path = finding.location.path if finding.location else None
-        for route in api.routes:
-            if route.location.path == path:
-                return route
-        return next((r for r in api.routes if r.key == finding.resource.route_key), None)
+        by_path, by_key = self._members(api, "routes", lambda r: r.location.path, lambda r: r.key)
+        route = by_path.get(path)
+        return route if route is not None else by_key.get(finding.resource.route_key)
 
     def integration(self, api, integration_id):
-        return next((i for i in api.integrations if i.id == integration_id), None)
+        return self._members(api, "integrations", lambda i: i.id)[0].get(integration_id)
+
+    def _members(self, api, kind: str, *keys) -> list[dict]:
+        """Per API and member kind, one dict per key: the first member with each value, as a scan finds it."""
+        cached = self._lookups.get((id(api), kind))
+        if cached is None:
+            cached = [{} for _ in keys]
+            for member in getattr(api, kind):
+                for table, key in zip(cached, keys):
+                    table.setdefault(key(member), member)
+            self._lookups[(id(api), kind)] = cached
+        return cached
 
     def function(self, arn):
         ref = parse_lambda_arn(arn or "")

@@ -14,7 +14,7 @@ from auditor.fix.edits import Choice
 def plan_remediations(result) -> None:
     if not result.findings:
         return
-    planner = Planner(result.snapshot, Index(result.snapshot), {})
+    planner = Planner(result.snapshot, result.index or Index(result.snapshot), {})
     plans = [(finding, planner.derive(finding)) for finding in result.findings]
     for finding, derived in plans:
         undone = _undone_by_other(finding, derived, plans)

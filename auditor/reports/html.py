@@ -16,7 +16,7 @@ import json
 
 from auditor.reports.common import failing, readable, summary
 from auditor.reports.pointers import describe, display_path, finding_file, finding_line, left_out_summary
-from auditor.reports.wiring_graph import build_graphs
+from auditor.reports.wiring_graph import build_graphs, simulators_for_result
 
 FORMAT = "html"
 EXTENSION = "html"
@@ -59,7 +59,7 @@ def _graph_data(graph, number: int) -> dict:
 
 def render(result, options) -> str:
     info = summary(result, options)
-    graphs = build_graphs(result.snapshot, rules=list(result.rules))
+    graphs = build_graphs(result.snapshot, simulators=simulators_for_result(result))
     keyed = {(g.account, g.region, g.api_id): (number, g) for number, g in enumerate(graphs)}
     gating = {id(f) for f in failing(result.findings, options.fail_on)}
     verdict = "failed" if gating else "passed"

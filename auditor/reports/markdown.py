@@ -160,8 +160,8 @@ def render(result, options) -> str:
 def _wiring(result) -> list[str]:
     """Each API's wiring as a Mermaid flowchart, which GitHub draws in comments and job summaries."""
     from auditor.reports.mermaid import markdown_section
-    from auditor.reports.wiring_graph import build_graphs
-    graphs = build_graphs(result.snapshot, rules=list(result.rules))
+    from auditor.reports.wiring_graph import GraphsOnDemand, simulators_for_result
+    graphs = GraphsOnDemand(simulators_for_result(result))
     return ["", "## Wiring"] + markdown_section(graphs, None, budget=WIRING_BUDGET) if graphs else []
 
 

@@ -115,12 +115,14 @@ def _render(picture) -> str:
 def markdown_section(graphs, heading: str | None = "###", budget: int | None = None) -> list[str]:
     """Markdown lines: under a heading (or a bold line, heading None) per API, its flowchart in a ```mermaid block (GitHub draws it)
     and what was left out, in plain text too. `budget` caps the characters of all diagrams together
-    (a pull-request comment holds 65,536): the APIs past it are named, not drawn."""
+    (a pull-request comment holds 65,536): the APIs past it are named, not drawn (and, given
+    wiring_graph.GraphsOnDemand, never built)."""
     lines, used = [], 0
     for position, graph in enumerate(graphs):
         text, left_out = flowchart(graph)
         if budget is not None and used + len(text) > budget:
-            rest = [g.api_id for g in graphs[position:]]
+            rest = getattr(graphs, "api_ids", None) or [g.api_id for g in graphs]
+            rest = rest[position:]
             lines += ["", f"Not drawn here (the page would grow past {budget:,} characters of diagrams): API(s) "
                           f"{_md(', '.join(rest))}; `apigw-auditor graph INPUT --api ID` draws one."]
             break

@@ -332,24 +332,58 @@ class _Builder:
         return chosen_verdict
 
 
-def build_graphs(snapshot, simulator=None, api_id: str | None = None, rules=None) -> list[ApiGraph]:
-    """One graph per HTTP API of the snapshot (or only `api_id`'s), each simulated within its own stack
-    (model.Snapshot.stacks): two templates may both hold an API `HttpApi`, and neither sees the other's.
-    simulator: lookups already built over the whole snapshot (its rules and severity are reused per stack)."""
+def simulators_for(snapshot, simulator=None, rules=None) -> list:
+    """One simulator per stack (model.Snapshot.stacks): two templates may both hold an API `HttpApi`, and
+    neither sees the other's. simulator: lookups already built over the whole snapshot (its rules and
+    severity are reused per stack)."""
     from auditor.simulate import Simulator
     parts = snapshot.stacks()
     if simulator is not None and len(parts) == 1:
-        simulators = [simulator]
-    else:
-        rules, severity = (simulator._rules, simulator._severity) if simulator is not None else (rules, None)
-        simulators = [Simulator(part, rules, severity) for part in parts]
+        return [simulator]
+    rules, severity = (simulator._rules, simulator._severity) if simulator is not None else (rules, None)
+    return [Simulator(part, rules, severity) for part in parts]
+
+
+def simulators_for_result(result) -> list:
+    """The simulators over an audit's snapshot with the rules the audit ran (one per stack)."""
+    from auditor.simulate import Simulator
+    audited = getattr(result, "audited", None)
+    if audited is not None and getattr(result, "index", None) is not None and not getattr(result, "severity", None):
+        # the audit ran these rules, as shipped, on the whole snapshot at once: its findings are the simulator's
+        return [Simulator(result.snapshot, list(result.rules), index=result.index, audited=audited)]
+    return simulators_for(result.snapshot, rules=list(result.rules))
+
+
+def build_graphs(snapshot, simulator=None, api_id: str | None = None, rules=None, simulators=None) -> list[ApiGraph]:
+    """One graph per HTTP API of the snapshot (or only `api_id`'s), each simulated within its own stack."""
     graphs = []
-    for part_simulator in simulators:
-        for api in part_simulator.index.apis:
+    for part in simulators if simulators is not None else simulators_for(snapshot, simulator, rules):
+        for api in part.index.apis:
             if not api.is_http or (api_id is not None and api.id != api_id):
                 continue
-            graphs.append(_Builder(part_simulator, api).build())
+            graphs.append(_Builder(part, api).build())
     return graphs
+
+
+class GraphsOnDemand:
+    """The graphs `build_graphs` makes, each built when first read: the Markdown report draws only as many
+    APIs as its budget holds and names the rest, which then cost no simulation."""
+
+    def __init__(self, simulators: list):
+        self._apis = [(simulator, api) for simulator in simulators for api in simulator.index.apis if api.is_http]
+        self.api_ids = [api.id for _, api in self._apis]
+        self._built: dict[int, ApiGraph] = {}
+
+    def __len__(self) -> int:
+        return len(self._apis)
+
+    def __getitem__(self, position: int) -> ApiGraph:
+        if position not in self._built:
+            self._built[position] = _Builder(*self._apis[position]).build()
+        return self._built[position]
+
+    def __iter__(self):
+        return (self[position] for position in range(len(self._apis)))
 
 
 # --------------------------------------------------------------------------- drawing budget
@@ -395,4 +429,5 @@ def drawing(graph: ApiGraph, max_routes: int) -> Drawing:
     return Drawing(graph, nodes, edges, left_out)
 
 
-__all__ = ["ApiGraph", "Node", "Edge", "RouteVerdict", "Drawing", "build_graphs", "drawing"]
+__all__ = ["ApiGraph", "Node", "Edge", "RouteVerdict", "Drawing", "build_graphs", "GraphsOnDemand", "drawing",
+           "simulators_for", "simulators_for_result"]
