@@ -152,6 +152,16 @@ def _place(patched: Patched, edit) -> str | None:
     if kind == "add-permission":
         _add_permission(text, render, edit)
         return None
+    if kind == "set-trust":
+        _set_trust(text, edit)
+        return None
+    if kind == "delete-authorizer":
+        logical = hint.get("logical") or location.resource
+        if hint.get("type") != "AWS::ApiGatewayV2::Authorizer" or hint.get("sam"):
+            raise _Unplaced("the authorizer is not its own resource in the template (SAM's Auth): remove it there")
+        _unreferenced(text, logical)
+        text.delete_resource(logical)
+        return None
     if kind == "remove-permission":
         logical = hint.get("logical") or location.resource
         if hint.get("type") != "AWS::Lambda::Permission":
@@ -225,6 +235,31 @@ def _add_integration(text: "_Text", render, api: str, function_arn: str) -> str:
 
 def _unresolved_target(value) -> bool:
     return isinstance(value, str) and value.startswith("integrations/")
+
+
+def _set_trust(text: "_Text", edit) -> None:
+    """Add API Gateway's statement to the role's own AssumeRolePolicyDocument, the others left as written."""
+    logical = edit.location.resource
+    start = text.resource(logical)
+    if "AWS::IAM::Role" not in text.lines[text.child(start, "Type")]:
+        raise _Unplaced(f"role {edit.role_name} is the one SAM generates for {logical}, shared with the function: give "
+                        "the integration or authorizer a role of its own (an AWS::IAM::Role whose trust allows "
+                        "apigateway.amazonaws.com sts:AssumeRole) and name it there")
+    if edit.dropped:
+        raise _Unplaced(f"a Deny in {logical}'s trust policy refuses API Gateway: remove it and add "
+                        f"{json.dumps(edit.added)} to AssumeRolePolicyDocument.Statement by hand")
+    document = text.child(text.child(start, "Properties"), "AssumeRolePolicyDocument")
+    text.append_item(text.child(document, "Statement"), edit.added)
+
+
+def _unreferenced(text: "_Text", logical: str) -> None:
+    """A resource is removed only when nothing else in the template names it (Ref, GetAtt, ${Logical})."""
+    start = text.resource(logical)
+    end = text.end(start)
+    name = re.compile(r"(?<![A-Za-z0-9])" + re.escape(logical) + r"(?![A-Za-z0-9])")
+    for i, line in enumerate(text.lines):
+        if not start <= i < end and not _blank(line) and name.search(line):
+            raise _Unplaced(f"{logical} is still referenced at line {i + 1}: remove it by hand once nothing names it")
 
 
 def _add_permission(text: "_Text", render, edit) -> None:
@@ -365,6 +400,38 @@ class _Text:
         out[0] += comment
         return out
 
+    def append_item(self, key_line: int, item: dict) -> None:
+        """Append `item` to the block list opened at `key_line` (`Key:` then `- ...` lines, or `"Key": [`)."""
+        line = self.lines[key_line]
+        if self.json:
+            if not line.rstrip().endswith("["):
+                raise _Unplaced(f"line {key_line + 1} is not a list laid out one item per line")
+            close = self.end(key_line) - 1
+            last = next(i for i in range(close - 1, key_line - 1, -1) if self.lines[i].strip())
+            width = _indent(self.lines[last]) if last > key_line else _indent(line) + 2
+            rendered = json.dumps(item, indent=2).splitlines()
+            if last > key_line:
+                self.lines[last] = self.lines[last].rstrip() + ","
+            self.lines[close:close] = [" " * width + l for l in rendered]
+            return
+        if line.split(":", 1)[1].split(" #")[0].strip():
+            raise _Unplaced(f"line {key_line + 1} holds its list inline: add the statement by hand")
+        i = key_line + 1
+        while i < len(self.lines) and _blank(self.lines[i]):
+            i += 1
+        if i == len(self.lines) or not self.lines[i].lstrip().startswith("- ") or _indent(self.lines[i]) < _indent(line):
+            raise _Unplaced(f"no block list under line {key_line + 1}")
+        width = _indent(self.lines[i])
+        end = i + 1
+        while end < len(self.lines) and (_blank(self.lines[end]) or _indent(self.lines[end]) > width or
+                                         _indent(self.lines[end]) == width and self.lines[end].lstrip().startswith("- ")):
+            end += 1
+        while not self.lines[end - 1].strip():
+            end -= 1
+        block = remediation._yaml(item, width + 2).splitlines()
+        block[0] = " " * width + "- " + block[0].lstrip()
+        self.lines[end:end] = block
+
     def add_resource(self, name: str, resource: dict) -> None:
         start = self.top("Resources")
         end = self.end(start)
@@ -432,9 +499,16 @@ def _place_hcl(text: "_Hcl", render, context, hint, edit) -> str | None:
             raise _Unplaced("the function is not declared in this configuration")
         text.set_attribute(text.resource(*_address(function)), "timeout", str(edit.timeout_s))
         return None
-    if kind in ("remove-permission", "delete-integration"):
+    if kind in ("remove-permission", "delete-integration", "delete-authorizer"):
+        if kind == "delete-authorizer":
+            kind_name = _address(address)
+            if any(f"{kind_name[0]}.{kind_name[1]}" in line for line in text.lines):
+                raise _Unplaced(f"{address} is still referenced: remove it by hand once nothing names it")
         text.delete(*_address(address))
         return None
+    if kind == "set-trust":
+        raise _Unplaced(f"set the aws_iam_role's assume_role_policy of {edit.role_name} to "
+                        f"{json.dumps(edit.policy, separators=(',', ':'))}")
     if kind == "replace-statement":
         block = text.resource(*_address(address))
         text.set_attribute(block, "principal", '"apigateway.amazonaws.com"')
