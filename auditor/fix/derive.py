@@ -30,6 +30,7 @@ class Planner:
         self.snapshot = snapshot
         self.index = index
         self.used_sids = used_sids  # function ARN -> statement ids taken (in the model or by the plan), kept across rounds
+        self.gated: list = []  # the findings the plan must clear this round (what one fix should wait for)
 
     # -- lookups ------------------------------------------------------------------------------
     def api(self, resource):
@@ -381,6 +382,9 @@ class Planner:
         authorizer = api and next((a for a in api.authorizers if a.id == finding.resource.authorizer_id), None)
         if authorizer is None:
             return None
+        if any(f.rule_id == "AGW304" and (f.resource.account, f.resource.region, f.resource.api_id) ==
+               (api.scope.account, api.scope.region, api.id) for f in self.gated):
+            return None  # an open route of this API is to get an authorizer first: maybe this one
         return [DeleteAuthorizer(**self._base(api), location=authorizer.location, api_id=api.id,
                                  authorizer_id=authorizer.id, name=authorizer.name)]
 

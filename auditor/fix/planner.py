@@ -52,6 +52,7 @@ def plan_fixes(snapshot, rules, severity_overrides, threshold, keep=lambda findi
         if not targets:
             break
         planner = Planner(current, index, used_sids)
+        planner.gated = targets
         touched: set = set()
         keys = {edit.key() for edit in applied}
         progress = False
