@@ -507,8 +507,8 @@ def _place_hcl(text: "_Hcl", render, context, hint, edit) -> str | None:
         text.delete(*_address(address))
         return None
     if kind == "set-trust":
-        raise _Unplaced(f"set the aws_iam_role's assume_role_policy of {edit.role_name} to "
-                        f"{json.dumps(edit.policy, separators=(',', ':'))}")
+        _hcl_trust(text, edit)
+        return None
     if kind == "replace-statement":
         block = text.resource(*_address(address))
         text.set_attribute(block, "principal", '"apigateway.amazonaws.com"')
@@ -541,6 +541,50 @@ def _place_hcl(text: "_Hcl", render, context, hint, edit) -> str | None:
             context.setdefault("integrations", {})[edit.new_id] = f"aws_apigatewayv2_integration.{name}"
         return None
     raise _Unplaced(f"no Terraform form for {kind}")
+
+
+_TF_REFERENCE = re.compile(r"\$\{|%\{|(?<![\w\"])(var|local|data|module|each|count|aws_[a-z0-9_]+)\.|(#|//|/\*)")
+
+
+def _hcl_trust(text: "_Hcl", edit) -> None:
+    """The role's assume_role_policy rewritten whole, only when it is a literal (jsonencode of constants, or a
+    JSON heredoc) without comments: then the model holds exactly what it says, plus API Gateway's statement."""
+    by_hand = (f"set assume_role_policy of {edit.location.resource} to "
+               f"{json.dumps(edit.policy, separators=(',', ':'))}")
+    if edit.dropped:
+        raise _Unplaced(f"a Deny in its trust policy refuses API Gateway: {by_hand}")
+    block = text.resource(*_address(edit.location.resource))
+    end = text.end(block)
+    pattern = re.compile(r"^(\s*)assume_role_policy\s*=\s*(.*)$")
+    start = next((i for i in range(block + 1, end - 1) if pattern.match(text.lines[i])), None)
+    if start is None:
+        raise _Unplaced(f"no assume_role_policy line: {by_hand}")
+    indent, value = pattern.match(text.lines[start]).groups()
+    heredoc = re.match(r"<<-?\s*([A-Za-z_]\w*)\s*$", value)
+    if heredoc:
+        stop = next((i for i in range(start + 1, end) if text.lines[i].strip() == heredoc.group(1)), None)
+        if stop is None:
+            raise _Unplaced(f"the heredoc does not close: {by_hand}")
+        stop += 1
+    elif value.startswith("jsonencode("):
+        depth, stop = 0, start
+        while stop < end:
+            depth += _brace_delta(text.lines[stop]) + text.lines[stop].count("(") - text.lines[stop].count(")")
+            stop += 1
+            if depth <= 0:
+                break
+    else:
+        raise _Unplaced(f"it is not a literal jsonencode or heredoc: {by_hand}")
+    body = "\n".join([value] + text.lines[start + 1:stop])
+    if _TF_REFERENCE.search(re.sub(r'"(?:\\.|[^"\\])*"', '""', body) if not heredoc else body):
+        raise _Unplaced(f"it names other values or holds comments: {by_hand}")
+    rendered = json.dumps(edit.policy, indent=2).splitlines()
+    if heredoc:
+        lines = [f"{indent}assume_role_policy = <<{heredoc.group(1)}", *rendered, heredoc.group(1)]
+    else:
+        lines = [f"{indent}assume_role_policy = jsonencode({rendered[0]}", *(indent + l for l in rendered[1:-1]),
+                 f"{indent}{rendered[-1]})"]
+    text.lines[start:stop] = lines
 
 
 def _reference(render, address: str, attribute: str) -> str:

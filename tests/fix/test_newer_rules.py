@@ -239,3 +239,37 @@ def test_audit_prints_the_deletion_the_plan_makes(tmp_path, capsys):
     main(["fix", str(path), "--fail-on", "low", "--select", "AGW403"])
     script = capsys.readouterr().out
     assert finding["remediation"] in script.splitlines()
+
+
+def _terraform_with_credentials(tmp_path, trust_edit=lambda text: text) -> Path:
+    folder = tmp_path / "tf"
+    folder.mkdir()
+    text = (ROOT / "tests/iac/hcl/fixtures/seed-correct/main.tf").read_text()
+    line = "  integration_uri        = aws_lambda_function.items.invoke_arn\n"
+    assert line in text
+    text = text.replace(line, line + "  credentials_arn        = aws_iam_role.items.arn\n")
+    (folder / "main.tf").write_text(trust_edit(text))
+    return folder
+
+
+def test_untrusted_credentials_role_in_terraform_is_patched(tmp_path, capsys):
+    import hcl2
+    folder = _terraform_with_credentials(tmp_path)
+    assert _gated([str(folder)], capsys) == ["AGW210"]
+    assert main(["fix", str(folder), "--write"]) == 0
+    capsys.readouterr()
+    patched = (folder / "main.tf").read_text()
+    hcl2.loads(patched)  # still Terraform
+    assert '"Service": "apigateway.amazonaws.com"' in patched and '"Service": "lambda.amazonaws.com"' in patched
+    assert _gated([str(folder)], capsys) == []
+
+
+def test_terraform_trust_policy_naming_other_values_is_left_for_a_person(tmp_path, capsys):
+    folder = _terraform_with_credentials(tmp_path, lambda text: text.replace(
+        'Principal = { Service = "lambda.amazonaws.com" }',
+        'Principal = { Service = "lambda.amazonaws.com" } # the function\'s own'))
+    original = (folder / "main.tf").read_text()
+    assert main(["fix", str(folder), "--write"]) == 1
+    err = capsys.readouterr().err
+    assert "left for a person" in err and "set assume_role_policy of aws_iam_role.items to {" in err
+    assert (folder / "main.tf").read_text() == original
