@@ -24,6 +24,7 @@ def lines(plan) -> list[str]:
     for edit in plan.edits:
         out.append(f"  - {edit.summary()}")
     chosen = {choice.finding.fingerprint for choice in plan.choices}
+    unfixed = {finding.fingerprint for finding in plan.unfixed}
     manual = [finding for finding in left if finding.fingerprint not in chosen]  # no fix the model can make
     if plan.choices or manual:
         out.append(f"Left for a person ({len(plan.choices) + len(manual)}):")
@@ -31,6 +32,7 @@ def lines(plan) -> list[str]:
             first, *candidates = choice.describe().splitlines()
             out += [f"  - {first}", *(f"    {line}" for line in candidates)]
         for finding in manual:
-            out.append(f"  - {finding.rule_id} {finding.message} Fix (no automatic fix):")
+            why = "the planned change did not clear it" if finding.fingerprint in unfixed else "no automatic fix"
+            out.append(f"  - {finding.rule_id} {finding.message} Fix ({why}):")
             out += [f"      {line}" for line in (finding.remediation or "").splitlines()]
     return out
