@@ -9,10 +9,15 @@ import re
 
 from auditor.analysis import TARGET_PREFIX
 from auditor.arns import parse_lambda_arn, parse_source_arn
-from auditor.fix.edits import (AddPermission, Choice, CreateIntegration, CreateRoute, CreateStage, DeleteIntegration, RemovePermission,
-                               ReplaceStatement, SetFunctionTimeout, SetIntegration, SetRoute, SetStage)
+import json
+
+from auditor.fix.edits import (AddPermission, Choice, CreateIntegration, CreateRoute, CreateStage, DeleteAuthorizer,
+                               DeleteIntegration, RemovePermission, ReplaceStatement, SetFunctionTimeout, SetIntegration,
+                               SetRoute, SetStage, SetTrustPolicy)
+from auditor.policy import ALLOW_APIGATEWAY_ASSUME
 from auditor.routekey import route_key_problem
-from auditor.rules.common import statement_qualifier
+from auditor.rules.common import q, statement_qualifier
+from auditor.rules.roles import fixed_trust_policy, roles_by_arn, untrusted_role
 
 
 _CREATED_INTEGRATIONS = ("created", "integrations")  # key in used_sids: stand-in ids of integrations planned
@@ -27,6 +32,7 @@ class Planner:
         self.used_sids = used_sids  # function ARN -> statement ids taken (in the model or by the plan), kept across rounds
         self._apis = None
         self._lookups: dict = {}
+        self.gated: list = []  # the findings the plan must clear this round (what one fix should wait for)
 
     # -- lookups ------------------------------------------------------------------------------
     def api(self, resource):
@@ -331,6 +337,69 @@ class Planner:
         settings = finding.fix.details.get("AccessLogSettings")
         return [SetStage(**self._base(api), location=stage.location, api_id=api.id, stage=stage.name,
                          values={"AccessLogSettings": settings})]
+
+    def fix_AGW106(self, finding):
+        """The right limit is the owner's to choose: say where it goes, never guess a number."""
+        api = self.api(finding.resource)
+        details = finding.fix.details
+        if api is None:
+            return None
+        stage, key = details.get("StageName"), details.get("RouteKey")
+        base = f"aws apigatewayv2 update-stage --api-id {q(api.id)} --stage-name {q(stage)}"
+        if key:
+            limits = json.dumps({key: {"ThrottlingRateLimit": "<requests-per-second>",
+                                       "ThrottlingBurstLimit": "<burst>"}}).replace('"<', "<").replace('>"', ">")
+            where = f"--route-settings {q(limits)}"
+            said = f"stage {stage}'s RouteSettings for `{key}`"
+        else:
+            where = "--default-route-settings 'ThrottlingRateLimit=<requests-per-second>,ThrottlingBurstLimit=<burst>'"
+            said = f"stage {stage}'s DefaultRouteSettings"
+        return Choice(finding, f"Route `{finding.resource.route_key}` of API {api.id} is throttled to 0 by {said}: "
+                               "which limits should it have? The numbers are yours to choose (the account's regional "
+                               "limit applies when the setting is removed).",
+                      [f"{base} {where} --region {q(api.scope.region)}"])
+
+    def fix_AGW206(self, finding):
+        """Which function in reach to call (or where to deploy it) is the owner's choice."""
+        api = self.api(finding.resource)
+        if api is None:
+            return None
+        what = (f"authorizer {finding.resource.authorizer_id}" if finding.resource.authorizer_id
+                else f"integration {finding.resource.integration_id}")
+        suggested = finding.remediation.split("  #")[0] if finding.remediation else None
+        reachable = [f.arn for f in api.scope.functions]
+        return Choice(finding, f"The {what} of API {api.id} invokes `{finding.resource.function_arn}`, which it cannot "
+                               "reach: deploy the function where the API can invoke it, or point it at one that is.",
+                      ([f"once the function is deployed there: {suggested}"] if suggested else [])
+                      + [f"function {arn}" for arn in reachable])
+
+    def fix_AGW210(self, finding):
+        api = self.api(finding.resource)
+        if api is None:
+            return None
+        if finding.resource.authorizer_id:
+            owner = next((a for a in api.authorizers if a.id == finding.resource.authorizer_id), None)
+        else:
+            owner = self.integration(api, finding.resource.integration_id)
+        found = owner and untrusted_role(roles_by_arn(self.snapshot), owner.credentials_arn)
+        if not found:
+            return None
+        role, verdict = found
+        return [SetTrustPolicy(account=role.scope.account, region=role.scope.region, location=role.location,
+                               role_arn=role.arn, role_name=role.name, policy=fixed_trust_policy(role, verdict),
+                               added=dict(ALLOW_APIGATEWAY_ASSUME),
+                               dropped=[role.trust[i] for i in verdict.blocking])]
+
+    def fix_AGW403(self, finding):
+        api = self.api(finding.resource)
+        authorizer = api and next((a for a in api.authorizers if a.id == finding.resource.authorizer_id), None)
+        if authorizer is None:
+            return None
+        if any(f.rule_id == "AGW304" and (f.resource.account, f.resource.region, f.resource.api_id) ==
+               (api.scope.account, api.scope.region, api.id) for f in self.gated):
+            return None  # an open route of this API is to get an authorizer first: maybe this one
+        return [DeleteAuthorizer(**self._base(api), location=authorizer.location, api_id=api.id,
+                                 authorizer_id=authorizer.id, name=authorizer.name)]
 
     def fix_AGW401(self, finding):
         api = self.api(finding.resource)

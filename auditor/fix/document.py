@@ -14,6 +14,8 @@ def documents_of(snapshot: Snapshot) -> list[tuple[str, dict]]:
         document = by_file.setdefault(file, {"SnapshotVersion": 1, "Scopes": []})
         raw = {"AccountId": scope.account, "Region": scope.region, "Complete": scope.complete,
                "Apis": [api.raw for api in scope.apis], "Functions": [f.raw for f in scope.functions]}
+        if scope.roles:  # credentials roles: their trust is judged (AGW210) and edited like the rest
+            raw["Roles"] = [role.raw for role in scope.roles]
         if scope.errors:
             raw["Errors"] = [{"Operation": e.operation, "Resource": e.resource, "Code": e.code, "Message": e.message}
                              for e in scope.errors]
@@ -49,4 +51,13 @@ def find_function(documents, arn: str) -> dict | None:
             for function in scope.get("Functions") or ():
                 if function.get("FunctionArn") == arn:
                     return function
+    return None
+
+
+def find_role(documents, arn: str) -> dict | None:
+    for _, document in documents:
+        for scope in document["Scopes"]:
+            for role in scope.get("Roles") or ():
+                if role.get("Arn") == arn:
+                    return role
     return None

@@ -9,7 +9,7 @@ step can undo another (a route created to an integration and that integration de
 import json
 from dataclasses import dataclass, field
 
-from auditor.fix.document import find_api, find_function, find_scope
+from auditor.fix.document import find_api, find_function, find_role, find_scope
 from auditor.model import Location
 from auditor.rules.common import q
 
@@ -74,6 +74,8 @@ class SetRoute(Edit):
         target = self.values.get("Target", "")
         if target.startswith("integrations/"):
             out.add(("integration", self.api_id, target[len("integrations/"):]))
+        if self.values.get("AuthorizerId"):  # relies on it: never in one round with its deletion (AGW403)
+            out.add(("authorizer", self.api_id, self.values["AuthorizerId"]))
         return out
 
     def apply(self, documents) -> None:
@@ -259,6 +261,56 @@ class DeleteIntegration(Edit):
 
     def summary(self) -> str:
         return f"API {self.api_id}: delete integration {self.integration_id}, which no route targets"
+
+
+@dataclass
+class DeleteAuthorizer(Edit):
+    api_id: str = ""
+    authorizer_id: str = ""
+    name: str = ""
+    kind = "delete-authorizer"
+
+    def touches(self) -> set:
+        return {("authorizer", self.api_id, self.authorizer_id)}
+
+    def apply(self, documents) -> None:
+        api = find_api(documents, self.account, self.region, self.api_id)
+        api["Authorizers"] = [a for a in api.get("Authorizers") or () if a.get("AuthorizerId") != self.authorizer_id]
+
+    def commands(self) -> list[str]:
+        return [_apigw("delete-authorizer", self.api_id, self.region, "--authorizer-id", q(self.authorizer_id))]
+
+    def summary(self) -> str:
+        return f"API {self.api_id}: delete authorizer {self.name or self.authorizer_id}, which no route uses"
+
+
+@dataclass
+class SetTrustPolicy(Edit):
+    """A credentials role's whole trust policy (IAM takes no less): its statements kept, API Gateway let in."""
+
+    role_arn: str = ""
+    role_name: str = ""
+    policy: dict = field(default_factory=dict)
+    added: dict = field(default_factory=dict)  # the statement that lets API Gateway in (what a template gains)
+    dropped: list = field(default_factory=list)  # the Deny statements that refused it
+    kind = "set-trust"
+
+    def touches(self) -> set:
+        return {("role", self.role_arn)}
+
+    def apply(self, documents) -> None:
+        role = find_role(documents, self.role_arn)
+        if role is not None:
+            role["AssumeRolePolicyDocument"] = self.policy
+
+    def commands(self) -> list[str]:
+        document = json.dumps(self.policy, separators=(",", ":"))
+        return [f"aws iam update-assume-role-policy --role-name {q(self.role_name)} --policy-document {q(document)}"]
+
+    def summary(self) -> str:
+        dropped = ", drop the Deny statement(s) refusing it" if self.dropped else ""
+        return f"role {self.role_name}: let API Gateway assume it (trust policy: add an Allow sts:AssumeRole for " \
+               f"{APIGATEWAY}{dropped}; other statements kept)"
 
 
 def _policy_owner(documents, function_arn: str, qualifier: str | None) -> dict | None:

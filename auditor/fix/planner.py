@@ -52,6 +52,7 @@ def plan_fixes(snapshot, rules, severity_overrides, threshold, keep=lambda findi
         if not targets:
             break
         planner = Planner(current, index, used_sids)
+        planner.gated = targets
         touched: set = set()
         keys = {edit.key() for edit in applied}
         progress = False
@@ -89,9 +90,10 @@ def plan_fixes(snapshot, rules, severity_overrides, threshold, keep=lambda findi
                 documents=documents)
 
 
-_PHASES = ("add-permission", "replace-statement", "set-function", "set-integration", "create-integration",
+_PHASES = ("set-trust", "add-permission", "replace-statement", "set-function", "set-integration", "create-integration",
            "set-route", "create-route",
-           "create-stage", "set-stage", "delete-integration", "remove-permission")
+           "create-stage", "set-stage", "delete-integration", "delete-authorizer",
+           "remove-permission")
 
 
 def ordered(edits: list) -> list:

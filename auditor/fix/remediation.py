@@ -39,8 +39,10 @@ def plan_remediations(result) -> None:
 
 
 def _undone_by_other(finding, derived, plans):
-    """The finding whose edit relies on what this one's deletion removes (AGW105's route to AGW401's integration)."""
-    if not isinstance(derived, list) or not any(edit.kind == "delete-integration" for edit in derived):
+    """The finding whose edit relies on what this one's deletion removes (AGW105's route to AGW401's integration,
+    AGW304's route to AGW403's authorizer)."""
+    if not isinstance(derived, list) or not any(edit.kind in ("delete-integration", "delete-authorizer")
+                                                for edit in derived):
         return None
     touched = set().union(*(edit.touches() for edit in derived))
     for other, edits in plans:

@@ -23,9 +23,16 @@ def lines(plan) -> list[str]:
     out.append(f"Changes: {len(plan.edits)}")
     for edit in plan.edits:
         out.append(f"  - {edit.summary()}")
-    if plan.choices:
-        out.append(f"Left for a person ({len(plan.choices)}):")
+    chosen = {choice.finding.fingerprint for choice in plan.choices}
+    unfixed = {finding.fingerprint for finding in plan.unfixed}
+    manual = [finding for finding in left if finding.fingerprint not in chosen]  # no fix the model can make
+    if plan.choices or manual:
+        out.append(f"Left for a person ({len(plan.choices) + len(manual)}):")
         for choice in plan.choices:
             first, *candidates = choice.describe().splitlines()
             out += [f"  - {first}", *(f"    {line}" for line in candidates)]
+        for finding in manual:
+            why = "the planned change did not clear it" if finding.fingerprint in unfixed else "no automatic fix"
+            out.append(f"  - {finding.rule_id} {finding.message} Fix ({why}):")
+            out += [f"      {line}" for line in (finding.remediation or "").splitlines()]
     return out

@@ -174,6 +174,16 @@ def _place(patched: Patched, edit) -> str | None:
     if kind == "add-permission":
         _add_permission(text, render, edit)
         return None
+    if kind == "set-trust":
+        _set_trust(text, edit)
+        return None
+    if kind == "delete-authorizer":
+        logical = hint.get("logical") or location.resource
+        if hint.get("type") != "AWS::ApiGatewayV2::Authorizer" or hint.get("sam"):
+            raise _Unplaced("the authorizer is not its own resource in the template (SAM's Auth): remove it there")
+        _unreferenced(text, logical)
+        text.delete_resource(logical)
+        return None
     if kind == "remove-permission":
         logical = hint.get("logical") or location.resource
         if hint.get("type") != "AWS::Lambda::Permission":
@@ -249,6 +259,31 @@ def _add_integration(text: "_Text", render, api: str, function_arn: str) -> str:
 
 def _unresolved_target(value) -> bool:
     return isinstance(value, str) and value.startswith("integrations/")
+
+
+def _set_trust(text: "_Text", edit) -> None:
+    """Add API Gateway's statement to the role's own AssumeRolePolicyDocument, the others left as written."""
+    logical = edit.location.resource
+    start = text.resource(logical)
+    if "AWS::IAM::Role" not in text.lines[text.child(start, "Type")]:
+        raise _Unplaced(f"role {edit.role_name} is the one SAM generates for {logical}, shared with the function: give "
+                        "the integration or authorizer a role of its own (an AWS::IAM::Role whose trust allows "
+                        "apigateway.amazonaws.com sts:AssumeRole) and name it there")
+    if edit.dropped:
+        raise _Unplaced(f"a Deny in {logical}'s trust policy refuses API Gateway: remove it and add "
+                        f"{json.dumps(edit.added)} to AssumeRolePolicyDocument.Statement by hand")
+    document = text.child(text.child(start, "Properties"), "AssumeRolePolicyDocument")
+    text.append_item(text.child(document, "Statement"), edit.added)
+
+
+def _unreferenced(text: "_Text", logical: str) -> None:
+    """A resource is removed only when nothing else in the template names it (Ref, GetAtt, ${Logical})."""
+    start = text.resource(logical)
+    end = text.end(start)
+    name = re.compile(r"(?<![A-Za-z0-9])" + re.escape(logical) + r"(?![A-Za-z0-9])")
+    for i, line in enumerate(text.lines):
+        if not start <= i < end and not _blank(line) and name.search(line):
+            raise _Unplaced(f"{logical} is still referenced at line {i + 1}: remove it by hand once nothing names it")
 
 
 def _add_permission(text: "_Text", render, edit) -> None:
@@ -388,6 +423,38 @@ class _Text:
         out[0] += comment
         return out
 
+    def append_item(self, key_line: int, item: dict) -> None:
+        """Append `item` to the block list opened at `key_line` (`Key:` then `- ...` lines, or `"Key": [`)."""
+        line = self.lines[key_line]
+        if self.json:
+            if not line.rstrip().endswith("["):
+                raise _Unplaced(f"line {key_line + 1} is not a list laid out one item per line")
+            close = self.end(key_line) - 1
+            last = next(i for i in range(close - 1, key_line - 1, -1) if self.lines[i].strip())
+            width = _indent(self.lines[last]) if last > key_line else _indent(line) + 2
+            rendered = json.dumps(item, indent=2).splitlines()
+            if last > key_line:
+                self.lines[last] = self.lines[last].rstrip() + ","
+            self.lines[close:close] = [" " * width + l for l in rendered]
+            return
+        if line.split(":", 1)[1].split(" #")[0].strip():
+            raise _Unplaced(f"line {key_line + 1} holds its list inline: add the statement by hand")
+        i = key_line + 1
+        while i < len(self.lines) and _blank(self.lines[i]):
+            i += 1
+        if i == len(self.lines) or not self.lines[i].lstrip().startswith("- ") or _indent(self.lines[i]) < _indent(line):
+            raise _Unplaced(f"no block list under line {key_line + 1}")
+        width = _indent(self.lines[i])
+        end = i + 1
+        while end < len(self.lines) and (_blank(self.lines[end]) or _indent(self.lines[end]) > width or
+                                         _indent(self.lines[end]) == width and self.lines[end].lstrip().startswith("- ")):
+            end += 1
+        while not self.lines[end - 1].strip():
+            end -= 1
+        block = remediation._yaml(item, width + 2).splitlines()
+        block[0] = " " * width + "- " + block[0].lstrip()
+        self.lines[end:end] = block
+
     def add_resource(self, name: str, resource: dict) -> None:
         start = self.top("Resources")
         end = self.end(start)
@@ -455,8 +522,15 @@ def _place_hcl(text: "_Hcl", render, context, hint, edit) -> str | None:
             raise _Unplaced("the function is not declared in this configuration")
         text.set_attribute(text.resource(*_address(function)), "timeout", str(edit.timeout_s))
         return None
-    if kind in ("remove-permission", "delete-integration"):
+    if kind in ("remove-permission", "delete-integration", "delete-authorizer"):
+        if kind == "delete-authorizer":
+            kind_name = _address(address)
+            if any(f"{kind_name[0]}.{kind_name[1]}" in line for line in text.lines):
+                raise _Unplaced(f"{address} is still referenced: remove it by hand once nothing names it")
         text.delete(*_address(address))
+        return None
+    if kind == "set-trust":
+        _hcl_trust(text, edit)
         return None
     if kind == "replace-statement":
         block = text.resource(*_address(address))
@@ -490,6 +564,50 @@ def _place_hcl(text: "_Hcl", render, context, hint, edit) -> str | None:
             context.setdefault("integrations", {})[edit.new_id] = f"aws_apigatewayv2_integration.{name}"
         return None
     raise _Unplaced(f"no Terraform form for {kind}")
+
+
+_TF_REFERENCE = re.compile(r"\$\{|%\{|(?<![\w\"])(var|local|data|module|each|count|aws_[a-z0-9_]+)\.|(#|//|/\*)")
+
+
+def _hcl_trust(text: "_Hcl", edit) -> None:
+    """The role's assume_role_policy rewritten whole, only when it is a literal (jsonencode of constants, or a
+    JSON heredoc) without comments: then the model holds exactly what it says, plus API Gateway's statement."""
+    by_hand = (f"set assume_role_policy of {edit.location.resource} to "
+               f"{json.dumps(edit.policy, separators=(',', ':'))}")
+    if edit.dropped:
+        raise _Unplaced(f"a Deny in its trust policy refuses API Gateway: {by_hand}")
+    block = text.resource(*_address(edit.location.resource))
+    end = text.end(block)
+    pattern = re.compile(r"^(\s*)assume_role_policy\s*=\s*(.*)$")
+    start = next((i for i in range(block + 1, end - 1) if pattern.match(text.lines[i])), None)
+    if start is None:
+        raise _Unplaced(f"no assume_role_policy line: {by_hand}")
+    indent, value = pattern.match(text.lines[start]).groups()
+    heredoc = re.match(r"<<-?\s*([A-Za-z_]\w*)\s*$", value)
+    if heredoc:
+        stop = next((i for i in range(start + 1, end) if text.lines[i].strip() == heredoc.group(1)), None)
+        if stop is None:
+            raise _Unplaced(f"the heredoc does not close: {by_hand}")
+        stop += 1
+    elif value.startswith("jsonencode("):
+        depth, stop = 0, start
+        while stop < end:
+            depth += _brace_delta(text.lines[stop]) + text.lines[stop].count("(") - text.lines[stop].count(")")
+            stop += 1
+            if depth <= 0:
+                break
+    else:
+        raise _Unplaced(f"it is not a literal jsonencode or heredoc: {by_hand}")
+    body = "\n".join([value] + text.lines[start + 1:stop])
+    if _TF_REFERENCE.search(re.sub(r'"(?:\\.|[^"\\])*"', '""', body) if not heredoc else body):
+        raise _Unplaced(f"it names other values or holds comments: {by_hand}")
+    rendered = json.dumps(edit.policy, indent=2).splitlines()
+    if heredoc:
+        lines = [f"{indent}assume_role_policy = <<{heredoc.group(1)}", *rendered, heredoc.group(1)]
+    else:
+        lines = [f"{indent}assume_role_policy = jsonencode({rendered[0]}", *(indent + l for l in rendered[1:-1]),
+                 f"{indent}{rendered[-1]})"]
+    text.lines[start:stop] = lines
 
 
 def _reference(render, address: str, attribute: str) -> str:
