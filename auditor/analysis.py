@@ -262,10 +262,6 @@ class PermissionCheck:
     def stage_names(self) -> list[str]:
         return list(self.stages) if self.stages is not None else stage_names(self.api)
 
-    @property
-    def by_stage_variables(self) -> bool:
-        return self.stages is not None
-
     def stages_phrase(self) -> str:
         """" on stage(s) x, y" when the check holds for only some stages (stage variables), else ""."""
         return f" on stage(s) {', '.join(self.stages)}" if self.stages is not None else ""

@@ -9,11 +9,11 @@ step can undo another (a route created to an integration and that integration de
 import json
 from dataclasses import dataclass, field
 
-from auditor.fix.document import find_api, find_function, find_role, find_scope
+from auditor.fix.document import find_api, find_function, find_role
+from auditor.policy import APIGATEWAY
 from auditor.model import Location
 from auditor.rules.common import q
 
-APIGATEWAY = "apigateway.amazonaws.com"
 
 
 @dataclass
@@ -478,6 +478,3 @@ class Choice:
         listed = [f"  - {c}" for c in self.candidates] or ["  (no candidate in the input)"]
         return "\n".join([f"{self.finding.rule_id} {self.question} Candidates:", *listed])
 
-
-def scope_exists(documents, account, region) -> bool:
-    return find_scope(documents, account, region) is not None

@@ -10,7 +10,7 @@ stays symbolic (`${unresolved:...}`) and the rules say they could not check it.
 import json
 import re
 
-from auditor.arns import parse_lambda_arn
+from auditor.arns import UNRESOLVED_MARK, is_unresolved, parse_lambda_arn
 from auditor.errors import InputError
 from auditor.files import LineIndex
 from auditor.iac.document import DocumentBuilder
@@ -129,7 +129,7 @@ class PlanReader:
 
     def tags(self, instance: _Instance) -> dict:
         tags = self.value(instance, "tags", {}) or {}
-        if isinstance(tags, str) and tags.startswith("${unresolved:"):
+        if isinstance(tags, str) and tags.startswith(UNRESOLVED_MARK):
             return {}
         if not isinstance(tags, dict):
             raise InputError(f"{instance.address}: tags must be a map, got {type(tags).__name__}", file=self.file,
@@ -252,8 +252,8 @@ class PlanReader:
         ref = parse_lambda_arn(value)
         if ref:
             return ref.unqualified_arn
-        if "${unresolved:" in value or ":" in value:
-            return value if "${unresolved:" in value else None
+        if is_unresolved(value) or ":" in value:
+            return value if is_unresolved(value) else None
         s = self.settings
         return f"arn:{s.partition}:lambda:{s.region}:{s.account}:function:{value}"
 
@@ -285,7 +285,7 @@ class PlanReader:
         import json
         from auditor.policy import ALLOW_APIGATEWAY_ASSUME, StatementShapeError, read_statement
         arn, text = self.attribute(instance, "arn"), instance.values.get("assume_role_policy")
-        if not isinstance(arn, str) or "${unresolved:" in arn or not isinstance(text, str):
+        if not isinstance(arn, str) or is_unresolved(arn) or not isinstance(text, str):
             return
         try:
             document = json.loads(text)
@@ -339,7 +339,7 @@ class PlanReader:
             api["Stages"].append({"StageName": "$default", "AutoDeploy": True,
                                   **self.builder.source(line, instance.address, meta)})
         body = self.value(instance, "body")
-        if isinstance(body, str) and "${unresolved:" in body:
+        if isinstance(body, str) and is_unresolved(body):
             api.pop("Routes", None)
             api.pop("Integrations", None)
             self.builder.error("ReadBody", instance.address, "Unknown",

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor import __version__
+from auditor.arns import UNRESOLVED_MARK, is_unresolved
 from auditor.findings import Severity
 
 TOOL = {"name": "apigw-auditor", "version": __version__, "information_uri": "https://pypi.org/project/apigw-auditor/"}
@@ -64,13 +65,13 @@ def group_by_api(findings) -> list[tuple[str, list]]:
     return list(groups.items())
 
 
-_UNRESOLVED = re.compile(r"\$\{unresolved:([^}]{0,300})\}")
+_UNRESOLVED = re.compile(re.escape(UNRESOLVED_MARK) + r"([^}]{0,300})\}")
 
 
 def readable(text: str) -> str:
     """Text for people: a value not known before deployment (auditor.arns' `${unresolved:parameter StageName}`)
     as the placeholder `<StageName>` (`<A.Arn>` for a GetAtt, `<unresolved Join>` for the rest)."""
-    if "${unresolved:" not in text:
+    if not is_unresolved(text):
         return text
 
     def placeholder(match) -> str:

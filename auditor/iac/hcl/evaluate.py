@@ -59,10 +59,6 @@ class Namespace:
         self.kind, self.parts = kind, parts
 
 
-def is_unknown(value) -> bool:
-    return isinstance(value, Unknown)
-
-
 def to_plain(value):
     """The value the snapshot holds: Unknown -> the unresolved marker string."""
     budget = [MAX_NODES]

@@ -10,7 +10,7 @@ but source does not (a function's version, a stage's execution ARN).
 
 import json
 
-from auditor.arns import invoke_host
+from auditor.arns import invoke_host, is_unresolved
 from auditor.errors import InputError
 from auditor.iac.document import DocumentBuilder
 from auditor.iac.hcl.evaluate import Unknown, to_plain
@@ -155,7 +155,7 @@ class SourceReader(PlanReader):
             if attr == "version":
                 return version
             arn = self.attribute(instance, "arn")
-            if not isinstance(arn, str) or "${unresolved:" in version:
+            if not isinstance(arn, str) or is_unresolved(version):
                 return unresolved(f"{instance.address}.{attr}")
             qualified = f"{arn}:{version}"
             return qualified if attr == "qualified_arn" else (
