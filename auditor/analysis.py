@@ -403,6 +403,7 @@ class Index:
         self._permission_checks: list[PermissionCheck] | None = None
         self._checks_by_integration: dict[int, list[PermissionCheck]] | None = None
         self._apis_by_id: dict[str, list[Api]] | None = None
+        self._roles: dict | None = None
         self._authorizer_checks: dict[int, PermissionCheck] = {}
         self._authorizer_routes: dict[int, list[Route]] | None = None
         self._invokers: dict[int, list[Api]] | None = None
@@ -525,6 +526,13 @@ class Index:
             for check in self.permission_checks:
                 self._checks_by_integration.setdefault(id(check.integration), []).append(check)
         return self._checks_by_integration.get(id(integration), [])
+
+    @property
+    def roles(self) -> dict:
+        """The input's IAM roles by ARN (AGW210, explain and fix ask for the role an ARN names)."""
+        if self._roles is None:
+            self._roles = {role.arn: role for scope in self.snapshot.scopes for role in scope.roles}
+        return self._roles
 
     def apis_with_id(self, api_id: str) -> list[Api]:
         """The APIs with this id, in input order (the same id may exist in several accounts or regions)."""

@@ -808,8 +808,8 @@ class Simulator:
 
     def _assumable(self, api, role_arn, **about) -> None:
         """500 when API Gateway cannot assume the role it is told to use: AGW210's own test (rules.roles)."""
-        from auditor.rules.roles import roles_by_arn, untrusted_role
-        found = untrusted_role(roles_by_arn(self.snapshot), role_arn)
+        from auditor.rules.roles import untrusted_role
+        found = untrusted_role(self.index.roles, role_arn)
         if found is not None:
             role, verdict = found
             raise self._fail(f"{SERVER_ERROR}: API Gateway cannot assume role {role.name} ({verdict.reason})",

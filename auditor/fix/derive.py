@@ -17,7 +17,7 @@ from auditor.fix.edits import (AddPermission, Choice, CreateIntegration, CreateR
 from auditor.policy import ALLOW_APIGATEWAY_ASSUME
 from auditor.routekey import route_key_problem
 from auditor.rules.common import q, statement_qualifier
-from auditor.rules.roles import fixed_trust_policy, roles_by_arn, untrusted_role
+from auditor.rules.roles import fixed_trust_policy, untrusted_role
 
 
 _CREATED_INTEGRATIONS = ("created", "integrations")  # key in used_sids: stand-in ids of integrations planned
@@ -381,7 +381,7 @@ class Planner:
             owner = next((a for a in api.authorizers if a.id == finding.resource.authorizer_id), None)
         else:
             owner = self.integration(api, finding.resource.integration_id)
-        found = owner and untrusted_role(roles_by_arn(self.snapshot), owner.credentials_arn)
+        found = owner and untrusted_role(self.index.roles, owner.credentials_arn)
         if not found:
             return None
         role, verdict = found

@@ -12,10 +12,6 @@ from auditor.model import Role
 from auditor.policy import ALLOW_APIGATEWAY_ASSUME, TrustVerdict, service_may_assume
 from auditor.rules.common import api_resource, integration_resource, q, routes_phrase
 
-def roles_by_arn(snapshot) -> dict[str, Role]:
-    return {role.arn: role for scope in snapshot.scopes for role in scope.roles}
-
-
 def untrusted_role(roles: dict[str, Role], arn: str | None) -> tuple[Role, TrustVerdict] | None:
     """The role (and why) when API Gateway cannot assume the role `arn` names; None when it can, or
     when the role is not in the input or its trust policy is beyond what we model (unknown is not wrong)."""
@@ -49,7 +45,7 @@ class CredentialsRoleUntrusted(Rule):
            "(aws iam update-assume-role-policy), or name a role that has one.")
 
     def check(self, ctx):
-        roles = roles_by_arn(ctx.snapshot)
+        roles = ctx.index.roles
         if not roles:
             return
         for api in ctx.http_apis:
