@@ -50,15 +50,11 @@ def _value_files(root: Path, var_files: list[str], folder: bool) -> list[Path]:
 
 def _read_value_file(path: Path) -> dict:
     """name -> expression tree (or ("value", v) for .json), as Terraform reads *.tfvars."""
-    from auditor.files import read_text
+    from auditor.files import parse_json, read_text
     from auditor.iac.hcl.parse import parse_values_text
     text = read_text(str(path))
     if path.name.endswith(".json"):
-        import json
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise InputError(f"invalid JSON ({exc})", file=str(path)) from None
+        data = parse_json(text, str(path))
         if not isinstance(data, dict):
             raise InputError("a .tfvars.json file holds an object", file=str(path))
         return {k: ("value", v) for k, v in data.items()}

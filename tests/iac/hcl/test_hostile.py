@@ -40,3 +40,16 @@ def test_bad_var_file_and_var_flag(tmp_path):
     assert code == 2 and "bad.tfvars" in err
     code, out, err = run_cli("audit", tmp_path, "--var", "novalue")
     assert code == 2 and "--var" in err
+
+
+def test_hostile_tfvars_json_is_read_by_the_one_json_reader(tmp_path):
+    """*.tfvars.json gets the same limits and one-line messages as every other JSON input (auditor.files)."""
+    (tmp_path / "main.tf").write_text('variable "x" {\n  default = 1\n}\n')
+    deep = tmp_path / "deep.tfvars.json"
+    deep.write_text('{"x": ' + "[" * 300 + "]" * 300 + "}")
+    code, out, err = run_cli("audit", tmp_path, "--var-file", deep)
+    assert code == 2 and "deep.tfvars.json" in err and "nested more than" in err and len(err.splitlines()) == 1
+    huge = tmp_path / "huge.tfvars.json"
+    huge.write_text('{"x": ' + "9" * 5000 + "}")
+    code, out, err = run_cli("audit", tmp_path, "--var-file", huge)
+    assert code == 2 and "huge.tfvars.json" in err and "digits" in err and len(err.splitlines()) == 1
