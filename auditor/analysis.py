@@ -551,7 +551,7 @@ class Index:
         by_uri: dict[str, list[str]] = {}
         stages = {stage.name: stage for stage in api.stages}
         for name in stage_names(api) if api.has_stages and api.stages else ():
-            variables = stages[name].raw.get("StageVariables") if name in stages else None
+            variables = stages[name].stage_variables if name in stages else None
             concrete = substitute_stage_variables(uri, variables if isinstance(variables, dict) else {})
             by_uri.setdefault(concrete, []).append(name)
         if not by_uri:  # the input does not list the API's stages: nothing to resolve the variables with
@@ -670,9 +670,9 @@ def throttling_limits(stage, route: Route) -> dict:
     """The rate and burst limits in force for a route on a stage: RouteSettings[route key] overrides the
     stage's DefaultRouteSettings; neither set leaves the account's regional limit. Over a limit API Gateway
     answers 429; a limit of 0 rejects every request (reported by users, not documented)."""
-    defaults = stage.raw.get("DefaultRouteSettings")
+    defaults = stage.default_route_settings
     defaults = defaults if isinstance(defaults, dict) else {}
-    per_route = stage.raw.get("RouteSettings")
+    per_route = stage.route_settings
     per_route = per_route.get(route.key) if isinstance(per_route, dict) else None
     per_route = per_route if isinstance(per_route, dict) else {}
     limits = {}

@@ -69,15 +69,20 @@ def _oversized_function(function, errors: list) -> bool:
     owners = [function] + [q for key in ("Aliases", "Versions") if key in function for q in _list(function.get(key))
                            if isinstance(q, dict)]
     for owner in owners:
-        policy = owner.get("Policy")
-        if not isinstance(policy, str) or len(policy) <= MAX_POLICY_BYTES // 4:  # UTF-8: at most 4 bytes a character
-            continue
-        size = len(policy.encode("utf-8", "surrogatepass"))
-        if size > MAX_POLICY_BYTES:
+        size = policy_size_beyond_limit(owner.get("Policy"))
+        if size:
             errors.append(_error("GetPolicy", name, f"resource-based policy of {size:,} bytes: Lambda allows at "
                                  f"most {MAX_POLICY_BYTES:,}; the function is left out, not checked"))
             return True
     return False
+
+
+def policy_size_beyond_limit(policy) -> int:
+    """The size in bytes of a policy string Lambda could not hold; 0 for any other value."""
+    if not isinstance(policy, str) or len(policy) <= MAX_POLICY_BYTES // 4:  # UTF-8: at most 4 bytes a character
+        return 0
+    size = len(policy.encode("utf-8", "surrogatepass"))
+    return size if size > MAX_POLICY_BYTES else 0
 
 
 def _list(value) -> list:

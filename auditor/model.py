@@ -5,8 +5,12 @@ Objects keep AWS's raw response dict (`raw`) beside the few fields the rules use
 """
 
 from dataclasses import dataclass, field
+from typing import Annotated, Any, Callable
+
+import msgspec
 
 from auditor.arns import FunctionRef, partition_for_region
+from auditor.limits import MAX_FUNCTION_ARN, MAX_ROUTE_KEY
 from auditor.policy import Statement
 
 
@@ -29,14 +33,21 @@ class Location:
         return out
 
 
-def child_location(raw: dict, parent: Location, key: str, index: int) -> Location:
-    """Where the index-th object of a parent's list sits: its JSON path, or the IaC file/line it declares."""
+def child_location(source, parent: Location, key: str, index: int) -> Location:
+    """Where the index-th object of a parent's list sits: its JSON path, or the IaC file/line its
+    SourceLocation declares."""
     path = f"{parent.path}.{key}[{index}]"
-    source = raw.get("SourceLocation")
     if isinstance(source, dict):
         return Location(str(source.get("File", parent.file)), path, source.get("Line"), source.get("Resource"),
                         str(source.get("InputType", "snapshot")))
     return Location(parent.file, path)
+
+
+# Fields the reader sets itself, never read from the input: their wire names are parenthesised so no
+# AWS key can name them, and whatever a document puts there is overwritten (snapshot._adopt_*).
+# They are typed Any so that no value there can make a document fail to decode.
+def _own(name: str, default=None):
+    return msgspec.field(name=f"({name})", default=default)
 
 
 class _Listed:
@@ -44,6 +55,8 @@ class _Listed:
     routes, integrations, stages and authorizers in their API's.
 
     The location is built on demand: an audit of 100,000 routes needs only the few with findings.
+    `raw` is the object as the input has it (for custom rules, fix plans and rare keys): a large snapshot
+    decoded straight into the model reads it back from the file on first use (Scope.raw_source).
     """
 
     __slots__ = ()
@@ -51,7 +64,14 @@ class _Listed:
 
     @property
     def location(self) -> Location:
-        return child_location(self.raw, self.parent_location, self.collection, self.index)
+        return child_location(self.source, self.parent_location, self.collection, self.index)
+
+    @property
+    def raw(self) -> dict:
+        item = self.raw_item
+        if item is None:  # decoded straight from a large snapshot: found by its place in its parent
+            item = self.raw_item = self.parent_raw[self.collection][self.index]
+        return item
 
 
 class _ApiChild(_Listed):
@@ -61,33 +81,47 @@ class _ApiChild(_Listed):
     def parent_location(self) -> Location:
         return self.api.location
 
+    @property
+    def parent_raw(self) -> dict:
+        return self.api.raw
 
-@dataclass(slots=True, eq=False)
-class Route(_ApiChild):
-    api: "Api"
-    raw: dict
-    id: str
-    key: str
-    target: str | None
-    authorization_type: str
-    authorizer_id: str | None
-    index: int  # position in the API's Routes list
+
+# The model's objects are msgspec Structs whose wire names are AWS's keys: a large snapshot decodes
+# straight into them in C, and every other input converts its documents through the same types, so
+# one declaration says which keys are read and what type each must have. A null where the model has
+# a non-null default (RouteId, AuthorizationType...) is read as absent (snapshot._without_nulls).
+_MODEL = dict(kw_only=True, eq=False)
+
+
+class Route(_ApiChild, msgspec.Struct, **_MODEL):
+    key: Annotated[str, msgspec.Meta(max_length=MAX_ROUTE_KEY)] = msgspec.field(name="RouteKey")
+    id: str = msgspec.field(name="RouteId", default="")
+    target: str | None = msgspec.field(name="Target", default=None)
+    authorization_type: str = msgspec.field(name="AuthorizationType", default="NONE")
+    authorizer_id: str | None = msgspec.field(name="AuthorizerId", default=None)
+    tags: Any = msgspec.field(name="Tags", default=None)  # suppression tags (snapshot extension)
+    source: Any = msgspec.field(name="SourceLocation", default=None)  # where IaC declares it
+    api: Any = _own("api")  # Api
+    index: Any = _own("index", -1)  # int: position in the API's Routes list
+    raw_item: Any = _own("raw_item")  # dict | None
     collection = "Routes"
 
 
-@dataclass(slots=True, eq=False)
-class Integration(_ApiChild):
-    api: "Api"
-    raw: dict
-    id: str
-    type: str | None
-    uri: str | None
-    subtype: str | None
-    payload_format_version: str | None
-    timeout_ms: int | None
-    credentials_arn: str | None
-    function_ref: FunctionRef | None  # the function the URI names (parse_function_uri), None for other URIs
-    index: int  # position in the API's Integrations list
+class Integration(_ApiChild, msgspec.Struct, **_MODEL):
+    id: str = msgspec.field(name="IntegrationId")
+    type: str | None = msgspec.field(name="IntegrationType", default=None)
+    uri: str | None = msgspec.field(name="IntegrationUri", default=None)
+    subtype: str | None = msgspec.field(name="IntegrationSubtype", default=None)
+    payload_format_version: str | None = msgspec.field(name="PayloadFormatVersion", default=None)
+    timeout_ms: int | None = msgspec.field(name="TimeoutInMillis", default=None)
+    credentials_arn: str | None = msgspec.field(name="CredentialsArn", default=None)
+    tags: Any = msgspec.field(name="Tags", default=None)
+    source: Any = msgspec.field(name="SourceLocation", default=None)
+    api: Any = _own("api")  # Api
+    # the function the URI names (parse_function_uri), None for other URIs
+    function_ref: Any = _own("function_ref")  # FunctionRef | None
+    index: Any = _own("index", -1)  # int: position in the API's Integrations list
+    raw_item: Any = _own("raw_item")  # dict | None
     collection = "Integrations"
 
     @property
@@ -96,32 +130,47 @@ class Integration(_ApiChild):
         return self.type == "AWS_PROXY" and not self.subtype and self.function_ref is not None
 
 
-@dataclass(slots=True, eq=False)
-class Stage(_ApiChild):
-    api: "Api"
-    raw: dict
-    name: str
-    auto_deploy: bool
-    deployment_id: str | None
-    access_log_destination: str | None
-    index: int  # position in the API's Stages list
+class AccessLogSettings(msgspec.Struct, kw_only=True):
+    destination_arn: str | None = msgspec.field(name="DestinationArn", default=None)
+
+
+class Stage(_ApiChild, msgspec.Struct, **_MODEL):
+    name: str = msgspec.field(name="StageName")
+    auto_deploy: bool = msgspec.field(name="AutoDeploy", default=False)
+    deployment_id: str | None = msgspec.field(name="DeploymentId", default=None)
+    access_log_settings: AccessLogSettings | None = msgspec.field(name="AccessLogSettings", default=None)
+    default_route_settings: Any = msgspec.field(name="DefaultRouteSettings", default=None)
+    route_settings: Any = msgspec.field(name="RouteSettings", default=None)
+    stage_variables: Any = msgspec.field(name="StageVariables", default=None)
+    tags: Any = msgspec.field(name="Tags", default=None)
+    source: Any = msgspec.field(name="SourceLocation", default=None)
+    api: Any = _own("api")  # Api
+    index: Any = _own("index", -1)  # int: position in the API's Stages list
+    raw_item: Any = _own("raw_item")  # dict | None
     collection = "Stages"
+
+    @property
+    def access_log_destination(self) -> str | None:
+        return self.access_log_settings.destination_arn if self.access_log_settings is not None else None
 
     @property
     def serves(self) -> bool:
         return self.auto_deploy or bool(self.deployment_id)
 
 
-@dataclass(slots=True, eq=False)
-class Authorizer(_ApiChild):
-    api: "Api"
-    raw: dict
-    id: str
-    name: str
-    type: str | None
-    uri: str | None
-    credentials_arn: str | None
-    index: int  # position in the API's Authorizers list
+class Authorizer(_ApiChild, msgspec.Struct, **_MODEL):
+    id: str = msgspec.field(name="AuthorizerId")
+    name: str = msgspec.field(name="Name", default="")
+    type: str | None = msgspec.field(name="AuthorizerType", default=None)
+    uri: str | None = msgspec.field(name="AuthorizerUri", default=None)
+    credentials_arn: str | None = msgspec.field(name="AuthorizerCredentialsArn", default=None)
+    # False when API Gateway assigns the id at deployment (snapshot extension; see id_known)
+    id_known_flag: Any = msgspec.field(name="AuthorizerIdKnown", default=None)
+    tags: Any = msgspec.field(name="Tags", default=None)
+    source: Any = msgspec.field(name="SourceLocation", default=None)
+    api: Any = _own("api")  # Api
+    index: Any = _own("index", -1)  # int: position in the API's Authorizers list
+    raw_item: Any = _own("raw_item")  # dict | None
     collection = "Authorizers"
 
     @property
@@ -129,32 +178,36 @@ class Authorizer(_ApiChild):
         """False when API Gateway assigns the id at deployment and the input cannot name it (an authorizer in
         an OpenAPI body, e.g. SAM's): its execute-api ARN `<api>/authorizers/<id>` is then matched only by a
         wildcard, never by the name standing in for the id."""
-        return self.raw.get("AuthorizerIdKnown") is not False
+        return self.id_known_flag is not False
 
 
-@dataclass(slots=True, eq=False)
-class Api(_Listed):
-    scope: "Scope"
-    raw: dict
-    id: str
-    name: str
-    protocol_type: str
-    routes: list[Route]
-    integrations: list[Integration]
-    stages: list[Stage]
-    authorizers: list[Authorizer]
-    tags: dict
-    index: int  # position in the scope's Apis list
-    # Which collections the snapshot holds; an absent one is unknown, not empty.
-    has_routes: bool = True
-    has_integrations: bool = True
-    has_stages: bool = True
-    has_authorizers: bool = True
+class Api(_Listed, msgspec.Struct, **_MODEL):
+    id: str = msgspec.field(name="ApiId")
+    name: str = msgspec.field(name="Name", default="")
+    protocol_type: str = msgspec.field(name="ProtocolType", default="HTTP")
+    tags: dict = msgspec.field(name="Tags", default={})
+    # Which collections the snapshot holds: an absent one (None here, [] once read) is unknown, not empty.
+    routes: list[Route] | None = msgspec.field(name="Routes", default=None)
+    integrations: list[Integration] | None = msgspec.field(name="Integrations", default=None)
+    stages: list[Stage] | None = msgspec.field(name="Stages", default=None)
+    authorizers: list[Authorizer] | None = msgspec.field(name="Authorizers", default=None)
+    source: Any = msgspec.field(name="SourceLocation", default=None)
+    scope: Any = _own("scope")  # Scope
+    index: Any = _own("index", -1)  # int: position in the scope's Apis list
+    has_routes: Any = _own("has_routes", True)  # bool
+    has_integrations: Any = _own("has_integrations", True)  # bool
+    has_stages: Any = _own("has_stages", True)  # bool
+    has_authorizers: Any = _own("has_authorizers", True)  # bool
+    raw_item: Any = _own("raw_item")  # dict | None
     collection = "Apis"
 
     @property
     def parent_location(self) -> Location:
         return self.scope.location
+
+    @property
+    def parent_raw(self) -> dict:
+        return self.scope.raw_document()
 
     @property
     def is_http(self) -> bool:
@@ -177,27 +230,34 @@ class Qualifier:
     location: Location
 
 
-@dataclass(slots=True, eq=False)
-class Function(_Listed):
-    scope: "Scope"
-    raw: dict
-    name: str
-    arn: str
-    timeout_s: int | None
-    statements: list[Statement]
-    aliases: dict[str, Qualifier]
-    versions: dict[str, Qualifier]
-    tags: dict
-    index: int  # position in the scope's Functions list
-    has_aliases: bool = False
-    has_versions: bool = False
+class Function(_Listed, msgspec.Struct, **_MODEL):
+    arn: Annotated[str, msgspec.Meta(max_length=MAX_FUNCTION_ARN)] = msgspec.field(name="FunctionArn")
+    name: str | None = msgspec.field(name="FunctionName", default=None)  # None: the ARN's last part, once read
+    timeout_s: int | None = msgspec.field(name="Timeout", default=None)
+    tags: dict = msgspec.field(name="Tags", default={})
+    policy: Any = msgspec.field(name="Policy", default=None)  # a JSON string or a document: read into statements
+    alias_items: Any = msgspec.field(name="Aliases", default=None)  # read into aliases
+    version_items: Any = msgspec.field(name="Versions", default=None)  # read into versions
+    source: Any = msgspec.field(name="SourceLocation", default=None)
+    scope: Any = _own("scope")  # Scope
+    statements: Any = _own("statements", [])  # list[Statement]
+    aliases: Any = _own("aliases", {})  # dict[str, Qualifier]
+    versions: Any = _own("versions", {})  # dict[str, Qualifier]
+    index: Any = _own("index", -1)  # int: position in the scope's Functions list
+    has_aliases: Any = _own("has_aliases", False)  # bool
+    has_versions: Any = _own("has_versions", False)  # bool
+    raw_item: Any = _own("raw_item")  # dict | None
     collection = "Functions"
 
     @property
     def parent_location(self) -> Location:
         return self.scope.location
 
-    def qualifier(self, name: str | None) -> Qualifier | None:
+    @property
+    def parent_raw(self) -> dict:
+        return self.scope.raw_document()
+
+    def qualifier(self, name: str | None) -> "Qualifier | None":
         if name is None:
             return None
         return self.aliases.get(name) or self.versions.get(name)
@@ -255,6 +315,15 @@ class Scope:
     # leaves open (account, region, parameters, generated names) are its own. None: a snapshot file,
     # merged with every other by account and region.
     stack: str | None = None
+    # The scope's object as the input has it, read again on first use when the scope was decoded
+    # straight into the model (snapshot.fast_read); its objects find their `raw` in it.
+    raw_source: Callable[[], dict] | None = None
+    raw_scope: dict | None = None
+
+    def raw_document(self) -> dict:
+        if self.raw_scope is None:
+            self.raw_scope = self.raw_source()
+        return self.raw_scope
 
 
 @dataclass(slots=True, eq=False)

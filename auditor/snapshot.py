@@ -8,14 +8,17 @@ import json
 import json.scanner
 import os
 import stat
-from types import NoneType
 from pathlib import Path
+from typing import Any
+
+import msgspec
 
 from auditor.arns import UNRESOLVED_MARK, is_unresolved, parse_function_uri
 from auditor.errors import InputError
 from auditor.files import may_nest_deeper, read_bytes, read_json
 from auditor.model import (Api, Authorizer, Conflict, Function, Integration, Location, Qualifier, Role, Route,
                            Scope, ScopeError, Snapshot, Stage)
+from auditor.limits import policy_size_beyond_limit
 from auditor.policy import StatementShapeError, read_statement
 
 SNAPSHOT_VERSION = 1
@@ -100,8 +103,8 @@ def _parse_policy(reader: _Reader, text: str, policy_path: str):
         reader.fail(policy_path, f"Policy is a string but not JSON ({exc.msg} at character {exc.pos})")
 
 
-def _read_policy(reader: _Reader, owner: dict, path: str, function: Function | None = None) -> list:
-    value = owner.get("Policy")
+def _read_policy(reader: _Reader, value, path: str, function: Function | None = None) -> list:
+    """The statements of a Policy value (a JSON string or a document) found at path + ".Policy"."""
     if value is None:
         return []
     policy_path = f"{path}.Policy"
@@ -130,85 +133,20 @@ def _read_policy(reader: _Reader, owner: dict, path: str, function: Function | N
     return out
 
 
-# (key, type, required, default) of the fields each model object reads; "A.B" is key B inside object A.
-_ROUTE = (("RouteId", str, False, ""), ("RouteKey", str, True, None), ("Target", str, False, None),
-          ("AuthorizationType", str, False, "NONE"), ("AuthorizerId", str, False, None))
-_INTEGRATION = (("IntegrationId", str, True, None), ("IntegrationType", str, False, None),
-                ("IntegrationUri", str, False, None), ("IntegrationSubtype", str, False, None),
-                ("PayloadFormatVersion", str, False, None), ("TimeoutInMillis", int, False, None),
-                ("CredentialsArn", str, False, None))
-_STAGE = (("StageName", str, True, None), ("AutoDeploy", bool, False, False), ("DeploymentId", str, False, None),
-          ("AccessLogSettings", dict, False, None), ("AccessLogSettings.DestinationArn", str, False, None))
-_AUTHORIZER = (("AuthorizerId", str, True, None), ("Name", str, False, ""), ("AuthorizerType", str, False, None),
-               ("AuthorizerUri", str, False, None), ("AuthorizerCredentialsArn", str, False, None))
-_FUNCTION = (("FunctionArn", str, True, None), ("FunctionName", str, False, None), ("Timeout", int, False, None),
-             ("Tags", dict, False, None))
-
-# Builders: one comprehension per collection, defaults filled in for absent or null keys. They do not
-# check types; `_read_list` checks the tuple of field types each builder's `shape` gives instead.
-
-
-def _routes(api: Api, items: list) -> list[Route]:
-    return [Route(api, item, route_id if (route_id := item.get("RouteId")) is not None else "",
-                  item.get("RouteKey"), item.get("Target"),
-                  kind if (kind := item.get("AuthorizationType")) is not None else "NONE",
-                  item.get("AuthorizerId"), index)
-            for index, item in enumerate(items)]
-
-
-def _route_shapes(routes: list[Route]) -> set:
-    return {(type(r.id), type(r.key), type(r.target), type(r.authorization_type), type(r.authorizer_id))
-            for r in routes}
-
-
-def _integrations(api: Api, items: list) -> list[Integration]:
-    return [Integration(api, item, item.get("IntegrationId"), item.get("IntegrationType"),
-                        (uri := item.get("IntegrationUri")), item.get("IntegrationSubtype"),
-                        item.get("PayloadFormatVersion"), item.get("TimeoutInMillis"), item.get("CredentialsArn"),
-                        parse_function_uri(uri) if uri and type(uri) is str else None, index)
-            for index, item in enumerate(items)]
-
-
-def _integration_shapes(integrations: list[Integration]) -> set:
-    return {(type(i.id), type(i.type), type(i.uri), type(i.subtype), type(i.payload_format_version),
-             type(i.timeout_ms), type(i.credentials_arn)) for i in integrations}
-
-
-def _stages(api: Api, items: list) -> list[Stage]:
-    return [Stage(api, item, item.get("StageName"), auto if (auto := item.get("AutoDeploy")) is not None else False,
-                  item.get("DeploymentId"), logs.get("DestinationArn") if type(logs := item.get("AccessLogSettings"))
-                  is dict else None, index)
-            for index, item in enumerate(items)]
-
-
-def _stage_shapes(stages: list[Stage]) -> set:
-    return {(type(s.name), type(s.auto_deploy), type(s.deployment_id), type(s.raw.get("AccessLogSettings")),
-             type(s.access_log_destination)) for s in stages}
-
-
-def _authorizers(api: Api, items: list) -> list[Authorizer]:
-    return [Authorizer(api, item, item.get("AuthorizerId"), name if (name := item.get("Name")) is not None else "",
-                       item.get("AuthorizerType"), item.get("AuthorizerUri"), item.get("AuthorizerCredentialsArn"), index)
-            for index, item in enumerate(items)]
-
-
-def _authorizer_shapes(authorizers: list[Authorizer]) -> set:
-    return {(type(a.id), type(a.name), type(a.type), type(a.uri), type(a.credentials_arn)) for a in authorizers}
-
-
-_VALID_SHAPES: dict[tuple, set] = {}  # spec -> tuples of field types already found valid
-
-
-def _shapes_valid(spec: tuple, shapes: set) -> bool:
-    """Are these tuples of field types all valid for spec? Each new one is checked once, then remembered,
-    which keeps 100,000-route snapshots fast."""
-    known = _VALID_SHAPES.setdefault(spec, set())
-    for shape in shapes - known:
-        if not all(kind is expected or (kind is NoneType and not required)
-                   for kind, (_, expected, required, _) in zip(shape, spec)):
-            return False
-        known.add(shape)
-    return True
+# What each object must hold, to name the first mistake with its JSON path when msgspec rejects a list:
+# (key, type, required); "A.B" is key B inside object A. The model's Struct types say the same to msgspec.
+_API = (("ApiId", str, True), ("Name", str, False), ("ProtocolType", str, False), ("Tags", dict, False))
+_ROUTE = (("RouteId", str, False), ("RouteKey", str, True), ("Target", str, False), ("AuthorizationType", str, False),
+          ("AuthorizerId", str, False))
+_INTEGRATION = (("IntegrationId", str, True), ("IntegrationType", str, False), ("IntegrationUri", str, False),
+                ("IntegrationSubtype", str, False), ("PayloadFormatVersion", str, False),
+                ("TimeoutInMillis", int, False), ("CredentialsArn", str, False))
+_STAGE = (("StageName", str, True), ("AutoDeploy", bool, False), ("DeploymentId", str, False),
+          ("AccessLogSettings", dict, False), ("AccessLogSettings.DestinationArn", str, False))
+_AUTHORIZER = (("AuthorizerId", str, True), ("Name", str, False), ("AuthorizerType", str, False),
+               ("AuthorizerUri", str, False), ("AuthorizerCredentialsArn", str, False))
+_FUNCTION = (("FunctionArn", str, True), ("FunctionName", str, False), ("Timeout", int, False), ("Tags", dict, False))
+_API_LISTS = (("Routes", _ROUTE), ("Integrations", _INTEGRATION), ("Stages", _STAGE), ("Authorizers", _AUTHORIZER))
 
 
 def _value(item: dict, name: str):
@@ -221,7 +159,7 @@ def _check_item(r: _Reader, spec: tuple, item, path: str) -> None:
     """Fail on the first field of item that breaks spec, naming its JSON path."""
     if type(item) is not dict:
         r.fail(path, f"expected an object, got {_kind_name(type(item))}")
-    for name, kind, required, _ in spec:
+    for name, kind, required in spec:
         value = _value(item, name)
         if value is None:
             if required:
@@ -230,38 +168,90 @@ def _check_item(r: _Reader, spec: tuple, item, path: str) -> None:
             r.fail(f"{path}.{name}", f"expected {_kind_name(kind)}, got {_kind_name(type(value))}")
 
 
-def _read_list(r: _Reader, api: Api, raw: dict, api_path: str, key: str, spec: tuple, build, shapes) -> tuple[bool, list]:
-    """Read one of an API's lists; (False, []) when the key is absent (not collected)."""
-    items = raw.get(key)
-    if items is None:
-        return False, []
-    path = f"{api_path}.{key}"
-    if type(items) is not list:
-        r.fail(path, f"expected a list, got {_kind_name(type(items))}{_items_hint(items)}")
+def _check_apis(r: _Reader, apis: list, path: str) -> None:
+    """Fail on the first mistake in a scope's APIs, in document order."""
+    for index, api in enumerate(apis):
+        api_path = f"{path}[{index}]"
+        _check_item(r, _API, api, api_path)
+        for key, spec in _API_LISTS:
+            items = api.get(key)
+            if items is None:
+                continue
+            if type(items) is not list:
+                r.fail(f"{api_path}.{key}", f"expected a list, got {_kind_name(type(items))}{_items_hint(items)}")
+            for item_index, item in enumerate(items):
+                _check_item(r, spec, item, f"{api_path}.{key}[{item_index}]")
+
+
+def _without_nulls(item: dict) -> dict:
+    """An object with its null values left out: the reader takes null as absent, where msgspec would
+    reject it for a field with a non-null default (RouteId, AuthorizationType, AutoDeploy...)."""
+    out = {}
+    for key, value in item.items():
+        if value is None:
+            continue
+        if type(value) is list and key in _NESTED_LISTS:
+            value = [_without_nulls(v) if type(v) is dict else v for v in value]
+        out[key] = value
+    return out
+
+
+_NESTED_LISTS = {key for key, _ in _API_LISTS}
+
+
+def _convert(r: _Reader, items: list, model, path: str, check) -> list:
+    """A list of objects as model Structs, converted in C; on a mistake, check(r, items, path) names it."""
     try:
-        out = build(api, items)
-    except AttributeError:  # an item that is not an object; found and named below
-        out = None
-    if out is None or not _shapes_valid(spec, shapes(out)):
-        for index, item in enumerate(items):
-            _check_item(r, spec, item, f"{path}[{index}]")
-        out = build(api, items)
-    return True, out
+        return msgspec.convert(items, list[model])
+    except msgspec.ValidationError:
+        pass
+    check(r, items, path)
+    try:  # no mistake the reader knows: nulls msgspec takes for values
+        return msgspec.convert([_without_nulls(item) for item in items], list[model])
+    except msgspec.ValidationError as exc:
+        r.fail(path, str(exc).replace("`$", "`" + path))
 
 
-def _read_api(r: _Reader, scope: Scope, raw: dict, path: str, index: int) -> Api:
-    api = Api(scope=scope, raw=raw, id=r.field(raw, "ApiId", str, path, required=True),
-              name=r.field(raw, "Name", str, path, default=""),
-              protocol_type=r.field(raw, "ProtocolType", str, path, default="HTTP"),
-              routes=[], integrations=[], stages=[], authorizers=[],
-              tags=r.field(raw, "Tags", dict, path, default={}), index=index)
-    api.has_routes, api.routes = _read_list(r, api, raw, path, "Routes", _ROUTE, _routes, _route_shapes)
-    api.has_integrations, api.integrations = _read_list(r, api, raw, path, "Integrations", _INTEGRATION, _integrations,
-                                                        _integration_shapes)
-    api.has_stages, api.stages = _read_list(r, api, raw, path, "Stages", _STAGE, _stages, _stage_shapes)
-    api.has_authorizers, api.authorizers = _read_list(r, api, raw, path, "Authorizers", _AUTHORIZER, _authorizers,
-                                                      _authorizer_shapes)
-    return api
+def _check_functions(r: _Reader, functions: list, path: str) -> None:
+    for index, item in enumerate(functions):
+        _check_item(r, _FUNCTION, item, f"{path}[{index}]")
+
+
+def _adopt_api(api: Api, scope: Scope, index: int, raw: dict | None) -> None:
+    """Link an API decoded or converted into the model to its scope, and its children to it. raw: the
+    input's object when it is at hand (None: read back when asked, see model._Listed.raw)."""
+    api.scope, api.index, api.raw_item = scope, index, raw
+    for key, has in (("routes", "has_routes"), ("integrations", "has_integrations"), ("stages", "has_stages"),
+                     ("authorizers", "has_authorizers")):
+        children = getattr(api, key)
+        if children is None:
+            setattr(api, has, False)
+            setattr(api, key, [])
+            continue
+        setattr(api, has, True)
+        if raw is None:
+            for child_index, child in enumerate(children):
+                child.api, child.index, child.raw_item = api, child_index, None
+        else:
+            for child_index, (child, item) in enumerate(zip(children, raw[key[0].upper() + key[1:]])):
+                child.api, child.index, child.raw_item = api, child_index, item
+    for integration in api.integrations:
+        uri = integration.uri
+        integration.function_ref = parse_function_uri(uri) if uri else None
+
+
+def _adopt_function(r: _Reader, function: Function, scope: Scope, index: int, raw: dict | None, path: str) -> None:
+    """Link a function to its scope and read its policies (and its aliases' and versions')."""
+    function.scope, function.index, function.raw_item = scope, index, raw
+    function.aliases, function.versions, function.has_aliases, function.has_versions = {}, {}, False, False
+    if function.name is None:
+        function.name = function.arn.rsplit(":", 1)[-1]
+    statements = _read_policy(r, function.policy, path, function) if function.policy is not None else []
+    if function.alias_items is not None or function.version_items is not None:
+        statements += _read_qualifiers(r, function, path)
+        if function.aliases or function.versions:
+            statements = _dedupe(statements)
+    function.statements = statements
 
 
 def _dedupe(statements: list) -> list:
@@ -276,41 +266,25 @@ def _dedupe(statements: list) -> list:
     return out
 
 
-def _read_function(r: _Reader, scope: Scope, raw: dict, path: str, index: int) -> Function:
-    get = raw.get
-    arn, name, timeout, tags = get("FunctionArn"), get("FunctionName"), get("Timeout"), get("Tags")
-    shape = (type(arn), type(name), type(timeout), type(tags))
-    if shape not in _VALID_SHAPES.get(_FUNCTION, ()) and not _shapes_valid(_FUNCTION, {shape}):
-        _check_item(r, _FUNCTION, raw, path)
-    function = Function(scope, raw, name if name is not None else arn.rsplit(":", 1)[-1], arn, timeout, [], {}, {},
-                        tags if tags is not None else {}, index)
-    statements = _read_policy(r, raw, path, function) if get("Policy") is not None else []
-    if "Aliases" in raw or "Versions" in raw:
-        statements += _read_qualifiers(r, function, path)
-        if function.aliases or function.versions:
-            statements = _dedupe(statements)
-    function.statements = statements
-    return function
-
-
 def _read_qualifiers(r: _Reader, function: Function, path: str) -> list:
     """A function's aliases and versions, each with its own policy: their statements."""
-    raw, arn = function.raw, function.arn
+    arn = function.arn
+    lists = {"Aliases": function.alias_items, "Versions": function.version_items}
     statements = []
-    aliases = r.items(raw, "Aliases", path)
+    aliases = r.items(lists, "Aliases", path)
     function.has_aliases = aliases is not None
     for p, item in aliases or ():
         name = r.field(item, "Name", str, p, required=True)
         function.aliases[name] = Qualifier(function, item, name, r.field(item, "AliasArn", str, p, default=f"{arn}:{name}"),
                                            "alias", r.location(item, p))
-        statements += _read_policy(r, item, p, function)
-    versions = r.items(raw, "Versions", path)
+        statements += _read_policy(r, item.get("Policy"), p, function)
+    versions = r.items(lists, "Versions", path)
     function.has_versions = versions is not None
     for p, item in versions or ():
         name = r.field(item, "Version", str, p, required=True)
         function.versions[name] = Qualifier(function, item, name, r.field(item, "FunctionArn", str, p, default=f"{arn}:{name}"),
                                             "version", r.location(item, p))
-        statements += _read_policy(r, item, p, function)
+        statements += _read_policy(r, item.get("Policy"), p, function)
     return statements
 
 
@@ -368,23 +342,48 @@ def read_snapshot_document(document, file: str) -> Snapshot:
         r.fail("$", "required key 'Scopes' is missing")
     scopes = []
     for path, raw in scope_items:
-        scope = Scope(account=r.field(raw, "AccountId", str, path, required=True),
-                      region=r.field(raw, "Region", str, path, required=True),
-                      complete=r.field(raw, "Complete", bool, path, default=False),
-                      location=Location(file, path))
-        scope.apis = [_read_api(r, scope, item, p, i) for i, (p, item) in enumerate(r.items(raw, "Apis", path) or ())]
-        scope.functions = [_read_function(r, scope, item, p, i)
-                           for i, (p, item) in enumerate(r.items(raw, "Functions", path) or ())]
-        roles = (_read_role(r, scope, item, p) for p, item in r.items(raw, "Roles", path) or ())
-        scope.roles = [role for role in roles if role is not None]
-        for p, item in r.items(raw, "Errors", path) or ():
-            scope.errors.append(ScopeError(operation=r.field(item, "Operation", str, p, default="?"),
-                                           resource=r.field(item, "Resource", str, p, default=""),
-                                           code=r.field(item, "Code", str, p, default=""),
-                                           message=r.field(item, "Message", str, p, default=""),
-                                           location=Location(file, p)))
+        scope = _scope(r, raw, path)
+        api_items = _list_field(r, raw, "Apis", path)
+        apis = _convert(r, api_items, Api, f"{path}.Apis", _check_apis) if api_items else []
+        for index, (api, item) in enumerate(zip(apis, api_items)):
+            _adopt_api(api, scope, index, item)
+        function_items = _list_field(r, raw, "Functions", path)
+        functions = _convert(r, function_items, Function, f"{path}.Functions", _check_functions) \
+            if function_items else []
+        for index, (function, item) in enumerate(zip(functions, function_items)):
+            _adopt_function(r, function, scope, index, item, f"{path}.Functions[{index}]")
+        _finish_scope(r, scope, apis, functions, raw.get("Roles"), raw.get("Errors"), path)
         scopes.append(scope)
     return Snapshot(scopes=scopes, files=[file])
+
+
+def _list_field(r: _Reader, raw: dict, key: str, path: str) -> list:
+    items = raw.get(key)
+    if items is None:
+        return []
+    if type(items) is not list:
+        r.fail(f"{path}.{key}", f"expected a list, got {_kind_name(type(items))}{_items_hint(items)}")
+    return items
+
+
+def _scope(r: _Reader, raw: dict, path: str) -> Scope:
+    return Scope(account=r.field(raw, "AccountId", str, path, required=True),
+                 region=r.field(raw, "Region", str, path, required=True),
+                 complete=r.field(raw, "Complete", bool, path, default=False), location=Location(r.file, path))
+
+
+def _finish_scope(r: _Reader, scope: Scope, apis: list, functions: list, roles, errors, path: str) -> None:
+    """The scope's APIs and functions, and its roles and collection errors read from their documents."""
+    scope.apis, scope.functions = apis, functions
+    lists = {"Roles": roles, "Errors": errors}
+    read = (_read_role(r, scope, item, p) for p, item in r.items(lists, "Roles", path) or ())
+    scope.roles = [role for role in read if role is not None]
+    for p, item in r.items(lists, "Errors", path) or ():
+        scope.errors.append(ScopeError(operation=r.field(item, "Operation", str, p, default="?"),
+                                       resource=r.field(item, "Resource", str, p, default=""),
+                                       code=r.field(item, "Code", str, p, default=""),
+                                       message=r.field(item, "Message", str, p, default=""),
+                                       location=Location(r.file, p)))
 
 
 def load_snapshot_file(path: str | os.PathLike) -> Snapshot:
@@ -396,8 +395,9 @@ def load_snapshot_file(path: str | os.PathLike) -> Snapshot:
 
 
 def try_load_snapshot(path: str | os.PathLike) -> Snapshot | None:
-    """A snapshot file through the fast decoder; None when the file is no snapshot or the decoder
-    declines it, for the general reader (auditor.iac.load_file) to read or reject with its own message."""
+    """A large snapshot file decoded straight into the model; None when the file is no snapshot or the
+    fast reader declines it, for the general reader (auditor.iac.load_file) to read or reject with its
+    own message."""
     file = str(path)
     try:
         info = os.stat(file)
@@ -408,11 +408,101 @@ def try_load_snapshot(path: str | os.PathLike) -> Snapshot | None:
     data = read_bytes(file)
     if b'"SnapshotVersion"' not in data:  # templates, plans, YAML: not decoded twice
         return None
-    document = fast_decode(data)
+    snapshot = fast_read(data, file)
+    if snapshot is not None:
+        return snapshot
+    document = fast_decode(data)  # declined: the general reader's model, from msgspec's faster JSON decoding
     del data  # a large snapshot's bytes go before its model is built: peak memory is the decoder's
     if type(document) is not dict or "SnapshotVersion" not in document:
         return None
     return read_snapshot_document(document, file)
+
+
+class _SnapshotDocument(msgspec.Struct):
+    SnapshotVersion: Any = _MISSING
+    Scopes: "list[_ScopeDocument] | None" = None
+
+
+class _ScopeDocument(msgspec.Struct):
+    AccountId: str
+    Region: str
+    Complete: bool = False
+    Apis: list[Api] | None = None
+    Functions: list[Function] | None = None
+    Roles: Any = None
+    Errors: Any = None
+
+
+class _Declined(Exception):
+    """The fast reader leaves this input to the general one."""
+
+
+def fast_read(data: bytes, file: str) -> Snapshot | None:
+    """A snapshot decoded by msgspec straight into the model's Structs, or None for the general reader.
+
+    Typed decoding in C builds no dict for the 100,000 routes of a large snapshot; each object's `raw`
+    is read back from the file only if something asks for it (custom rules, fix plans). Anything the
+    general reader would treat differently declines: JSON msgspec rejects (BOMs, UTF-16, NaN, lone
+    surrogates, 4,301-digit integers), deep nesting, a null or wrongly typed field, a value beyond
+    AWS's limits (auditor.limits), any policy the reader rejects. So results, errors and AGW000s are
+    always the general reader's."""
+    if len(data) < FAST_MIN_BYTES or may_nest_deeper(data, FAST_MAX_DEPTH):
+        return None
+    try:
+        document = _DECODER.decode(data)
+        if document.SnapshotVersion != SNAPSHOT_VERSION or document.Scopes is None:
+            return None
+        stamp = _stamp(file)
+        r = _Reader(file)
+        scopes = []
+        for scope_index, wire in enumerate(document.Scopes):
+            path = f"$.Scopes[{scope_index}]"
+            scope = Scope(account=wire.AccountId, region=wire.Region, complete=wire.Complete,
+                          location=Location(file, path))
+            scope.raw_source = _raw_reader(file, stamp, scope_index)
+            apis = wire.Apis or []
+            for index, api in enumerate(apis):
+                _adopt_api(api, scope, index, None)
+            functions = wire.Functions or []
+            for index, function in enumerate(functions):
+                if _policy_beyond_limit(function):
+                    return None
+                _adopt_function(r, function, scope, index, None, f"{path}.Functions[{index}]")
+            _finish_scope(r, scope, apis, functions, wire.Roles, wire.Errors, path)
+            scopes.append(scope)
+    except (msgspec.MsgspecError, RecursionError, ValueError, MemoryError):
+        return None
+    except (InputError, OSError):  # named by the general reader; the linked objects half built here go first
+        import gc
+        gc.collect()
+        return None
+    return Snapshot(scopes=scopes, files=[file])
+
+
+_DECODER = msgspec.json.Decoder(_SnapshotDocument)
+
+
+def _policy_beyond_limit(function: Function) -> bool:
+    """A policy the general reader would drop (auditor.limits): the fast reader leaves it to it."""
+    owners = [function.policy]
+    for items in (function.alias_items, function.version_items):
+        if type(items) is list:
+            owners += [item.get("Policy") for item in items if type(item) is dict]
+    return any(policy_size_beyond_limit(policy) for policy in owners)
+
+
+def _stamp(file: str) -> tuple:
+    info = os.stat(file)
+    return info.st_size, info.st_mtime_ns
+
+
+def _raw_reader(file: str, stamp: tuple, scope_index: int):
+    """Reads one scope of the file as plain JSON, when an object's `raw` is first asked for."""
+    def read() -> dict:
+        if _stamp(file) != stamp:
+            raise InputError("changed while being audited; audit it again", file=file)
+        return msgspec.json.decode(read_bytes(file))["Scopes"][scope_index]
+    return read
 
 
 # Deeper than this, or anything else msgspec declines, goes to the general reader (auditor.files), which
@@ -431,7 +521,6 @@ def fast_decode(data: bytes):
     FAST_MAX_DEPTH returns None, so errors and limits stay those of the general reader."""
     if len(data) < FAST_MIN_BYTES or may_nest_deeper(data, FAST_MAX_DEPTH):
         return None
-    import msgspec
     try:
         return msgspec.json.decode(data)
     except (msgspec.MsgspecError, RecursionError, ValueError, MemoryError):

@@ -76,9 +76,8 @@ _CHILDREN = (("routes", "route `{}`", "route_key", "key"), ("integrations", "int
              ("stages", "stage {}", "stage", "name"), ("authorizers", "authorizer {}", "authorizer_id", "id"))
 
 
-def _tags(raw) -> dict:
+def _tags(tags) -> dict:
     """Tags as a dict, from AWS's map or CloudFormation's [{Key, Value}] list."""
-    tags = raw.get("Tags") if isinstance(raw, dict) else None
     if isinstance(tags, list):
         return {t.get("Key"): t.get("Value") for t in tags if isinstance(t, dict)}
     return tags if isinstance(tags, dict) else {}
@@ -110,8 +109,8 @@ def _tagged_objects(snapshot):
             if IGNORE_TAG in (api.tags or {}):
                 yield (f"API {api.id}", api.tags, lambda r, a=api: _same_api(a, r), api_resource(api), api.location)
             for collection, label, key, identity in _CHILDREN:
-                for child in [c for c in getattr(api, collection) if "Tags" in c.raw]:
-                    if IGNORE_TAG in (tags := _tags(child.raw)):
+                for child in [c for c in getattr(api, collection) if c.tags is not None]:
+                    if IGNORE_TAG in (tags := _tags(child.tags)):
                         value = getattr(child, identity)
                         yield (f"{label.format(value)} of API {api.id}", tags,
                                lambda r, a=api, f=key, v=value: _same_api(a, r) and getattr(r, f) == v,

@@ -182,7 +182,7 @@ class RouteThrottledToZero(Rule):
         for api in ctx.http_apis:
             serving = set(stage_names(api))
             for stage in api.stages:
-                if stage.name not in serving or not (stage.raw.get("DefaultRouteSettings") or stage.raw.get("RouteSettings")):
+                if stage.name not in serving or not (stage.default_route_settings or stage.route_settings):
                     continue
                 for route in api.routes:
                     limits = throttling_limits(stage, route)

@@ -156,3 +156,61 @@ def test_a_named_pipe_is_read_once(tmp_path, capsys, monkeypatch, source):
     plain = main(["audit", "file.json", "--format", "json", "--fail-on", "never"]), capsys.readouterr()
     assert piped[0] == plain[0] == 0 and piped[1].err == plain[1].err == ""
     assert piped[1].out.replace("pipe.json", "file.json") == plain[1].out
+
+
+def test_the_typed_reader_takes_every_corpus_document(tmp_path, monkeypatch):
+    """The fast path is msgspec decoding straight into the model: it must accept every well-formed input
+    (declining falls back to the general reader, correct but slower)."""
+    monkeypatch.setattr(snapshot_module, "FAST_MIN_BYTES", 0)
+    declined = []
+    for name, document in DOCUMENTS.items():
+        path = tmp_path / "snapshot.json"
+        path.write_text(json.dumps(document))
+        if snapshot_module.fast_read(path.read_bytes(), str(path)) is None:
+            declined.append(name)
+    assert declined == []
+
+
+def _custom_rules_and_fix(tmp_path, capsys, monkeypatch, path: Path, fast: bool) -> list:
+    monkeypatch.setattr(snapshot_module, "FAST_MIN_BYTES", 0 if fast else 1 << 60)
+    rules = str(EXAMPLES / "custom-rules" / "foreign-invokers.yaml")
+    out = []
+    for argv in (["audit", path.name, "--rules-file", rules, "--format", "json", "--fail-on", "never"],
+                 ["fix", path.name, "--fail-on", "low"]):
+        capsys.readouterr()
+        code = main(argv)
+        captured = capsys.readouterr()
+        out.append((code, captured.out, captured.err))
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    return out
+
+
+@pytest.mark.parametrize("name", ["seed-broken.json", "generated"])
+def test_objects_read_back_from_the_file_give_custom_rules_and_fix_the_same_input(tmp_path, capsys, monkeypatch,
+                                                                                  name):
+    """Custom rules and fix plans read each object as the input has it (`raw`): the typed reader reads it back
+    from the file on first use, keys the model does not know included."""
+    monkeypatch.chdir(tmp_path)
+    document = json.loads(json.dumps(DOCUMENTS[name]))
+    for scope in document["Scopes"]:
+        for api in scope.get("Apis", []):
+            api["Description"] = "kept for custom rules"
+            for route in api.get("Routes", []):
+                route["OperationName"] = "op"
+    path = tmp_path / "snapshot.json"
+    path.write_text(json.dumps(document))
+    fast = _custom_rules_and_fix(tmp_path, capsys, monkeypatch, path, fast=True)
+    general = _custom_rules_and_fix(tmp_path, capsys, monkeypatch, path, fast=False)
+    assert fast == general
+    assert fast[1][1].strip()  # the fix plan is not empty: raw was really read
+
+
+def test_a_snapshot_changed_during_the_audit_is_an_error_not_a_mixed_result(tmp_path, monkeypatch):
+    monkeypatch.setattr(snapshot_module, "FAST_MIN_BYTES", 0)
+    path = tmp_path / "snapshot.json"
+    path.write_text(json.dumps(DOCUMENTS["seed-broken.json"]))
+    model = snapshot_module.fast_read(path.read_bytes(), str(path))
+    path.write_text(json.dumps(DOCUMENTS["seed-broken.json"], indent=2))
+    with pytest.raises(snapshot_module.InputError, match="changed while being audited"):
+        model.scopes[0].apis[0].routes[0].raw
