@@ -329,7 +329,8 @@ def _grants_outright(s: Statement) -> bool:
     other condition: it allows exactly what its two ARNs say."""
     return (s.invokable and len(s.resources) == 1 and s.source_arn_ops == ("arn",) and s.source_accounts is None
             and not s.other_conditions and not s.not_source_arns and not s.not_source_accounts and not s.org_ids
-            and not s.source_arn_clauses and not _unresolved_source(s))
+            and not s.source_arn_clauses and len(s.source_arns) == 1  # so the two ARNs are all _unresolved_source reads
+            and UNRESOLVED_MARK not in s.resources[0] and UNRESOLVED_MARK not in s.source_arns[0])
 
 
 def _unresolved_source(statement: Statement) -> bool:
@@ -346,14 +347,20 @@ class Index:
     def __init__(self, snapshot):
         self.snapshot = snapshot
         # Statements that let someone invoke a function: the security rules all start from these.
-        self.invoke_statements = [(function, statement) for scope in snapshot.scopes for function in scope.functions
-                                  for statement in function.statements if statement.is_allow and statement.grants_invoke]
+        self.invoke_statements: list[tuple[Function, Statement]] = []
         # The shortcut for the usual policy: (function, its ARN, `<api ARN>/*`) that a plain Allow in that
         # function's own policy grants outright, and the functions with a Deny, which never take the shortcut.
-        self._whole_api_grants = {(id(function), s.resources[0], s.source_arns[0])
-                                  for function, s in self.invoke_statements if _grants_outright(s)}
-        self._denying = {id(s.function) for scope in snapshot.scopes for function in scope.functions
-                         for s in function.statements if s.effect != "Allow"}
+        self._whole_api_grants: set[tuple[int, str, str]] = set()
+        self._denying: set[int] = set()
+        for scope in snapshot.scopes:
+            for function in scope.functions:
+                for s in function.statements:
+                    if s.effect != "Allow":
+                        self._denying.add(id(s.function))
+                    elif s.grants_invoke:
+                        self.invoke_statements.append((function, s))
+                        if _grants_outright(s):
+                            self._whole_api_grants.add((id(function), s.resources[0], s.source_arns[0]))
         self.apis = [api for scope in snapshot.scopes for api in scope.apis]
         self.functions: dict[str, Function] = {}
         self.complete: set[tuple[str, str]] = set()
@@ -407,6 +414,8 @@ class Index:
         self._authorizer_checks: dict[int, PermissionCheck] = {}
         self._authorizer_routes: dict[int, list[Route]] | None = None
         self._invokers: dict[int, list[Api]] | None = None
+        self._whole_api_arns: dict[int, str] = {}
+        self._authorizer_use_unknown: dict[int, bool] = {}
 
     @property
     def routes_in_state(self) -> dict[str, list[Route]]:
@@ -457,6 +466,12 @@ class Index:
         to one of these names an API that exists, with no wildcard in its region, account or id."""
         return {whole_api_source_arn(api) for api in self.apis
                 if not has_wildcard(api.scope.region + api.scope.account + api.id) and "/" not in api.id}
+
+    def whole_api_source_arn(self, api: Api) -> str:
+        arn = self._whole_api_arns.get(id(api))
+        if arn is None:
+            arn = self._whole_api_arns[id(api)] = whole_api_source_arn(api)
+        return arn
 
     def routes_with_target(self, state: str) -> list[Route]:
         """Routes of HTTP APIs whose Target resolved to `state` (any but "ok"), without scanning every route."""
@@ -582,7 +597,7 @@ class Index:
         function, problem = self.locate(ref)
         if problem:
             return PermissionCheck(api, ref, function, problem, integration, self)
-        if (id(function), ref.arn, whole_api_source_arn(api)) in self._whole_api_grants \
+        if (id(function), ref.arn, self.whole_api_source_arn(api)) in self._whole_api_grants \
                 and id(function) not in self._denying and "/" not in api.id:
             return PermissionCheck(api, ref, function, "ok", integration, self, whole_api=True)
         grants = Grants(function.statements, ref.arn, api)
@@ -614,8 +629,13 @@ class Index:
 
     def authorizer_use_unknown(self, api: Api) -> bool:
         """Cannot tell which routes use which authorizer: routes not listed, or an id/type left to deployment."""
-        return not api.has_routes or any(is_unresolved(route.authorizer_id or "") or
-                                         is_unresolved(route.authorization_type or "") for route in api.routes)
+        if not api.has_routes:
+            return True
+        unknown = self._authorizer_use_unknown.get(id(api))
+        if unknown is None:  # one search over the values joined by a newline, which no mark holds
+            unknown = self._authorizer_use_unknown[id(api)] = is_unresolved("\n".join(
+                [f"{route.authorizer_id or ''}\n{route.authorization_type or ''}" for route in api.routes]))
+        return unknown
 
     def authorizer_check(self, authorizer: Authorizer) -> PermissionCheck | None:
         """May API Gateway invoke a REQUEST authorizer's function (SourceArn `<api>/authorizers/<id>`)?

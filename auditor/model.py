@@ -215,7 +215,7 @@ class Api(_Listed, msgspec.Struct, **_MODEL):
 
     @property
     def partition(self) -> str:
-        return partition_for_region(self.scope.region)
+        return self.scope.partition
 
 
 @dataclass(slots=True, eq=False)
@@ -319,6 +319,13 @@ class Scope:
     # straight into the model (snapshot.fast_read); its objects find their `raw` in it.
     raw_source: Callable[[], dict] | None = None
     raw_scope: dict | None = None
+    _partition: tuple[str, str] | None = field(default=None, repr=False)  # (region, its partition), once looked up
+
+    @property
+    def partition(self) -> str:
+        if self._partition is None or self._partition[0] != self.region:
+            self._partition = (self.region, partition_for_region(self.region))
+        return self._partition[1]
 
     def raw_document(self) -> dict:
         if self.raw_scope is None:

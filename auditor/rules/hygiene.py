@@ -83,6 +83,9 @@ class PermissionStale(Rule):
                 Fix("remove-statement", {"FunctionArn": function.arn, "StatementId": statement.sid}))
 
 
+_RUNS = ("CUSTOM", "JWT")  # the authorization types that run a route's authorizer
+
+
 class AuthorizerUnused(Rule):
     id = "AGW403"
     name = "authorizer-unused"
@@ -100,10 +103,11 @@ class AuthorizerUnused(Rule):
         for api in ctx.http_apis:
             if not api.authorizers or index.authorizer_use_unknown(api):
                 continue
-            used = {route.authorizer_id for route in api.routes
-                    if (route.authorization_type or "").upper() in ("CUSTOM", "JWT") and route.authorizer_id}
+            named = {route.authorizer_id for route in api.routes}
             for authorizer in api.authorizers:
-                if authorizer.id in used:
+                if authorizer.id in named and any(
+                        route.authorizer_id == authorizer.id and (route.authorization_type or "").upper() in _RUNS
+                        for route in api.routes):
                     continue
                 kind = {"REQUEST": "CUSTOM"}.get(authorizer.type or "", authorizer.type or "JWT")
                 yield self.finding(
