@@ -22,6 +22,8 @@ _FORMAT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 @dataclass(frozen=True)
 class Destination:
+    """One report to write: its format, and the file (or stdout) it goes to."""
+
     format: str
     path: str | None  # None: stdout
 

@@ -107,6 +107,8 @@ def select_rules(rules: list[type[Rule]], select: list[str] | None, ignore: list
 
 @dataclass
 class AuditResult:
+    """What an audit found, with what the reporters and `fix` need to explain it."""
+
     findings: list[Finding]
     rules: list[type[Rule]]
     snapshot: Snapshot

@@ -58,6 +58,8 @@ class Fix:
 
 @dataclass(slots=True)
 class Finding:
+    """One problem a rule found: what, where, how bad, and the exact fix."""
+
     rule_id: str
     rule: str
     severity: Severity

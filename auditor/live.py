@@ -37,6 +37,8 @@ REDACTED = "<redacted by apigw-auditor>"
 
 @dataclass
 class LiveOptions:
+    """How live collection reaches AWS: profile, regions, role and limits."""
+
     profile: str | None = None
     regions: list[str] = field(default_factory=list)
     all_regions: bool = False
@@ -51,6 +53,8 @@ class LiveOptions:
 
 @dataclass
 class CollectStats:
+    """What a collection cost (calls, retries, errors), for the summary and the benchmarks."""
+
     calls: int = 0  # API operations called (pages count one each)
     attempts: int = 0  # HTTP requests sent, retries included
     errors: int = 0
@@ -220,6 +224,8 @@ class _Pool:
 
 @dataclass
 class _Account:
+    """An account collection reaches: its partition and the session that reads it."""
+
     account: str
     partition: str
     session: object | None  # boto3.Session, None when the role could not be assumed

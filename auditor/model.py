@@ -16,6 +16,8 @@ from auditor.policy import Statement
 
 @dataclass(slots=True)
 class Location:
+    """Where an object or finding sits in the user's input: file, JSON path, and the IaC line and resource."""
+
     file: str
     path: str  # JSON path inside the snapshot, e.g. $.Scopes[0].Apis[2].Routes[5]
     line: int | None = None
@@ -303,6 +305,8 @@ class ScopeError:
 
 @dataclass(slots=True, eq=False)
 class Scope:
+    """One account and region: what the rules see of it, and whether its collection was complete."""
+
     account: str
     region: str
     complete: bool
@@ -345,6 +349,8 @@ class Conflict:
 
 @dataclass(slots=True, eq=False)
 class Snapshot:
+    """Every scope read from the inputs, with the files they came from and the conflicts between them."""
+
     scopes: list[Scope]
     files: list[str]
     conflicts: list[Conflict] = field(default_factory=list)

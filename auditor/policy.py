@@ -149,6 +149,8 @@ def _principal(principal) -> tuple[tuple[str, ...], bool]:
 
 @dataclass(slots=True)
 class _Conditions:
+    """A statement's Condition block reduced to what decides API Gateway's access."""
+
     source_arns: tuple | None = None
     source_arn_ops: tuple = ()
     source_accounts: tuple | None = None

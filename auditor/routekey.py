@@ -16,6 +16,8 @@ _VARIABLE = re.compile(r"^\{([A-Za-z0-9._-]+)(\+?)\}$")
 
 @dataclass(frozen=True, slots=True)
 class RouteKey:
+    """A route key split into method and path, so matching follows API Gateway's own precedence."""
+
     raw: str
     method: str  # "$default" for the default route
     path: str

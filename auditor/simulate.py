@@ -29,6 +29,8 @@ TOO_MANY = '429 {"message":"Too Many Requests"}'
 
 @dataclass(slots=True)
 class Request:
+    """The request `explain` follows: what a client sends, and to which API and stage."""
+
     method: str
     path: str  # as sent, after the host: may start with a stage name
     api_id: str | None = None
@@ -272,6 +274,8 @@ def statement_detail(statement, function_arn: str, source_arns: list[str], accou
 
 @dataclass
 class Verdict:
+    """What the client gets, in one line, and how certain the simulation is of it."""
+
     reaches: bool
     outcome: str  # reaches-function, reaches-backend, fails, unknown
     summary: str
@@ -302,6 +306,8 @@ class _Stop(Exception):
 
 @dataclass
 class Explanation:
+    """Every step of a simulated request, and its verdict, as `explain` prints them."""
+
     request: dict
     steps: dict
     verdict: Verdict

@@ -35,6 +35,8 @@ META_RULE = ("AGW000", "audit-incomplete")
 
 @dataclass
 class Suppressed:
+    """A finding kept out of the verdict, and what kept it out (tag, path ignore, baseline)."""
+
     finding: Finding
     kind: str  # "tag", "path" or "baseline"
     source: str  # what suppressed it, for people: "tag on API abc123def4"
@@ -60,6 +62,8 @@ class Directive:
 
 @dataclass
 class BaselineOutcome:
+    """How the findings compare with a baseline: known, gone, new."""
+
     file: str
     known: list[Finding] = field(default_factory=list)  # findings in the baseline, not reported
     gone: list[dict] = field(default_factory=list)  # baseline entries no finding matches any more
