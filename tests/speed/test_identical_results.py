@@ -105,9 +105,13 @@ HOSTILE = {
     "nan": lambda: (EXAMPLES / "seed-correct.json").read_text().replace('"Timeout": 3,', '"Timeout": NaN,', 1),
     "huge-float": lambda: (EXAMPLES / "seed-correct.json").read_text().replace('"Timeout": 3,', '"Timeout": 1e400,', 1),
     "bom": lambda: "\ufeff" + (EXAMPLES / "seed-correct.json").read_text(),
-    "duplicate-keys": lambda: (EXAMPLES / "seed-broken.json").read_text().replace('{"RouteId"', '{"RouteId": "x", "RouteId"'),
+    "duplicate-keys": lambda: (EXAMPLES / "seed-broken.json").read_text().replace('"RouteId":', '"RouteId": "x", "RouteId":'),
     "truncated": lambda: (EXAMPLES / "seed-correct.json").read_text()[:-40],
     "control-character": lambda: (EXAMPLES / "seed-correct.json").read_text().replace('"Name": "', '"Name": "\t', 1),
+    # keys named like the fields the reader sets itself (model._own): decoded, then overwritten
+    "reader-field-keys": lambda: (EXAMPLES / "seed-broken.json").read_text().replace(
+        '"RouteKey":', '"(api)": 1, "(index)": "x", "(raw_item)": 5, "RouteKey":').replace(
+        '"FunctionArn"', '"(statements)": 7, "(aliases)": [], "(scope)": null, "(has_aliases)": 3, "FunctionArn"'),
 }
 
 
@@ -116,7 +120,7 @@ def test_inputs_the_fast_decoder_declines_get_the_general_readers_answer(tmp_pat
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "snapshot.json"
     text = HOSTILE[name]()
-    assert text != (EXAMPLES / "seed-correct.json").read_text()
+    assert text not in ((EXAMPLES / "seed-correct.json").read_text(), (EXAMPLES / "seed-broken.json").read_text())
     path.write_bytes(text.encode("utf-8", "surrogatepass"))
     fast = _reports(tmp_path, capsys, monkeypatch, path, fast=True)
     general = _reports(tmp_path, capsys, monkeypatch, path, fast=False)
