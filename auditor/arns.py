@@ -36,13 +36,23 @@ class FunctionRef:
     arn: str = field(init=False, compare=False)
 
     def __post_init__(self):
-        base = self.unqualified_arn = f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:{self.name}"
+        base = self.unqualified_arn = function_arn(self.partition, self.region, self.account, self.name)
         self.arn = f"{base}:{self.qualifier}" if self.has_own_policy else base
 
     @property
     def has_own_policy(self) -> bool:
         """An alias or a published version has a resource policy of its own."""
         return bool(self.qualifier) and self.qualifier != "$LATEST"
+
+
+def function_arn(partition: str, region: str, account: str, name: str) -> str:
+    """A Lambda function's ARN (name may carry `:<qualifier>`)."""
+    return f"arn:{partition}:lambda:{region}:{account}:function:{name}"
+
+
+def invocation_uri(partition: str, region: str, function: str) -> str:
+    """The URI API Gateway invokes a function through (SAM's and Terraform's invoke_arn form)."""
+    return f"arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{function}/invocations"
 
 
 def parse_lambda_arn(text: str) -> FunctionRef | None:

@@ -9,9 +9,8 @@ from typing import Annotated, Any, Callable
 
 import msgspec
 
-from auditor.arns import FunctionRef, partition_for_region
+from auditor.arns import partition_for_region
 from auditor.limits import MAX_FUNCTION_ARN, MAX_ROUTE_KEY
-from auditor.policy import Statement
 
 
 @dataclass(slots=True)

@@ -16,8 +16,7 @@ import msgspec
 from auditor.arns import UNRESOLVED_MARK, is_unresolved, parse_function_uri
 from auditor.errors import InputError
 from auditor.files import MAX_INT_DIGITS, may_nest_deeper, read_bytes, read_json
-from auditor.model import (Api, Authorizer, Conflict, Function, Integration, Location, Qualifier, Role, Route,
-                           Scope, ScopeError, Snapshot, Stage)
+from auditor.model import Api, Conflict, Function, Location, Qualifier, Role, Scope, ScopeError, Snapshot
 from auditor.limits import policy_size_beyond_limit
 from auditor.policy import StatementShapeError, read_statement
 

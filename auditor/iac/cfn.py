@@ -11,7 +11,7 @@ import os
 import re
 import shlex
 
-from auditor.arns import is_unresolved, parse_lambda_arn
+from auditor.arns import function_arn, is_unresolved, parse_lambda_arn
 from auditor.errors import InputError
 from auditor.iac.document import DocumentBuilder, suppression_tags
 from auditor.iac.openapi import api_settings, read_body
@@ -206,8 +206,7 @@ class TemplateReader:
             if attribute is None:
                 return name
             if attribute == "Arn":
-                return name if is_unresolved(name) else \
-                    f"arn:{s.partition}:lambda:{s.region}:{s.account}:function:{name}"
+                return name if is_unresolved(name) else function_arn(s.partition, s.region, s.account, name)
         if kind in (ALIAS, VERSION):
             base, _ = self.function_target(self.resolver.resolve(self.props(logical).get("FunctionName")))
             if kind == ALIAS:
@@ -260,9 +259,9 @@ class TemplateReader:
             return ref.unqualified_arn, ref.qualifier
         match = _PARTIAL_ARN.match(value)
         if match:
-            return f"arn:{s.partition}:lambda:{s.region}:{match[1]}:function:{match[2]}", match[3]
+            return function_arn(s.partition, s.region, match[1], match[2]), match[3]
         name, _, qualifier = value.partition(":")
-        return f"arn:{s.partition}:lambda:{s.region}:{s.account}:function:{name}", qualifier or None
+        return function_arn(s.partition, s.region, s.account, name), qualifier or None
 
     # -- reading ------------------------------------------------------------------------------
     def line(self, logical):

@@ -10,7 +10,7 @@ stays symbolic (`${unresolved:...}`) and the rules say they could not check it.
 import json
 import re
 
-from auditor.arns import UNRESOLVED_MARK, is_unresolved, parse_lambda_arn
+from auditor.arns import UNRESOLVED_MARK, function_arn, invocation_uri, is_unresolved, parse_lambda_arn
 from auditor.errors import InputError
 from auditor.files import LineIndex
 from auditor.iac.document import DocumentBuilder
@@ -221,7 +221,7 @@ class PlanReader:
             name = self.value(instance, "function_name")
             if not isinstance(name, str):
                 return unresolved(f"{instance.address}.{attr}")
-            arn = f"arn:{s.partition}:lambda:{s.region}:{s.account}:function:{name}"
+            arn = function_arn(s.partition, s.region, s.account, name)
             if attr == "arn":
                 return arn
             if attr == "invoke_arn":
@@ -255,7 +255,7 @@ class PlanReader:
         if is_unresolved(value) or ":" in value:
             return value if is_unresolved(value) else None
         s = self.settings
-        return f"arn:{s.partition}:lambda:{s.region}:{s.account}:function:{value}"
+        return function_arn(s.partition, s.region, s.account, value)
 
     # -- reading ------------------------------------------------------------------------------
     def of_type(self, kind: str) -> list[_Instance]:
@@ -493,9 +493,8 @@ class PlanReader:
         function.setdefault("Policy", {"Version": "2012-10-17", "Statement": []})["Statement"].append(statement)
 
 
-def _invoke_arn(settings, function_arn: str) -> str:
-    return (f"arn:{settings.partition}:apigateway:{settings.region}:lambda:path/2015-03-31/functions/"
-            f"{function_arn}/invocations")
+def _invoke_arn(settings, function: str) -> str:
+    return invocation_uri(settings.partition, settings.region, function)
 
 
 def _int(value, default):

@@ -1,6 +1,6 @@
 """AGW11x: is each integration a working Lambda proxy integration?"""
 
-from auditor.arns import is_dynamic, is_unresolved, looks_like_lambda_uri, uses_stage_variable
+from auditor.arns import function_arn, invocation_uri, is_dynamic, is_unresolved, looks_like_lambda_uri, uses_stage_variable
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
 from auditor.rules.common import api_resource, apigw, integration_resource, q, routes_phrase, update_integration
@@ -89,7 +89,7 @@ class IntegrationUriInvalid(Rule):
                          f"{routes_phrase(ctx.index.routes_to(integration))} get 500.",
                     integration_resource(integration), integration.location,
                     update_integration(integration, "--integration-uri",
-                                       q(f"arn:{api.partition}:lambda:{api.scope.region}:{api.scope.account}:function:<function-name>")),
+                                       q(function_arn(api.partition, api.scope.region, api.scope.account, "<function-name>"))),
                     Fix("set", {"IntegrationUri": "<function-arn>"}))
         for check in ctx.index.permission_checks:  # stage variables that resolve to no function ARN
             if check.status != "invalid" or check.stages is None or not check.routes:
@@ -143,8 +143,7 @@ class FunctionMissing(Rule):
                          "get 500.", api_resource(api, authorizer_id=authorizer.id, function_arn=ref.arn),
                     authorizer.location,
                     apigw("update-authorizer", api, "--authorizer-id", q(authorizer.id), "--authorizer-uri",
-                          q(f"arn:{api.partition}:apigateway:{api.scope.region}:lambda:path/2015-03-31/functions/"
-                            "<existing-function-arn>/invocations")),
+                          q(invocation_uri(api.partition, api.scope.region, "<existing-function-arn>"))),
                     Fix("set", {"AuthorizerUri": "<existing-function-invocation-uri>"}))
 
 

@@ -3,7 +3,7 @@
 import re
 
 
-from auditor.arns import authorizer_source_arn, partition_for_region
+from auditor.arns import authorizer_source_arn, function_arn, invocation_uri, partition_for_region
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
 from auditor.rules.common import (add_permission, api_resource, api_source_arn, apigw, integration_resource, q,
@@ -244,7 +244,7 @@ class FunctionOutOfReach(Rule):
             if check.status not in ("cross-partition", "cross-account-variable") or not check.routes:
                 continue
             integration, ref, api = check.integration, check.ref, check.api
-            wanted = f"arn:{api.partition}:lambda:{api.scope.region}:{api.scope.account}:function:{ref.name}"
+            wanted = function_arn(api.partition, api.scope.region, api.scope.account, ref.name)
             if check.status == "cross-account-variable":  # keep the variable; name the function in the URI's account
                 yield self.finding(
                     ctx, f"Integration {integration.id} invokes `{ref.arn}`{check.stages_phrase()}: "
@@ -269,9 +269,8 @@ class FunctionOutOfReach(Rule):
                 if not routes and not index.authorizer_use_unknown(api):
                     continue  # never invoked: AGW403
                 ref = check.ref
-                wanted = (f"arn:{api.partition}:apigateway:{api.scope.region}:lambda:path/2015-03-31/functions/"
-                          f"arn:{api.partition}:lambda:{api.scope.region}:{api.scope.account}:function:{ref.name}"
-                          "/invocations")
+                wanted = invocation_uri(api.partition, api.scope.region,
+                                        function_arn(api.partition, api.scope.region, api.scope.account, ref.name))
                 yield self.finding(
                     ctx, f"Authorizer {authorizer.name or authorizer.id} invokes `{ref.arn}`: {self._why(api, ref)}; "
                          f"requests to {routes_phrase(routes) if routes else 'the routes it protects'} probably {_500}.",

@@ -10,7 +10,7 @@ but source does not (a function's version, a stage's execution ARN).
 
 import json
 
-from auditor.arns import invoke_host, is_unresolved
+from auditor.arns import invocation_uri, invoke_host, is_unresolved
 from auditor.errors import InputError
 from auditor.iac.document import DocumentBuilder
 from auditor.iac.hcl.evaluate import Unknown, to_plain
@@ -158,8 +158,7 @@ class SourceReader(PlanReader):
             if not isinstance(arn, str) or is_unresolved(version):
                 return unresolved(f"{instance.address}.{attr}")
             qualified = f"{arn}:{version}"
-            return qualified if attr == "qualified_arn" else (
-                f"arn:{s.partition}:apigateway:{s.region}:lambda:path/2015-03-31/functions/{qualified}/invocations")
+            return qualified if attr == "qualified_arn" else invocation_uri(s.partition, s.region, qualified)
         if instance.type == "aws_apigatewayv2_stage" and attr in ("execution_arn", "invoke_url"):
             api = self.value(instance, "api_id")
             name = self.value(instance, "name")
