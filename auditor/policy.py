@@ -8,6 +8,8 @@ the whole ARN, StringEquals literally; the Not- forms as exclusions).
 
 from dataclasses import dataclass, field
 
+import msgspec
+
 from auditor.arnlike import arn_like, glob_match
 
 APIGATEWAY = "apigateway.amazonaws.com"
@@ -344,9 +346,58 @@ def _read_add_permission(raw: dict, path: str) -> Statement | None:
     source_arn = clause.get("AWS:SourceArn")
     if type(source_arn) is not str:
         return None
+    return _add_permission_statement(sid, effect, service, action, resource, source_arn, path)
+
+
+def _add_permission_statement(sid: str, effect: str, service: str, action: str, resource: str, source_arn: str,
+                              path: str) -> Statement:
     invokes = action == "lambda:InvokeFunction" or _invokes((action,))
     return Statement(sid, effect, (service,), False, (action,), (resource,), (source_arn,), None, None, (), ("arn",),
                      path=path, grants_invoke=invokes, invokable=invokes and service == APIGATEWAY)
+
+
+# The same shape for msgspec: a policy whose every statement has it decodes straight into these (anything
+# else, an extra key included, fails and is read as a dict). Duplicate keys keep the last, as json does.
+class _ServicePrincipal(msgspec.Struct, forbid_unknown_fields=True):
+    Service: str
+
+
+class _SourceArnClause(msgspec.Struct, forbid_unknown_fields=True):
+    source_arn: str = msgspec.field(name="AWS:SourceArn")
+
+
+class _ArnLikeCondition(msgspec.Struct, forbid_unknown_fields=True):
+    ArnLike: _SourceArnClause
+
+
+class _AddPermissionStatement(msgspec.Struct, forbid_unknown_fields=True):
+    Sid: str
+    Effect: str
+    Principal: _ServicePrincipal
+    Action: str
+    Resource: str
+    Condition: _ArnLikeCondition
+
+
+class _AddPermissionPolicy(msgspec.Struct):
+    Statement: list[_AddPermissionStatement]
+
+
+_ADD_PERMISSION_POLICY = msgspec.json.Decoder(_AddPermissionPolicy)
+
+
+def read_add_permission_policy(text: str, path: str) -> list[Statement] | None:
+    """The statements of a policy JSON string all of whose statements `add-permission --source-arn` wrote
+    (path: the policy's JSON path); None for any other policy, to be read as a document.
+
+    The caller makes sure msgspec and json.loads agree on the text (see snapshot._parse_policy)."""
+    try:
+        policy = _ADD_PERMISSION_POLICY.decode(text)
+    except (msgspec.DecodeError, ValueError):
+        return None
+    return [_add_permission_statement(s.Sid, s.Effect, s.Principal.Service, s.Action, s.Resource,
+                                      s.Condition.ArnLike.source_arn, f"{path}.Statement[{index}]")
+            for index, s in enumerate(policy.Statement)]
 
 
 # ---------------------------------------------------------------- role trust policies (sts:AssumeRole)

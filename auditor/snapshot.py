@@ -18,7 +18,7 @@ from auditor.errors import InputError
 from auditor.files import MAX_INT_DIGITS, may_nest_deeper, read_bytes, read_json
 from auditor.model import Api, Conflict, Function, Location, Qualifier, Role, Scope, ScopeError, Snapshot
 from auditor.limits import policy_size_beyond_limit
-from auditor.policy import StatementShapeError, read_statement
+from auditor.policy import StatementShapeError, read_add_permission_policy, read_statement
 
 SNAPSHOT_VERSION = 1
 _MISSING = object()
@@ -89,6 +89,10 @@ _POLICY_DECODER = msgspec.json.Decoder()
 _POLICY_MAX_BRACKETS = 200
 
 
+def _decoders_agree(text: str) -> bool:
+    return len(text) <= MAX_INT_DIGITS and text.count("[") + text.count("{") < _POLICY_MAX_BRACKETS
+
+
 def _parse_policy(reader: _Reader, text: str, policy_path: str):
     if "\\ud" in text or "\\uD" in text:  # a surrogate escape: the shared reader finds a lone one, with its path
         from auditor.files import parse_json
@@ -96,7 +100,7 @@ def _parse_policy(reader: _Reader, text: str, policy_path: str):
             return parse_json(text, reader.file)
         except InputError as exc:
             reader.fail(policy_path + (exc.path or "").removeprefix("$"), f"Policy: {exc.message}")
-    if len(text) <= MAX_INT_DIGITS and text.count("[") + text.count("{") < _POLICY_MAX_BRACKETS:
+    if _decoders_agree(text):
         try:  # msgspec, twice as fast: where it accepts a text, json.loads gives the same (see fast_decode)
             return _POLICY_DECODER.decode(text)
         except (msgspec.DecodeError, ValueError):  # json's own message below
@@ -119,6 +123,12 @@ def _read_policy(reader: _Reader, value, path: str, function: Function | None = 
         return []
     policy_path = f"{path}.Policy"
     if type(value) is str:
+        if _decoders_agree(value):
+            statements = read_add_permission_policy(value, policy_path)  # the usual policy, read in C
+            if statements is not None:
+                for statement in statements:
+                    statement.function = function
+                return statements
         value = _parse_policy(reader, value, policy_path)
     if type(value) is not dict:
         reader.fail(policy_path, f"expected a policy document (JSON string or object), got {_kind_name(type(value))}")

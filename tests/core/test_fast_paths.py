@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from auditor.analysis import Grants, Index
-from auditor.policy import _read_add_permission, _read_general, read_statement
+from auditor.policy import _read_add_permission, _read_general, read_add_permission_policy, read_statement
 from auditor.snapshot import read_snapshot_document
 from tests.seed import API_ARN, FUNCTION_ARN, Seed, audit_document, grant
 
@@ -211,3 +211,34 @@ def test_a_null_condition_is_no_condition(tmp_path, capsys):
     seed.set_statements([{**grant(), "Condition": None}])
     code, found = _report(tmp_path, capsys, seed.doc)
     assert code == 1 and ("AGW301", None, FUNCTION_ARN) in found
+
+
+def _by_dicts(text: str) -> list:
+    """The policy read as a document, statement by statement (the general path)."""
+    document = json.loads(text)
+    return [read_statement(raw, f"$.p.Statement[{n}]") for n, raw in enumerate(document["Statement"])]
+
+
+@settings(max_examples=400, deadline=None)
+@given(chosen=st.lists(st.one_of(statements, st.sampled_from([
+    grant(API_ARN + "/*"), grant(API_ARN + "/*/GET/*", sid="get"), {**grant(API_ARN + "/*"), "Effect": "Deny"},
+    {**grant(API_ARN + "/*"), "Principal": {"Service": "lambda.amazonaws.com"}}])), max_size=3), extra=st.sampled_from(["", ', "Version": "2012-10-17"',
+                                                                        ', "Id": 5', ', "Statement": []']))
+def test_the_typed_policy_reader_agrees_with_the_document_reader(chosen, extra):
+    """A policy string decoded straight into add-permission statements (msgspec) reads exactly as the same
+    string parsed and read statement by statement; any other policy is left to that path (None)."""
+    text = '{"Statement": ' + json.dumps(chosen) + extra + "}"
+    typed = read_add_permission_policy(text, "$.p")
+    if typed is not None:
+        assert typed == _by_dicts(text)
+        assert all(_read_add_permission(raw, "$.p") is not None for raw in json.loads(text)["Statement"])
+
+
+def test_the_typed_policy_reader_takes_what_add_permission_writes():
+    text = json.dumps({"Version": "2012-10-17", "Id": "default",
+                       "Statement": [grant(API_ARN + "/*"), grant(API_ARN + "/*/GET/*", sid="get")]})
+    assert read_add_permission_policy(text, "$.p") == _by_dicts(text)
+    for other in ({**grant(API_ARN + "/*"), "NotPrincipal": {"AWS": "x"}},
+                  grant(API_ARN + "/*", condition={"ArnLike": {"AWS:SourceArn": API_ARN + "/*"},
+                                                   "StringEquals": {"AWS:SourceAccount": "123456789012"}})):
+        assert read_add_permission_policy(json.dumps({"Statement": [other]}), "$.p") is None
