@@ -17,7 +17,7 @@ from auditor.arns import UNRESOLVED_MARK, is_unresolved, parse_function_uri
 from auditor.errors import InputError
 from auditor.files import MAX_INT_DIGITS, may_nest_deeper, read_bytes, read_json
 from auditor.model import Api, Conflict, Function, Location, Qualifier, Role, Scope, ScopeError, Snapshot
-from auditor.limits import policy_size_beyond_limit
+from auditor.limits import MAX_POLICY_BYTES, policy_size_beyond_limit
 from auditor.policy import StatementShapeError, read_add_permission_policy, read_statement
 
 SNAPSHOT_VERSION = 1
@@ -241,23 +241,26 @@ def _adopt_api(api: Api, scope: Scope, index: int, raw: dict | None) -> None:
     """Link an API decoded or converted into the model to its scope, and its children to it. raw: the
     input's object when it is at hand (None: read back when asked, see model._Listed.raw)."""
     api.scope, api.index, api.raw_item = scope, index, raw
-    for key, has in (("routes", "has_routes"), ("integrations", "has_integrations"), ("stages", "has_stages"),
-                     ("authorizers", "has_authorizers")):
-        children = getattr(api, key)
-        if children is None:
-            setattr(api, has, False)
-            setattr(api, key, [])
-            continue
-        setattr(api, has, True)
-        if raw is None:
-            for child_index, child in enumerate(children):
-                child.api, child.index, child.raw_item = api, child_index, None
-        else:
-            for child_index, (child, item) in enumerate(zip(children, raw[key[0].upper() + key[1:]])):
-                child.api, child.index, child.raw_item = api, child_index, item
+    api.has_routes, api.routes = _adopt_children(api, api.routes, raw, "Routes")
+    api.has_integrations, api.integrations = _adopt_children(api, api.integrations, raw, "Integrations")
+    api.has_stages, api.stages = _adopt_children(api, api.stages, raw, "Stages")
+    api.has_authorizers, api.authorizers = _adopt_children(api, api.authorizers, raw, "Authorizers")
     for integration in api.integrations:
         uri = integration.uri
         integration.function_ref = parse_function_uri(uri) if uri else None
+
+
+def _adopt_children(api: Api, children: list | None, raw: dict | None, key: str) -> tuple[bool, list]:
+    """(listed?, children) of one of an API's lists, each child linked to the API and its place."""
+    if children is None:
+        return False, []
+    if raw is None:
+        for index, child in enumerate(children):
+            child.api, child.index, child.raw_item = api, index, None
+    else:
+        for index, (child, item) in enumerate(zip(children, raw[key])):
+            child.api, child.index, child.raw_item = api, index, item
+    return True, children
 
 
 def _adopt_function(r: _Reader, function: Function, scope: Scope, index: int, raw: dict | None, path: str) -> None:
@@ -485,7 +488,9 @@ def fast_read(data: bytes, file: str) -> Snapshot | None:
                 _adopt_api(api, scope, index, None)
             functions = wire.Functions or []
             for index, function in enumerate(functions):
-                if _policy_beyond_limit(function):
+                policy = function.policy
+                if (type(policy) is str and len(policy) > _POLICY_CHARACTERS_SAFE or function.alias_items is not None
+                        or function.version_items is not None) and _policy_beyond_limit(function):
                     return None
                 _adopt_function(r, function, scope, index, None, f"{path}.Functions[{index}]")
             _finish_scope(r, scope, apis, functions, wire.Roles, wire.Errors, path)
@@ -500,6 +505,9 @@ def fast_read(data: bytes, file: str) -> Snapshot | None:
 
 
 _DECODER = msgspec.json.Decoder(_SnapshotDocument)
+
+
+_POLICY_CHARACTERS_SAFE = MAX_POLICY_BYTES // 4  # UTF-8 takes at most 4 bytes a character: no shorter one is over
 
 
 def _policy_beyond_limit(function: Function) -> bool:

@@ -103,9 +103,9 @@ class AuthorizerUnused(Rule):
         for api in ctx.http_apis:
             if not api.authorizers or index.authorizer_use_unknown(api):
                 continue
-            named = {route.authorizer_id for route in api.routes}
+            used = {route.authorizer_id for route in api.routes if route.authorization_type in _RUNS}
             for authorizer in api.authorizers:
-                if authorizer.id in named and any(
+                if authorizer.id in used or any(  # the type in another case, as a template may write it
                         route.authorizer_id == authorizer.id and (route.authorization_type or "").upper() in _RUNS
                         for route in api.routes):
                     continue
