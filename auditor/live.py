@@ -17,7 +17,6 @@ import re
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -185,6 +184,7 @@ class _Pool:
     """A bounded thread pool whose tasks may submit more tasks; wait() returns when all are done."""
 
     def __init__(self, workers: int, progress: _Progress):
+        from concurrent.futures import ThreadPoolExecutor  # only when collecting: every command imports this module
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apigw-collect")
         self.cv = threading.Condition(threading.RLock())
         self.pending = 0
