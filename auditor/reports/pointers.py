@@ -5,8 +5,10 @@
 - `finding_line`: the line a finding points at. IaC inputs carry it in their Location; for snapshot
   JSON it is found from the Location's JSON path ($.Scopes[0].Apis[1].Routes[2]) by reading the
   file once and indexing only the containers on the way, so annotations land on the right line.
-  msgspec splits each container on the way into its members' raw bytes in C (`_RawIndex`); the
-  pure-Python scanner (`_JsonIndex`) takes the files it declines (duplicate keys, UTF-16, non-JSON).
+  msgspec splits each container on the way into its members' raw bytes in C (`_RawIndex`), except
+  one with no line break in it (a compact file is one such container), whose values all lie on its
+  first line; the pure-Python scanner (`_JsonIndex`) takes the files msgspec declines (duplicate keys,
+  UTF-16, non-JSON).
 - `describe` / `logical_locations`: the AWS objects a finding concerns, in words and as SARIF
   logical locations.
 """
@@ -22,13 +24,19 @@ from auditor.arns import partition_for_region
 from auditor.files import LineIndex
 
 _STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
+_PATH = re.compile(r"\$(?:\.[^.\[\]]+|\[\d+\])*\Z")  # $ and a run of _STEPs, nothing else
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 
 
 def display_path(file: str) -> str:
+    return _display_path(file, os.getcwd())
+
+
+@lru_cache(maxsize=64)
+def _display_path(file: str, cwd: str) -> str:
+    """Every finding of a file asks: worked out once per file and working directory."""
     absolute = os.path.abspath(file)
-    cwd = os.getcwd()
     try:
         inside = os.path.commonpath([absolute, cwd]) == cwd
     except ValueError:  # another drive on Windows
@@ -61,7 +69,7 @@ def json_path_line(file: str, json_path: str) -> int | None:
         stat = os.stat(file)
     except OSError:
         return None
-    index = _index(os.path.abspath(file), stat.st_mtime_ns, stat.st_size)
+    index = _index(_absolute(file, os.getcwd()), stat.st_mtime_ns, stat.st_size)
     if index is None:
         return None
     steps = _steps(json_path)
@@ -70,17 +78,15 @@ def json_path_line(file: str, json_path: str) -> int | None:
     return index.line_of(steps)
 
 
+@lru_cache(maxsize=64)
+def _absolute(file: str, cwd: str) -> str:
+    return os.path.abspath(file)
+
+
 def _steps(json_path: str) -> list | None:
-    if not json_path.startswith("$"):
+    if _PATH.match(json_path) is None:
         return None
-    rest, steps, pos = json_path[1:], [], 0
-    while pos < len(rest):
-        match = _STEP.match(rest, pos)
-        if match is None:
-            return None
-        steps.append(match.group(1) if match.group(1) is not None else int(match.group(2)))
-        pos = match.end()
-    return steps
+    return [key or int(number) for key, number in _STEP.findall(json_path, 1)]
 
 
 class _Container:
@@ -198,6 +204,21 @@ _SPACE = frozenset(b" \t\n\r")
 _KEY = re.compile(rb'"((?:[^"\\]|\\.)*)"[ \t\n\r]*:[ \t\n\r]*')
 
 
+_ONE_LINE = object()  # a container on one line: every value in it is on the line it starts on
+
+
+def _content_end(data: bytes, start: int) -> int:
+    """Where the trailing whitespace begins (data.rstrip() would copy a whole large file to say so)."""
+    end = len(data)
+    while end > start:
+        chunk = data[max(start, end - 4096):end]
+        kept = chunk.rstrip(b" \t\n\r")
+        end -= len(chunk) - len(kept)
+        if kept:
+            break
+    return end
+
+
 class _RawIndex:
     """Start offsets of JSON values in the file's bytes: each container on a path is split once into its
     members' raw bytes by msgspec (in C, building no values), and the members' offsets follow from their
@@ -207,8 +228,8 @@ class _RawIndex:
         import msgspec
         self.msgspec, self.data, self.path = msgspec, data, path
         self.root = _WHITESPACE_BYTES.match(data, 0).end()
-        self.root_raw = memoryview(data)[self.root:len(data.rstrip(b" \t\n\r"))]
-        self.members: dict[int, dict | list | None] = {}  # container offset -> member offsets
+        self.root_raw = memoryview(data)[self.root:_content_end(data, self.root)]
+        self.members: dict[int, dict | list | None] = {}  # container offset -> member offsets (or _ONE_LINE)
         self.marks, self.mark_lines = [0], [1]  # offsets whose line is known, in order
         self.fallback: _JsonIndex | None = None
 
@@ -222,7 +243,12 @@ class _RawIndex:
 
     def line(self, pos: int) -> int:
         at = bisect_right(self.marks, pos) - 1
-        line = self.mark_lines[at] + self.data.count(b"\n", self.marks[at], pos)
+        if self.marks[at] == pos:
+            return self.mark_lines[at]
+        if at + 1 < len(self.marks) and self.marks[at + 1] - pos < pos - self.marks[at]:  # count from the nearer
+            line = self.mark_lines[at + 1] - self.data.count(b"\n", pos, self.marks[at + 1])
+        else:
+            line = self.mark_lines[at] + self.data.count(b"\n", self.marks[at], pos)
         self.marks.insert(at + 1, pos)
         self.mark_lines.insert(at + 1, line)
         return line
@@ -231,6 +257,8 @@ class _RawIndex:
         pos, raw = self.root, self.root_raw
         for step in steps:
             members = self._members(pos, raw)
+            if members is _ONE_LINE:  # every member starts on the container's own line
+                break
             if members is None or isinstance(step, str) != isinstance(members, dict):
                 break
             if isinstance(step, str):
@@ -243,7 +271,9 @@ class _RawIndex:
 
     def _members(self, pos: int, raw) -> dict | list | None:
         if pos not in self.members:
-            self.members[pos] = self._split(pos, raw)
+            # A container without a line break (all of a compact file) needs no split: one memchr says so.
+            one_line = self.data.find(b"\n", pos, pos + len(raw)) < 0
+            self.members[pos] = _ONE_LINE if one_line else self._split(pos, raw)
         return self.members[pos]
 
     def _split(self, pos: int, raw) -> dict | list | None:
