@@ -319,10 +319,50 @@ class _NoIndex:
         return None
 
 
+class _OneLine:
+    """A file whose JSON value has no line break in it: every value in it is on the same line."""
+
+    def __init__(self, line: int):
+        self.line = line
+
+    def line_of(self, steps: list) -> int:
+        return self.line
+
+
+def _one_line(handle, chunk: int = 1 << 20) -> int | None:
+    """The line of a JSON object or array written without line breaks (the ones before it counted), found by
+    reading the file through one small buffer; None for any other file. A compact snapshot of 40 MB then
+    costs no 40 MB copy in memory (which takes longer than looking through it)."""
+    buffer = bytearray(chunk)
+    line, state = 1, "before"  # before the value, in it, or past the line break that may end the file
+    while size := handle.readinto(buffer):
+        pos = 0
+        if state == "before":
+            pos = _WHITESPACE_BYTES.match(buffer, 0, size).end()
+            line += buffer.count(b"\n", 0, pos)
+            if pos == size:
+                continue
+            if buffer[pos] not in b"{[":
+                return None
+            state = "in"
+        if state == "in":
+            pos = buffer.find(b"\n", pos, size)
+            if pos < 0:
+                continue
+            state = "after"
+        if _WHITESPACE_BYTES.match(buffer, pos, size).end() != size:  # more than whitespace after a line break
+            return None
+    return line if state != "before" else None
+
+
 @lru_cache(maxsize=8)
-def _index(path: str, mtime_ns: int, size: int) -> "_RawIndex | _JsonIndex | None":
+def _index(path: str, mtime_ns: int, size: int) -> "_OneLine | _RawIndex | _JsonIndex | None":
     try:
         with open(path, "rb") as handle:
+            line = _one_line(handle)
+            if line is not None:
+                return _OneLine(line)
+            handle.seek(0)
             data = handle.read()
     except OSError:
         return None

@@ -88,12 +88,37 @@ def test_containers_on_one_line_get_the_scanners_line(document, one_line, before
 
 
 def test_a_compact_file_is_never_split(tmp_path):
-    """A compact snapshot (one line) answers every path from one search for a line break: nothing is split."""
+    """A compact snapshot (one line) answers every path from one look for a line break: nothing is split,
+    and the file is not even held in memory whole."""
     document = {"Scopes": [{"Apis": [{"Routes": [{"RouteKey": f"GET /{n}"} for n in range(50)]}]}]}
     path = tmp_path / "compact.json"
     path.write_text("\n\n" + json.dumps(document) + "\n")
     assert pointers.json_path_line(str(path), "$.Scopes[0].Apis[0].Routes[42]") == 3
     assert pointers.json_path_line(str(path), "$.Scopes[0].Missing[7]") == 3
     assert pointers.json_path_line(str(path), "Scopes[0]") is None  # not a JSON path
-    index = pointers._index(os.path.abspath(path), path.stat().st_mtime_ns, path.stat().st_size)
+    assert isinstance(pointers._index(os.path.abspath(path), path.stat().st_mtime_ns, path.stat().st_size),
+                      pointers._OneLine)
+    index = pointers._RawIndex(path.read_bytes(), str(path))  # given the bytes, it splits nothing either
+    assert index.line_of(["Scopes", 0, "Apis", 0, "Routes", 7]) == 3
     assert list(index.members.values()) == [pointers._ONE_LINE]
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=st.one_of(st.dictionaries(_keys, _values, max_size=4), st.lists(_values, max_size=3), _scalars),
+       one_line=st.lists(st.booleans(), min_size=1, max_size=3),
+       before=st.sampled_from(["", "\n", " \n\t", "\ufeff"]), after=st.sampled_from(["", "\n", " \n \n", "\nx"]),
+       chunk=st.integers(1, 9))
+def test_the_one_line_reader_agrees_with_the_scanner(tmp_path_factory, document, one_line, before, after, chunk):
+    """Read through a buffer of any size, a file counts as one line exactly when its object or array has no
+    line break (whitespace around it aside), and its line is then the scanner's for every path."""
+    import io
+    text = before + _mixed_layout(document, one_line) + after
+    data = text.encode("utf-8")
+    found = pointers._one_line(io.BytesIO(data), chunk)
+    content = data.strip(b" \t\n\r")
+    expected_one_line = content[:1] in (b"{", b"[") and b"\n" not in content
+    assert (found is not None) == expected_one_line
+    if found is not None:
+        general = pointers._JsonIndex(text)
+        for steps in _paths(document):
+            assert found == general.line_of(steps), steps
