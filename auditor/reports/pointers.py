@@ -72,6 +72,8 @@ def json_path_line(file: str, json_path: str) -> int | None:
     index = _index(_absolute(file, os.getcwd()), stat.st_mtime_ns, stat.st_size)
     if index is None:
         return None
+    if type(index) is _OneLine:
+        return index.line if _PATH.match(json_path) else None
     steps = _steps(json_path)
     if steps is None:
         return None
