@@ -202,8 +202,13 @@ class _Declined(Exception):
 
 
 _WHITESPACE_BYTES = re.compile(rb"[ \t\n\r]*")
-_SPACE = frozenset(b" \t\n\r")
-_KEY = re.compile(rb'"((?:[^"\\]|\\.)*)"[ \t\n\r]*:[ \t\n\r]*')
+_STRING = rb'"([^"\\]*(?:\\.[^"\\]*)*)"'
+# What comes before a member: the first one's key, or a comma and the next one's key (lists: no key).
+_FIRST_KEY = re.compile(rb"[ \t\n\r]*" + _STRING + rb"[ \t\n\r]*:[ \t\n\r]*")
+_NEXT_KEY = re.compile(rb"[ \t\n\r]*,[ \t\n\r]*" + _STRING + rb"[ \t\n\r]*:[ \t\n\r]*")
+_FIRST_ITEM = _WHITESPACE_BYTES
+_NEXT_ITEM = re.compile(rb"[ \t\n\r]*,[ \t\n\r]*")
+_SCALAR = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[^,}\] \t\n\r]+')  # in JSON msgspec has read: a whole token
 
 
 _ONE_LINE = object()  # a container on one line: every value in it is on the line it starts on
@@ -224,14 +229,19 @@ def _content_end(data: bytes, start: int) -> int:
 class _RawIndex:
     """Start offsets of JSON values in the file's bytes: each container on a path is split once into its
     members' raw bytes by msgspec (in C, building no values), and the members' offsets follow from their
-    lengths and the separators between them. Lines are counted between remembered offsets."""
+    lengths and the separators between them. Lines are counted between remembered offsets.
+
+    The root object is split two levels deeper in the same pass when its members allow (scalars, objects,
+    arrays of objects: a snapshot's SnapshotVersion and Scopes), since its one large member and that
+    member's one large element would each cost another pass over nearly the whole file."""
 
     def __init__(self, data: bytes, path: str):
         import msgspec
         self.msgspec, self.data, self.path = msgspec, data, path
         self.root = _WHITESPACE_BYTES.match(data, 0).end()
         self.root_raw = memoryview(data)[self.root:_content_end(data, self.root)]
-        self.members: dict[int, dict | list | None] = {}  # container offset -> member offsets (or _ONE_LINE)
+        # container offset -> its members' (offset, raw bytes; None once split or not a container), or _ONE_LINE
+        self.members: dict[int, dict | list | None] = {}
         self.marks, self.mark_lines = [0], [1]  # offsets whose line is known, in order
         self.fallback: _JsonIndex | None = None
 
@@ -273,43 +283,68 @@ class _RawIndex:
 
     def _members(self, pos: int, raw) -> dict | list | None:
         if pos not in self.members:
+            if raw is None:  # a scalar the root's split decoded
+                return None
             # A container without a line break (all of a compact file) needs no split: one memchr says so.
             one_line = self.data.find(b"\n", pos, pos + len(raw)) < 0
             self.members[pos] = _ONE_LINE if one_line else self._split(pos, raw)
         return self.members[pos]
 
     def _split(self, pos: int, raw) -> dict | list | None:
-        data, Raw, decode = self.data, self.msgspec.Raw, self.msgspec.json.decode
-        opener = data[pos]
+        msgspec, opener = self.msgspec, self.data[pos]
         if opener != 123 and opener != 91:  # "{" "["
             return None
-        keyed = opener == 123
-        parts = decode(raw, type=dict[str, Raw] if keyed else list[Raw])
+        value = None
+        if pos == self.root and opener == 123:
+            try:
+                value = msgspec.json.decode(raw, type=_root_type(msgspec.Raw))
+            except msgspec.ValidationError:  # a member of another shape (an array of arrays, a huge number)
+                pass
+        if value is None:
+            value = msgspec.json.decode(raw, type=dict[str, msgspec.Raw] if opener == 123 else list[msgspec.Raw])
+        self._walk(pos, value, msgspec.Raw)
+        return self.members[pos]
+
+    def _walk(self, pos: int, value, Raw) -> int:
+        """Where the value at pos ends, given what msgspec decoded it to (its raw bytes, a scalar, or a
+        container of these), recording the members of each container on the way."""
+        data = self.data
+        keyed = type(value) is dict
+        if not keyed and type(value) is not list:
+            if type(value) is Raw:
+                return pos + len(value)
+            match = _SCALAR.match(data, pos)
+            if match is None:
+                raise _Declined
+            return match.end()
+        if data[pos] != (123 if keyed else 91):
+            raise _Declined
         out: dict | list = {} if keyed else []
-        at, skip, key_at = pos + 1, _WHITESPACE_BYTES.match, _KEY.match
-        for number, part in enumerate(parts.items() if keyed else parts):
-            if data[at] in _SPACE:
-                at = skip(data, at).end()
-            if number:
-                if data[at] != 44:  # ","
-                    raise _Declined
-                at += 1
-                if data[at] in _SPACE:
-                    at = skip(data, at).end()
+        at, before, after = pos + 1, *((_FIRST_KEY, _NEXT_KEY) if keyed else (_FIRST_ITEM, _NEXT_ITEM))
+        for member in value.items() if keyed else value:
+            match = before.match(data, at)
+            if match is None:
+                raise _Declined
+            before, at = after, match.end()
             if keyed:
-                key, part = part
-                match = key_at(data, at)
-                if match is None or _key_text(match.group(1)) != key:
+                key, member = member
+                if _key_text(match.group(1)) != key:
                     raise _Declined
-                at = match.end()
-                out[key] = (at, part)
+                out[key] = (at, member if type(member) is Raw else None)
             else:
-                out.append((at, part))
-            at += len(part)
-        at = skip(data, at).end()
+                out.append((at, member if type(member) is Raw else None))
+            at = at + len(member) if type(member) is Raw else self._walk(at, member, Raw)
+        at = _WHITESPACE_BYTES.match(data, at).end()
         if data[at:at + 1] != (b"}" if keyed else b"]"):  # members msgspec merged (duplicate keys)
             raise _Declined
-        return out
+        self.members[pos] = out
+        return at + 1
+
+
+@lru_cache(maxsize=1)
+def _root_type(Raw) -> type:
+    """The root object's members: scalars, objects split into raw members, or arrays of such objects."""
+    return dict[str, list[dict[str, Raw]] | dict[str, Raw] | str | int | float | bool | None]
 
 
 def _key_text(quoted: bytes) -> str:

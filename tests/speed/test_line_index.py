@@ -122,3 +122,24 @@ def test_the_one_line_reader_agrees_with_the_scanner(tmp_path_factory, document,
         general = pointers._JsonIndex(text)
         for steps in _paths(document):
             assert found == general.line_of(steps), steps
+
+
+_members = st.one_of(_scalars, st.dictionaries(_keys, _values, max_size=3),
+                     st.lists(st.dictionaries(_keys, _values, max_size=3), max_size=3))
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=st.dictionaries(_keys, _members, min_size=1, max_size=4),
+       one_line=st.lists(st.booleans(), min_size=1, max_size=3))
+def test_a_root_split_two_levels_deep_gets_the_scanners_line(document, one_line):
+    """A root of scalars, objects and arrays of objects (a snapshot's shape) is split two levels deeper in
+    one pass; every path still gets the scanner's line."""
+    data = _mixed_layout(document, [False, *one_line]).encode("utf-8")
+    fast, general = _both(data)
+    fast.line_of([next(iter(document))])
+    assert isinstance(fast.members[fast.root], dict)
+    nested = [key for key, value in document.items() if isinstance(value, (dict, list)) and value]
+    assert all(fast.members[fast.root][key][0] in fast.members for key in nested)  # split in the same pass
+    for steps in _paths(document):
+        assert fast.line_of(steps) == general.line_of(steps), steps
+    assert fast.fallback is None
