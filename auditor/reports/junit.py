@@ -10,6 +10,7 @@ With --show-suppressed, suppressed and baselined findings are <skipped> testcase
 
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
 
 from auditor.reports.common import TOOL, failing
 from auditor.reports.pointers import describe, display_path, finding_file, finding_line, left_out
@@ -82,9 +83,10 @@ def render(result, options) -> str:
             if title:
                 ET.SubElement(case, "system-out").text = _clean(f"{title}: no findings.")
         names = [testcase_name(finding) for finding in findings]
+        repeated = Counter(names)
         for finding, name in zip(findings, names):
             shown, line, where = _where(finding, result)
-            if names.count(name) > 1:  # two findings of one rule on one object: keep testcase names unique
+            if repeated[name] > 1:  # two findings of one rule on one object: keep testcase names unique
                 name += f" [{finding.fingerprint}]"
             attributes = {"classname": classname, "name": _clean(name)}
             if shown:

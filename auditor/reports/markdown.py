@@ -13,11 +13,15 @@ from auditor.reports.pointers import display_path, finding_file, finding_line, l
 FORMAT = "markdown"
 EXTENSION = "md"
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!$])")  # `$` too: GitHub renders $...$ as math
+_MARKDOWN_SPECIAL = "\\`*_[]<>|~&#!$"  # `$` too: GitHub renders $...$ as math
+_ESCAPED = str.maketrans({char: "\\" + char for char in _MARKDOWN_SPECIAL})
 
 
 def _escape_plain(text: str) -> str:
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+    return text.translate(_ESCAPED).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+
+
+_BACKTICKS = re.compile(r"`+")
 
 
 def code(text: str, in_table: bool = True) -> str:
@@ -25,13 +29,12 @@ def code(text: str, in_table: bool = True) -> str:
     text = readable(text).replace("\r", " ").replace("\n", " ")
     if in_table:
         text = text.replace("|", "\\|")
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    if "`" not in text:
+        return f"`{text}`" if text.strip() else f"` {text} `"
+    longest = max(len(run) for run in _BACKTICKS.findall(text))
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
     return f"{fence}{pad}{text}{pad}{fence}"
-
-
-_BACKTICKS = re.compile(r"`+")
 
 
 def _code_spans(text: str):
@@ -59,6 +62,8 @@ def _code_spans(text: str):
 def cell(text: str) -> str:
     """Table-cell text: the message's own `code spans` kept, everything else escaped."""
     text = readable(text)
+    if "`" not in text:
+        return _escape_plain(text)
     out, pos = [], 0
     for start, end, content in _code_spans(text):
         out.append(_escape_plain(text[pos:start]))

@@ -20,7 +20,13 @@ BUDGET_TEXT, BUDGET_EDGES = 40_000, 400  # what one API's diagram may use: room 
 FIRST_ROUTE_CAP = 60  # beyond this many routes, healthy ones fold into one node per integration
 
 BROKEN_STYLE = "stroke:#d32f2f,stroke-width:3px,color:#d32f2f"
-_SAFE = re.compile(r"[A-Za-z0-9 .,:/_=+*@\-]")
+# Every character but the safe ones, and a `-` after a `-` (`--` could read as the start of an arrow in edge
+# text; `$$`, never safe, would start Mermaid's math).
+_UNSAFE = re.compile(r"[^A-Za-z0-9 .,:/_=+*@\-]|(?<=-)-")
+
+
+def _entity(match) -> str:
+    return f"#{ord(match.group())};"
 
 
 def label(text: str, limit: int = 80) -> str:
@@ -28,16 +34,7 @@ def label(text: str, limit: int = 80) -> str:
     text = " ".join(readable(str(text)).split())
     if len(text) > limit:
         text = text[:limit - 1] + "\u2026"
-    out = []
-    previous = ""
-    for char in text:
-        # `--` could read as the start of an arrow in edge text; `$$` would start Mermaid's math
-        if _SAFE.fullmatch(char) and not (char == "-" and previous == "-"):
-            out.append(char)
-        else:
-            out.append(f"#{ord(char)};")
-        previous = char
-    return "".join(out)
+    return _UNSAFE.sub(_entity, text)
 
 
 _CLASSES = {

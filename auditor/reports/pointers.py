@@ -5,8 +5,10 @@
 - `finding_line`: the line a finding points at. IaC inputs carry it in their Location; for snapshot
   JSON it is found from the Location's JSON path ($.Scopes[0].Apis[1].Routes[2]) by reading the
   file once and indexing only the containers on the way, so annotations land on the right line.
-  msgspec splits each container on the way into its members' raw bytes in C (`_RawIndex`); the
-  pure-Python scanner (`_JsonIndex`) takes the files it declines (duplicate keys, UTF-16, non-JSON).
+  msgspec splits each container on the way into its members' raw bytes in C (`_RawIndex`), except
+  one with no line break in it (a compact file is one such container), whose values all lie on its
+  first line; the pure-Python scanner (`_JsonIndex`) takes the files msgspec declines (duplicate keys,
+  UTF-16, non-JSON).
 - `describe` / `logical_locations`: the AWS objects a finding concerns, in words and as SARIF
   logical locations.
 """
@@ -22,13 +24,19 @@ from auditor.arns import partition_for_region
 from auditor.files import LineIndex
 
 _STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
+_PATH = re.compile(r"\$(?:\.[^.\[\]]+|\[\d+\])*\Z")  # $ and a run of _STEPs, nothing else
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 
 
 def display_path(file: str) -> str:
+    return _display_path(file, os.getcwd())
+
+
+@lru_cache(maxsize=64)
+def _display_path(file: str, cwd: str) -> str:
+    """Every finding of a file asks: worked out once per file and working directory."""
     absolute = os.path.abspath(file)
-    cwd = os.getcwd()
     try:
         inside = os.path.commonpath([absolute, cwd]) == cwd
     except ValueError:  # another drive on Windows
@@ -61,26 +69,26 @@ def json_path_line(file: str, json_path: str) -> int | None:
         stat = os.stat(file)
     except OSError:
         return None
-    index = _index(os.path.abspath(file), stat.st_mtime_ns, stat.st_size)
+    index = _index(_absolute(file, os.getcwd()), stat.st_mtime_ns, stat.st_size)
     if index is None:
         return None
+    if type(index) is _OneLine:
+        return index.line if _PATH.match(json_path) else None
     steps = _steps(json_path)
     if steps is None:
         return None
     return index.line_of(steps)
 
 
+@lru_cache(maxsize=64)
+def _absolute(file: str, cwd: str) -> str:
+    return os.path.abspath(file)
+
+
 def _steps(json_path: str) -> list | None:
-    if not json_path.startswith("$"):
+    if _PATH.match(json_path) is None:
         return None
-    rest, steps, pos = json_path[1:], [], 0
-    while pos < len(rest):
-        match = _STEP.match(rest, pos)
-        if match is None:
-            return None
-        steps.append(match.group(1) if match.group(1) is not None else int(match.group(2)))
-        pos = match.end()
-    return steps
+    return [key or int(number) for key, number in _STEP.findall(json_path, 1)]
 
 
 class _Container:
@@ -194,21 +202,46 @@ class _Declined(Exception):
 
 
 _WHITESPACE_BYTES = re.compile(rb"[ \t\n\r]*")
-_SPACE = frozenset(b" \t\n\r")
-_KEY = re.compile(rb'"((?:[^"\\]|\\.)*)"[ \t\n\r]*:[ \t\n\r]*')
+_STRING = rb'"([^"\\]*(?:\\.[^"\\]*)*)"'
+# What comes before a member: the first one's key, or a comma and the next one's key (lists: no key).
+_FIRST_KEY = re.compile(rb"[ \t\n\r]*" + _STRING + rb"[ \t\n\r]*:[ \t\n\r]*")
+_NEXT_KEY = re.compile(rb"[ \t\n\r]*,[ \t\n\r]*" + _STRING + rb"[ \t\n\r]*:[ \t\n\r]*")
+_FIRST_ITEM = _WHITESPACE_BYTES
+_NEXT_ITEM = re.compile(rb"[ \t\n\r]*,[ \t\n\r]*")
+_SCALAR = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[^,}\] \t\n\r]+')  # in JSON msgspec has read: a whole token
+
+
+_ONE_LINE = object()  # a container on one line: every value in it is on the line it starts on
+
+
+def _content_end(data: bytes, start: int) -> int:
+    """Where the trailing whitespace begins (data.rstrip() would copy a whole large file to say so)."""
+    end = len(data)
+    while end > start:
+        chunk = data[max(start, end - 4096):end]
+        kept = chunk.rstrip(b" \t\n\r")
+        end -= len(chunk) - len(kept)
+        if kept:
+            break
+    return end
 
 
 class _RawIndex:
     """Start offsets of JSON values in the file's bytes: each container on a path is split once into its
     members' raw bytes by msgspec (in C, building no values), and the members' offsets follow from their
-    lengths and the separators between them. Lines are counted between remembered offsets."""
+    lengths and the separators between them. Lines are counted between remembered offsets.
+
+    The root object is split two levels deeper in the same pass when its members allow (scalars, objects,
+    arrays of objects: a snapshot's SnapshotVersion and Scopes), since its one large member and that
+    member's one large element would each cost another pass over nearly the whole file."""
 
     def __init__(self, data: bytes, path: str):
         import msgspec
         self.msgspec, self.data, self.path = msgspec, data, path
         self.root = _WHITESPACE_BYTES.match(data, 0).end()
-        self.root_raw = memoryview(data)[self.root:len(data.rstrip(b" \t\n\r"))]
-        self.members: dict[int, dict | list | None] = {}  # container offset -> member offsets
+        self.root_raw = memoryview(data)[self.root:_content_end(data, self.root)]
+        # container offset -> its members' (offset, raw bytes; None once split or not a container), or _ONE_LINE
+        self.members: dict[int, dict | list | None] = {}
         self.marks, self.mark_lines = [0], [1]  # offsets whose line is known, in order
         self.fallback: _JsonIndex | None = None
 
@@ -222,7 +255,12 @@ class _RawIndex:
 
     def line(self, pos: int) -> int:
         at = bisect_right(self.marks, pos) - 1
-        line = self.mark_lines[at] + self.data.count(b"\n", self.marks[at], pos)
+        if self.marks[at] == pos:
+            return self.mark_lines[at]
+        if at + 1 < len(self.marks) and self.marks[at + 1] - pos < pos - self.marks[at]:  # count from the nearer
+            line = self.mark_lines[at + 1] - self.data.count(b"\n", pos, self.marks[at + 1])
+        else:
+            line = self.mark_lines[at] + self.data.count(b"\n", self.marks[at], pos)
         self.marks.insert(at + 1, pos)
         self.mark_lines.insert(at + 1, line)
         return line
@@ -231,6 +269,8 @@ class _RawIndex:
         pos, raw = self.root, self.root_raw
         for step in steps:
             members = self._members(pos, raw)
+            if members is _ONE_LINE:  # every member starts on the container's own line
+                break
             if members is None or isinstance(step, str) != isinstance(members, dict):
                 break
             if isinstance(step, str):
@@ -243,41 +283,68 @@ class _RawIndex:
 
     def _members(self, pos: int, raw) -> dict | list | None:
         if pos not in self.members:
-            self.members[pos] = self._split(pos, raw)
+            if raw is None:  # a scalar the root's split decoded
+                return None
+            # A container without a line break (all of a compact file) needs no split: one memchr says so.
+            one_line = self.data.find(b"\n", pos, pos + len(raw)) < 0
+            self.members[pos] = _ONE_LINE if one_line else self._split(pos, raw)
         return self.members[pos]
 
     def _split(self, pos: int, raw) -> dict | list | None:
-        data, Raw, decode = self.data, self.msgspec.Raw, self.msgspec.json.decode
-        opener = data[pos]
+        msgspec, opener = self.msgspec, self.data[pos]
         if opener != 123 and opener != 91:  # "{" "["
             return None
-        keyed = opener == 123
-        parts = decode(raw, type=dict[str, Raw] if keyed else list[Raw])
+        value = None
+        if pos == self.root and opener == 123:
+            try:
+                value = msgspec.json.decode(raw, type=_root_type(msgspec.Raw))
+            except msgspec.ValidationError:  # a member of another shape (an array of arrays, a huge number)
+                pass
+        if value is None:
+            value = msgspec.json.decode(raw, type=dict[str, msgspec.Raw] if opener == 123 else list[msgspec.Raw])
+        self._walk(pos, value, msgspec.Raw)
+        return self.members[pos]
+
+    def _walk(self, pos: int, value, Raw) -> int:
+        """Where the value at pos ends, given what msgspec decoded it to (its raw bytes, a scalar, or a
+        container of these), recording the members of each container on the way."""
+        data = self.data
+        keyed = type(value) is dict
+        if not keyed and type(value) is not list:
+            if type(value) is Raw:
+                return pos + len(value)
+            match = _SCALAR.match(data, pos)
+            if match is None:
+                raise _Declined
+            return match.end()
+        if data[pos] != (123 if keyed else 91):
+            raise _Declined
         out: dict | list = {} if keyed else []
-        at, skip, key_at = pos + 1, _WHITESPACE_BYTES.match, _KEY.match
-        for number, part in enumerate(parts.items() if keyed else parts):
-            if data[at] in _SPACE:
-                at = skip(data, at).end()
-            if number:
-                if data[at] != 44:  # ","
-                    raise _Declined
-                at += 1
-                if data[at] in _SPACE:
-                    at = skip(data, at).end()
+        at, before, after = pos + 1, *((_FIRST_KEY, _NEXT_KEY) if keyed else (_FIRST_ITEM, _NEXT_ITEM))
+        for member in value.items() if keyed else value:
+            match = before.match(data, at)
+            if match is None:
+                raise _Declined
+            before, at = after, match.end()
             if keyed:
-                key, part = part
-                match = key_at(data, at)
-                if match is None or _key_text(match.group(1)) != key:
+                key, member = member
+                if _key_text(match.group(1)) != key:
                     raise _Declined
-                at = match.end()
-                out[key] = (at, part)
+                out[key] = (at, member if type(member) is Raw else None)
             else:
-                out.append((at, part))
-            at += len(part)
-        at = skip(data, at).end()
+                out.append((at, member if type(member) is Raw else None))
+            at = at + len(member) if type(member) is Raw else self._walk(at, member, Raw)
+        at = _WHITESPACE_BYTES.match(data, at).end()
         if data[at:at + 1] != (b"}" if keyed else b"]"):  # members msgspec merged (duplicate keys)
             raise _Declined
-        return out
+        self.members[pos] = out
+        return at + 1
+
+
+@lru_cache(maxsize=1)
+def _root_type(Raw) -> type:
+    """The root object's members: scalars, objects split into raw members, or arrays of such objects."""
+    return dict[str, list[dict[str, Raw]] | dict[str, Raw] | str | int | float | bool | None]
 
 
 def _key_text(quoted: bytes) -> str:
@@ -289,10 +356,50 @@ class _NoIndex:
         return None
 
 
+class _OneLine:
+    """A file whose JSON value has no line break in it: every value in it is on the same line."""
+
+    def __init__(self, line: int):
+        self.line = line
+
+    def line_of(self, steps: list) -> int:
+        return self.line
+
+
+def _one_line(handle, chunk: int = 1 << 20) -> int | None:
+    """The line of a JSON object or array written without line breaks (the ones before it counted), found by
+    reading the file through one small buffer; None for any other file. A compact snapshot of 40 MB then
+    costs no 40 MB copy in memory (which takes longer than looking through it)."""
+    buffer = bytearray(chunk)
+    line, state = 1, "before"  # before the value, in it, or past the line break that may end the file
+    while size := handle.readinto(buffer):
+        pos = 0
+        if state == "before":
+            pos = _WHITESPACE_BYTES.match(buffer, 0, size).end()
+            line += buffer.count(b"\n", 0, pos)
+            if pos == size:
+                continue
+            if buffer[pos] not in b"{[":
+                return None
+            state = "in"
+        if state == "in":
+            pos = buffer.find(b"\n", pos, size)
+            if pos < 0:
+                continue
+            state = "after"
+        if _WHITESPACE_BYTES.match(buffer, pos, size).end() != size:  # more than whitespace after a line break
+            return None
+    return line if state != "before" else None
+
+
 @lru_cache(maxsize=8)
-def _index(path: str, mtime_ns: int, size: int) -> "_RawIndex | _JsonIndex | None":
+def _index(path: str, mtime_ns: int, size: int) -> "_OneLine | _RawIndex | _JsonIndex | None":
     try:
         with open(path, "rb") as handle:
+            line = _one_line(handle)
+            if line is not None:
+                return _OneLine(line)
+            handle.seek(0)
             data = handle.read()
     except OSError:
         return None

@@ -12,6 +12,7 @@ carry artifact changes): it goes into the message and into the result's properti
 
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -84,10 +85,15 @@ def reporting_descriptor(rule) -> dict:
 
 
 def artifact_location(file: str) -> dict:
-    shown = display_path(file)
+    return dict(_artifact_location(display_path(file)))
+
+
+@lru_cache(maxsize=64)
+def _artifact_location(shown: str) -> tuple:
+    """Every result in a file points at it: its URI is worked out once."""
     if os.path.isabs(shown):
-        return {"uri": Path(shown).as_uri()}
-    return {"uri": quote(shown), "uriBaseId": "%SRCROOT%"}
+        return (("uri", Path(shown).as_uri()),)
+    return (("uri", quote(shown)), ("uriBaseId", "%SRCROOT%"))
 
 
 def _location(finding, result) -> dict:

@@ -3,10 +3,12 @@
 The table fits the terminal (COLUMNS, else the terminal's width; 140 columns in a file or pipe): the `where` and
 `finding` columns share what the fixed ones leave, each cell is wrapped once to its column's width by
 slicing (linear, whatever its length), and a cell longer than CELL_LINES lines is cut with an ellipsis,
-which the report says. tabulate then only lays out lines that already fit.
+which the report says. tabulate then only lays out lines that already fit, and the tables whose
+columns come out equally wide (most of a large report's one-row tables) in one call.
 """
 
 import os
+import re
 import shutil
 
 from auditor.findings import Severity
@@ -18,6 +20,67 @@ EXTENSION = "txt"
 def _tabulate(*args, **kwargs) -> str:
     from tabulate import tabulate  # imported only when a table is drawn: it takes longer to import than to use
     return tabulate(*args, **kwargs)
+
+
+_HEADERS = ["#", "severity", "rule", "where", "finding"]
+_PADDING = 2  # tabulate's least room beside a header
+# Cell text whose width tabulate measures as its length: printable ASCII lines, none empty, none starting or
+# ending with a space (tabulate would strip it), joined by \n.
+_PLAIN_CELL = re.compile(r"[!-~](?:[ -~]*[!-~])?(?:\n[!-~](?:[ -~]*[!-~])?)*\Z")
+
+
+def _shape(rows: list[list], headers: list[str]) -> tuple | None:
+    """(column widths, multi-line?, lines per row) of the table tabulate draws of rows; None when a cell's
+    width is not simply its length (other characters, colour, spaces at the ends)."""
+    widths = [len(header) + _PADDING for header in headers]
+    heights = []
+    for row in rows:
+        height = 1
+        for column, value in enumerate(row):
+            if type(value) is int:
+                width = len(str(value))
+            elif type(value) is str and _PLAIN_CELL.match(value):
+                if "\n" in value:
+                    cell_lines = value.split("\n")
+                    width = max(map(len, cell_lines))
+                    height = max(height, len(cell_lines))
+                else:
+                    width = len(value)
+            else:
+                return None
+            if width > widths[column]:
+                widths[column] = width
+        heights.append(height)
+    return tuple(widths), any(height > 1 for height in heights), heights
+
+
+def _tables(tables: list[tuple[list, list]], headers: list[str]) -> list[str]:
+    """tabulate's text of each table, given as (rows, rows as drawn: coloured): the same text one call per
+    table gives, but tables whose columns come out equally wide are drawn by one call and cut apart again
+    (a report of a thousand APIs is a thousand small tables, each paying tabulate's whole overhead)."""
+    def draw(rows):
+        return _tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+
+    out: list[str | None] = [None] * len(tables)
+    groups: dict[tuple, list[tuple[int, list[int]]]] = {}
+    for number, (plain, _) in enumerate(tables):
+        shape = _shape(plain, headers)
+        if shape is None:
+            out[number] = draw(tables[number][1])
+        else:
+            groups.setdefault(shape[:2], []).append((number, shape[2]))
+    for (widths, _), members in groups.items():
+        text = draw([row for number, _ in members for row in tables[number][1]]).split("\n")
+        if (len(members) == 1 or [len(dashes) for dashes in text[1].split(" " * _PADDING)] != list(widths)
+                or len(text) != 2 + sum(sum(heights) for _, heights in members)):
+            for number, _ in members:  # one table, or not laid out as foreseen: each by itself
+                out[number] = draw(tables[number][1]) if len(members) > 1 else "\n".join(text)
+            continue
+        at = 2
+        for number, heights in members:
+            out[number] = "\n".join(text[:2] + text[at:at + sum(heights)])
+            at += sum(heights)
+    return out
 
 
 _COLORS = {Severity.CRITICAL: "\033[1;35m", Severity.HIGH: "\033[1;31m", Severity.MEDIUM: "\033[33m",
@@ -97,21 +160,25 @@ def render(result, options) -> str:
     number = 0
     where_width, finding_width = _column_widths(table_width(options), (0.3, 0.7), _FIXED)
     wrap_where, wrap_finding = _Wrapper(where_width), _Wrapper(finding_width)
+    groups, tables = [], []
     for heading, findings in group_by_api(result.findings):
-        lines.append(heading)
-        rows, fixes = [], []
+        plain, drawn, fixes = [], [], []
         for finding in findings:
             number += 1
             location = finding.location
             where = _where(finding)
             if location is not None and location.line is not None:
                 where += f"\n{location.file}:{location.line}"
-            rows.append([number, _severity(finding, options.color), finding.rule_id, wrap_where(where),
-                         wrap_finding(finding.message)])
+            row = [number, finding.severity.label, finding.rule_id, wrap_where(where), wrap_finding(finding.message)]
+            plain.append(row)
+            drawn.append([number, _severity(finding, options.color), *row[2:]] if options.color else row)
             label = f"  [{number}] "
             fixes.append(label + finding.remediation.replace("\n", "\n" + " " * len(label)))  # snippets stay under it
-        lines.append(_tabulate(rows, headers=["#", "severity", "rule", "where", "finding"], tablefmt="simple",
-                               disable_numparse=True))
+        groups.append((heading, fixes))
+        tables.append((plain, drawn))
+    for (heading, fixes), table in zip(groups, _tables(tables, _HEADERS)):
+        lines.append(heading)
+        lines.append(table)
         lines.append("")
         lines.append("How to fix:")
         lines.extend(fixes)
