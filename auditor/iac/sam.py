@@ -124,11 +124,13 @@ class _RegionSession:
         return getattr(_session(self.region_name), name)
 
 
-# What aws-sam-translator imports from boto3/botocore by name when its modules load: classes it names in
+# What aws-sam-translator imports by name when its modules load, from boto3/botocore: classes it names in
 # annotations (Session, BaseClient) or uses only to call AWS (Config: the Serverless Application Repository,
-# AppConfig), which an audit never does (see `prepare`). botocore.exceptions is imported for real: it is
-# cheap, and `except ClientError` needs the real class.
-_NAMED_AT_IMPORT = {"boto3": ("Session",), "botocore.client": ("BaseClient",), "botocore.config": ("Config",)}
+# AppConfig), which an audit never does (see `prepare`); botocore.exceptions is imported for real (cheap, and
+# `except ClientError` needs the real class). From jsonschema: what checks SAM's own policy templates, used
+# only when a template uses one (`_policy_templates` puts the real ValidationError in place first).
+_NAMED_AT_IMPORT = {"boto3": ("Session",), "botocore.client": ("BaseClient",), "botocore.config": ("Config",),
+                    "jsonschema": (), "jsonschema.exceptions": ("ValidationError",)}
 
 
 class _Later:
@@ -168,11 +170,18 @@ class _ModuleLater(types.ModuleType):
         return getattr(importlib.import_module(self.__name__), name)
 
 
+def _real_names(module) -> None:
+    """The real classes in place of a module's stand-ins, before its code that may raise or catch them runs."""
+    for key, value in list(vars(module).items()):
+        if isinstance(value, _Later):
+            setattr(module, key, value.real())
+
+
 def _import_translator() -> None:
-    """aws-sam-translator's modules, without running boto3's (half of their import time: ~0.15 s of a small
-    template's run). While they load, boto3 and the two botocore modules they import names from are stand-ins
-    (`_ModuleLater`, `_Later`); afterwards sys.modules is as before, so any later `import boto3` (--live,
-    moto) imports the real one, and the translator's own uses of boto3 reach it too."""
+    """aws-sam-translator's modules, without running boto3's or jsonschema's (~0.15 s and ~0.03 s of a small
+    template's run). While they load, the modules they import names from are stand-ins (`_ModuleLater`,
+    `_Later`); afterwards sys.modules is as before, so any later `import boto3` (--live, moto) imports the real
+    one, and the translator's own uses of these modules reach the real ones too."""
     with _IMPORTING:
         _import_translator_once()
 
@@ -196,7 +205,7 @@ def _import_translator_once() -> None:
         try:
             _import_samtranslator()
             return
-        except ImportError:  # a translator version that names more of boto3 when it loads: the ordinary way
+        except (ImportError, AttributeError):  # a translator version that uses more of them when it loads
             for name in [m for m in sys.modules if m == "samtranslator" or m.startswith("samtranslator.")]:
                 del sys.modules[name]
         finally:
@@ -217,8 +226,9 @@ def _policy_templates():
     """SAM's built-in policy templates, checked against their JSON schema once per process: the
     translator builds (and validates, with jsonschema) the same processor for every template, half
     of its time on a small one. The processor is read-only (each use copies the template it fills)."""
-    from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
-    return PolicyTemplatesProcessor(PolicyTemplatesProcessor.get_default_policy_templates_json())
+    from samtranslator.policy_template_processor import processor
+    _real_names(processor)  # `except ValidationError` needs the real class
+    return processor.PolicyTemplatesProcessor(processor.PolicyTemplatesProcessor.get_default_policy_templates_json())
 
 
 class _PolicyTemplatesWhenUsed:

@@ -13,8 +13,9 @@ import pytest
 
 from tests.iac.conftest import FIXTURES, ROOT
 
-# Modules whose presence means boto3's or botocore's code ran (botocore.exceptions alone is cheap and allowed).
-LOADED = ("boto3.session", "botocore.session", "botocore.client", "s3transfer")
+# Modules whose presence means boto3's, botocore's or jsonschema's code ran (botocore.exceptions alone is cheap
+# and allowed; jsonschema checks SAM's policy templates, read only when a template uses one).
+LOADED = ("boto3.session", "botocore.session", "botocore.client", "s3transfer", "jsonschema.validators")
 
 POLICY_TEMPLATE = """\
 Transform: AWS::Serverless-2016-10-31
@@ -101,7 +102,7 @@ def test_sam_audit_loads_no_boto3_and_reports_the_same(template, tmp_path):
         path = tmp_path / f"{template}.yaml"
         path.write_text(POLICY_TEMPLATE if template == "policy-template" else APPLICATION)
     without, loaded = _audit_in_fresh_process(path, tmp_path, boto3_first=False)
-    assert loaded == []
+    assert loaded == (["jsonschema.validators"] if template == "policy-template" else [])
     with_boto3, _ = _audit_in_fresh_process(path, tmp_path, boto3_first=True)
     assert without == with_boto3
     assert without["summary"]["apis"] == 1
@@ -124,7 +125,7 @@ def test_policy_templates_are_still_expanded(tmp_path):
 
 def test_boto3_works_after_a_sam_audit_in_the_same_process(tmp_path):
     """--live after a template in one process (and moto in tests): the real boto3, and the translator's own
-    boto3 reaches it too."""
+    boto3 reaches it too; its policy templates are checked with the real jsonschema."""
     out = _python(f"""
         import json
         from auditor.cli import main
@@ -138,13 +139,19 @@ def test_boto3_works_after_a_sam_audit_in_the_same_process(tmp_path):
         with mock_aws():
             build_seed(prefix=False)
             document, _ = collect(LiveOptions(regions=["us-east-1"]))
+        import jsonschema.exceptions
+        from samtranslator.policy_template_processor import processor
+        from auditor.iac.sam import _policy_templates
+        _policy_templates()
         print(json.dumps({{
+            "validation_error_real": processor.ValidationError is jsonschema.exceptions.ValidationError,
             "session": type(boto3.session.Session(region_name="eu-west-1")).__module__,
             "translator_sees_real": arn_generator.boto3.session.Session is boto3.session.Session,
             "routes": [r["RouteKey"] for s in document["Scopes"] for a in s["Apis"] for r in a["Routes"]],
         }}))
     """, tmp_path)
     assert out["session"] == "boto3.session"
+    assert out["validation_error_real"] is True
     assert out["translator_sees_real"] is True
     assert "GET /items" in out["routes"]
 
