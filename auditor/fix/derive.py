@@ -145,18 +145,25 @@ class Planner:
         chosen = self._target(finding, api, route, **hints)
         if isinstance(chosen, Choice):
             return chosen
-        target = self.integration(api, chosen)
-        return [SetRoute(**self._base(api), location=self.located(route), api_id=api.id, route_id=route.id,
-                         route_key=route.key, values={"Target": TARGET_PREFIX + chosen},
-                         target_function=target.function_ref.arn if target and target.is_lambda else None)]
+        return [self._point(api, route, self.integration(api, chosen), chosen)]
+
+    def _point(self, api, route, target, target_id: str | None = None):
+        """The edit that points a route at an integration (target: None when the model does not hold it)."""
+        scope = api.scope
+        return SetRoute(account=scope.account, region=scope.region, location=self.located(route), api_id=api.id,
+                        route_id=route.id, route_key=route.key,
+                        values={"Target": TARGET_PREFIX + (target.id if target_id is None else target_id)},
+                        target_function=target.function_ref.arn if target is not None and target.is_lambda else None)
 
     def fix_AGW101(self, finding):
         api = self.api(finding.resource)
         route = api and self.route(api, finding)
         if route is None:
             return None
-        known = route.target if self.integration(api, route.target) else None
-        return self._set_target(finding, route, known_id=known)
+        known = self.integration(api, route.target)
+        if known is not None:  # the bare id of one of the API's integrations: the prefix is all that is missing
+            return [self._point(api, route, known)]
+        return self._set_target(finding, route)
 
     def fix_AGW102(self, finding):
         api = self.api(finding.resource)
