@@ -134,7 +134,7 @@ _NAMED_AT_IMPORT = {"boto3": ("Session",), "botocore.client": ("BaseClient",), "
 
 
 class _Later:
-    """A boto3/botocore class the translator names when its modules load: calling it calls the real class."""
+    """A class the translator names when its modules load (Session, Config, ...): calling it calls the real one."""
 
     def __init__(self, module: str, name: str):
         self.module, self.name = module, name
@@ -161,7 +161,7 @@ class _Later:
 
 
 class _ModuleLater(types.ModuleType):
-    """boto3 (or a botocore module) as the translator's modules hold it: every attribute is read from the
+    """A module as the translator's modules hold it (boto3, jsonschema, ...): every attribute is read from the
     real module, imported the ordinary way the first time one is read."""
 
     def __getattr__(self, name):
@@ -192,27 +192,26 @@ _IMPORTING = threading.Lock()
 def _import_translator_once() -> None:
     if "samtranslator.translator.translator" in sys.modules:
         return
-    if "boto3" not in sys.modules:  # else already paid for: nothing to save
+    if "boto3" not in sys.modules:
         import botocore.exceptions  # noqa: F401
-        added = []
-        for name, classes in _NAMED_AT_IMPORT.items():
-            if name not in sys.modules:
-                module = _ModuleLater(name)
-                for cls in classes:
-                    setattr(module, cls, _Later(name, cls))
-                sys.modules[name] = module
-                added.append(name)
-        try:
-            _import_samtranslator()
-            return
-        except (ImportError, AttributeError):  # a translator version that uses more of them when it loads
-            for name in [m for m in sys.modules if m == "samtranslator" or m.startswith("samtranslator.")]:
+    added = [name for name in _NAMED_AT_IMPORT if name not in sys.modules]  # the others are paid for already
+    for name in added:
+        module = sys.modules[name] = _ModuleLater(name)
+        for cls in _NAMED_AT_IMPORT[name]:
+            setattr(module, cls, _Later(name, cls))
+    try:
+        _import_samtranslator()
+        return
+    except (ImportError, AttributeError):  # a translator version that uses more of them when it loads
+        if not added:
+            raise
+        for name in [m for m in sys.modules if m == "samtranslator" or m.startswith("samtranslator.")]:
+            del sys.modules[name]
+    finally:
+        for name in added:
+            if isinstance(sys.modules.get(name), _ModuleLater):
                 del sys.modules[name]
-        finally:
-            for name in added:
-                if isinstance(sys.modules.get(name), _ModuleLater):
-                    del sys.modules[name]
-    _import_samtranslator()
+    _import_samtranslator()  # the ordinary way
 
 
 def _import_samtranslator() -> None:
