@@ -21,6 +21,7 @@ from auditor.rules.roles import fixed_trust_policy, untrusted_role
 
 
 _CREATED_INTEGRATIONS = ("created", "integrations")  # key in used_sids: stand-in ids of integrations planned
+_LIST_POSITION = re.compile(r"\[(\d+)\]$")  # the end of a JSON path: the position in a parent's list
 
 
 class Planner:
@@ -32,6 +33,7 @@ class Planner:
         self.used_sids = used_sids  # function ARN -> statement ids taken (in the model or by the plan), kept across rounds
         self._apis = None
         self._lookups: dict = {}
+        self._locations: dict = {}  # id(route) -> its location
         self.gated: list = []  # the findings the plan must clear this round (what one fix should wait for)
 
     # -- lookups ------------------------------------------------------------------------------
@@ -43,23 +45,47 @@ class Planner:
         return self._apis.get((resource.account, resource.region, resource.api_id))
 
     def route(self, api, finding):
+        """The route the finding is located at, else the first with its route key.
+
+        Every finding of a big input asks, so routes' locations (built on each access) are not built for a
+        whole API: the route at the list position the finding's JSON path ends in (model.child_location)
+        is tried first, and kept only if its own location is the finding's."""
         path = finding.location.path if finding.location else None
-        by_path, by_key = self._members(api, "routes", lambda r: r.location.path, lambda r: r.key)
-        route = by_path.get(path)
-        return route if route is not None else by_key.get(finding.resource.route_key)
+        if path is not None:
+            position = _LIST_POSITION.search(path)
+            route = api.routes[int(position.group(1))] if position and int(position.group(1)) < len(api.routes) \
+                else None
+            if route is not None and self.located(route).path == path:
+                return route
+            route = self._members(api, "routes", "path").get(path)
+            if route is not None:
+                return route
+        return self._members(api, "routes", "key").get(finding.resource.route_key)
+
+    def located(self, member):
+        """member.location, built once per plan (the model builds it anew on every access)."""
+        location = self._locations.get(id(member))
+        if location is None:
+            location = self._locations[id(member)] = member.location
+        return location
 
     def integration(self, api, integration_id):
-        return self._members(api, "integrations", lambda i: i.id)[0].get(integration_id)
+        """The first integration of the API with that id: the index's table when the API's ids are unique."""
+        try:
+            table = self.index.integrations_of(api)
+        except KeyError:  # an API the index does not hold
+            table = None
+        if table is not None and len(table) == len(api.integrations):
+            return table.get(integration_id)
+        return self._members(api, "integrations", "id").get(integration_id)
 
-    def _members(self, api, kind: str, *keys) -> list[dict]:
-        """Per API and member kind, one dict per key: the first member with each value, as a scan finds it."""
-        cached = self._lookups.get((id(api), kind))
+    def _members(self, api, kind: str, key: str) -> dict:
+        """Per API, member kind and attribute: the first member with each value, as a scan finds it."""
+        cached = self._lookups.get((id(api), kind, key))
         if cached is None:
-            cached = [{} for _ in keys]
+            cached = self._lookups[(id(api), kind, key)] = {}
             for member in getattr(api, kind):
-                for table, key in zip(cached, keys):
-                    table.setdefault(key(member), member)
-            self._lookups[(id(api), kind)] = cached
+                cached.setdefault(self.located(member).path if key == "path" else getattr(member, key), member)
         return cached
 
     def function(self, arn):
@@ -110,26 +136,34 @@ class Planner:
                   for i in candidates]
         return Choice(finding, f"Route `{route.key}` of API {api.id}: which integration should it target?", listed)
 
-    def _set_target(self, finding, **hints):
-        api = self.api(finding.resource)
-        route = api and self.route(api, finding)
+    def _set_target(self, finding, route=None, **hints):
+        """route: the finding's, when the caller has found it already."""
+        api = route.api if route is not None else self.api(finding.resource)
+        route = route if route is not None else api and self.route(api, finding)
         if route is None:
             return None
         chosen = self._target(finding, api, route, **hints)
         if isinstance(chosen, Choice):
             return chosen
-        target = self.integration(api, chosen)
-        return [SetRoute(**self._base(api), location=route.location, api_id=api.id, route_id=route.id,
-                         route_key=route.key, values={"Target": TARGET_PREFIX + chosen},
-                         target_function=target.function_ref.arn if target and target.is_lambda else None)]
+        return [self._point(api, route, self.integration(api, chosen), chosen)]
+
+    def _point(self, api, route, target, target_id: str | None = None):
+        """The edit that points a route at an integration (target: None when the model does not hold it)."""
+        scope = api.scope
+        return SetRoute(account=scope.account, region=scope.region, location=self.located(route), api_id=api.id,
+                        route_id=route.id, route_key=route.key,
+                        values={"Target": TARGET_PREFIX + (target.id if target_id is None else target_id)},
+                        target_function=target.function_ref.arn if target is not None and target.is_lambda else None)
 
     def fix_AGW101(self, finding):
         api = self.api(finding.resource)
         route = api and self.route(api, finding)
         if route is None:
             return None
-        known = route.target if self.integration(api, route.target) else None
-        return self._set_target(finding, known_id=known)
+        known = self.integration(api, route.target)
+        if known is not None:  # the bare id of one of the API's integrations: the prefix is all that is missing
+            return [self._point(api, route, known)]
+        return self._set_target(finding, route)
 
     def fix_AGW102(self, finding):
         api = self.api(finding.resource)
@@ -141,15 +175,15 @@ class Planner:
         if resolution.state == "foreign" and resolution.foreign_api is not None:
             foreign = self.integration(resolution.foreign_api, resolution.integration_id)
         if foreign is None or not foreign.is_lambda:
-            return self._set_target(finding)
+            return self._set_target(finding, route)
         if self.lambda_integrations(api, foreign.function_ref.name):
-            return self._set_target(finding, function_name=foreign.function_ref.name)
+            return self._set_target(finding, route, function_name=foreign.function_ref.name)
         # no integration of this API calls the function the route meant: give it one
         created = self.used_sids.setdefault(_CREATED_INTEGRATIONS, set())
         create = CreateIntegration(**self._base(api), location=api.location, api_id=api.id,
                                    new_id=f"new-integration-{len(created) + 1}", function_arn=foreign.function_ref.arn)
         created.add(create.new_id)
-        return [create, SetRoute(**self._base(api), location=route.location, api_id=api.id, route_id=route.id,
+        return [create, SetRoute(**self._base(api), location=self.located(route), api_id=api.id, route_id=route.id,
                                  route_key=route.key, values={"Target": TARGET_PREFIX + create.new_id})]
 
     def fix_AGW103(self, finding):
@@ -164,7 +198,7 @@ class Planner:
         if route_key_problem(wanted) is not None or any(r.key == wanted for r in api.routes if r is not route):
             return Choice(finding, f"Route key `{route.key}` of API {api.id}: which key was meant?",
                           [f"`{wanted}`"] if route_key_problem(wanted) is None else [])
-        return [SetRoute(**self._base(api), location=route.location, api_id=api.id, route_id=route.id,
+        return [SetRoute(**self._base(api), location=self.located(route), api_id=api.id, route_id=route.id,
                          route_key=route.key, values={"RouteKey": wanted})]
 
     def fix_AGW105(self, finding):
@@ -326,7 +360,7 @@ class Planner:
                           + ["keep it public"])
         authorizer = api.authorizers[0]
         kind = {"JWT": "JWT", "REQUEST": "CUSTOM"}.get(authorizer.type, "JWT")
-        return [SetRoute(**self._base(api), location=route.location, api_id=api.id, route_id=route.id,
+        return [SetRoute(**self._base(api), location=self.located(route), api_id=api.id, route_id=route.id,
                          route_key=route.key, values={"AuthorizationType": kind, "AuthorizerId": authorizer.id})]
 
     def fix_AGW305(self, finding):

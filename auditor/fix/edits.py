@@ -14,9 +14,12 @@ from auditor.policy import APIGATEWAY
 from auditor.model import Location
 from auditor.rules.common import q
 
+# Every audit with a finding loads this module (remediations come from these edits), so its classes are
+# made cheaply: no generated __eq__/__repr__ (half of its import time). Edits are the same change when their
+# key() is (Edit.key), never by comparing fields.
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Edit:
     account: str
     region: str
@@ -60,7 +63,7 @@ _INTEGRATION_FLAGS = {"Target": None, "PayloadFormatVersion": "--payload-format-
                       "TimeoutInMillis": "--timeout-in-millis"}
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class SetRoute(Edit):
     api_id: str = ""
     route_id: str = ""
@@ -94,7 +97,7 @@ class SetRoute(Edit):
         return f"route `{self.route_key}` of API {self.api_id}: set {said}"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class SetIntegration(Edit):
     api_id: str = ""
     integration_id: str = ""
@@ -119,7 +122,7 @@ class SetIntegration(Edit):
         return f"integration {self.integration_id} of API {self.api_id}: set {said}"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class CreateIntegration(Edit):
     """A Lambda proxy integration on this API for a function another API's integration calls (AGW102).
 
@@ -153,7 +156,7 @@ class CreateIntegration(Edit):
         return f"API {self.api_id}: create a Lambda proxy integration to {self.function_arn}"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class CreateRoute(Edit):
     api_id: str = ""
     route_key: str = ""
@@ -177,7 +180,7 @@ class CreateRoute(Edit):
         return f"API {self.api_id}: create route `{self.route_key}` to {self.target}"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class CreateStage(Edit):
     api_id: str = ""
     stage: str = "$default"
@@ -218,7 +221,7 @@ def _stage_arguments(values: dict, region: str) -> tuple[list[str], list[str]]:
     return before, args
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class SetStage(Edit):
     api_id: str = ""
     stage: str = ""
@@ -243,7 +246,7 @@ class SetStage(Edit):
         return f"stage {self.stage} of API {self.api_id}: set {said}"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class DeleteIntegration(Edit):
     api_id: str = ""
     integration_id: str = ""
@@ -263,7 +266,7 @@ class DeleteIntegration(Edit):
         return f"API {self.api_id}: delete integration {self.integration_id}, which no route targets"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class DeleteAuthorizer(Edit):
     api_id: str = ""
     authorizer_id: str = ""
@@ -284,7 +287,7 @@ class DeleteAuthorizer(Edit):
         return f"API {self.api_id}: delete authorizer {self.name or self.authorizer_id}, which no route uses"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class SetTrustPolicy(Edit):
     """A credentials role's whole trust policy (IAM takes no less): its statements kept, API Gateway let in."""
 
@@ -343,7 +346,7 @@ def _store(owner: dict, policy: dict) -> None:
         else policy
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class AddPermission(Edit):
     function_arn: str = ""  # unqualified
     function_name: str = ""
@@ -384,7 +387,7 @@ class AddPermission(Edit):
         return f"function {self.function_name}{where}: allow API Gateway from `{self.source_arn}` (statement {self.statement_id})"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class RemovePermission(Edit):
     function_arn: str = ""
     function_name: str = ""
@@ -414,7 +417,7 @@ class RemovePermission(Edit):
         return f"function {self.function_name}: remove statement {self.statement_id}"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ReplaceStatement(Edit):
     """Remove a statement and grant again, scoped: one edit, so nothing runs between the two halves."""
 
@@ -442,7 +445,7 @@ class ReplaceStatement(Edit):
         return self.remove.summary() + "; " + "; ".join(g.summary() for g in self.grants)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class SetFunctionTimeout(Edit):
     function_arn: str = ""
     function_name: str = ""
@@ -465,7 +468,7 @@ class SetFunctionTimeout(Edit):
         return f"function {self.function_name}: set Timeout {self.timeout_s}"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Choice:
     """A decision the model cannot make: the question, the candidates, and the finding it would clear."""
 

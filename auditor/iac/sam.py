@@ -2,15 +2,21 @@
 
 Templates as users keep them (before `sam package`) carry local paths that the translator
 rejects; they get placeholder S3 URIs first (a local DefinitionUri of an HttpApi is read and
-inlined instead, so its routes are audited). Findings point back at the user's template: a
+inlined instead, so its routes are audited), and so do applications of the Serverless Application
+Repository, which the translator would fetch from AWS. Findings point back at the user's template: a
 generated resource at the SAM resource (or HttpApi event) it came from.
 """
 
 import copy
 import functools
+import importlib
 import logging
 import os
 import re
+import sys
+import threading
+import types
+import typing
 
 from auditor.errors import InputError
 from auditor.iac.cfn import check_template, inline_includes, read_template, template_format
@@ -36,6 +42,12 @@ def _quiet_translator_logs() -> None:
 
 def _is_local(value) -> bool:
     return isinstance(value, str) and not value.startswith("s3://") and "://" not in value
+
+
+def _in_repository(location) -> bool:
+    """An application of the Serverless Application Repository: the translator would call the repository
+    (CreateCloudFormationTemplate, with the ambient credentials). Its nested stack is not audited either way."""
+    return isinstance(location, dict) and "ApplicationId" in location
 
 
 def _placeholder(name: str) -> str:
@@ -80,7 +92,8 @@ def prepare(template: dict, base_dir: str, file: str) -> dict:
                 props["CodeUri"] = _placeholder(f"{logical}.zip")
         elif key and _is_local(props.get(key)):
             props[key] = _placeholder(f"{logical}-{key}")
-        if kind == "AWS::Serverless::Application" and _is_local(props.get("Location")):
+        if kind == "AWS::Serverless::Application" and (_is_local(props.get("Location")) or
+                                                       _in_repository(props.get("Location"))):
             props["Location"] = f"https://{PLACEHOLDER_BUCKET}.s3.amazonaws.com/{logical}.yaml"
     return _plain(out)
 
@@ -95,10 +108,116 @@ def _plain(value):
 
 @functools.lru_cache(maxsize=None)
 def _session(region: str):
-    """One boto3 session per region for all templates (the translator only reads its region; making a
-    session costs ~10 ms, which many small templates would pay each)."""
+    """One boto3 session per region for all templates (making one costs ~10 ms)."""
     import boto3
     return boto3.session.Session(region_name=region)
+
+
+class _RegionSession:
+    """The translator's boto3 session: all it reads is the region (AWS::Region, the partition). Anything else
+    it asks is asked of a real boto3 session, made then."""
+
+    def __init__(self, region: str):
+        self.region_name = region
+
+    def __getattr__(self, name):
+        return getattr(_session(self.region_name), name)
+
+
+# What aws-sam-translator imports by name when its modules load, from boto3/botocore: classes it names in
+# annotations (Session, BaseClient) or uses only to call AWS (Config: the Serverless Application Repository,
+# AppConfig), which an audit never does (see `prepare`); botocore.exceptions is imported for real (cheap, and
+# `except ClientError` needs the real class). From jsonschema: what checks SAM's own policy templates, used
+# only when a template uses one (`_policy_templates` puts the real ValidationError in place first).
+_NAMED_AT_IMPORT = {"boto3": ("Session",), "botocore.client": ("BaseClient",), "botocore.config": ("Config",),
+                    "jsonschema": (), "jsonschema.exceptions": ("ValidationError",)}
+
+
+class _Later:
+    """A class the translator names when its modules load (Session, Config, ...): calling it calls the real one."""
+
+    def __init__(self, module: str, name: str):
+        self.module, self.name = module, name
+
+    def real(self):
+        return getattr(importlib.import_module(self.module), self.name)
+
+    def __call__(self, *args, **kwargs):
+        return self.real()(*args, **kwargs)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):  # what typing asks of a class named in a signature: not there
+            raise AttributeError(name)
+        return getattr(self.real(), name)
+
+    def __or__(self, other):  # `Session | None` in a signature
+        return typing.Union[self, other]
+
+    def __ror__(self, other):
+        return typing.Union[other, self]
+
+    def __repr__(self):
+        return f"<{self.module}.{self.name}, imported when used>"
+
+
+class _ModuleLater(types.ModuleType):
+    """A module as the translator's modules hold it (boto3, jsonschema, ...): every attribute is read from the
+    real module, imported the ordinary way the first time one is read."""
+
+    def __getattr__(self, name):
+        if sys.modules.get(self.__name__) is self:  # while the translator's modules load: only what they name
+            raise AttributeError(name)
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+def _real_names(module) -> None:
+    """The real classes in place of a module's stand-ins, before its code that may raise or catch them runs."""
+    for key, value in list(vars(module).items()):
+        if isinstance(value, _Later):
+            setattr(module, key, value.real())
+
+
+def _import_translator() -> None:
+    """aws-sam-translator's modules, without running boto3's or jsonschema's (~0.15 s and ~0.03 s of a small
+    template's run). While they load, the modules they import names from are stand-ins (`_ModuleLater`,
+    `_Later`); afterwards sys.modules is as before, so any later `import boto3` (--live, moto) imports the real
+    one, and the translator's own uses of these modules reach the real ones too."""
+    with _IMPORTING:
+        _import_translator_once()
+
+
+_IMPORTING = threading.Lock()
+
+
+def _import_translator_once() -> None:
+    if "samtranslator.translator.translator" in sys.modules:
+        return
+    if "boto3" not in sys.modules:
+        import botocore.exceptions  # noqa: F401
+    added = [name for name in _NAMED_AT_IMPORT if name not in sys.modules]  # the others are paid for already
+    for name in added:
+        module = sys.modules[name] = _ModuleLater(name)
+        for cls in _NAMED_AT_IMPORT[name]:
+            setattr(module, cls, _Later(name, cls))
+    try:
+        _import_samtranslator()
+        return
+    except (ImportError, AttributeError):  # a translator version that uses more of them when it loads
+        if not added:
+            raise
+        for name in [m for m in sys.modules if m == "samtranslator" or m.startswith("samtranslator.")]:
+            del sys.modules[name]
+    finally:
+        for name in added:
+            if isinstance(sys.modules.get(name), _ModuleLater):
+                del sys.modules[name]
+    _import_samtranslator()  # the ordinary way
+
+
+def _import_samtranslator() -> None:
+    import samtranslator.translator.translator  # noqa: F401
+    import samtranslator.parser.parser  # noqa: F401
+    import samtranslator.plugins.policies.policy_templates_plugin  # noqa: F401
 
 
 @functools.lru_cache(maxsize=None)
@@ -106,18 +225,28 @@ def _policy_templates():
     """SAM's built-in policy templates, checked against their JSON schema once per process: the
     translator builds (and validates, with jsonschema) the same processor for every template, half
     of its time on a small one. The processor is read-only (each use copies the template it fills)."""
-    from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
-    return PolicyTemplatesProcessor(PolicyTemplatesProcessor.get_default_policy_templates_json())
+    from samtranslator.policy_template_processor import processor
+    _real_names(processor)  # `except ValidationError` needs the real class
+    return processor.PolicyTemplatesProcessor(processor.PolicyTemplatesProcessor.get_default_policy_templates_json())
+
+
+class _PolicyTemplatesWhenUsed:
+    """The policy templates processor, built (and its templates checked) the first time the translator asks it
+    anything: when a function's Policies hold a mapping, which may name a template. Most templates never do."""
+
+    def __getattr__(self, name):
+        return getattr(_policy_templates(), name)
 
 
 def _policy_template_plugin():
     from samtranslator.plugins.policies.policy_templates_plugin import PolicyTemplatesForResourcePlugin
-    return PolicyTemplatesForResourcePlugin(_policy_templates())
+    return PolicyTemplatesForResourcePlugin(_PolicyTemplatesWhenUsed())
 
 
 def translate(template: dict, settings: Settings, file: str, source: dict | None = None) -> dict:
     """The translator's CloudFormation; a rejection names the line of the resource it names in `source`
     (the template as read, with its lines; the translator gets a prepared copy)."""
+    _import_translator()
     from samtranslator.model.exceptions import InvalidDocumentException
     from samtranslator.parser.parser import Parser
     from samtranslator.translator import translator as translator_module
@@ -126,7 +255,7 @@ def translate(template: dict, settings: Settings, file: str, source: dict | None
     if hasattr(translator_module, "make_policy_template_for_function_plugin"):  # the hook prepare_plugins calls
         translator_module.make_policy_template_for_function_plugin = _policy_template_plugin
 
-    session = _session(settings.region)
+    session = _RegionSession(settings.region)
     parameters = {"AWS::Region": settings.region, "AWS::AccountId": settings.account,
                   "AWS::Partition": settings.partition}
     parameters.update(settings.parameters)

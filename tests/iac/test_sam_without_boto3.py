@@ -1,0 +1,173 @@
+"""A SAM template is expanded without loading boto3 (half of a small template's run), with the same results,
+and boto3 stays fully usable afterwards in the same process (--live, moto).
+
+Each check runs in a fresh interpreter: this test process has imported boto3 long ago (moto, tests/live).
+"""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.iac.conftest import FIXTURES, ROOT
+
+# Modules whose presence means boto3's, botocore's or jsonschema's code ran (botocore.exceptions alone is cheap
+# and allowed; jsonschema checks SAM's policy templates, read only when a template uses one).
+LOADED = ("boto3.session", "botocore.session", "botocore.client", "s3transfer", "jsonschema.validators")
+
+POLICY_TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: ./worker
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: ./api
+      Policies:
+        - LambdaInvokePolicy:
+            FunctionName: !Ref Worker
+      Events:
+        Get:
+          Type: HttpApi
+          Properties:
+            Path: /items
+            Method: GET
+"""
+
+APPLICATION = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Nested:
+    Type: AWS::Serverless::Application
+    Properties:
+      Location:
+        ApplicationId: arn:aws:serverlessrepo:us-east-1:123456789012:applications/hello-world
+        SemanticVersion: 1.0.4
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: ./src
+      Events:
+        Get:
+          Type: HttpApi
+          Properties:
+            Path: /hello
+            Method: GET
+"""
+
+# Credentials and a region that would let a stray AWS call go out (and fail): none must be made.
+AWS_ENV = {"AWS_ACCESS_KEY_ID": "AKIAFAKEKEYFORTESTS1", "AWS_SECRET_ACCESS_KEY": "fake", "AWS_DEFAULT_REGION":
+           "us-east-1", "AWS_CONFIG_FILE": "/nonexistent/c", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/s"}
+
+
+def _python(code: str, tmp_path) -> dict:
+    import os
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | AWS_ENV
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, cwd=ROOT,
+                          env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def _audit_in_fresh_process(path, tmp_path, boto3_first: bool) -> tuple[dict, list[str]]:
+    report = tmp_path / f"report-{boto3_first}.json"
+    out = _python(f"""
+        import json, sys
+        {"import boto3" if boto3_first else ""}
+        from auditor.cli import main
+        code = main(["audit", "--format", "json", "--fail-on", "never", "--output", {str(report)!r}, {str(path)!r}])
+        loaded = sorted(m for m in sys.modules if m.startswith({LOADED!r}))
+        print(json.dumps({{"code": code, "loaded": loaded}}))
+    """, tmp_path)
+    assert out["code"] == 0
+    return json.loads(report.read_text()), out["loaded"]
+
+
+@pytest.mark.parametrize("template", ["seed-correct", "authorizer", "policy-template", "application"])
+def test_sam_audit_loads_no_boto3_and_reports_the_same(template, tmp_path):
+    path = {"seed-correct": ROOT / "examples" / "iac" / "seed-correct.sam.yaml",
+            "authorizer": FIXTURES / "followup" / "sam_http_lambda_authorizer.yaml"}.get(template)
+    if path is None:
+        path = tmp_path / f"{template}.yaml"
+        path.write_text(POLICY_TEMPLATE if template == "policy-template" else APPLICATION)
+    without, loaded = _audit_in_fresh_process(path, tmp_path, boto3_first=False)
+    assert loaded == (["jsonschema.validators"] if template == "policy-template" else [])
+    with_boto3, _ = _audit_in_fresh_process(path, tmp_path, boto3_first=True)
+    assert without == with_boto3
+    assert without["summary"]["apis"] == 1
+
+
+def test_policy_templates_are_still_expanded(tmp_path):
+    """SAM's policy templates are read only when a function's Policies may name one; then the function's role
+    gets the template's statement, as aws-sam-translator writes it."""
+    from auditor.iac.resolve import Settings
+    from auditor.iac.sam import prepare, translate
+    from auditor.iac.yamlload import load_template_text
+    template = load_template_text(POLICY_TEMPLATE, "t.yaml")
+    translated = translate(prepare(template, str(tmp_path), "t.yaml"), Settings("us-east-1", "123456789012", {}),
+                           "t.yaml")
+    policies = translated["Resources"]["ApiRole"]["Properties"]["Policies"]
+    statement = policies[0]["PolicyDocument"]["Statement"][0]
+    assert statement["Action"] == ["lambda:InvokeFunction"]
+    assert "Worker" in json.dumps(statement["Resource"])
+
+
+def test_boto3_works_after_a_sam_audit_in_the_same_process(tmp_path):
+    """--live after a template in one process (and moto in tests): the real boto3, and the translator's own
+    boto3 reaches it too; its policy templates are checked with the real jsonschema."""
+    out = _python(f"""
+        import json
+        from auditor.cli import main
+        main(["audit", "--format", "json", "--fail-on", "never", "--output", {str(tmp_path / 'r.json')!r},
+              {str(ROOT / 'examples' / 'iac' / 'seed-correct.sam.yaml')!r}])
+        import boto3
+        from moto import mock_aws
+        from samtranslator.translator import arn_generator
+        from tests.live.conftest import build_seed
+        from auditor.live import LiveOptions, collect
+        with mock_aws():
+            build_seed(prefix=False)
+            document, _ = collect(LiveOptions(regions=["us-east-1"]))
+        import jsonschema.exceptions
+        from samtranslator.policy_template_processor import processor
+        from auditor.iac.sam import _policy_templates
+        _policy_templates()
+        print(json.dumps({{
+            "validation_error_real": processor.ValidationError is jsonschema.exceptions.ValidationError,
+            "session": type(boto3.session.Session(region_name="eu-west-1")).__module__,
+            "translator_sees_real": arn_generator.boto3.session.Session is boto3.session.Session,
+            "routes": [r["RouteKey"] for s in document["Scopes"] for a in s["Apis"] for r in a["Routes"]],
+        }}))
+    """, tmp_path)
+    assert out["session"] == "boto3.session"
+    assert out["validation_error_real"] is True
+    assert out["translator_sees_real"] is True
+    assert "GET /items" in out["routes"]
+
+
+def test_a_translator_that_names_more_of_boto3_gets_the_real_one(tmp_path):
+    """Should a translator version import a boto3 name not stood in for, it is imported the ordinary way."""
+    path = ROOT / "examples" / "iac" / "seed-correct.sam.yaml"
+    expected, _ = _audit_in_fresh_process(path, tmp_path, boto3_first=True)
+    report = tmp_path / "fallback.json"
+    out = _python(f"""
+        import json, sys
+        from auditor.iac import sam
+        sam._NAMED_AT_IMPORT = {{"boto3": (), "botocore.client": ("BaseClient",), "botocore.config": ("Config",)}}
+        from auditor.cli import main
+        code = main(["audit", "--format", "json", "--fail-on", "never", "--output", {str(report)!r}, {str(path)!r}])
+        print(json.dumps({{"code": code, "real": "boto3.session" in sys.modules}}))
+    """, tmp_path)
+    assert out == {"code": 0, "real": True}
+    assert json.loads(report.read_text()) == expected
