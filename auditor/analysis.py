@@ -37,7 +37,7 @@ def resolve_target(route: Route, index: "Index") -> TargetResolution:
     own = index.integrations_of(api)
     if is_unresolved(target):
         # IaC value not known before deployment; a reader may name the integration it references.
-        hinted = route.raw.get("TargetIntegrationId")
+        hinted = route.target_integration_id
         if isinstance(hinted, str) and hinted not in own and api.has_integrations:
             foreign = index.integration_owner(hinted, exclude=api)
             if foreign:  # whatever the expression's form, the id is another API's

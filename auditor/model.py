@@ -100,6 +100,8 @@ class Route(_ApiChild, msgspec.Struct, **_MODEL):
     target: str | None = msgspec.field(name="Target", default=None)
     authorization_type: str = msgspec.field(name="AuthorizationType", default="NONE")
     authorizer_id: str | None = msgspec.field(name="AuthorizerId", default=None)
+    # the integration an IaC reader found a Target (not known before deployment) to reference
+    target_integration_id: Any = msgspec.field(name="TargetIntegrationId", default=None)
     tags: Any = msgspec.field(name="Tags", default=None)  # suppression tags (snapshot extension)
     source: Any = msgspec.field(name="SourceLocation", default=None)  # where IaC declares it
     api: Any = _own("api")  # Api
@@ -116,6 +118,8 @@ class Integration(_ApiChild, msgspec.Struct, **_MODEL):
     payload_format_version: str | None = msgspec.field(name="PayloadFormatVersion", default=None)
     timeout_ms: int | None = msgspec.field(name="TimeoutInMillis", default=None)
     credentials_arn: str | None = msgspec.field(name="CredentialsArn", default=None)
+    connection_type: Any = msgspec.field(name="ConnectionType", default=None)
+    connection_id: Any = msgspec.field(name="ConnectionId", default=None)
     tags: Any = msgspec.field(name="Tags", default=None)
     source: Any = msgspec.field(name="SourceLocation", default=None)
     api: Any = _own("api")  # Api
@@ -192,6 +196,8 @@ class Api(_Listed, msgspec.Struct, **_MODEL):
     integrations: list[Integration] | None = msgspec.field(name="Integrations", default=None)
     stages: list[Stage] | None = msgspec.field(name="Stages", default=None)
     authorizers: list[Authorizer] | None = msgspec.field(name="Authorizers", default=None)
+    disable_execute_api_endpoint: Any = msgspec.field(name="DisableExecuteApiEndpoint", default=None)
+    cors_configuration: Any = msgspec.field(name="CorsConfiguration", default=None)
     source: Any = msgspec.field(name="SourceLocation", default=None)
     scope: Any = _own("scope")  # Scope
     index: Any = _own("index", -1)  # int: position in the scope's Apis list

@@ -392,7 +392,7 @@ class Simulator:
 
     def _endpoint(self, api, request: Request, steps: dict) -> list[str]:
         """DisableExecuteApiEndpoint: the default `execute-api` hostname stops serving every stage."""
-        disabled = api.raw.get("DisableExecuteApiEndpoint")
+        disabled = api.disable_execute_api_endpoint
         if disabled is None or disabled is False:
             return []
         default_host = invoke_host(api.id, api.scope.region)
@@ -415,7 +415,7 @@ class Simulator:
     def _cors(self, api, method: str, steps: dict) -> None:
         """With a CorsConfiguration, API Gateway answers preflight OPTIONS itself, even with no OPTIONS route
         (AWS's HTTP API CORS guide), so a `$default` or ANY route never sees them."""
-        cors = api.raw.get("CorsConfiguration")
+        cors = api.cors_configuration
         if not isinstance(cors, dict) and not (isinstance(cors, str) and is_unresolved(cors)):
             return
         steps["cors"] = {"configuration": cors,
@@ -660,11 +660,11 @@ class Simulator:
             "id": integration.id, "type": integration.type, "subtype": integration.subtype, "uri": integration.uri,
             "payload_format_version": integration.payload_format_version,
             "timeout_ms": integration.timeout_ms if integration.timeout_ms is not None else 30000,
-            "connection_type": integration.raw.get("ConnectionType"), "credentials_arn": integration.credentials_arn}
+            "connection_type": integration.connection_type, "credentials_arn": integration.credentials_arn}
         warnings = self._warnings(api, integration, ("AGW115",))
         if integration.type == "HTTP_PROXY":
             return Verdict(True, "reaches-backend", f"reaches the HTTP backend {integration.uri} (HTTP_PROXY"
-                           f"{', VPC link ' + str(integration.raw.get('ConnectionId')) if integration.raw.get('ConnectionType') == 'VPC_LINK' else ''})",
+                           f"{', VPC link ' + str(integration.connection_id) if integration.connection_type == 'VPC_LINK' else ''})",
                            warnings=warnings)
         if integration.type == "AWS_PROXY" and integration.subtype:
             self._assumable(api, integration.credentials_arn, integration=integration)

@@ -218,3 +218,29 @@ def test_a_snapshot_changed_during_the_audit_is_an_error_not_a_mixed_result(tmp_
     path.write_text(json.dumps(DOCUMENTS["seed-broken.json"], indent=2))
     with pytest.raises(snapshot_module.InputError, match="changed while being audited"):
         model.scopes[0].apis[0].routes[0].raw
+
+
+def test_no_report_explanation_or_drawing_reads_objects_back_from_the_file(tmp_path, capsys, monkeypatch):
+    """Only custom rules and fix plans need an object as the input has it: every other command must run on
+    the typed model alone, or a large snapshot would be decoded a second time (memory and time)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(snapshot_module, "FAST_MIN_BYTES", 0)
+
+    def refuse(file, stamp, scope_index):
+        def read():
+            raise AssertionError("an object's raw input was read back")
+        return read
+    monkeypatch.setattr(snapshot_module, "_raw_reader", refuse)
+    document = json.loads(json.dumps(DOCUMENTS["seed-broken.json"]))
+    api = document["Scopes"][0]["Apis"][0]
+    api["DisableExecuteApiEndpoint"] = False
+    api["CorsConfiguration"] = {"AllowOrigins": ["*"]}
+    (tmp_path / "snapshot.json").write_text(json.dumps(document))
+    api_id = api["ApiId"]
+    runs = [["audit", "snapshot.json", "--format", name, "--fail-on", "never"] for name in [*FORMATS, "table", "html"]]
+    runs += [["explain", "snapshot.json", "--api", api_id, "GET", "/items"],
+             ["explain", "snapshot.json", "--api", api_id, "OPTIONS", "/items"],
+             ["routes", "snapshot.json", "--api", api_id], ["graph", "snapshot.json", "--format", "dot"]]
+    for argv in runs:
+        assert main(argv) in (0, 1), argv
+        assert "raw input was read back" not in capsys.readouterr().err
