@@ -6,7 +6,6 @@ breaks removed, so input text cannot end a string or add an attribute.
 """
 
 from auditor.reports.common import readable
-from auditor.reports.wiring_graph import drawing
 
 RED = "#d32f2f"
 _SHAPES = {"route": "box", "integration": "box3d", "function": "component", "stage": "tab", "api": "house",
@@ -25,6 +24,7 @@ def dot_document(graphs) -> str:
     lines = ["digraph wiring {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10, style=filled];',
              '  edge [fontname="Helvetica", fontsize=9];']
     for number, graph in enumerate(graphs):
+        from auditor.reports.wiring_graph import drawing
         picture = drawing(graph, max_routes=len(graph.nodes) + 1)
         prefix = f"a{number}_"
         ids = {node.id: f"{prefix}n{index}" for index, node in enumerate(picture.nodes)}

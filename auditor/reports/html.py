@@ -11,12 +11,10 @@ Text from the input reaches the page only HTML-escaped (tables) or as JSON with 
 written as \\u escapes, read by the script into textContent/attributes, never into markup.
 """
 
-import html
 import json
 
 from auditor.reports.common import failing, readable, summary
 from auditor.reports.pointers import describe, display_path, finding_file, finding_line, left_out_summary
-from auditor.reports.wiring_graph import build_graphs, simulators_for_result
 
 FORMAT = "html"
 EXTENSION = "html"
@@ -27,8 +25,15 @@ VERDICTS_OPEN = 20  # more routes than this that reach their backend are listed 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
 
+def simulators_for_result(result):
+    """The drawing's simulators (wiring_graph's), imported with the drawing: discovery imports every renderer."""
+    from auditor.reports import wiring_graph
+    return wiring_graph.simulators_for_result(result)
+
+
 def _e(text) -> str:
-    return html.escape("" if text is None else readable(str(text)), quote=True)
+    from html import escape  # only for this format: discovery imports every renderer
+    return escape("" if text is None else readable(str(text)), quote=True)
 
 
 def script_json(value) -> str:
@@ -59,6 +64,7 @@ def _graph_data(graph, number: int) -> dict:
 
 def render(result, options) -> str:
     info = summary(result, options)
+    from auditor.reports.wiring_graph import build_graphs
     graphs = build_graphs(result.snapshot, simulators=simulators_for_result(result))
     keyed = {(g.account, g.region, g.api_id): (number, g) for number, g in enumerate(graphs)}
     gating = {id(f) for f in failing(result.findings, options.fail_on)}

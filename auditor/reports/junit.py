@@ -9,7 +9,6 @@ With --show-suppressed, suppressed and baselined findings are <skipped> testcase
 """
 
 import re
-import xml.etree.ElementTree as ET
 from collections import Counter
 
 from auditor.reports.common import TOOL, failing
@@ -56,6 +55,7 @@ def _details(finding, where: str) -> str:
 
 
 def render(result, options) -> str:
+    import xml.etree.ElementTree as ET  # only for this format: discovery imports every renderer
     gating = {id(f) for f in failing(result.findings, options.fail_on)}
     gate = options.fail_on.label if options.fail_on is not None else "never"
     by_rule: dict[str, list] = {}

@@ -12,7 +12,6 @@ within them, and what was folded away is said in the diagram and beside it.
 import re
 
 from auditor.reports.common import readable
-from auditor.reports.wiring_graph import drawing
 
 MAX_TEXT = 50_000  # Mermaid's default maxTextSize, which GitHub uses
 MAX_EDGES = 500  # Mermaid's default maxEdges
@@ -49,6 +48,7 @@ def flowchart(graph, max_routes: int | None = None) -> tuple[str, list[str]]:
     """(the flowchart of one API, what was left out), within the text and edge budget."""
     cap = FIRST_ROUTE_CAP if max_routes is None else max_routes
     while True:
+        from auditor.reports.wiring_graph import drawing
         picture = drawing(graph, cap)
         text = _render(picture)
         if (len(text) <= BUDGET_TEXT and len(picture.edges) <= BUDGET_EDGES) or cap <= 1:
