@@ -1,6 +1,6 @@
 """AGW000: whatever the audit could not read or resolve is reported, never silently skipped."""
 
-from auditor.arns import is_unresolved, uses_stage_variable
+from auditor.arns import UNRESOLVED_MARK, is_unresolved, uses_stage_variable
 from auditor.engine import Rule
 from auditor.findings import Fix, Resource, Severity
 from auditor.rules.common import api_resource, function_resource, integration_resource, q, route_resource
@@ -50,9 +50,12 @@ class AuditIncomplete(Rule):
                     error.location, f"apigw-auditor snapshot --region {q(scope.region)}  # after granting {error.operation}",
                     Fix("review", {"Operation": error.operation}), severity=Severity.LOW if error.tags_only else None)
         for check in ctx.index.permission_checks:
+            status = check.status
+            if status == "ok" and check.whole_api:  # the usual verdict: nothing unknown in it
+                continue
             integration = check.integration
             # (a function present but with an unreadable policy is already reported by its scope error)
-            if check.status == "not-in-snapshot" and check.routes and check.function is None:
+            if status == "not-in-snapshot" and check.routes and check.function is None:
                 yield self.finding(
                     ctx, f"Function {check.ref.arn} (integration {integration.id}{check.stages_phrase()}) is not in "
                          "the snapshot: its existence, permission and timeout were not checked.",
@@ -83,7 +86,7 @@ class AuditIncomplete(Rule):
                     integration_resource(integration), integration.location,
                     "# check each stage's value: aws apigatewayv2 get-stages --api-id " + q(integration.api.id),
                     Fix("review", {}), severity=Severity.INFO)
-            if check.status in ("ok", "uncovered"):
+            if status in ("ok", "uncovered"):
                 by_route: dict = {}
                 for coverage in check.unknown_coverage:
                     by_route.setdefault(id(coverage.route), []).append(coverage)
@@ -144,9 +147,12 @@ class AuditIncomplete(Rule):
                             severity=Severity.INFO)
         for api in ctx.http_apis:
             for integration in api.integrations:
-                if is_unresolved(integration.type or ""):
+                kind, version = integration.type, integration.payload_format_version
+                if not ((kind and UNRESOLVED_MARK in kind) or (version and UNRESOLVED_MARK in version)):
+                    continue  # the usual case, decided without a call
+                if is_unresolved(kind or ""):
                     unknown, skipped = "IntegrationType is", "what it calls, and every Lambda check on it (AGW111-AGW115, AGW2xx),"
-                elif is_unresolved(integration.payload_format_version or "") and integration.is_lambda:
+                elif is_unresolved(version or "") and integration.is_lambda:
                     unknown, skipped = "PayloadFormatVersion is", "its payload format (AGW111)"
                 else:
                     continue
