@@ -4,8 +4,10 @@ import importlib.util
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
+
+import msgspec
 
 # arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]
 _LAMBDA_ARN = re.compile(
@@ -21,23 +23,19 @@ _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.[A-Za-z0-9_]+\}")
 UNRESOLVED_MARK = "${unresolved:"
 
 
-@dataclass(slots=True, unsafe_hash=True)  # treat as immutable: parse_function_uri hands out shared instances
-class FunctionRef:
-    """The function an integration or authorizer invokes, with its qualifier (alias or version)."""
+class FunctionRef(msgspec.Struct, frozen=True):  # frozen: parse_function_uri hands out shared instances
+    """The function an integration or authorizer invokes, with its qualifier (alias or version).
+    Made by parse_lambda_arn (a msgspec Struct: 20,000 integrations make 20,000 of them)."""
 
     partition: str
     region: str
     account: str
     name: str
     qualifier: str | None
-    unqualified_arn: str = field(init=False, compare=False)
+    unqualified_arn: str  # follows from the fields above
     # The ARN Lambda authorises against: qualified when the URI names an alias or version; for
     # `$LATEST` the function's own policy applies (Lambda keeps no separate policy for it).
-    arn: str = field(init=False, compare=False)
-
-    def __post_init__(self):
-        base = self.unqualified_arn = function_arn(self.partition, self.region, self.account, self.name)
-        self.arn = f"{base}:{self.qualifier}" if self.has_own_policy else base
+    arn: str
 
     @property
     def has_own_policy(self) -> bool:
@@ -59,7 +57,11 @@ def parse_lambda_arn(text: str) -> FunctionRef | None:
     match = _LAMBDA_ARN.match(text)
     if not match:
         return None
-    return FunctionRef(*match.groups())
+    partition, region, account, name, qualifier = match.groups()
+    whole = match.group(0)  # the text, but for a final newline `$` lets through
+    base = whole if qualifier is None else whole[:match.end("name")]
+    arn = whole if qualifier and qualifier != "$LATEST" else base
+    return FunctionRef(partition, region, account, name, qualifier, base, arn)
 
 
 @lru_cache(maxsize=1 << 16)
