@@ -6,7 +6,7 @@ execute-api ARNs (the AWS:SourceArn condition: ArnLike/ArnEquals part by part, S
 the whole ARN, StringEquals literally; the Not- forms as exclusions).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import msgspec
 
@@ -34,9 +34,9 @@ def _as_list(value) -> list:
     return value if type(value) is list else [value]
 
 
-@dataclass(slots=True)
-class Statement:
-    """One policy statement, reduced to what decides API Gateway's access."""
+class Statement(msgspec.Struct):
+    """One policy statement, reduced to what decides API Gateway's access (a msgspec Struct: a large
+    snapshot holds one per function at least, and a Struct is made in C)."""
 
     sid: str
     effect: str
@@ -63,10 +63,10 @@ class Statement:
     not_source_accounts: tuple[str, ...] = ()  # StringNotEquals on AWS:SourceAccount
     url_only: bool = False  # lambda:InvokedViaFunctionUrl=true: only function-URL calls, never API Gateway
     path: str = ""
-    function: object = field(default=None, repr=False)
+    function: object = None
     grants_invoke: bool = False  # set by read_statement: an Action allows lambda:InvokeFunction
     invokable: bool = False  # set by read_statement: principal admits API Gateway and action invokes
-    source: dict | None = field(default=None, repr=False)  # IaC: the statement's own SourceLocation
+    source: dict | None = None  # IaC: the statement's own SourceLocation
     # NotPrincipal: the principals excluded ("*" for all); None when the statement has a Principal instead.
     # Allow + NotPrincipal grants every principal but these (so `public`), Deny + NotPrincipal denies them all.
     not_principals: tuple[str, ...] | None = None
