@@ -4,8 +4,9 @@ each function's resource policy lets API Gateway in.
 Rules (AGW1xx/AGW2xx) and `explain` both ask these functions, so they cannot disagree.
 """
 
-from dataclasses import dataclass, field
 from functools import cached_property
+
+import msgspec
 
 from auditor.arnlike import compile_arn, compile_glob, glob_match, has_wildcard
 from auditor.arns import (UNRESOLVED_MARK, FunctionRef, authorizer_source_arn, execute_api_arn, is_unresolved,
@@ -19,8 +20,7 @@ TARGET_PREFIX = "integrations/"
 _PREFIX_LENGTH = len(TARGET_PREFIX)
 
 
-@dataclass(slots=True)
-class TargetResolution:
+class TargetResolution(msgspec.Struct):
     """What a route's Target leads to. state: ok, missing, prefix, unknown, foreign."""
 
     state: str
@@ -56,8 +56,7 @@ def resolve_target(route: Route, index: "Index") -> TargetResolution:
     return TargetResolution("foreign" if foreign else "unknown", None, integration_id, foreign)
 
 
-@dataclass(slots=True)
-class Decision:
+class Decision(msgspec.Struct):
     """Does the policy let API Gateway invoke function_arn from source_arn, and through which statements."""
 
     allowed: bool
@@ -100,8 +99,7 @@ def _value_names_api(op: str, raw: str, api: Api, prefix: str) -> bool:
     return glob_match(pattern.resource, api.id) or glob_match(pattern.api_id, api.id)
 
 
-@dataclass(slots=True)
-class Coverage:
+class Coverage(msgspec.Struct):
     """One route on one stage: the SourceArn API Gateway presents, and the verdict for it."""
 
     route: Route
@@ -229,8 +227,7 @@ def stage_names(api: Api) -> list[str]:
     return [s.name for s in api.stages if s.serves] or [s.name for s in api.stages] or ["$default"]
 
 
-@dataclass(slots=True)
-class PermissionCheck:
+class PermissionCheck(msgspec.Struct):
     """The permission verdict for one Lambda integration (or authorizer) of one API.
 
     status: ok, credentials, dynamic, invalid, not-in-snapshot, function-missing, missing,
@@ -250,8 +247,8 @@ class PermissionCheck:
     status: str
     integration: Integration | None = None
     index: "Index | None" = None  # finds the routes that reach the integration when first asked (most never are)
-    other_qualifier_statements: list[Statement] = field(default_factory=list)
-    foreign_statements: list[Statement] = field(default_factory=list)
+    other_qualifier_statements: list[Statement] = []
+    foreign_statements: list[Statement] = []
     grants: Grants | None = None  # for ok/uncovered; built on first use when whole_api settled the verdict
     whole_api: bool = False  # an Allow covers every route and no Deny applies: nothing is uncovered
     stages: tuple[str, ...] | None = None
