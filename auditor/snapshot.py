@@ -8,6 +8,7 @@ import json
 import json.scanner
 import os
 import stat
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -610,17 +611,17 @@ def merge(snapshots: list[Snapshot]) -> Snapshot:
     scopes = [s for snap in snapshots for s in snap.scopes]
     files = [f for snap in snapshots for f in snap.files]
     files_scopes = [s for s in scopes if s.stack is None]
-    conflicts = _dedupe_objects(files_scopes, "apis", "API", lambda a: a.id) + \
-        _dedupe_objects(files_scopes, "functions", "Function", lambda f: f.arn) + \
-        _dedupe_objects(files_scopes, "roles", "Role", lambda r: r.arn)
+    conflicts = _dedupe_objects(files_scopes, "apis", "API", attrgetter("id")) + \
+        _dedupe_objects(files_scopes, "functions", "Function", attrgetter("arn")) + \
+        _dedupe_objects(files_scopes, "roles", "Role", attrgetter("arn"))
     return Snapshot(scopes=scopes, files=files, conflicts=conflicts)
 
 
 def _dedupe_objects(scopes: list[Scope], attribute: str, kind: str, key) -> list[Conflict]:
     """Keep one of each (account, region, key) across scopes; the conflicts between different copies."""
-    keys = [(scope.account, scope.region, key(obj)) for scope in scopes for obj in getattr(scope, attribute)]
-    if len(set(keys)) == len(keys):  # the usual case: nothing held twice
-        return []
+    if len({(scope.account, scope.region) for scope in scopes}) == len(scopes) and all(
+            len(set(map(key, objects))) == len(objects) for objects in (getattr(s, attribute) for s in scopes)):
+        return []  # the usual case, in C: one scope per account and region, nothing in it twice
     copies: dict[tuple, list] = {}
     for scope in scopes:
         for obj in getattr(scope, attribute):
