@@ -630,8 +630,10 @@ class Index:
             return True
         unknown = self._authorizer_use_unknown.get(id(api))
         if unknown is None:  # one search over the values joined by a newline, which no mark holds
-            unknown = self._authorizer_use_unknown[id(api)] = is_unresolved("\n".join(
-                [f"{route.authorizer_id or ''}\n{route.authorization_type or ''}" for route in api.routes]))
+            routes = api.routes
+            unknown = self._authorizer_use_unknown[id(api)] = \
+                is_unresolved("\n".join([route.authorizer_id or "" for route in routes])) or \
+                is_unresolved("\n".join([route.authorization_type or "" for route in routes]))
         return unknown
 
     def authorizer_check(self, authorizer: Authorizer) -> PermissionCheck | None:

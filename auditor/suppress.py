@@ -19,7 +19,6 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from operator import attrgetter
 
 from auditor import __version__
 from auditor.errors import InputError
@@ -104,9 +103,6 @@ def _names_function(function, resource: Resource) -> bool:
     return bool(arn) and (arn == function.arn or arn.startswith(function.arn + ":"))
 
 
-_TAGS = attrgetter("tags")
-
-
 def _tagged_objects(snapshot):
     """(owner label, tags, covers(resource), resource of the tagged object, location) of each object
     carrying an `apigw-auditor:ignore` tag (checked first: most objects carry none)."""
@@ -117,7 +113,7 @@ def _tagged_objects(snapshot):
             if IGNORE_TAG in (api.tags or {}):
                 yield (f"API {api.id}", api.tags, lambda r, a=api: _same_api(a, r), api_resource(api), api.location)
             for collection, label, key, identity in _CHILDREN:
-                for child in filter(_TAGS, getattr(api, collection)):  # in C: most children carry no tags
+                for child in [c for c in getattr(api, collection) if c.tags]:  # most carry none
                     if IGNORE_TAG in (tags := _tags(child.tags)):
                         value = getattr(child, identity)
                         yield (f"{label.format(value)} of API {api.id}", tags,

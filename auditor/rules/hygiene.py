@@ -101,14 +101,15 @@ class AuthorizerUnused(Rule):
     def check(self, ctx):
         index = ctx.index
         for api in ctx.http_apis:
-            if not api.authorizers or index.authorizer_use_unknown(api):
+            if not api.authorizers:
                 continue
             used = {route.authorizer_id for route in api.routes if route.authorization_type in _RUNS}
-            for authorizer in api.authorizers:
-                if authorizer.id in used or any(  # the type in another case, as a template may write it
-                        route.authorizer_id == authorizer.id and (route.authorization_type or "").upper() in _RUNS
-                        for route in api.routes):
-                    continue
+            unused = [authorizer for authorizer in api.authorizers if authorizer.id not in used and not any(
+                route.authorizer_id == authorizer.id and (route.authorization_type or "").upper() in _RUNS
+                for route in api.routes)]  # (the type in another case, as a template may write it)
+            if not unused or index.authorizer_use_unknown(api):
+                continue
+            for authorizer in unused:
                 kind = {"REQUEST": "CUSTOM"}.get(authorizer.type or "", authorizer.type or "JWT")
                 yield self.finding(
                     ctx, f"Authorizer {authorizer.name or authorizer.id} ({authorizer.type or 'type unknown'}) of API "
