@@ -1,7 +1,9 @@
 """The snapshot model every rule, reporter and simulator reads.
 
-Objects keep AWS's raw response dict (`raw`) beside the few fields the rules use, and a
-`Location` saying where in the user's input they came from, so every finding can point back.
+APIs, their routes, integrations, stages and authorizers, and functions are msgspec Structs whose
+fields carry AWS's key names: the keys the rules read, typed, beside the object as the input has it
+(`raw`, for custom rules and fix plans). Each has a `Location` saying where in the user's input it came
+from, so every finding can point back.
 """
 
 from dataclasses import dataclass, field
