@@ -234,8 +234,10 @@ def _convert(r: _Reader, items: list, model, path: str, check) -> list:
 
 
 def _check_functions(r: _Reader, functions: list, path: str) -> None:
+    """Fail on the first mistake in a scope's functions, in document order (a policy before the next function)."""
     for index, item in enumerate(functions):
         _check_item(r, _FUNCTION, item, f"{path}[{index}]")
+        _read_policy(r, item.get("Policy"), f"{path}[{index}]")
 
 
 def _adopt_api(api: Api, scope: Scope, index: int, raw: dict | None) -> None:
