@@ -221,3 +221,17 @@ def test_suppression_tags_on_functions_are_collected(aws, capsys):
     assert "AGW301" not in {f["rule_id"] for f in report["findings"]}
     [suppressed] = report["suppressed"]
     assert suppressed["rule_id"] == "AGW301" and suppressed["suppression"]["reason"] == "partner APIs call it by design"
+
+
+def test_a_collected_snapshot_is_decoded_straight_into_the_model(aws, tmp_path, monkeypatch):
+    """What `apigw-auditor snapshot` writes (nulls, types and keys as AWS returns them) is what the typed reader
+    takes: a large collected estate gets the fast path, not the general reader it falls back to."""
+    from auditor import snapshot as snapshot_module
+    build_seed(payload="1.0")
+    out = tmp_path / "snap.json"
+    assert main(["snapshot", "--region", REGION, "--output", str(out)]) == 0
+    monkeypatch.setattr(snapshot_module, "FAST_MIN_BYTES", 0)
+    model = snapshot_module.fast_read(out.read_bytes(), str(out))
+    assert model is not None
+    (scope,) = model.scopes
+    assert len(scope.apis[0].routes) == 4 and scope.functions[0].statements
