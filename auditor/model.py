@@ -97,8 +97,8 @@ _MODEL = dict(kw_only=True, eq=False)
 
 
 class Route(_ApiChild, msgspec.Struct, **_MODEL):
-    key: Annotated[str, msgspec.Meta(max_length=MAX_ROUTE_KEY)] = msgspec.field(name="RouteKey")
     id: str = msgspec.field(name="RouteId", default="")
+    key: Annotated[str, msgspec.Meta(max_length=MAX_ROUTE_KEY)] = msgspec.field(name="RouteKey")
     target: str | None = msgspec.field(name="Target", default=None)
     authorization_type: str = msgspec.field(name="AuthorizationType", default="NONE")
     authorizer_id: str | None = msgspec.field(name="AuthorizerId", default=None)

@@ -10,14 +10,16 @@ import os
 import stat
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from types import NoneType, UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import msgspec
 
 from auditor.arns import UNRESOLVED_MARK, is_unresolved, parse_function_uri
 from auditor.errors import InputError
 from auditor.files import MAX_INT_DIGITS, may_nest_deeper, read_bytes, read_json
-from auditor.model import Api, Conflict, Function, Location, Qualifier, Role, Scope, ScopeError, Snapshot
+from auditor.model import (Api, Authorizer, Conflict, Function, Integration, Location, Qualifier, Role, Route, Scope,
+                           ScopeError, Snapshot, Stage)
 from auditor.limits import MAX_POLICY_BYTES, policy_size_beyond_limit
 from auditor.policy import StatementShapeError, read_add_permission_policy, read_statement
 
@@ -154,20 +156,41 @@ def _read_policy(reader: _Reader, value, path: str, function: Function | None = 
     return out
 
 
-# What each object must hold, to name the first mistake with its JSON path when msgspec rejects a list:
-# (key, type, required); "A.B" is key B inside object A. The model's Struct types say the same to msgspec.
-_API = (("ApiId", str, True), ("Name", str, False), ("ProtocolType", str, False), ("Tags", dict, False))
-_ROUTE = (("RouteId", str, False), ("RouteKey", str, True), ("Target", str, False), ("AuthorizationType", str, False),
-          ("AuthorizerId", str, False))
-_INTEGRATION = (("IntegrationId", str, True), ("IntegrationType", str, False), ("IntegrationUri", str, False),
-                ("IntegrationSubtype", str, False), ("PayloadFormatVersion", str, False),
-                ("TimeoutInMillis", int, False), ("CredentialsArn", str, False))
-_STAGE = (("StageName", str, True), ("AutoDeploy", bool, False), ("DeploymentId", str, False),
-          ("AccessLogSettings", dict, False), ("AccessLogSettings.DestinationArn", str, False))
-_AUTHORIZER = (("AuthorizerId", str, True), ("Name", str, False), ("AuthorizerType", str, False),
-               ("AuthorizerUri", str, False), ("AuthorizerCredentialsArn", str, False))
-_FUNCTION = (("FunctionArn", str, True), ("FunctionName", str, False), ("Timeout", int, False), ("Tags", dict, False))
-_API_LISTS = (("Routes", _ROUTE), ("Integrations", _INTEGRATION), ("Stages", _STAGE), ("Authorizers", _AUTHORIZER))
+def _checked_type(annotation):
+    """The one JSON type a model field's annotation requires (str, int, bool, dict, or a nested Struct); None
+    for a field not type-checked (Any, and the API's lists, checked item by item)."""
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    options = [annotation]
+    if get_origin(annotation) in (Union, UnionType):
+        options = [a for a in get_args(annotation) if a is not NoneType]
+    if len(options) != 1:
+        return None
+    kind = options[0]
+    if kind in (str, int, bool, dict) or (isinstance(kind, type) and issubclass(kind, msgspec.Struct)):
+        return kind
+    return None
+
+
+def _spec(model) -> tuple:
+    """(key, type, required) of each field a model Struct types, in its order, read from the Struct itself:
+    what `_check_item` names when msgspec rejects an item ("A.B" is key B inside object A)."""
+    spec = []
+    for info in msgspec.structs.fields(model):
+        kind = _checked_type(info.type)
+        if kind is None:
+            continue
+        if issubclass(kind, msgspec.Struct):
+            spec.append((info.encode_name, dict, info.required))
+            spec += [(f"{info.encode_name}.{key}", inner, required) for key, inner, required in _spec(kind)]
+        else:
+            spec.append((info.encode_name, kind, info.required))
+    return tuple(spec)
+
+
+_API, _FUNCTION = _spec(Api), _spec(Function)
+_API_LISTS = (("Routes", _spec(Route)), ("Integrations", _spec(Integration)), ("Stages", _spec(Stage)),
+              ("Authorizers", _spec(Authorizer)))
 
 
 def _value(item: dict, name: str):
