@@ -66,7 +66,7 @@ def snapshot_view(snapshot) -> tuple[dict, dict[int, object]]:
                                    "OrgIds", "InvokableByApiGateway", "FunctionArn", "FunctionName",
                                    "AccountId", "Region"}]}]}
     """
-    from auditor.arns import parse_function_uri, parse_source_arn
+    from auditor.core.arns import parse_function_uri, parse_source_arn
 
     owners: dict[int, object] = {}
 
@@ -153,7 +153,7 @@ def _resource(item: dict) -> Resource | None:
 def _location(owner):
     if isinstance(owner, tuple):  # (function, statement)
         function, statement = owner
-        from auditor.model import Location
+        from auditor.core.model import Location
         base = function.location
         return Location(base.file, statement.path or base.path, base.line, base.resource, base.input_type)
     return getattr(owner, "location", None)

@@ -3,10 +3,10 @@
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from auditor.analysis import Index
+from auditor.core.analysis import Index
 from auditor.errors import UsageError
 from auditor.findings import Finding, Fix, Resource, Severity
-from auditor.model import Location, Snapshot
+from auditor.core.model import Location, Snapshot
 
 ENTRY_POINT_GROUP = "apigw_auditor.rules"
 

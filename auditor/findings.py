@@ -4,7 +4,7 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from auditor.model import Location
+from auditor.core.model import Location
 
 
 class Severity(IntEnum):

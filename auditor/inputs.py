@@ -9,7 +9,7 @@ Terraform plan JSON, OpenAPI, a folder of AWS CLI outputs), detected from conten
 from pathlib import Path
 
 from auditor.errors import UsageError
-from auditor.model import Snapshot
+from auditor.core.model import Snapshot
 from auditor.snapshot import expand_paths, load_snapshot_file, merge, read_snapshot_document, try_load_snapshot
 
 INPUT_TYPES = ["snapshot", "cloudformation", "sam", "cdk", "terraform", "openapi", "cli-outputs"]

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from auditor import __version__
-from auditor.arns import parse_function_uri
+from auditor.core.arns import parse_function_uri
 from auditor.errors import UsageError
-from auditor.model import TAG_READ
+from auditor.core.model import TAG_READ
 from auditor.snapshot import SNAPSHOT_VERSION
 
 DEFAULT_WORKERS = 8

@@ -15,13 +15,13 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 import msgspec
 
-from auditor.arns import UNRESOLVED_MARK, is_unresolved, parse_function_uri
+from auditor.core.arns import UNRESOLVED_MARK, is_unresolved, parse_function_uri
 from auditor.errors import InputError
 from auditor.files import MAX_INT_DIGITS, may_nest_deeper, read_bytes, read_json
-from auditor.model import (Api, Authorizer, Conflict, Function, Integration, Location, Qualifier, Role, Route, Scope,
+from auditor.core.model import (Api, Authorizer, Conflict, Function, Integration, Location, Qualifier, Role, Route, Scope,
                            ScopeError, Snapshot, Stage)
-from auditor.limits import MAX_POLICY_BYTES, policy_size_beyond_limit
-from auditor.policy import StatementShapeError, read_add_permission_policy, read_statement
+from auditor.core.limits import MAX_POLICY_BYTES, policy_size_beyond_limit
+from auditor.core.policy import StatementShapeError, read_add_permission_policy, read_statement
 
 SNAPSHOT_VERSION = 1
 _MISSING = object()
@@ -384,7 +384,7 @@ def read_snapshot_document(document, file: str) -> Snapshot:
         r.fail("$", "not an apigw-auditor snapshot: 'SnapshotVersion' is missing (see README, 'Snapshot format')")
     if version != SNAPSHOT_VERSION:
         r.fail("$.SnapshotVersion", f"unsupported snapshot version {version!r}; this tool reads version {SNAPSHOT_VERSION}")
-    from auditor.limits import apply_aws_limits
+    from auditor.core.limits import apply_aws_limits
     apply_aws_limits(document)  # what AWS itself cannot hold is reported (AGW000), never processed
     scope_items = r.items(document, "Scopes", "$")
     if scope_items is None:
@@ -493,7 +493,7 @@ def fast_read(data: bytes, file: str) -> Snapshot | None:
     is read back from the file only if something asks for it (custom rules, fix plans). Anything the
     general reader would treat differently declines: JSON msgspec rejects (BOMs, UTF-16, NaN, lone
     surrogates, 4,301-digit integers), deep nesting, a null or wrongly typed field, a value beyond
-    AWS's limits (auditor.limits), any policy the reader rejects. So results, errors and AGW000s are
+    AWS's limits (auditor.core.limits), any policy the reader rejects. So results, errors and AGW000s are
     always the general reader's."""
     if len(data) < FAST_MIN_BYTES or may_nest_deeper(data, FAST_MAX_DEPTH):
         return None
@@ -537,7 +537,7 @@ _POLICY_CHARACTERS_SAFE = MAX_POLICY_BYTES // 4  # UTF-8 takes at most 4 bytes a
 
 
 def _policy_beyond_limit(function: Function) -> bool:
-    """A policy the general reader would drop (auditor.limits): the fast reader leaves it to it."""
+    """A policy the general reader would drop (auditor.core.limits): the fast reader leaves it to it."""
     owners = [function.policy]
     for items in (function.alias_items, function.version_items):
         if type(items) is list:

@@ -72,7 +72,7 @@ def minimum_calls(endpoint: str) -> int:
     """What the pages require: every page of every list call (the tag listing of suppressed functions
     included), one GetPolicy per function of the scope (referenced or not), and the identity call."""
     import boto3
-    from auditor.arns import parse_function_uri
+    from auditor.core.arns import parse_function_uri
     apigw = boto3.client("apigatewayv2", region_name=REGION, endpoint_url=endpoint)
     lam = boto3.client("lambda", region_name=REGION, endpoint_url=endpoint)
     calls = 1  # sts:GetCallerIdentity

@@ -74,7 +74,7 @@ def simulator_for(args, snapshot):
     """The simulator with the rules `audit` would run from the same configuration: built-in, plugin
     and custom rules, with severity overrides (select/ignore do not hide what a request meets)."""
     from auditor.config import load_rules, severity_overrides
-    from auditor.simulate import Simulator
+    from auditor.core.simulate import Simulator
     config, available = load_rules(args.config, args.rules_files)
     return Simulator(snapshot, available, severity_overrides(config, available))
 
@@ -94,7 +94,7 @@ def _is_url(text: str) -> bool:
 
 
 def build_request(args):
-    from auditor.simulate import Request, parse_invoke_url
+    from auditor.core.simulate import Request, parse_invoke_url
 
     words = list(args.request)
     if len(words) > 2:
@@ -147,7 +147,7 @@ def run(args) -> int:
 
 def select_input_api(simulator, input_file: str, api_id: str | None, region: str | None = None):
     """The API the command is about; an unknown or ambiguous id names the input file (shared with `routes`)."""
-    from auditor.simulate import select_api
+    from auditor.core.simulate import select_api
     try:
         return select_api(simulator.index, api_id, region)
     except UsageError as exc:

@@ -8,7 +8,7 @@ import json
 from auditor.errors import UsageError
 from auditor.commands import choice, exit_codes
 from auditor.commands.explain import add_input_arguments, load_input, select_input_api, simulator_for
-from auditor.arns import is_unresolved
+from auditor.core.arns import is_unresolved
 from auditor.output import check_not_an_input, write_text
 
 
@@ -34,12 +34,12 @@ def add_parser(sub, epilog: str) -> None:
 
 
 def run(args) -> int:
-    from auditor.simulate import routing_table
+    from auditor.core.simulate import routing_table
 
     check_not_an_input(args.output, [args.input])
     api_id, region = args.api, None
     if args.url:
-        from auditor.simulate import parse_invoke_url
+        from auditor.core.simulate import parse_invoke_url
         try:
             url_api, region, _, _ = parse_invoke_url(args.url)
         except ValueError as exc:

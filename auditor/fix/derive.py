@@ -7,15 +7,15 @@ authorizer, which of two functions) becomes a `Choice` listing the candidates.
 
 import re
 
-from auditor.analysis import TARGET_PREFIX
-from auditor.arns import parse_lambda_arn, parse_source_arn
+from auditor.core.analysis import TARGET_PREFIX
+from auditor.core.arns import parse_lambda_arn, parse_source_arn
 import json
 
 from auditor.fix.edits import (AddPermission, Choice, CreateIntegration, CreateRoute, CreateStage, DeleteAuthorizer,
                                DeleteIntegration, RemovePermission, ReplaceStatement, SetFunctionTimeout, SetIntegration,
                                SetRoute, SetStage, SetTrustPolicy)
-from auditor.policy import ALLOW_APIGATEWAY_ASSUME
-from auditor.routekey import route_key_problem
+from auditor.core.policy import ALLOW_APIGATEWAY_ASSUME
+from auditor.core.routekey import route_key_problem
 from auditor.rules.common import q, statement_qualifier
 from auditor.rules.roles import fixed_trust_policy, untrusted_role
 

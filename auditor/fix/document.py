@@ -2,7 +2,7 @@
 
 import copy
 
-from auditor.model import Snapshot
+from auditor.core.model import Snapshot
 from auditor.snapshot import merge, read_snapshot_document
 
 

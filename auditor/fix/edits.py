@@ -10,8 +10,8 @@ import json
 from dataclasses import dataclass, field
 
 from auditor.fix.document import find_api, find_function, find_role
-from auditor.policy import APIGATEWAY
-from auditor.model import Location
+from auditor.core.policy import APIGATEWAY
+from auditor.core.model import Location
 from auditor.rules.common import q
 
 # Every audit with a finding loads this module (remediations come from these edits), so its classes are

@@ -8,7 +8,7 @@ edits applied, compacted (one update per object), in the order they were applied
 
 from dataclasses import dataclass, field
 
-from auditor.analysis import Index
+from auditor.core.analysis import Index
 from auditor.engine import run_audit
 from auditor.fix.derive import Planner
 from auditor.fix.document import documents_of, read_documents

@@ -5,7 +5,7 @@ unique across the report), or, when a person must choose, the question and its c
 in templates get their Fix rewritten with the decided values, which auditor.iac.remediation renders.
 """
 
-from auditor.analysis import Index
+from auditor.core.analysis import Index
 from auditor.findings import Fix
 from auditor.fix.derive import Planner
 from auditor.fix.edits import Choice

@@ -11,15 +11,15 @@ import os
 import re
 import shlex
 
-from auditor.arns import function_arn, is_unresolved, parse_lambda_arn
+from auditor.core.arns import function_arn, is_unresolved, parse_lambda_arn
 from auditor.errors import InputError
 from auditor.iac.document import DocumentBuilder, suppression_tags
 from auditor.iac.openapi import api_settings, read_body
 from auditor.iac.resolve import Resolver, Settings, unresolved
-from auditor.model import NO_PARAMETER_VALUE
+from auditor.core.model import NO_PARAMETER_VALUE
 from auditor.files import read_text
 from auditor.iac.yamlload import LineDict, line_of, load_template_text
-from auditor.policy import ALLOW_APIGATEWAY_ASSUME, StatementShapeError, read_statement
+from auditor.core.policy import ALLOW_APIGATEWAY_ASSUME, StatementShapeError, read_statement
 
 API = "AWS::ApiGatewayV2::Api"
 ROUTE = "AWS::ApiGatewayV2::Route"

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from auditor.arns import parse_invoke_host
+from auditor.core.arns import parse_invoke_host
 from auditor.errors import InputError
 from auditor.files import LineIndex, parse_json, read_text
 from auditor.iac.resolve import DEFAULT_ACCOUNT, DEFAULT_REGION

@@ -9,8 +9,8 @@ knows about IaC: readers register, per file, how each emitted object maps back t
 import json
 import re
 
-from auditor.analysis import TARGET_PREFIX
-from auditor.arns import parse_lambda_arn, parse_source_arn
+from auditor.core.analysis import TARGET_PREFIX
+from auditor.core.arns import parse_lambda_arn, parse_source_arn
 
 # file -> (context, {json path -> hint})
 _REGISTRY: dict[str, tuple[dict, dict]] = {}

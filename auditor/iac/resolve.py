@@ -6,14 +6,14 @@ authorizer is known by its logical id, a function by its FunctionName (or logica
 `!Sub arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${HttpApi}/*` matches that API.
 Whatever cannot be known before deployment (ImportValue, nested stack outputs, parameters without
 a value, unknown conditions) becomes a string holding `${unresolved:<what>}`, which the rules
-treat as "cannot check" (auditor.arns.is_unresolved).
+treat as "cannot check" (auditor.core.arns.is_unresolved).
 """
 
 import json
 import re
 from dataclasses import dataclass, field
 
-from auditor.arns import UNRESOLVED_MARK, is_unresolved, partition_for_region
+from auditor.core.arns import UNRESOLVED_MARK, is_unresolved, partition_for_region
 from auditor.iac.yamlload import LineDict
 
 DEFAULT_REGION = "us-east-1"

@@ -10,7 +10,7 @@ stays symbolic (`${unresolved:...}`) and the rules say they could not check it.
 import json
 import re
 
-from auditor.arns import UNRESOLVED_MARK, function_arn, invocation_uri, is_unresolved, parse_lambda_arn
+from auditor.core.arns import UNRESOLVED_MARK, function_arn, invocation_uri, is_unresolved, parse_lambda_arn
 from auditor.errors import InputError
 from auditor.files import LineIndex
 from auditor.iac.document import DocumentBuilder
@@ -283,7 +283,7 @@ class PlanReader:
         """An IAM role's trust policy (assume_role_policy, a JSON string), for roles API Gateway is told
         to assume (AGW210); one not known at plan time is left out (unknown, never judged)."""
         import json
-        from auditor.policy import ALLOW_APIGATEWAY_ASSUME, StatementShapeError, read_statement
+        from auditor.core.policy import ALLOW_APIGATEWAY_ASSUME, StatementShapeError, read_statement
         arn, text = self.attribute(instance, "arn"), instance.values.get("assume_role_policy")
         if not isinstance(arn, str) or is_unresolved(arn) or not isinstance(text, str):
             return

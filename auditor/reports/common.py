@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor import __version__
-from auditor.arns import UNRESOLVED_MARK, is_unresolved
+from auditor.core.arns import UNRESOLVED_MARK, is_unresolved
 from auditor.findings import Severity
 
 TOOL = {"name": "apigw-auditor", "version": __version__, "information_uri": "https://pypi.org/project/apigw-auditor/"}
@@ -69,7 +69,7 @@ _UNRESOLVED = re.compile(re.escape(UNRESOLVED_MARK) + r"([^}]{0,300})\}")
 
 
 def readable(text: str) -> str:
-    """Text for people: a value not known before deployment (auditor.arns' `${unresolved:parameter StageName}`)
+    """Text for people: a value not known before deployment (auditor.core.arns' `${unresolved:parameter StageName}`)
     as the placeholder `<StageName>` (`<A.Arn>` for a GetAtt, `<unresolved Join>` for the rest)."""
     if not is_unresolved(text):
         return text

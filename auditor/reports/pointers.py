@@ -20,7 +20,7 @@ import re
 from bisect import bisect_right
 from functools import lru_cache
 
-from auditor.arns import partition_for_region
+from auditor.core.arns import partition_for_region
 from auditor.files import LineIndex
 
 _STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")

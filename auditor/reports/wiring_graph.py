@@ -10,9 +10,9 @@ matches routes or evaluates policies itself.
 
 from dataclasses import dataclass, field
 
-from auditor.analysis import stage_names
+from auditor.core.analysis import stage_names
 from auditor.findings import Severity
-from auditor.routekey import CONCRETE_METHODS, parse_route_key
+from auditor.core.routekey import CONCRETE_METHODS, parse_route_key
 
 # Rules whose failure is the integration's (or its function's): every route through it fails alike.
 INTEGRATION_RULES = frozenset({"AGW112", "AGW113", "AGW114", "AGW201", "AGW202", "AGW204"})
@@ -137,7 +137,7 @@ def _sample_requests(route_key: str):
 
 class _Builder:
     def __init__(self, simulator, api):
-        from auditor.simulate import routing_table
+        from auditor.core.simulate import routing_table
         self.simulator = simulator
         self.api = api
         self.table = routing_table(simulator, api)
@@ -297,7 +297,7 @@ class _Builder:
 
     def _verdict(self, row, edge) -> RouteVerdict:
         """explain's verdict for requests shaped like the route, on every stage that serves."""
-        from auditor.simulate import Request
+        from auditor.core.simulate import Request
         api, key = self.api, row["route_key"]
         stages = [s for s in stage_names(api) if any(st.name == s for st in api.stages)] or [None]
         chosen_verdict = None
@@ -336,7 +336,7 @@ def simulators_for(snapshot, simulator=None, rules=None) -> list:
     """One simulator per stack (model.Snapshot.stacks): two templates may both hold an API `HttpApi`, and
     neither sees the other's. simulator: lookups already built over the whole snapshot (its rules and
     severity are reused per stack)."""
-    from auditor.simulate import Simulator
+    from auditor.core.simulate import Simulator
     parts = snapshot.stacks()
     if simulator is not None and len(parts) == 1:
         return [simulator]
@@ -346,7 +346,7 @@ def simulators_for(snapshot, simulator=None, rules=None) -> list:
 
 def simulators_for_result(result) -> list:
     """The simulators over an audit's snapshot with the rules the audit ran (one per stack)."""
-    from auditor.simulate import Simulator
+    from auditor.core.simulate import Simulator
     audited = getattr(result, "audited", None)
     if audited is not None and getattr(result, "index", None) is not None and not getattr(result, "severity", None):
         # the audit ran these rules, as shipped, on the whole snapshot at once: its findings are the simulator's

@@ -2,9 +2,9 @@
 
 import shlex
 
-from auditor.arns import FunctionRef
+from auditor.core.arns import FunctionRef
 from auditor.findings import Resource
-from auditor.model import Api, Function, Integration, Location, Route, Stage
+from auditor.core.model import Api, Function, Integration, Location, Route, Stage
 
 
 def q(value: str) -> str:

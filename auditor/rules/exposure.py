@@ -1,10 +1,10 @@
 """AGW30x: who else can invoke the function, and what the API leaves open or unlogged."""
 
-from auditor.arnlike import has_wildcard
-from auditor.arns import is_unresolved, parse_source_arn
+from auditor.core.arnlike import has_wildcard
+from auditor.core.arns import is_unresolved, parse_source_arn
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
-from auditor.arns import parse_lambda_arn
+from auditor.core.arns import parse_lambda_arn
 from auditor.rules.common import (add_permission, apigw, function_resource, q, remove_permission, route_resource,
                                   stage_resource, statement_location, statement_qualifier, update_route)
 

@@ -1,7 +1,7 @@
 """AGW40x: leftovers that do no harm today but confuse the next person debugging."""
 
-from auditor.arnlike import has_wildcard
-from auditor.arns import parse_source_arn
+from auditor.core.arnlike import has_wildcard
+from auditor.core.arns import parse_source_arn
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
 from auditor.rules.common import (api_resource, apigw, function_resource, integration_resource, q, remove_permission,

@@ -1,6 +1,6 @@
 """AGW11x: is each integration a working Lambda proxy integration?"""
 
-from auditor.arns import function_arn, invocation_uri, is_dynamic, is_unresolved, looks_like_lambda_uri, uses_stage_variable
+from auditor.core.arns import function_arn, invocation_uri, is_dynamic, is_unresolved, looks_like_lambda_uri, uses_stage_variable
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
 from auditor.rules.common import api_resource, apigw, integration_resource, q, routes_phrase, update_integration

@@ -1,6 +1,6 @@
 """AGW000: whatever the audit could not read or resolve is reported, never silently skipped."""
 
-from auditor.arns import UNRESOLVED_MARK, is_unresolved, uses_stage_variable
+from auditor.core.arns import UNRESOLVED_MARK, is_unresolved, uses_stage_variable
 from auditor.engine import Rule
 from auditor.findings import Fix, Resource, Severity
 from auditor.rules.common import api_resource, function_resource, integration_resource, q, route_resource

@@ -3,7 +3,7 @@
 import re
 
 
-from auditor.arns import authorizer_source_arn, function_arn, invocation_uri, partition_for_region
+from auditor.core.arns import authorizer_source_arn, function_arn, invocation_uri, partition_for_region
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
 from auditor.rules.common import (add_permission, api_resource, api_source_arn, apigw, integration_resource, q,

@@ -5,11 +5,11 @@
 
 import json
 
-from auditor.arns import is_unresolved
+from auditor.core.arns import is_unresolved
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
-from auditor.model import Role
-from auditor.policy import ALLOW_APIGATEWAY_ASSUME, TrustVerdict, service_may_assume
+from auditor.core.model import Role
+from auditor.core.policy import ALLOW_APIGATEWAY_ASSUME, TrustVerdict, service_may_assume
 from auditor.rules.common import api_resource, integration_resource, q, routes_phrase
 
 def untrusted_role(roles: dict[str, Role], arn: str | None) -> tuple[Role, TrustVerdict] | None:

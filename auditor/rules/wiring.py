@@ -2,11 +2,11 @@
 
 import json
 
-from auditor.analysis import stage_names, throttling_limits
-from auditor.arns import is_unresolved
+from auditor.core.analysis import stage_names, throttling_limits
+from auditor.core.arns import is_unresolved
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
-from auditor.routekey import route_key_problem
+from auditor.core.routekey import route_key_problem
 from auditor.rules.common import api_resource, apigw, q, route_resource, update_route
 
 

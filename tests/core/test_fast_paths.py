@@ -8,8 +8,8 @@ import json
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from auditor.analysis import Grants, Index
-from auditor.policy import _read_add_permission, _read_general, read_add_permission_policy, read_statement
+from auditor.core.analysis import Grants, Index
+from auditor.core.policy import _read_add_permission, _read_general, read_add_permission_policy, read_statement
 from auditor.snapshot import read_snapshot_document
 from tests.seed import API_ARN, FUNCTION_ARN, Seed, audit_document, grant
 

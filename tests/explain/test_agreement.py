@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from auditor.arns import is_unresolved, parse_function_uri, substitute_stage_variables
+from auditor.core.arns import is_unresolved, parse_function_uri, substitute_stage_variables
 from auditor.cli import main
 from auditor.errors import InputError, UsageError
 from auditor.inputs import load_inputs
-from auditor.routekey import parse_route_key
-from auditor.simulate import Request, Simulator
+from auditor.core.routekey import parse_route_key
+from auditor.core.simulate import Request, Simulator
 from tests.seed import ROOT
 
 _INPUT_SUFFIXES = (".json", ".yaml", ".yml", ".template")

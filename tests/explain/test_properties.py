@@ -4,10 +4,10 @@ import json
 
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
-from auditor.arnlike import arn_like
+from auditor.core.arnlike import arn_like
 from auditor.engine import all_rules, run_audit
-from auditor.routekey import CONCRETE_METHODS
-from auditor.simulate import Request, Simulator
+from auditor.core.routekey import CONCRETE_METHODS
+from auditor.core.simulate import Request, Simulator
 from auditor.snapshot import read_snapshot_document
 
 ACCOUNT, REGION, API = "123456789012", "us-east-1", "abc123def4"

@@ -7,7 +7,7 @@ from pathlib import Path
 from auditor.fix.edits import AddPermission, CreateStage, RemovePermission, SetIntegration, SetRoute
 from auditor.fix.textdiff import render_diff
 from auditor.iac import remediation
-from auditor.model import Location
+from auditor.core.model import Location
 
 FIXTURE = Path(__file__).parent / "fixtures" / "seed.tf"
 ACCOUNT, REGION, API = "123456789012", "us-east-1", "api-http"

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from auditor.routekey import route_key_problem
+from auditor.core.routekey import route_key_problem
 from tests.seed import ACCOUNT, API_ARN, API_ID, FUNCTION_ARN, REGION, grant
 
 ALL_API = API_ARN + "/*"

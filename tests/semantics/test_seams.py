@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from auditor.arns import dns_suffix_for_region, known_partitions, parse_invoke_host, partition_for_region
+from auditor.core.arns import dns_suffix_for_region, known_partitions, parse_invoke_host, partition_for_region
 from auditor.cli import main
 from tests.seed import ACCOUNT, API_ID, REGION, grant
 

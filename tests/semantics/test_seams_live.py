@@ -5,7 +5,7 @@ import boto3
 
 from auditor.findings import Severity
 from auditor.live import to_model
-from auditor.simulate import Request, Simulator
+from auditor.core.simulate import Request, Simulator
 from tests.live.conftest import ACCOUNT, REGION, audit, aws, aws_env, build_seed, make_function, snapshot  # noqa: F401
 
 

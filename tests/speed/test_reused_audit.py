@@ -9,7 +9,7 @@ import pytest
 
 from auditor.cli import main
 from auditor.reports import html, markdown, wiring_graph
-from auditor.simulate import Simulator
+from auditor.core.simulate import Simulator
 from tests.seed import EXAMPLES, ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

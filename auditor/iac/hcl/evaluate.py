@@ -11,7 +11,7 @@ rules report AGW000 instead of guessing. Strings keep an unknown part as that ma
 import json
 import re
 
-from auditor.arns import UNRESOLVED_MARK
+from auditor.core.arns import UNRESOLVED_MARK
 from auditor.iac.resolve import unresolved
 
 

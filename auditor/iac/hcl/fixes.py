@@ -3,7 +3,7 @@
 
 import json
 
-from auditor.arns import parse_lambda_arn, parse_source_arn
+from auditor.core.arns import parse_lambda_arn, parse_source_arn
 
 _INTEGRATION_INPUTS = {"PayloadFormatVersion": "payload_format_version", "TimeoutInMillis": "timeout_milliseconds",
                        "IntegrationUri": "uri", "IntegrationType": "type", "CredentialsArn": "credentials_arn"}

@@ -10,7 +10,7 @@ but source does not (a function's version, a stage's execution ARN).
 
 import json
 
-from auditor.arns import invocation_uri, invoke_host, is_unresolved
+from auditor.core.arns import invocation_uri, invoke_host, is_unresolved
 from auditor.errors import InputError
 from auditor.iac.document import DocumentBuilder
 from auditor.iac.hcl.evaluate import Unknown, to_plain

@@ -4,7 +4,7 @@ calls and every resource instance, handed to the plan reader's mapping (auditor.
 import os
 from pathlib import Path
 
-from auditor.arns import dns_suffix_for_region
+from auditor.core.arns import dns_suffix_for_region
 from auditor.iac.hcl.evaluate import EvalError, Evaluator, Scope, Unknown
 from auditor.iac.hcl.functions import FUNCTIONS
 from auditor.iac.hcl.modules import (MAX_DEPTH, META_ARGUMENTS, InstanceRef, ModuleInstance, ModuleOutputs,

@@ -8,13 +8,13 @@ from functools import cached_property
 
 import msgspec
 
-from auditor.arnlike import compile_arn, compile_glob, glob_match, has_wildcard
-from auditor.arns import (UNRESOLVED_MARK, FunctionRef, authorizer_source_arn, execute_api_arn, is_unresolved,
+from auditor.core.arnlike import compile_arn, compile_glob, glob_match, has_wildcard
+from auditor.core.arns import (UNRESOLVED_MARK, FunctionRef, authorizer_source_arn, execute_api_arn, is_unresolved,
                           parse_function_uri, parse_source_arn, partition_for_region, substitute_stage_variables,
                           uses_stage_variable)
-from auditor.model import Api, Authorizer, Function, Integration, Route
-from auditor.policy import Statement
-from auditor.routekey import CONCRETE_METHODS, parse_route_key
+from auditor.core.model import Api, Authorizer, Function, Integration, Route
+from auditor.core.policy import Statement
+from auditor.core.routekey import CONCRETE_METHODS, parse_route_key
 
 TARGET_PREFIX = "integrations/"
 _PREFIX_LENGTH = len(TARGET_PREFIX)

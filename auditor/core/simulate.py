@@ -11,13 +11,13 @@ and `audit` cannot tell two different stories.
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from auditor.analysis import Index, cover, throttling_limits
-from auditor.arnlike import glob_match
-from auditor.arns import execute_api_arn, invoke_host, is_unresolved, parse_invoke_host
+from auditor.core.analysis import Index, cover, throttling_limits
+from auditor.core.arnlike import glob_match
+from auditor.core.arns import execute_api_arn, invoke_host, is_unresolved, parse_invoke_host
 from auditor.engine import all_rules, run_audit
 from auditor.errors import UsageError
-from auditor.policy import source_matches
-from auditor.routekey import CONCRETE_METHODS, choose_route, match_route, parse_route_key, route_key_problem
+from auditor.core.policy import source_matches
+from auditor.core.routekey import CONCRETE_METHODS, choose_route, match_route, parse_route_key, route_key_problem
 
 DOCUMENT_VERSION = 1
 NOT_FOUND = '404 {"message":"Not Found"}'

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import msgspec
 
-from auditor.arnlike import arn_like, glob_match
+from auditor.core.arnlike import arn_like, glob_match
 
 APIGATEWAY = "apigateway.amazonaws.com"
 # Condition operator -> how a SourceArn value is compared: part by part (ArnLike), whole-string glob, literal.

@@ -11,8 +11,8 @@ from typing import Annotated, Any, Callable
 
 import msgspec
 
-from auditor.arns import partition_for_region
-from auditor.limits import MAX_FUNCTION_ARN, MAX_ROUTE_KEY
+from auditor.core.arns import partition_for_region
+from auditor.core.limits import MAX_FUNCTION_ARN, MAX_ROUTE_KEY
 
 
 @dataclass(slots=True)
