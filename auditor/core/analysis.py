@@ -568,7 +568,7 @@ class Index:
         """The APIs with this id, in input order (the same id may exist in several accounts or regions)."""
         if self._apis_by_id is None:
             self._apis_by_id = {}
-            for api in self.apis:
+            for api in self.apis + self.rest_apis:
                 self._apis_by_id.setdefault(api.id, []).append(api)
         return self._apis_by_id.get(api_id, [])
 

@@ -158,7 +158,8 @@ class PermissionRouteUncovered(_IntegrationPermissionRule):
                            f"on stage(s) {stages}; since the ARN method of an ANY route is not documented, requests to it "
                            f"probably {_500_of(check.api)}.")
             else:
-                message = (f"Route `{route.key}` reaches {check.ref.name}, but no permission matches `{gaps[0].source_arn}`"
+                message = (f"{'Method' if route.is_rest else 'Route'} `{route.key}` reaches {check.ref.name}, but no "
+                           f"permission matches `{gaps[0].source_arn}`"
                            f" (stage(s) {stages}): requests to it {_500_of(check.api)}.")
             command, fix = _grant_fix(check, grant_suffix(route) if route.is_rest else route_grant_suffix(route.key),
                                       route.key)
