@@ -181,7 +181,7 @@ def render_text(doc: dict) -> str:
     route = steps.get("route")
     if route is not None and req.get("api_type") == "REST":
         heading("Method", route["chosen"] or "none matches")
-        lines.append(f"   resource: {route['resource'] or 'none matches ' + route['path']}"
+        lines.append(f"   resource: {route.get('resource') or 'none matches ' + route.get('path', '')}"
                      + (f", path parameters {route['path_parameters']}" if route.get("path_parameters") else ""))
         for candidate in route["candidates"]:
             lines.append(f"   {'won ' if candidate['won'] else 'no  '} {candidate['route_key']:<28} {candidate['reason']}")

@@ -114,10 +114,12 @@ def _render(picture) -> str:
 
 def _resource_tree(methods, node_line) -> list[str]:
     """REST methods in nested subgraphs, one per resource path (`/pets` holding `/pets/{id}`)."""
+    if not methods:
+        return []
     by_path: dict[str, list] = {}
     for node in methods:
         by_path.setdefault(node.resource, []).append(node)
-    paths = set(by_path)
+    paths = set(by_path) | {"/"}
     for path in list(paths):  # every ancestor holds its descendants, even one without methods
         parts = [p for p in path.split("/") if p]
         paths.update("/" + "/".join(parts[:n]) for n in range(len(parts)))
