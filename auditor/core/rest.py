@@ -282,3 +282,27 @@ def response_for(api, response_type: str) -> tuple[int, str, str | None]:
             note += " (its own body template)"
         return status, body, note
     return status, body, None
+
+
+def method_throttling(stage, method) -> dict:
+    """The rate and burst limits in force for a method on a stage: the stage's methodSettings for
+    `<resource path>/<VERB>` (the path without its leading slash; `~1` as the patch paths write `/`) override
+    its `*/*` defaults, field by field. Same shape as analysis.throttling_limits."""
+    settings = stage.method_settings if isinstance(stage.method_settings, dict) else {}
+    own_key = None
+    for key in settings:
+        path, _, verb = str(key).replace("~1", "/").rpartition("/")
+        if verb == method.verb and "/" + path.lstrip("/") == method.path.rstrip("/") or (
+                verb == method.verb and path.lstrip("/") == method.path.strip("/")):
+            own_key = key
+    own = settings.get(own_key) if own_key is not None else None
+    default = settings.get("*/*")
+    limits = {}
+    for field, label in (("throttlingRateLimit", "rate_limit"), ("throttlingBurstLimit", "burst_limit")):
+        if isinstance(own, dict) and own.get(field) is not None:
+            limits[label] = {"value": own[field], "from": f"methodSettings `{own_key}` of stage {stage.name}"}
+        elif isinstance(default, dict) and default.get(field) is not None:
+            limits[label] = {"value": default[field], "from": f"methodSettings `*/*` of stage {stage.name}"}
+        else:
+            limits[label] = {"value": None, "from": "not set: the account's limit for the region applies"}
+    return limits

@@ -340,6 +340,7 @@ class _RestSimulation:
             conditions = self._rest_endpoint(api, request, steps)
             stage, stage_path = self._rest_stage(api, request.stage, path, steps)
             resource, chosen, params = self._rest_method(api, stage, method, stage_path, steps)
+            self._rest_throttling(api, stage, chosen, steps)
             conditions += self._rest_policy(api, stage, chosen, method, stage_path, steps)
             conditions += self._rest_api_key(api, stage, chosen, steps)
             conditions += self._rest_authorization(api, chosen, steps)
@@ -424,6 +425,18 @@ class _RestSimulation:
             raise self._rest_fail(api, "MISSING_AUTHENTICATION_TOKEN", f"stage {stage.name} serves deployment "
                                   f"{stage.deployment_id}, made before `{chosen.key}` existed", "AGW123", finding)
         return resource, chosen, params
+
+    def _rest_throttling(self, api, stage, chosen, steps: dict) -> None:
+        limits = rest.method_throttling(stage, chosen)
+        if all(limit["value"] is None for limit in limits.values()):
+            return
+        steps["throttling"] = limits
+        zero = [label for label, limit in limits.items() if limit["value"] == 0]
+        if zero:
+            finding = self.findings.find("AGW106", api, route=chosen, stage=stage.name)
+            which = " and ".join(f"{label.replace('_', ' ')} 0 ({limits[label]['from']})" for label in zero)
+            raise self._fail(f'429 {{"message":"Too Many Requests"}}: {which}: every request to `{chosen.key}` on '
+                             f"stage {stage.name} is throttled", "AGW106" if finding else None, finding, 429)
 
     def _rest_policy(self, api, stage, chosen, method: str, path: str, steps: dict) -> list[str]:
         arn = rest.method_arn(api, stage.name, method, path)

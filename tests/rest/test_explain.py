@@ -125,3 +125,10 @@ def test_routes_lists_rest_methods_in_priority_order(tmp_path, capsys):
     assert cells["GET /pets"] == "covered" and cells["POST /pets"] == "uncovered" and cells["ANY /pets/{id}"] == "partial"
     assert main(["routes", str(path)]) == 0
     assert "POST /pets" in capsys.readouterr().out
+
+
+def test_method_throttled_to_zero_is_429(tmp_path, capsys):
+    doc = fresh()
+    rest_api(doc)["Stages"][0]["methodSettings"] = {"*/*": {"throttlingBurstLimit": 0}}
+    _, out = explain(tmp_path, capsys, doc, "GET", "/prod/pets")
+    assert out["verdict"]["status"] == 429 and out["verdict"]["rule_id"] == "AGW106"

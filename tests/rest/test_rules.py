@@ -219,3 +219,27 @@ def test_stale_permission_naming_a_listed_rest_api_is_not_reported(audit):
     del scope(doc)["RestApis"]  # not collected: the old advice
     [finding] = [f for f in found(audit(doc)[1], "AGW402") if f["resource"]["statement_id"] == "gone"]
     assert "Keep it if it is a REST API" in finding["message"]
+
+
+def test_method_throttled_to_zero_is_agw106(audit):
+    doc = fresh()
+    rest_api(doc)["Stages"][0]["methodSettings"] = {"*/*": {"throttlingRateLimit": 0},
+                                                    "~1pets/GET": {"throttlingRateLimit": 10}}
+    _, report = audit(doc)
+    where = {f["resource"]["route_key"]: f for f in found(report, "AGW106")}
+    assert "GET /pets" not in where and "POST /pets" in where  # the method's own setting overrides */*
+    assert "path=/*/*/throttling/rateLimit" in where["POST /pets"]["remediation"]
+    rest_api(doc)["Stages"][0]["methodSettings"] = {"~1pets/POST": {"throttlingBurstLimit": 0}}
+    [finding] = found(audit(doc)[1], "AGW106")
+    assert finding["resource"]["route_key"] == "POST /pets"
+    assert "path=/~1pets/POST/throttling/burstLimit" in finding["remediation"]
+
+
+def test_authorizer_no_method_uses_is_agw403(audit):
+    doc = fresh()
+    _authorizer(doc)
+    resource(doc, "/pets")["resourceMethods"]["POST"].update(authorizationType="NONE")
+    [finding] = found(audit(doc)[1], "AGW403")
+    assert finding["resource"]["authorizer_id"] == "auth01" and "delete-authorizer --rest-api-id" in finding["remediation"]
+    _authorizer(doc)
+    assert not found(audit(doc)[1], "AGW403")
