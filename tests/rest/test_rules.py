@@ -243,3 +243,11 @@ def test_authorizer_no_method_uses_is_agw403(audit):
     assert finding["resource"]["authorizer_id"] == "auth01" and "delete-authorizer --rest-api-id" in finding["remediation"]
     _authorizer(doc)
     assert not found(audit(doc)[1], "AGW403")
+
+
+def test_an_ignore_tag_on_the_rest_api_suppresses_its_findings(audit):
+    doc = fresh()
+    policy(doc)["Statement"] = []
+    rest_api(doc)["tags"] = {"apigw-auditor:ignore": "AGW201", "apigw-auditor:reason": "retired next sprint"}
+    code, report = audit(doc)
+    assert code == 0 and not found(report, "AGW201") and report["summary"]["suppressed"] == 1
