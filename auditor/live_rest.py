@@ -107,6 +107,13 @@ def _redacted(resource: dict) -> dict:
     return resource
 
 
+def without_rest_ids(errors: list, rest: dict) -> list:
+    """`--api-id` names REST APIs too: apigatewayv2's NotFound for an id that is a REST API is no failure."""
+    ids = {api.get("id") for api in rest.get("RestApis") or ()}
+    return [e for e in errors if not (e.get("Operation") == "GetApi" and e.get("Resource") in ids
+                                      and e.get("Code") == "NotFoundException")]
+
+
 def references(scope):
     """(uri, credentials) of every REST integration and authorizer of a scope, for live.py to fetch the
     functions (and qualifiers) they invoke and the roles they assume."""
