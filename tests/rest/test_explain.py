@@ -132,3 +132,31 @@ def test_method_throttled_to_zero_is_429(tmp_path, capsys):
     rest_api(doc)["Stages"][0]["methodSettings"] = {"*/*": {"throttlingBurstLimit": 0}}
     _, out = explain(tmp_path, capsys, doc, "GET", "/prod/pets")
     assert out["verdict"]["status"] == 429 and out["verdict"]["rule_id"] == "AGW106"
+
+
+def test_explain_agrees_with_audit_on_every_method(tmp_path, capsys):
+    """Every method of a REST API with several planted mistakes: explain fails it with a rule audit reports on
+    it (or on its API and function), and reaches the function only where audit reports nothing high."""
+    from tests.rest.test_fix import _broken
+    doc = _broken()
+    rest_api(doc)["endpointConfiguration"] = {"types": ["REGIONAL"]}
+    path = tmp_path / "rest.json"
+    path.write_text(json.dumps(doc))
+    capsys.readouterr()
+    main(["audit", str(path), "--format", "json"])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    compared = 0
+    for key in ("GET /", "GET /pets", "POST /pets", "ANY /pets/{id}"):
+        verb, _, template = key.partition(" ")
+        request_path = "/prod" + template.replace("{id}", "7").rstrip("/")
+        _, out = explain(tmp_path, capsys, doc, "GET" if verb == "ANY" else verb, request_path or "/prod/")
+        verdict = out["verdict"]
+        high = {f["rule_id"] for f in findings if f["severity"] in ("high", "critical")
+                and f["resource"].get("route_key") == key}
+        if verdict["reaches"]:
+            assert not high & {"AGW120", "AGW122", "AGW123", "AGW201", "AGW203"}, (key, high)
+        else:
+            assert verdict["rule_id"] in {f["rule_id"] for f in findings
+                                          if f["resource"].get("route_key") in (key, None)}, (key, verdict)
+        compared += 1
+    assert compared == 4
