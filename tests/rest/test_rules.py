@@ -251,3 +251,13 @@ def test_an_ignore_tag_on_the_rest_api_suppresses_its_findings(audit):
     rest_api(doc)["tags"] = {"apigw-auditor:ignore": "AGW201", "apigw-auditor:reason": "retired next sprint"}
     code, report = audit(doc)
     assert code == 0 and not found(report, "AGW201") and report["summary"]["suppressed"] == 1
+
+
+def test_an_undeployed_rest_api_has_no_method_coverage_to_judge(audit):
+    doc = fresh()
+    rest_api(doc)["Stages"] = []
+    policy(doc)["Statement"] = [grant("a", arn("/prod/GET/pets"))]
+    code, report = audit(doc)
+    assert code == 0 and not found(report, "AGW203")
+    policy(doc)["Statement"] = []
+    assert found(audit(doc)[1], "AGW201")  # no permission at all is still said: the first deployment would fail
