@@ -39,7 +39,7 @@ class RestFixes:
         base = self._base(api)
         location = method.integration.location if what == "integration" else method.location
         return [PatchRest(**base, location=location, api_id=api.id, what=what, resource_id=method.resource.id,
-                          verb=method.verb, values=values)] + redeployments(api, base)
+                          verb=method.verb, patches=values)] + redeployments(api, base)
 
     def rest_AGW113(self, finding, api):
         uri = finding.fix.details.get("uri", "")
@@ -54,10 +54,11 @@ class RestFixes:
         return self._patch(api, finding, "integration", {"/httpMethod": "POST"})
 
     def rest_AGW122(self, finding, api):
-        return [CreateUsagePlan(**self._base(api), location=None, api_id=api.id, stage=finding.resource.stage)]
+        return [CreateUsagePlan(**self._base(api), location=api.location, api_id=api.id, stage=finding.resource.stage)]
 
     def rest_AGW123(self, finding, api):
-        return [CreateRestDeployment(**self._base(api), location=None, api_id=api.id, stage=finding.resource.stage)]
+        return [CreateRestDeployment(**self._base(api), location=api.location, api_id=api.id,
+                                     stage=finding.resource.stage)]
 
     def rest_AGW220(self, finding, api):
         policy = finding.fix.details.get("policy")
@@ -65,4 +66,4 @@ class RestFixes:
             return None  # the VPC endpoint is the user's to name
         base = self._base(api)
         return [PatchRest(**base, location=api.location, api_id=api.id, what="api",
-                          values={"/policy": json.dumps(policy, separators=(",", ":"))})] + redeployments(api, base)
+                          patches={"/policy": json.dumps(policy, separators=(",", ":"))})] + redeployments(api, base)

@@ -30,7 +30,7 @@ class PatchRest(Edit):
     what: str = "integration"  # "api", "method" or "integration"
     resource_id: str = ""
     verb: str = ""
-    values: dict = field(default_factory=dict)  # patch path ("/httpMethod") -> value
+    patches: dict = field(default_factory=dict)  # patch path ("/httpMethod") -> value (not `values`: no template field names)
     kind = "set-rest"
 
     def touches(self) -> set:
@@ -52,12 +52,12 @@ class PatchRest(Edit):
         target = self._target(documents)
         if target is None:
             return
-        for path, value in self.values.items():
+        for path, value in self.patches.items():
             key = path.strip("/")
             target[key] = int(value) if key == "timeoutInMillis" else value
 
     def commands(self) -> list[str]:
-        pairs = [(path, value if isinstance(value, str) else json.dumps(value)) for path, value in self.values.items()]
+        pairs = [(path, value if isinstance(value, str) else json.dumps(value)) for path, value in self.patches.items()]
         if self.what == "api":
             return [_rest("update-rest-api", self.api_id, self.region, patch(*pairs))]
         return [_rest(f"update-{self.what}", self.api_id, self.region, "--resource-id", q(self.resource_id),
@@ -65,7 +65,7 @@ class PatchRest(Edit):
 
     def summary(self) -> str:
         said = ", ".join(f"{path.strip('/')} {value if len(str(value)) < 60 else '(a policy)'}"
-                         for path, value in self.values.items())
+                         for path, value in self.patches.items())
         where = f"REST API {self.api_id}" if self.what == "api" else \
             f"{self.what} of {self.verb} (resource {self.resource_id}) of REST API {self.api_id}"
         return f"{where}: set {said}"
@@ -144,4 +144,4 @@ class CreateUsagePlan(Edit):
 def redeployments(api, base: dict, stages: list[str] | None = None) -> list[CreateRestDeployment]:
     """The deployments that take a change of `api` (the model's RestApi) live on its serving stages."""
     names = stages or [s.name for s in api.stages if s.serves]
-    return [CreateRestDeployment(**base, location=None, api_id=api.id, stage=name) for name in names]
+    return [CreateRestDeployment(**base, location=api.location, api_id=api.id, stage=name) for name in names]
