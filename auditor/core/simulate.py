@@ -416,8 +416,13 @@ class _RestSimulation:
             step["candidates"].append({"route_key": f"{verb} {resource.path}", "matched": won or verb in (method, rest.ANY),
                                        "won": won, "priority": 1 if won else None, "reason": reason})
         if chosen is None:
+            # whether API Gateway then tries a greedy {proxy+} resource that has the method is not documented
+            greedy = [r.path for r in api.resources if rest.is_greedy(r.path_part or "")
+                      and rest.select_method(r, method) is not None]
             raise self._rest_fail(api, "MISSING_AUTHENTICATION_TOKEN", f"resource {resource.path} has no {method} "
-                                  f"method and no ANY (it has {', '.join(verbs) or 'no method'})")
+                                  f"method and no ANY (it has {', '.join(verbs) or 'no method'})"
+                                  + (f"; AWS does not document whether {', '.join(greedy)} would take it instead"
+                                     if greedy else ""), probably=bool(greedy))
         step.update({"chosen": chosen.key, "path_parameters": params})
         served = rest.deployed_methods(rest.deployment_of(api, stage))
         if served is not None and (chosen.path, chosen.verb) not in served:
