@@ -1,5 +1,7 @@
 """Each rule on REST APIs fires on the broken case, at the right method, and stays silent on the correct one."""
 
+import json
+
 import pytest
 
 from tests.rest.conftest import found
@@ -261,3 +263,12 @@ def test_an_undeployed_rest_api_has_no_method_coverage_to_judge(audit):
     assert code == 0 and not found(report, "AGW203")
     policy(doc)["Statement"] = []
     assert found(audit(doc)[1], "AGW201")  # no permission at all is still said: the first deployment would fail
+
+
+def test_a_policy_as_aws_returns_it_with_escaped_quotes_is_read(audit):
+    doc = fresh()
+    deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+                                                    "Resource": "execute-api:/*"}]}
+    rest_api(doc)["policy"] = json.dumps(deny).replace('"', '\\"')
+    [finding] = found(audit(doc)[1], "AGW221")
+    assert "GET /pets" in finding["message"]
