@@ -101,6 +101,11 @@ def test_rest_estate_collected_live_finds_every_planted_mistake(estate):
             "GetUsagePlans"} <= operations
     assert not any(op.startswith(("Create", "Put", "Update", "Delete")) for op in operations)
     assert stats.operations["GetAuthorizers"] == 1  # only the API whose methods name one
+    import jsonschema
+    from importlib.resources import files
+    from auditor.live import dumps
+    schema = json.loads(files("auditor").joinpath("schemas/snapshot.schema.json").read_text())
+    jsonschema.validate(json.loads(dumps(document)), schema)  # what `apigw-auditor snapshot` writes
 
 
 def test_a_usage_plan_on_the_stage_clears_agw122(estate):
