@@ -52,6 +52,10 @@ def estate(aws):  # noqa: F811
     api_id, root = _api(gw, "correct")
     items = _method(gw, api_id, root, "items", "GET", good_fn)
     _method(gw, api_id, items, "{id}", "ANY", good_fn)
+    legacy = _method(gw, api_id, root, "legacy", "GET", good_fn, kind="AWS")  # non-proxy, with a default response
+    gw.put_method_response(restApiId=api_id, resourceId=legacy, httpMethod="GET", statusCode="200")
+    gw.put_integration_response(restApiId=api_id, resourceId=legacy, httpMethod="GET", statusCode="200",
+                                selectionPattern="")
     gw.create_deployment(restApiId=api_id, stageName="prod")
     _grant(lam, "good", "correct", _arn(api_id, "/*"))
     out["correct"] = api_id
@@ -64,6 +68,7 @@ def estate(aws):  # noqa: F811
                        integrationHttpMethod="POST", uri=_uri(good_fn))
     _method(gw, api_id, root, "nope", "GET", bad_fn)
     _method(gw, api_id, root, "keyed", "GET", good_fn, key=True)
+    _method(gw, api_id, root, "legacy", "GET", good_fn, kind="AWS")  # non-proxy without any integration response
     authorizer = gw.create_authorizer(restApiId=api_id, name="tok", type="TOKEN", authorizerUri=_uri(auth_fn),
                                       identitySource="method.request.header.Authorization")["id"]
     _method(gw, api_id, root, "guarded", "GET", good_fn, authorizer=authorizer)
@@ -92,6 +97,7 @@ def test_rest_estate_collected_live_finds_every_planted_mistake(estate):
     assert ("AGW120", "GET /pets") in broken
     assert ("AGW203", "POST /pets") in broken
     assert ("AGW122", "dev") in broken
+    assert ("AGW121", "GET /legacy") in broken
     assert any(rule == "AGW201" for rule, _ in broken)  # `unpermitted` has no permission at all
     assert ("AGW205", "") in {(r, "") for r, _ in broken if r == "AGW205"}
     assert {r for r, _ in by_api[estate["private"]]} == {"AGW220"}
