@@ -80,13 +80,26 @@ def estate(aws):  # noqa: F811
     _method(gw, api_id, root, "x", "GET", good_fn)
     _grant(lam, "good", "private", _arn(api_id, "/*"))
     out["private"] = api_id
+    # 4. a resource policy that denies every POST (AGW221 on POST only)
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+        {"Sid": "no-post", "Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+         "Resource": "execute-api:/*/POST/*"}]}
+    api_id, root = _api(gw, "denied", policy=policy)
+    things = _method(gw, api_id, root, "things", "GET", good_fn)
+    gw.put_method(restApiId=api_id, resourceId=things, httpMethod="POST", authorizationType="NONE")
+    gw.put_integration(restApiId=api_id, resourceId=things, httpMethod="POST", type="AWS_PROXY",
+                       integrationHttpMethod="POST", uri=_uri(good_fn))
+    gw.create_deployment(restApiId=api_id, stageName="prod")
+    _grant(lam, "good", "denied", _arn(api_id, "/*"))
+    out["denied"] = api_id
     return out
 
 
 def test_rest_estate_collected_live_finds_every_planted_mistake(estate):
     document, stats = collect(LiveOptions(regions=[REGION], progress=False))
     scope = document["Scopes"][0]
-    assert {a["name"] for a in scope["RestApis"]} == {"correct", "broken", "private"}
+    assert {a["name"] for a in scope["RestApis"]} == {"correct", "broken", "private", "denied"}
     assert scope["UsagePlans"] == []
     findings = audit(document)
     by_api = {}
@@ -101,6 +114,7 @@ def test_rest_estate_collected_live_finds_every_planted_mistake(estate):
     assert any(rule == "AGW201" for rule, _ in broken)  # `unpermitted` has no permission at all
     assert ("AGW205", "") in {(r, "") for r, _ in broken if r == "AGW205"}
     assert {r for r, _ in by_api[estate["private"]]} == {"AGW220"}
+    assert by_api[estate["denied"]] == {("AGW221", "POST /things")}
     # read-only, with the calls the contract names
     operations = set(stats.operations)
     assert {"GetRestApis", "GetResources", "GetStages", "GetDeployment", "GetAuthorizers", "GetGatewayResponses",
