@@ -419,6 +419,9 @@ class _RestSimulation:
                                   f"{path}")
         resource, params = found
         step["resource"] = resource.path
+        step["resources"] = [{"path": r.path, "won": r is resource,
+                              "reason": "the most specific match" if r is resource else rest.why_not_chosen(resource, r)}
+                             for r in api.resources if rest.resource_matches(r, path)]
         verbs = sorted(resource.resource_methods or {})
         chosen = rest.select_method(resource, method)
         for verb in verbs:
