@@ -40,7 +40,8 @@ class PermissionStale(Rule):
     title = "Permission names an API that no longer exists"
     rationale = ("A statement whose SourceArn names an API id absent from its (completely collected) account and "
                  "region is probably left over from a deleted API; should the id ever be reused it grants access "
-                 "unintended. REST APIs share the execute-api ARN form but are not in snapshots, so check first.")
+                 "unintended. REST APIs share the execute-api ARN form: when the input does not list the scope's REST "
+                 "APIs (`RestApis`), the finding says to check first.")
     client_sees = "Nothing; it is clutter in the function's resource policy."
     fix = "Remove the statement with `aws lambda remove-permission`."
 
@@ -72,14 +73,22 @@ class PermissionStale(Rule):
                 continue
             names = ", ".join(f"{p.api_id} ({p.account}/{p.region})" for _, p in stale)
             first = stale[0][1]
+            remove = remove_permission(function, statement.sid, statement_qualifier(function, statement.resources))
+            if all((p.account, p.region) in index.rest_collected for _, p in stale):  # REST APIs listed too
+                message = (f"Statement `{statement.sid}` on {function.name} grants API {names}, which is not among "
+                           "the APIs (HTTP, WebSocket or REST) of its account and region: probably left over from a "
+                           "deleted API.")
+                command = remove
+            else:
+                message = (f"Statement `{statement.sid}` on {function.name} grants API {names}, which is not among "
+                           "the HTTP/WebSocket APIs of its account and region: probably left over from a deleted API. "
+                           "Keep it if it is a REST API (this input does not list REST APIs).")
+                command = (f"aws apigateway get-rest-api --rest-api-id {q(first.api_id)} --region {q(first.region)}  "
+                           "# if that fails too: " + remove)
             yield self.finding(
-                ctx, f"Statement `{statement.sid}` on {function.name} grants API {names}, which is not among the "
-                     "HTTP/WebSocket APIs of its account and region: probably left over from a deleted API. Keep it "
-                     "if it is a REST API (snapshots list only API Gateway v2 APIs).",
+                ctx, message,
                 function_resource(function, statement_id=statement.sid), statement_location(function, statement),
-                f"aws apigateway get-rest-api --rest-api-id {q(first.api_id)} --region {q(first.region)}  "
-                "# if that fails too: " +
-                remove_permission(function, statement.sid, statement_qualifier(function, statement.resources)),
+                command,
                 Fix("remove-statement", {"FunctionArn": function.arn, "StatementId": statement.sid}))
 
 
@@ -92,7 +101,7 @@ class AuthorizerUnused(Rule):
     severity = Severity.LOW
     title = "No route uses the authorizer"
     rationale = ("An authorizer runs only for routes whose AuthorizationType is CUSTOM (Lambda) or JWT and whose "
-                 "AuthorizerId names it. One that no route names is never invoked: it breaks nothing (so its "
+                 "AuthorizerId names it (REST methods: CUSTOM or COGNITO_USER_POOLS). One that no route names is never invoked: it breaks nothing (so its "
                  "function's permission, AGW205, does not matter yet), but it is often the trace of a route meant "
                  "to be protected and left open.")
     client_sees = "Nothing; no request runs this authorizer."
@@ -100,6 +109,7 @@ class AuthorizerUnused(Rule):
 
     def check(self, ctx):
         index = ctx.index
+        yield from self._rest(ctx)
         for api in ctx.http_apis:
             if not api.authorizers:
                 continue
@@ -119,4 +129,27 @@ class AuthorizerUnused(Rule):
                     apigw("delete-authorizer", api, "--authorizer-id", q(authorizer.id)) + "  # or attach it: "
                     + apigw("update-route", api, "--route-id", q("<route-id>"), "--authorization-type", kind,
                             "--authorizer-id", q(authorizer.id)),
+                    Fix("delete", {"AuthorizerId": authorizer.id}))
+
+    def _rest(self, ctx):
+        """REST: methods run an authorizer with authorizationType CUSTOM (Lambda) or COGNITO_USER_POOLS naming it."""
+        from auditor.rules.common import rest_apigw
+        for api in ctx.rest_apis:
+            if not api.authorizers or not api.has_resources:
+                continue
+            used = {m.authorizer_id for m in api.methods
+                    if (m.authorization_type or "").upper() in ("CUSTOM", "COGNITO_USER_POOLS")}
+            for authorizer in api.authorizers:
+                if authorizer.id in used:
+                    continue
+                kind = "COGNITO_USER_POOLS" if authorizer.type == "COGNITO_USER_POOLS" else "CUSTOM"
+                yield self.finding(
+                    ctx, f"Authorizer {authorizer.name or authorizer.id} ({authorizer.type or 'type unknown'}) of REST "
+                         f"API {api.id} is used by no method: it never runs, and the methods it was meant for are "
+                         "probably unprotected.",
+                    api_resource(api, authorizer_id=authorizer.id), authorizer.location,
+                    rest_apigw("delete-authorizer", api, "--authorizer-id", q(authorizer.id)) + "  # or attach it: "
+                    + rest_apigw("update-method", api, "--resource-id <resource-id> --http-method <VERB>",
+                                 "--patch-operations", q(f"op=replace,path=/authorizationType,value={kind}"),
+                                 q(f"op=replace,path=/authorizerId,value={authorizer.id}")),
                     Fix("delete", {"AuthorizerId": authorizer.id}))
