@@ -18,8 +18,8 @@ import msgspec
 from auditor.core.arns import UNRESOLVED_MARK, is_unresolved, parse_function_uri
 from auditor.errors import InputError
 from auditor.files import MAX_INT_DIGITS, may_nest_deeper, read_bytes, read_json
-from auditor.core.model import (Api, Authorizer, Conflict, Function, Integration, Location, Qualifier, Role, Route, Scope,
-                           ScopeError, Snapshot, Stage)
+from auditor.core.model import (Api, Authorizer, Conflict, Function, Integration, Location, Qualifier, RestApi, Role,
+                                Route, Scope, ScopeError, Snapshot, Stage, UsagePlan)
 from auditor.core.limits import MAX_POLICY_BYTES, policy_size_beyond_limit
 from auditor.core.policy import StatementShapeError, read_add_permission_policy, read_statement
 
@@ -402,8 +402,85 @@ def read_snapshot_document(document, file: str) -> Snapshot:
         for index, (function, item) in enumerate(zip(functions, function_items)):
             _adopt_function(r, function, scope, index, item, f"{path}.Functions[{index}]")
         _finish_scope(r, scope, apis, functions, raw.get("Roles"), raw.get("Errors"), path)
+        if "RestApis" in raw or "UsagePlans" in raw:
+            _read_rest(r, scope, raw, path)
         scopes.append(scope)
     return Snapshot(scopes=scopes, files=[file])
+
+
+def _read_rest(r: _Reader, scope: Scope, raw: dict, path: str) -> None:
+    """A scope's REST APIs and usage plans (CONTRACTS.md, "REST APIs"): AWS's camelCase shapes."""
+    items = _list_field(r, raw, "RestApis", path)
+    apis = _convert_rest(r, items, RestApi, f"{path}.RestApis") if items else []
+    for index, (api, item) in enumerate(zip(apis, items)):
+        adopt_rest_api(api, scope, index, item)
+    scope.rest_apis = apis
+    if raw.get("UsagePlans") is not None:
+        plans_items = _list_field(r, raw, "UsagePlans", path)
+        plans = _convert_rest(r, plans_items, UsagePlan, f"{path}.UsagePlans") if plans_items else []
+        for index, (plan, item) in enumerate(zip(plans, plans_items)):
+            plan.scope, plan.index, plan.raw_item = scope, index, item
+        scope.usage_plans = plans
+
+
+def _deep_without_nulls(value):
+    if type(value) is dict:
+        return {k: _deep_without_nulls(v) for k, v in value.items() if v is not None}
+    if type(value) is list:
+        return [_deep_without_nulls(v) for v in value]
+    return value
+
+
+def _convert_rest(r: _Reader, items: list, model, path: str) -> list:
+    """REST objects nest (resources, methods, integrations): msgspec names the JSON path of a mistake."""
+    try:
+        return msgspec.convert(items, list[model])
+    except msgspec.ValidationError:
+        pass
+    try:
+        return msgspec.convert(_deep_without_nulls(items), list[model])
+    except msgspec.ValidationError as exc:
+        message, _, where = str(exc).partition(" - at `$")
+        r.fail(path + _name_method(items, where.rstrip("`")), message)
+
+
+def _name_method(items: list, where: str) -> str:
+    """msgspec writes a map key as `[...]`: name the resourceMethods verb whose method is wrong."""
+    head, marker, tail = where.partition(".resourceMethods[...]")
+    if not marker:
+        return where
+    import re
+    indexes = [int(i) for i in re.findall(r"\[(\d+)\]", head)]
+    try:
+        methods = items[indexes[0]]["Resources"][indexes[1]]["resourceMethods"]
+        from auditor.core.model import RestMethod
+        for verb, method in methods.items():
+            try:
+                msgspec.convert(_deep_without_nulls(method), RestMethod)
+            except msgspec.ValidationError:
+                return f"{head}.resourceMethods.{verb}{tail}"
+    except (IndexError, KeyError, TypeError, AttributeError):
+        pass
+    return where
+
+
+def adopt_rest_api(api: RestApi, scope: Scope, index: int, raw: dict | None) -> None:
+    """Link a REST API to its scope, its lists' objects to it, and build its methods (auditor.core.rest.link)."""
+    from auditor.core.rest import link
+    api.scope, api.index, api.raw_item = scope, index, raw
+    for key, attribute, flag in (("Resources", "resources", "has_resources"), ("Stages", "stages", "has_stages"),
+                                 ("Deployments", "deployments", "has_deployments"),
+                                 ("Authorizers", "authorizers", "has_authorizers"),
+                                 ("GatewayResponses", "gateway_responses", "has_gateway_responses")):
+        children = getattr(api, attribute)
+        setattr(api, flag, children is not None)
+        children = children if children is not None else []
+        setattr(api, attribute, children)
+        raws = raw.get(key) if raw is not None else None
+        for child_index, child in enumerate(children):
+            child.api, child.index = api, child_index
+            child.raw_item = raws[child_index] if raws is not None else None
+    link(api)
 
 
 def _list_field(r: _Reader, raw: dict, key: str, path: str) -> list:
@@ -480,6 +557,8 @@ class _ScopeDocument(msgspec.Struct):
     Functions: list[Function] | None = None
     Roles: Any = None
     Errors: Any = None
+    RestApis: list[RestApi] | None = None
+    UsagePlans: list[UsagePlan] | None = None
 
 
 class _Declined(Exception):
@@ -520,6 +599,14 @@ def fast_read(data: bytes, file: str) -> Snapshot | None:
                     return None
                 _adopt_function(r, function, scope, index, None, f"{path}.Functions[{index}]")
             _finish_scope(r, scope, apis, functions, wire.Roles, wire.Errors, path)
+            if wire.RestApis is not None:
+                scope.rest_apis = wire.RestApis
+                for index, api in enumerate(wire.RestApis):
+                    adopt_rest_api(api, scope, index, None)
+            if wire.UsagePlans is not None:
+                scope.usage_plans = wire.UsagePlans
+                for index, plan in enumerate(wire.UsagePlans):
+                    plan.scope, plan.index, plan.raw_item = scope, index, None
             scopes.append(scope)
     except (msgspec.MsgspecError, RecursionError, ValueError, MemoryError):
         return None
@@ -638,7 +725,9 @@ def merge(snapshots: list[Snapshot]) -> Snapshot:
     files_scopes = [s for s in scopes if s.stack is None]
     conflicts = _dedupe_objects(files_scopes, "apis", "API", attrgetter("id")) + \
         _dedupe_objects(files_scopes, "functions", "Function", attrgetter("arn")) + \
-        _dedupe_objects(files_scopes, "roles", "Role", attrgetter("arn"))
+        _dedupe_objects(files_scopes, "roles", "Role", attrgetter("arn")) + \
+        (_dedupe_objects(files_scopes, "rest_apis", "API", attrgetter("id"))
+         if any(s.rest_apis for s in files_scopes) else [])
     return Snapshot(scopes=scopes, files=files, conflicts=conflicts)
 
 

@@ -110,6 +110,7 @@ class Route(_ApiChild, msgspec.Struct, **_MODEL):
     index: Any = _own("index", -1)  # int: position in the API's Routes list
     raw_item: Any = _own("raw_item")  # dict | None
     collection = "Routes"
+    is_rest = False
 
 
 class Integration(_ApiChild, msgspec.Struct, **_MODEL):
@@ -209,6 +210,7 @@ class Api(_Listed, msgspec.Struct, **_MODEL):
     has_authorizers: Any = _own("has_authorizers", True)  # bool
     raw_item: Any = _own("raw_item")  # dict | None
     collection = "Apis"
+    is_rest = False
 
     @property
     def parent_location(self) -> Location:
@@ -225,6 +227,287 @@ class Api(_Listed, msgspec.Struct, **_MODEL):
     @property
     def partition(self) -> str:
         return self.scope.partition
+
+
+# ---- REST APIs (API Gateway v1): AWS's camelCase keys, as GetRestApis/GetResources(embed=methods)/GetStages...
+# return them (botocore's `apigateway` shapes). REST semantics (resource tree, method selection, ARNs) live in
+# auditor/core/rest.py; the classes here only carry the data, linked to their parents by the reader.
+
+
+class _RestChild(_Listed):
+    """An object in one of a REST API's lists (Resources, Stages, Deployments, Authorizers, GatewayResponses)."""
+
+    __slots__ = ()
+
+    @property
+    def parent_location(self) -> Location:
+        return self.api.location
+
+    @property
+    def parent_raw(self) -> dict:
+        return self.api.raw
+
+
+class RestIntegration(msgspec.Struct, **_MODEL):
+    type: str | None = None
+    integration_http_method: str | None = msgspec.field(name="httpMethod", default=None)
+    uri: str | None = None
+    credentials_arn: str | None = msgspec.field(name="credentials", default=None)
+    connection_type: Any = msgspec.field(name="connectionType", default=None)
+    connection_id: Any = msgspec.field(name="connectionId", default=None)
+    timeout_ms: int | None = msgspec.field(name="timeoutInMillis", default=None)
+    request_parameters: Any = msgspec.field(name="requestParameters", default=None)
+    request_templates: Any = msgspec.field(name="requestTemplates", default=None)
+    integration_responses: Any = msgspec.field(name="integrationResponses", default=None)
+    source: Any = msgspec.field(name="SourceLocation", default=None)
+    method: Any = _own("method")  # RestMethod
+    function_ref: Any = _own("function_ref")  # FunctionRef | None: the function the URI names
+    subtype = None  # HTTP APIs' IntegrationSubtype: REST has none (the shared analysis asks)
+    payload_format_version = None
+
+    @property
+    def api(self) -> "RestApi":
+        return self.method.api
+
+    @property
+    def id(self) -> str:
+        """REST integrations have no id of their own: the method's `VERB /path` names it."""
+        return self.method.key
+
+    @property
+    def location(self) -> Location:
+        parent = self.method.location
+        if isinstance(self.source, dict):
+            return Location(str(self.source.get("File", parent.file)), f"{parent.path}.methodIntegration",
+                            self.source.get("Line"), self.source.get("Resource"),
+                            str(self.source.get("InputType", "snapshot")))
+        return Location(parent.file, f"{parent.path}.methodIntegration", parent.line, parent.resource, parent.input_type)
+
+    @property
+    def raw(self) -> dict:
+        return self.method.raw.get("methodIntegration") or {}
+
+    @property
+    def is_lambda_uri(self) -> bool:
+        """Invokes a Lambda function: AWS_PROXY (Lambda only on REST) or AWS naming Lambda's invocation path."""
+        uri = self.uri or ""
+        return self.type == "AWS_PROXY" or (self.type == "AWS" and (":lambda:path/" in uri or self.function_ref is not None))
+
+    @property
+    def is_lambda(self) -> bool:
+        return self.is_lambda_uri and self.function_ref is not None
+
+
+class RestMethod(msgspec.Struct, **_MODEL):
+    http_method: str | None = msgspec.field(name="httpMethod", default=None)  # None: the resourceMethods key says
+    authorization_type: str = msgspec.field(name="authorizationType", default="NONE")
+    authorizer_id: str | None = msgspec.field(name="authorizerId", default=None)
+    api_key_required: bool = msgspec.field(name="apiKeyRequired", default=False)
+    request_parameters: Any = msgspec.field(name="requestParameters", default=None)
+    method_responses: Any = msgspec.field(name="methodResponses", default=None)
+    integration: RestIntegration | None = msgspec.field(name="methodIntegration", default=None)
+    tags: Any = msgspec.field(name="Tags", default=None)  # suppression tags (snapshot extension)
+    source: Any = msgspec.field(name="SourceLocation", default=None)
+    resource: Any = _own("resource")  # RestResource
+    verb: Any = _own("verb", "")  # str: its key in resourceMethods
+    key: Any = _own("key", "")  # str: `VERB /path`, what findings and tables call it (a route key's shape)
+    is_rest = True
+
+    @property
+    def api(self) -> "RestApi":
+        return self.resource.api
+
+    @property
+    def path(self) -> str:
+        return self.resource.path
+
+    @property
+    def target(self) -> None:
+        return None
+
+    @property
+    def location(self) -> Location:
+        parent = self.resource.location
+        path = f"{parent.path}.resourceMethods.{self.verb}"
+        if isinstance(self.source, dict):
+            return Location(str(self.source.get("File", parent.file)), path, self.source.get("Line"),
+                            self.source.get("Resource"), str(self.source.get("InputType", "snapshot")))
+        return Location(parent.file, path, parent.line, parent.resource, parent.input_type)
+
+    @property
+    def raw(self) -> dict:
+        return (self.resource.raw.get("resourceMethods") or {}).get(self.verb) or {}
+
+
+class RestResource(_RestChild, msgspec.Struct, **_MODEL):
+    id: str = ""
+    parent_id: str | None = msgspec.field(name="parentId", default=None)
+    path_part: str | None = msgspec.field(name="pathPart", default=None)
+    path: str = "/"
+    resource_methods: dict[str, RestMethod] | None = msgspec.field(name="resourceMethods", default=None)
+    source: Any = msgspec.field(name="SourceLocation", default=None)
+    api: Any = _own("api")  # RestApi
+    index: Any = _own("index", -1)
+    raw_item: Any = _own("raw_item")
+    collection = "Resources"
+
+
+class RestStage(_RestChild, msgspec.Struct, **_MODEL):
+    name: str = msgspec.field(name="stageName")
+    deployment_id: str | None = msgspec.field(name="deploymentId", default=None)
+    stage_variables: Any = msgspec.field(name="variables", default=None)
+    method_settings: Any = msgspec.field(name="methodSettings", default=None)
+    access_log_settings: Any = msgspec.field(name="accessLogSettings", default=None)
+    web_acl_arn: str | None = msgspec.field(name="webAclArn", default=None)
+    tracing_enabled: Any = msgspec.field(name="tracingEnabled", default=None)
+    tags: Any = None
+    source: Any = msgspec.field(name="SourceLocation", default=None)
+    api: Any = _own("api")  # RestApi
+    index: Any = _own("index", -1)
+    raw_item: Any = _own("raw_item")
+    collection = "Stages"
+    auto_deploy = False  # REST stages serve the deployment they name
+
+    @property
+    def serves(self) -> bool:
+        return bool(self.deployment_id)
+
+    @property
+    def access_log_destination(self) -> str | None:
+        settings = self.access_log_settings
+        return settings.get("destinationArn") if isinstance(settings, dict) else None
+
+
+class RestDeployment(_RestChild, msgspec.Struct, **_MODEL):
+    id: str = ""
+    created_date: Any = msgspec.field(name="createdDate", default=None)
+    api_summary: Any = msgspec.field(name="apiSummary", default=None)  # {path: {VERB: MethodSnapshot}}
+    source: Any = msgspec.field(name="SourceLocation", default=None)
+    api: Any = _own("api")
+    index: Any = _own("index", -1)
+    raw_item: Any = _own("raw_item")
+    collection = "Deployments"
+
+
+class RestAuthorizer(_RestChild, msgspec.Struct, **_MODEL):
+    id: str = ""
+    name: str = ""
+    type: str | None = None  # TOKEN, REQUEST, COGNITO_USER_POOLS
+    uri: str | None = msgspec.field(name="authorizerUri", default=None)
+    credentials_arn: str | None = msgspec.field(name="authorizerCredentials", default=None)
+    identity_source: Any = msgspec.field(name="identitySource", default=None)
+    provider_arns: Any = msgspec.field(name="providerARNs", default=None)
+    id_known_flag: Any = msgspec.field(name="AuthorizerIdKnown", default=None)  # snapshot extension (see Authorizer)
+    tags: Any = msgspec.field(name="Tags", default=None)
+    source: Any = msgspec.field(name="SourceLocation", default=None)
+    api: Any = _own("api")
+    index: Any = _own("index", -1)
+    raw_item: Any = _own("raw_item")
+    collection = "Authorizers"
+
+    @property
+    def id_known(self) -> bool:
+        return self.id_known_flag is not False
+
+
+class GatewayResponse(_RestChild, msgspec.Struct, **_MODEL):
+    response_type: str = msgspec.field(name="responseType", default="")
+    status_code: str | None = msgspec.field(name="statusCode", default=None)
+    response_parameters: Any = msgspec.field(name="responseParameters", default=None)
+    response_templates: Any = msgspec.field(name="responseTemplates", default=None)
+    default_response: Any = msgspec.field(name="defaultResponse", default=None)
+    source: Any = msgspec.field(name="SourceLocation", default=None)
+    api: Any = _own("api")
+    index: Any = _own("index", -1)
+    raw_item: Any = _own("raw_item")
+    collection = "GatewayResponses"
+
+
+class RestApi(_Listed, msgspec.Struct, **_MODEL):
+    id: str
+    name: str = ""
+    root_resource_id: str | None = msgspec.field(name="rootResourceId", default=None)
+    endpoint_configuration: Any = msgspec.field(name="endpointConfiguration", default=None)
+    policy: Any = None  # the resource policy: a JSON string (as AWS returns it, maybe escaped) or a document
+    disable_execute_api_endpoint: Any = msgspec.field(name="disableExecuteApiEndpoint", default=None)
+    api_key_source: str | None = msgspec.field(name="apiKeySource", default=None)
+    tags: Any = None
+    resources: list[RestResource] | None = msgspec.field(name="Resources", default=None)
+    stages: list[RestStage] | None = msgspec.field(name="Stages", default=None)
+    deployments: list[RestDeployment] | None = msgspec.field(name="Deployments", default=None)
+    authorizers: list[RestAuthorizer] | None = msgspec.field(name="Authorizers", default=None)
+    gateway_responses: list[GatewayResponse] | None = msgspec.field(name="GatewayResponses", default=None)
+    source: Any = msgspec.field(name="SourceLocation", default=None)
+    scope: Any = _own("scope")  # Scope
+    index: Any = _own("index", -1)  # position in the scope's RestApis list
+    has_resources: Any = _own("has_resources", True)
+    has_stages: Any = _own("has_stages", True)
+    has_deployments: Any = _own("has_deployments", True)
+    has_authorizers: Any = _own("has_authorizers", True)
+    has_gateway_responses: Any = _own("has_gateway_responses", True)
+    methods: Any = _own("methods", [])  # list[RestMethod], in resource order: the REST API's "routes"
+    raw_item: Any = _own("raw_item")
+    collection = "RestApis"
+    protocol_type = "REST"
+    is_http = False
+    is_rest = True
+    has_integrations = True
+
+    @property
+    def routes(self) -> list:
+        """Its methods: what the shared analysis walks as an API's routes."""
+        return self.methods
+
+    @property
+    def has_routes(self) -> bool:
+        return self.has_resources
+
+    @property
+    def integrations(self) -> list:
+        return [m.integration for m in self.methods if m.integration is not None]
+
+    @property
+    def parent_location(self) -> Location:
+        return self.scope.location
+
+    @property
+    def parent_raw(self) -> dict:
+        return self.scope.raw_document()
+
+    @property
+    def partition(self) -> str:
+        return self.scope.partition
+
+    @property
+    def endpoint_types(self) -> list[str]:
+        config = self.endpoint_configuration
+        types = config.get("types") if isinstance(config, dict) else None
+        return [str(t) for t in types] if isinstance(types, list) else []
+
+
+class UsagePlan(_Listed, msgspec.Struct, **_MODEL):
+    id: str = ""
+    name: str = ""
+    api_stages: Any = msgspec.field(name="apiStages", default=None)  # [{apiId, stage, throttle}]
+    throttle: Any = None
+    quota: Any = None
+    source: Any = msgspec.field(name="SourceLocation", default=None)
+    scope: Any = _own("scope")
+    index: Any = _own("index", -1)
+    raw_item: Any = _own("raw_item")
+    collection = "UsagePlans"
+
+    @property
+    def parent_location(self) -> Location:
+        return self.scope.location
+
+    @property
+    def parent_raw(self) -> dict:
+        return self.scope.raw_document()
+
+    def serves(self, api_id: str, stage: str) -> bool:
+        return any(isinstance(s, dict) and s.get("apiId") == api_id and s.get("stage") == stage
+                   for s in self.api_stages or ())
 
 
 @dataclass(slots=True, eq=False)
@@ -322,6 +605,8 @@ class Scope:
     errors: list[ScopeError] = field(default_factory=list)
     location: Location | None = None
     roles: list[Role] = field(default_factory=list)
+    rest_apis: list[RestApi] = field(default_factory=list)
+    usage_plans: list[UsagePlan] | None = None  # None: not collected (rules needing them stay silent)
     # The template, plan or folder the scope was built from: its logical ids and the placeholders it
     # leaves open (account, region, parameters, generated names) are its own. None: a snapshot file,
     # merged with every other by account and region.

@@ -1,0 +1,193 @@
+"""What only REST APIs (API Gateway v1) have: the resource tree, method selection, the execute-api ARNs
+a method or authorizer presents, and what a stage's deployment serves.
+
+The model (auditor/core/model.py) carries AWS's data; the shared analysis asks this module whatever
+differs from HTTP APIs, so a rule about a concept (a missing permission) stays one rule for both.
+AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html
+"""
+
+from auditor.core.arns import parse_function_uri
+from auditor.core.routekey import CONCRETE_METHODS
+
+ANY = "ANY"
+# Stand-ins for a path parameter's value in the SourceArn: a text no literal pattern names, so only a
+# wildcard segment covers it (which of the template or the value API Gateway presents is not documented).
+PARAMETER_VALUE = "\ue002\ue003"
+GREEDY_VALUE = "\ue002\ue003/\ue002\ue003"
+
+
+def link(api) -> None:
+    """Give each resource, method and integration its parent and a REST API its methods (in resource order)."""
+    resources = api.resources or []
+    by_id = {r.id: r for r in resources}
+    methods = []
+    for resource in resources:
+        resource.api = api
+        if not resource.path or resource.path == "/" and resource.parent_id:
+            resource.path = _path_of(resource, by_id)
+        for verb, method in (resource.resource_methods or {}).items():
+            method.resource, method.verb = resource, verb
+            method.key = f"{verb} {resource.path}"
+            integration = method.integration
+            if integration is not None:
+                integration.method = method
+                uri = integration.uri
+                integration.function_ref = parse_function_uri(uri) if uri else None
+            methods.append(method)
+    api.methods = methods
+
+
+def _path_of(resource, by_id: dict, depth: int = 0) -> str:
+    """A resource's path from its parents' pathParts (when the input does not give `path`)."""
+    if not resource.parent_id or depth > 100:
+        return "/"
+    parent = by_id.get(resource.parent_id)
+    base = _path_of(parent, by_id, depth + 1) if parent is not None else "/"
+    return base.rstrip("/") + "/" + (resource.path_part or "")
+
+
+def segments(path: str) -> list[str]:
+    return [part for part in path.split("/") if part != ""]
+
+
+def is_parameter(part: str) -> bool:
+    return part.startswith("{") and part.endswith("}")
+
+
+def is_greedy(part: str) -> bool:
+    return part.startswith("{") and part.endswith("+}")
+
+
+class Tree:
+    """An API's resources as a tree of path segments, for matching a request path as API Gateway does:
+    a literal segment before a `{param}`, a `{param}` before a greedy `{proxy+}` (which takes one or more
+    segments); a branch that leads nowhere is left for the next."""
+
+    __slots__ = ("children", "root")
+
+    def __init__(self, api):
+        self.children: dict[str, list] = {}
+        self.root = None
+        for resource in api.resources or ():
+            if resource.path == "/" or not resource.parent_id:
+                if self.root is None or resource.path == "/":
+                    self.root = resource
+            self.children.setdefault(resource.parent_id, []).append(resource)
+
+    def match(self, path: str):
+        """(resource, {parameter: value}) a request path selects, or None (API Gateway: 403 Missing
+        Authentication Token)."""
+        if self.root is None:
+            return None
+        return self._match(self.root, segments(path), {})
+
+    def _match(self, resource, rest: list[str], params: dict):
+        if not rest:
+            return resource, params
+        head = rest[0]
+        children = self.children.get(resource.id, ())
+        for child in children:
+            if child.path_part == head:
+                found = self._match(child, rest[1:], params)
+                if found:
+                    return found
+        for child in children:
+            part = child.path_part or ""
+            if is_parameter(part) and not is_greedy(part):
+                found = self._match(child, rest[1:], {**params, part[1:-1]: head})
+                if found:
+                    return found
+        for child in children:
+            part = child.path_part or ""
+            if is_greedy(part):
+                return child, {**params, part[1:-2]: "/".join(rest)}
+        return None
+
+
+def select_method(resource, verb: str):
+    """The method a request's verb selects on a resource: its own, else ANY; None: 403 Missing
+    Authentication Token."""
+    methods = resource.resource_methods or {}
+    return methods.get(verb.upper()) or methods.get(ANY)
+
+
+def source_arn_prefix(api, stage: str) -> str:
+    scope = api.scope
+    return f"arn:{api.partition}:execute-api:{scope.region}:{scope.account}:{api.id}/{stage}/"
+
+
+def value_reading(path: str) -> str:
+    """The resource path with each parameter replaced by a value no literal names."""
+    return "/".join(GREEDY_VALUE if is_greedy(p) else PARAMETER_VALUE if is_parameter(p) else p
+                    for p in path.split("/"))
+
+
+def method_source_arns(api, method, stage: str) -> list[str]:
+    """Every SourceArn a method can present on a stage, `<api>/<stage>/<VERB>/<path without leading slash>`.
+
+    AWS does not document what an ANY method or a path parameter puts there (the request's verb or
+    `ANY`; the template `{id}` or the value), so each reading is listed: a permission is certain only
+    when it covers all of them (Coverage "partial" otherwise)."""
+    prefix = source_arn_prefix(api, stage)
+    path = method.path[1:] if method.path.startswith("/") else method.path
+    paths = [path, value_reading(path)] if "{" in path else [path]
+    verbs = CONCRETE_METHODS + (ANY,) if method.verb == ANY else (method.verb,)
+    return [f"{prefix}{verb}/{p}" for verb in verbs for p in paths]
+
+
+def grant_suffix(method) -> str:
+    """The SourceArn tail granting one method on every stage, as SAM writes it (`ANY` and parameters as `*`)."""
+    verb = "*" if method.verb == ANY else method.verb
+    path = "/".join("*" if is_parameter(p) else p for p in method.path.split("/"))
+    return f"/*/{verb}{path if path.startswith('/') else '/' + path}"
+
+
+def deployment_of(api, stage):
+    """The deployment a stage serves, when the input lists it."""
+    for deployment in api.deployments or ():
+        if deployment.id == stage.deployment_id:
+            return deployment
+    return None
+
+
+def deployed_methods(deployment) -> set[tuple[str, str]] | None:
+    """(path, VERB) a deployment serves, from GetDeployments' apiSummary; None when not known."""
+    summary = deployment.api_summary if deployment is not None else None
+    if not isinstance(summary, dict):
+        return None
+    return {(path, verb) for path, verbs in summary.items() if isinstance(verbs, dict) for verb in verbs}
+
+
+def is_private(api) -> bool:
+    return "PRIVATE" in api.endpoint_types
+
+
+def resource_policy(api):
+    """The API's resource policy as a document, or None (absent); AWS returns it as a JSON string with its
+    quotes escaped (`{\\"Version\\":...}`), which is read as well."""
+    policy = api.policy
+    if policy is None or policy == "":
+        return None
+    if isinstance(policy, dict):
+        return policy
+    if not isinstance(policy, str):
+        return None
+    import json
+    for text in (policy, policy.replace('\\"', '"')):
+        try:
+            document = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(document, str):
+            try:
+                document = json.loads(document)
+            except ValueError:
+                continue
+        if isinstance(document, dict):
+            return document
+    return None
+
+
+def method_arn(api, stage: str, verb: str, path: str) -> str:
+    """The `execute-api:Invoke` resource a request is checked against in the API's resource policy."""
+    return source_arn_prefix(api, stage) + verb + path
