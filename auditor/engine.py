@@ -45,6 +45,11 @@ class Context:
     severity_overrides: dict[str, Severity] = field(default_factory=dict)
     _http_apis: list | None = field(default=None, init=False, repr=False, compare=False)
 
+    @property
+    def rest_apis(self):
+        """The REST APIs (API Gateway v1)."""
+        return self.index.rest_apis
+
     def severity_for(self, rule_id: str, default: Severity) -> Severity:
         return self.severity_overrides.get(rule_id, default)
 

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from auditor import __version__
+from auditor import __version__, live_rest
 from auditor.core.arns import parse_function_uri
 from auditor.errors import UsageError
 from auditor.core.model import TAG_READ
@@ -245,6 +245,7 @@ class _Scope:
         self.errors: list[dict] = []
         self.function_tags: dict[str, dict] = {}  # unqualified ARN -> tags, of functions with a suppression tag
         self.roles: list[dict] = []  # iam:GetRole of the roles API Gateway is told to assume (credentials)
+        self.rest: dict | None = None  # RestApis and UsagePlans (auditor.live_rest)
         self.apigw = None
         self.lam = None
         self.tagging = None
@@ -264,6 +265,8 @@ class _Scope:
                     "Complete": not self.narrowed and complete,
                     "Apis": [api for api in self.apis if api is not None],
                     "Functions": [f for _, f in functions], "Errors": list(self.errors)}
+        if self.rest:
+            document.update(self.rest)
         if self.roles:
             document["Roles"] = sorted(self.roles, key=lambda role: role["Arn"])
         return document
@@ -666,6 +669,8 @@ class Collector:
                 if len(parts) == 6 and parts[2] == "iam" and parts[4] == scope.account.account \
                         and parts[5].startswith("role/"):
                     found.add(obj[key])
+        found.update(arn for _, arn in live_rest.references(scope) if isinstance(arn, str) and arn.startswith(
+            f"arn:{scope.account.partition}:iam::{scope.account.account}:role/"))
         return sorted(found)
 
     # -- the run
@@ -692,6 +697,7 @@ class Collector:
                 live = [s for s in scopes if s.apigw is not None]
                 for scope in live:
                     pool.submit(self._collect_apis, pool, scope)
+                    pool.submit(live_rest.collect, self, pool, scope)
                     if not narrowed:
                         pool.submit(self._list_functions, scope)
                     pool.submit(self._function_tags, scope)
@@ -734,6 +740,10 @@ class Collector:
                     qualifiers = found.setdefault(((ref.account, ref.region), ref.unqualified_arn), set())
                     if ref.qualifier:
                         qualifiers.add(ref.qualifier)
+            for ref in live_rest.function_refs(scope):
+                qualifiers = found.setdefault(((ref.account, ref.region), ref.unqualified_arn), set())
+                if ref.qualifier:
+                    qualifiers.add(ref.qualifier)
         return found
 
 

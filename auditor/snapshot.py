@@ -415,6 +415,7 @@ def _read_rest(r: _Reader, scope: Scope, raw: dict, path: str) -> None:
     for index, (api, item) in enumerate(zip(apis, items)):
         adopt_rest_api(api, scope, index, item)
     scope.rest_apis = apis
+    scope.rest_collected = raw.get("RestApis") is not None
     if raw.get("UsagePlans") is not None:
         plans_items = _list_field(r, raw, "UsagePlans", path)
         plans = _convert_rest(r, plans_items, UsagePlan, f"{path}.UsagePlans") if plans_items else []
@@ -600,7 +601,7 @@ def fast_read(data: bytes, file: str) -> Snapshot | None:
                 _adopt_function(r, function, scope, index, None, f"{path}.Functions[{index}]")
             _finish_scope(r, scope, apis, functions, wire.Roles, wire.Errors, path)
             if wire.RestApis is not None:
-                scope.rest_apis = wire.RestApis
+                scope.rest_apis, scope.rest_collected = wire.RestApis, True
                 for index, api in enumerate(wire.RestApis):
                     adopt_rest_api(api, scope, index, None)
             if wire.UsagePlans is not None:

@@ -12,7 +12,7 @@ from auditor.core.arnlike import compile_arn, compile_glob, glob_match, has_wild
 from auditor.core.arns import (UNRESOLVED_MARK, FunctionRef, authorizer_source_arn, execute_api_arn, is_unresolved,
                           parse_function_uri, parse_source_arn, partition_for_region, substitute_stage_variables,
                           uses_stage_variable)
-from auditor.core.model import Api, Authorizer, Function, Integration, Route
+from auditor.core.model import Api, Authorizer, Function, Integration, RestIntegration, Route
 from auditor.core.policy import Statement
 from auditor.core.routekey import CONCRETE_METHODS, parse_route_key
 
@@ -111,6 +111,9 @@ class Coverage(msgspec.Struct):
 
 def route_source_arns(api: Api, route: Route, stage: str) -> list[str]:
     """The execute-api ARNs a route can present: one, or one per method for ANY (unconfirmed form)."""
+    if route.is_rest:  # a REST method: `<api>/<stage>/<VERB>/<path>`, every reading (core/rest.py)
+        from auditor.core.rest import method_source_arns
+        return method_source_arns(api, route, stage)
     scope = api.scope
     if route.key.startswith("ANY "):
         path = route.key[4:]
@@ -209,7 +212,8 @@ class Grants:
         if unknown_stage:
             arns = [arn.replace(UNKNOWN_STAGE, stage) for arn in arns]
         best = next((d for d in decisions if d.allowed), decisions[0])
-        return Coverage(route, stage, arns[0] if len(arns) == 1 else arns[-1], verdict, best)
+        shown = arns[-1] if not route.is_rest else [a for a in arns if _VALUE_MARK not in a][-1]
+        return Coverage(route, stage, arns[0] if len(arns) == 1 else shown, verdict, best)
 
 
 def cover(statements: list[Statement], function_arn: str, api: Api, route: Route, stage: str) -> Coverage:
@@ -217,6 +221,7 @@ def cover(statements: list[Statement], function_arn: str, api: Api, route: Route
     return Grants(statements, function_arn, api).cover(api, route, stage)
 
 
+_VALUE_MARK = "\ue002"  # core/rest.py's stand-in for a path parameter's value: not shown in messages
 UNKNOWN_STAGE = "\ue000"  # stands for a stage name not known before deployment (see Grants.cover)
 UNKNOWN_ID = "\ue001"  # stands for an authorizer id API Gateway assigns at deployment: only a wildcard matches it
 
@@ -276,7 +281,7 @@ class PermissionCheck(msgspec.Struct):
             grants = self.grants
             self._coverage = [] if grants is None else [
                 grants.cover(self.api, route, stage)
-                for route in self.routes if parse_route_key(route.key) for stage in self.stage_names]
+                for route in self.routes if route.is_rest or parse_route_key(route.key) for stage in self.stage_names]
         return self._coverage
 
     @property
@@ -334,6 +339,7 @@ def _unresolved_source(statement: Statement) -> bool:
     return any(is_unresolved(a) for a in statement.source_arns or ()) or any(is_unresolved(r) for r in statement.resources)
 
 
+_LAMBDA_AUTHORIZERS = ("REQUEST", "TOKEN")
 _REACHING = ("ok", "unresolved")  # Target states whose integration the route reaches (unresolved: by its IaC hint)
 _POLICY_READS = {"GetPolicy", "ListAliases", "ListVersionsByFunction"}
 
@@ -359,6 +365,10 @@ class Index:
                         if _grants_outright(s):
                             self._whole_api_grants.add((id(function), s.resources[0], s.source_arns[0]))
         self.apis = [api for scope in snapshot.scopes for api in scope.apis]
+        # REST APIs (v1): their methods are walked as routes and their integrations as integrations by the
+        # permission analysis; other lookups here are the HTTP/WebSocket APIs'.
+        self.rest_apis = [api for scope in snapshot.scopes for api in scope.rest_apis]
+        self.rest_collected = {(scope.account, scope.region) for scope in snapshot.scopes if scope.rest_collected}
         self.functions: dict[str, Function] = {}
         self.complete: set[tuple[str, str]] = set()
         self.scopes: dict[tuple[str, str], list] = {}
@@ -372,6 +382,8 @@ class Index:
             if scope.complete:
                 self.complete.add(key)
             self.api_ids.setdefault(key, set()).update(api.id for api in scope.apis)
+            if scope.rest_apis:
+                self.api_ids[key].update(api.id for api in scope.rest_apis)
             for function in scope.functions:
                 ref = parse_function_uri(function.arn)
                 self.functions[ref.unqualified_arn if ref else function.arn] = function
@@ -461,7 +473,7 @@ class Index:
     def api_source_arns(self) -> set[str]:
         """`arn:...:<api-id>/*` of every API whose region, account and id are literal: a SourceArn equal
         to one of these names an API that exists, with no wildcard in its region, account or id."""
-        return {whole_api_source_arn(api) for api in self.apis
+        return {whole_api_source_arn(api) for api in (self.apis + self.rest_apis if self.rest_apis else self.apis)
                 if not has_wildcard(api.scope.region + api.scope.account + api.id) and "/" not in api.id}
 
     def whole_api_source_arn(self, api: Api) -> str:
@@ -479,6 +491,8 @@ class Index:
 
     def routes_to(self, integration: Integration) -> list[Route]:
         """Routes whose Target correctly names this integration: the ones that reach it."""
+        if integration.__class__ is RestIntegration:  # a REST integration belongs to its one method
+            return [integration.method]
         routes = self._routes_to.get(id(integration))
         if routes is None:
             routes = self._routes_to[id(integration)] = [
@@ -525,6 +539,10 @@ class Index:
             self._permission_checks = [check for api in self.apis if api.is_http
                                        for i in api.integrations if i.type == "AWS_PROXY" and not i.subtype and i.uri
                                        for check in self._checks(api, i)]
+            if self.rest_apis:
+                self._permission_checks += [check for api in self.rest_apis for m in api.methods
+                                            if (i := m.integration) is not None and i.uri and i.is_lambda_uri
+                                            for check in self._checks(api, i)]
         return self._permission_checks
 
     def check_for(self, integration: Integration, stage: str) -> PermissionCheck | None:
@@ -616,7 +634,7 @@ class Index:
         """Routes that run the authorizer: AuthorizationType CUSTOM naming it (others never invoke it)."""
         if self._authorizer_routes is None:
             self._authorizer_routes = {}
-            for api in self.apis:
+            for api in self.apis + self.rest_apis:
                 by_id = {a.id: a for a in api.authorizers}
                 for route in api.routes:
                     used = by_id.get(route.authorizer_id) if route.authorizer_id else None
@@ -644,7 +662,8 @@ class Index:
         if id(authorizer) in self._authorizer_checks:
             return self._authorizer_checks[id(authorizer)]
         api = authorizer.api
-        ref = parse_function_uri(authorizer.uri) if authorizer.type == "REQUEST" and authorizer.uri else None
+        # HTTP REQUEST authorizers and REST TOKEN/REQUEST ones invoke a Lambda function (not JWT, COGNITO_USER_POOLS)
+        ref = parse_function_uri(authorizer.uri) if authorizer.type in _LAMBDA_AUTHORIZERS and authorizer.uri else None
         check = None
         if ref is not None:
             if authorizer.credentials_arn:

@@ -607,6 +607,7 @@ class Scope:
     roles: list[Role] = field(default_factory=list)
     rest_apis: list[RestApi] = field(default_factory=list)
     usage_plans: list[UsagePlan] | None = None  # None: not collected (rules needing them stay silent)
+    rest_collected: bool = False  # the input lists the scope's REST APIs (`RestApis`, even empty)
     # The template, plan or folder the scope was built from: its logical ids and the placeholders it
     # leaves open (account, region, parameters, generated names) are its own. None: a snapshot file,
     # merged with every other by account and region.

@@ -11,6 +11,18 @@ Layout (each file is exactly what `aws ... --output json` prints):
       get-function-configuration.json   aws lambda get-function-configuration --function-name F
       get-policy.json               aws lambda get-policy --function-name F        (absent: no policy)
 
+REST APIs (API Gateway v1) take the `aws apigateway` outputs instead, one folder per API:
+
+    my-rest-api/
+      get-rest-api.json             aws apigateway get-rest-api --rest-api-id ID
+      get-resources.json            aws apigateway get-resources --rest-api-id ID --embed methods
+      get-stages.json               aws apigateway get-stages --rest-api-id ID
+      get-deployments.json          aws apigateway get-deployments --rest-api-id ID   (optional; or get-deployment.json:
+                                    aws apigateway get-deployment --rest-api-id ID --deployment-id D --embed apisummary)
+      get-authorizers.json          aws apigateway get-authorizers --rest-api-id ID   (optional)
+      get-gateway-responses.json    aws apigateway get-gateway-responses --rest-api-id ID   (optional)
+    get-usage-plans.json            aws apigateway get-usage-plans   (optional, in any folder)
+
 Several APIs or functions: one sub-folder each (`apis/<name>/`, `functions/<name>/`, or any
 sub-folder holding these files). `get-api.json` may be replaced by `get-apis.json` when the
 folder holds one API. Region and account come from the ARNs and endpoint found, or
@@ -30,6 +42,7 @@ from auditor.iac.resolve import DEFAULT_ACCOUNT, DEFAULT_REGION
 API_FILES = ("get-api.json", "get-apis.json", "get-routes.json", "get-integrations.json", "get-stages.json",
              "get-authorizers.json")
 FUNCTION_FILES = ("get-function-configuration.json", "get-function.json", "get-policy.json")
+REST_FILES = ("get-rest-api.json", "get-resources.json", "get-usage-plans.json")
 
 
 # The output of one AWS CLI command, recognised by the keys its items (or itself) always carry.
@@ -61,7 +74,8 @@ def single_output_hint(document) -> str | None:
 
 
 def looks_like_cli_folder(path: Path) -> bool:
-    return any((folder / name).is_file() for folder in _folders(path) for name in API_FILES + FUNCTION_FILES)
+    return any((folder / name).is_file() for folder in _folders(path)
+               for name in API_FILES + FUNCTION_FILES + REST_FILES)
 
 
 def _folders(path: Path) -> list[Path]:
@@ -100,9 +114,20 @@ def _source(path: Path, line, resource) -> dict:
 
 
 def read_cli_folder(path: Path, region: str | None, account: str | None) -> dict:
-    apis, functions = [], []
+    apis, functions, rest_apis, plans = [], [], [], None
     seen_regions, seen_accounts = set(), set()
     for folder in _folders(path):
+        if (folder / "get-usage-plans.json").is_file():
+            file = folder / "get-usage-plans.json"
+            document, text = _load(file)
+            plans = (plans or []) + _rest_items(document, file, "id", text, "usage-plan")
+        if (folder / "get-rest-api.json").is_file() or (folder / "get-resources.json").is_file():
+            rest_apis.append(_read_rest_api(folder))
+            seen_regions.update(_rest_regions(rest_apis[-1]))
+            function = _read_function(folder)
+            if function is not None:
+                functions.append(function)
+            continue
         api = _read_api(folder)
         if api is not None:
             apis.append(api)
@@ -116,12 +141,16 @@ def read_cli_folder(path: Path, region: str | None, account: str | None) -> dict
             if len(parts) > 4:
                 seen_regions.add(parts[3])
                 seen_accounts.add(parts[4])
-    if not apis and not functions:
+    if not apis and not functions and not rest_apis:
         raise InputError("folder holds none of the CLI outputs documented in docs/iac.md (get-routes.json, "
                          "get-integrations.json, get-policy.json ...)", file=str(path))
     scope = {"AccountId": account or (seen_accounts.pop() if len(seen_accounts) == 1 else DEFAULT_ACCOUNT),
              "Region": region or (seen_regions.pop() if len(seen_regions) == 1 else DEFAULT_REGION),
              "Complete": False, "Apis": apis, "Functions": functions}
+    if rest_apis:
+        scope["RestApis"] = rest_apis
+    if plans is not None:
+        scope["UsagePlans"] = plans
     return {"SnapshotVersion": 1, "Scopes": [scope]}
 
 
@@ -190,3 +219,59 @@ def _read_function(folder: Path) -> dict | None:
                              line=1)
         function["Policy"] = policy["Policy"]
     return function
+
+
+def _rest_items(document, path: Path, id_key: str, text: str, kind: str) -> list:
+    """The list of an `aws apigateway get-*` output (`items`, or `item` for get-stages), each item located."""
+    if isinstance(document, dict):
+        document = document.get("items", document.get("item", document.get("Items")))
+    if not isinstance(document, list) or not all(isinstance(i, dict) for i in document):
+        raise InputError("expected the CLI's output: an object with 'items' (a list of objects)", file=str(path),
+                         line=1)
+    for item in document:
+        identity = item.get(id_key)
+        item.update(_source(path, _line(text, id_key, identity) if isinstance(identity, str) else None,
+                            f"{kind}/{identity}"))
+    return document
+
+
+def _read_rest_api(folder: Path) -> dict:
+    """A REST API from `aws apigateway get-*` outputs: the snapshot's RestApis shape (CONTRACTS.md)."""
+    file = folder / "get-rest-api.json"
+    if not file.is_file():
+        raise InputError("get-rest-api.json (aws apigateway get-rest-api --rest-api-id ID) is missing beside "
+                         "get-resources.json", file=str(folder))
+    document, _ = _load(file)
+    if not isinstance(document, dict) or not isinstance(document.get("id"), str):
+        raise InputError("expected `aws apigateway get-rest-api` output (an object with id)", file=str(file), line=1)
+    api = dict(document)
+    api.update(_source(file, 1, api["id"]))
+    for key, name, id_key in (("Resources", "get-resources.json", "id"), ("Stages", "get-stages.json", "stageName"),
+                              ("Deployments", "get-deployments.json", "id"),
+                              ("Authorizers", "get-authorizers.json", "id"),
+                              ("GatewayResponses", "get-gateway-responses.json", "responseType")):
+        path = folder / name
+        if not path.is_file():
+            continue  # not collected: unknown, not empty
+        document, text = _load(path)
+        api[key] = _rest_items(document, path, id_key, text, f"{api['id']}/{key.lower()}")
+    single = folder / "get-deployment.json"
+    if single.is_file() and "Deployments" not in api:
+        document, _ = _load(single)
+        if not isinstance(document, dict) or "id" not in document:
+            raise InputError("expected `aws apigateway get-deployment` output (an object with id)", file=str(single),
+                             line=1)
+        api["Deployments"] = [dict(document, **_source(single, 1, f"{api['id']}/{document['id']}"))]
+    return api
+
+
+def _rest_regions(api: dict) -> set[str]:
+    """Regions the REST API's Lambda integration URIs name (`arn:aws:apigateway:<region>:lambda:...`)."""
+    found = set()
+    for resource in api.get("Resources") or ():
+        for method in (resource.get("resourceMethods") or {}).values() if isinstance(resource, dict) else ():
+            uri = str(((method or {}).get("methodIntegration") or {}).get("uri") or "")
+            parts = uri.split(":")
+            if len(parts) > 4 and parts[2] == "apigateway":
+                found.add(parts[3])
+    return found

@@ -36,7 +36,7 @@ def summary(result, options: RenderOptions) -> dict:
     return {
         "files": list(result.snapshot.files),
         "scopes": len(scopes),
-        "apis": sum(len(s.apis) for s in scopes),
+        "apis": sum(len(s.apis) + len(s.rest_apis) for s in scopes),
         "functions": sum(len(s.functions) for s in scopes),
         "rules_run": len(result.rules),
         "findings": len(result.findings),

@@ -8,6 +8,8 @@ from auditor.rules.integration import (FunctionMissing, IntegrationTimeout, Inte
 from auditor.rules.meta import AuditIncomplete
 from auditor.rules.permission import (AuthorizerPermissionMissing, FunctionOutOfReach, PermissionApiMismatch,
                                       PermissionMissing, PermissionQualifierMismatch, PermissionRouteUncovered)
+from auditor.rules.rest import (ApiKeyWithoutUsagePlan, DeploymentStale, IntegrationResponseMissing,
+                                LambdaIntegrationMethod, PrivateWithoutPolicy, ResourcePolicyDenies)
 from auditor.rules.rest_iac import DeploymentBeforeMethods, DeploymentWithoutTriggers
 from auditor.rules.roles import CredentialsRoleUntrusted
 from auditor.rules.wiring import (ApiNotServed, RouteKeyInvalid, RouteTargetPrefix, RouteTargetUnknown,
@@ -17,9 +19,10 @@ BUILTIN_RULES = (
     AuditIncomplete,
     RouteTargetPrefix, RouteTargetUnknown, RouteWithoutTarget, RouteKeyInvalid, ApiNotServed, RouteThrottledToZero,
     PayloadFormatV1, IntegrationType, IntegrationUriInvalid, FunctionMissing, IntegrationTimeout,
+    LambdaIntegrationMethod, IntegrationResponseMissing, ApiKeyWithoutUsagePlan, DeploymentStale,
+    DeploymentBeforeMethods, DeploymentWithoutTriggers,
     PermissionMissing, PermissionApiMismatch, PermissionRouteUncovered, PermissionQualifierMismatch,
-    AuthorizerPermissionMissing, FunctionOutOfReach, CredentialsRoleUntrusted,
+    AuthorizerPermissionMissing, FunctionOutOfReach, CredentialsRoleUntrusted, PrivateWithoutPolicy, ResourcePolicyDenies,
     PermissionNoSourceArn, PermissionBroadSourceArn, FunctionPublic, RouteNoAuthorization, StageNoAccessLogs,
     IntegrationUnused, PermissionStale, AuthorizerUnused,
-    DeploymentBeforeMethods, DeploymentWithoutTriggers,
 )

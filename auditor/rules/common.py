@@ -4,7 +4,7 @@ import shlex
 
 from auditor.core.arns import FunctionRef
 from auditor.findings import Resource
-from auditor.core.model import Api, Function, Integration, Location, Route, Stage
+from auditor.core.model import Api, Function, Integration, Location, RestApi, RestIntegration, Route, Stage
 
 
 def q(value: str) -> str:
@@ -21,6 +21,8 @@ def route_resource(route: Route, **extra) -> Resource:
 
 
 def integration_resource(integration: Integration, function_arn: str | None = None, **extra) -> Resource:
+    if integration.__class__ is RestIntegration:  # a REST integration is its method's: named by `VERB /path`
+        return route_resource(integration.method, function_arn=function_arn, **extra)
     return api_resource(integration.api, integration_id=integration.id, function_arn=function_arn, **extra)
 
 
@@ -33,6 +35,8 @@ def function_resource(function: Function, **extra) -> Resource:
 
 
 def apigw(command: str, api: Api, *args: str) -> str:
+    if api.__class__ is RestApi:
+        return rest_apigw(command, api, *args)
     return " ".join(["aws apigatewayv2", command, "--api-id", q(api.id), *args, "--region", q(api.scope.region)])
 
 
@@ -41,6 +45,8 @@ def update_route(route: Route, *args: str) -> str:
 
 
 def update_integration(integration: Integration, *args: str) -> str:
+    if integration.__class__ is RestIntegration:
+        return update_rest_integration(integration, *args)
     return apigw("update-integration", integration.api, "--integration-id", q(integration.id), *args)
 
 
@@ -100,3 +106,46 @@ def statement_location(function: Function, statement) -> Location:
         return Location(str(source.get("File", loc.file)), statement.path or loc.path, source.get("Line"),
                         source.get("Resource"), str(source.get("InputType", loc.input_type)))
     return Location(loc.file, statement.path or loc.path, loc.line, loc.resource, loc.input_type)
+
+
+# ---- REST APIs (API Gateway v1): `aws apigateway`, patch operations, and the deployment a change needs
+
+def update_authorizer_uri(api, authorizer, uri: str) -> str:
+    if api.__class__ is RestApi:
+        return (rest_apigw("update-authorizer", api, "--authorizer-id", q(authorizer.id), patch(("/authorizerUri", uri)))
+                + " && " + redeploy(api))
+    return apigw("update-authorizer", api, "--authorizer-id", q(authorizer.id), "--authorizer-uri", q(uri))
+
+
+def rest_apigw(command: str, api: RestApi, *args: str) -> str:
+    return " ".join(["aws apigateway", command, "--rest-api-id", q(api.id), *args, "--region", q(api.scope.region)])
+
+
+def patch(*pairs: tuple[str, str]) -> str:
+    """`--patch-operations` replacing each (path, value)."""
+    return "--patch-operations " + " ".join(q(f"op=replace,path={path},value={value}") for path, value in pairs)
+
+
+# apigatewayv2 flags the shared rules pass, as the REST integration's patch paths
+_REST_PATHS = {"--integration-uri": "/uri", "--timeout-in-millis": "/timeoutInMillis", "--integration-type": "/type",
+               "--credentials-arn": "/credentials", "--integration-method": "/httpMethod"}
+
+
+def update_rest_integration(integration: RestIntegration, *args: str) -> str:
+    """`aws apigateway update-integration` for a REST method, then the deployment that takes it live."""
+    words = shlex.split(" ".join(args))
+    pairs = [(_REST_PATHS[flag], value) for flag, value in zip(words[::2], words[1::2]) if flag in _REST_PATHS]
+    method = integration.method
+    return (rest_apigw("update-integration", method.api, "--resource-id", q(method.resource.id or "<resource-id>"),
+                       "--http-method", q(method.verb), patch(*pairs)) + " && " + redeploy(method.api))
+
+
+def update_rest_method(method, *pairs: tuple[str, str]) -> str:
+    return (rest_apigw("update-method", method.api, "--resource-id", q(method.resource.id or "<resource-id>"),
+                       "--http-method", q(method.verb), patch(*pairs)) + " && " + redeploy(method.api))
+
+
+def redeploy(api: RestApi, stages: list[str] | None = None) -> str:
+    """A REST change goes live only with a new deployment of each stage that should serve it."""
+    names = stages or [s.name for s in api.stages if s.serves] or ["<stage>"]
+    return " && ".join(rest_apigw("create-deployment", api, "--stage-name", q(name)) for name in names)

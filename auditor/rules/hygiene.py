@@ -40,7 +40,8 @@ class PermissionStale(Rule):
     title = "Permission names an API that no longer exists"
     rationale = ("A statement whose SourceArn names an API id absent from its (completely collected) account and "
                  "region is probably left over from a deleted API; should the id ever be reused it grants access "
-                 "unintended. REST APIs share the execute-api ARN form but are not in snapshots, so check first.")
+                 "unintended. REST APIs share the execute-api ARN form: when the input does not list the scope's REST "
+                 "APIs (`RestApis`), the finding says to check first.")
     client_sees = "Nothing; it is clutter in the function's resource policy."
     fix = "Remove the statement with `aws lambda remove-permission`."
 
@@ -72,14 +73,22 @@ class PermissionStale(Rule):
                 continue
             names = ", ".join(f"{p.api_id} ({p.account}/{p.region})" for _, p in stale)
             first = stale[0][1]
+            remove = remove_permission(function, statement.sid, statement_qualifier(function, statement.resources))
+            if all((p.account, p.region) in index.rest_collected for _, p in stale):  # REST APIs listed too
+                message = (f"Statement `{statement.sid}` on {function.name} grants API {names}, which is not among "
+                           "the APIs (HTTP, WebSocket or REST) of its account and region: probably left over from a "
+                           "deleted API.")
+                command = remove
+            else:
+                message = (f"Statement `{statement.sid}` on {function.name} grants API {names}, which is not among "
+                           "the HTTP/WebSocket APIs of its account and region: probably left over from a deleted API. "
+                           "Keep it if it is a REST API (this input does not list REST APIs).")
+                command = (f"aws apigateway get-rest-api --rest-api-id {q(first.api_id)} --region {q(first.region)}  "
+                           "# if that fails too: " + remove)
             yield self.finding(
-                ctx, f"Statement `{statement.sid}` on {function.name} grants API {names}, which is not among the "
-                     "HTTP/WebSocket APIs of its account and region: probably left over from a deleted API. Keep it "
-                     "if it is a REST API (snapshots list only API Gateway v2 APIs).",
+                ctx, message,
                 function_resource(function, statement_id=statement.sid), statement_location(function, statement),
-                f"aws apigateway get-rest-api --rest-api-id {q(first.api_id)} --region {q(first.region)}  "
-                "# if that fails too: " +
-                remove_permission(function, statement.sid, statement_qualifier(function, statement.resources)),
+                command,
                 Fix("remove-statement", {"FunctionArn": function.arn, "StatementId": statement.sid}))
 
 

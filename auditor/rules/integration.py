@@ -3,9 +3,13 @@
 from auditor.core.arns import function_arn, invocation_uri, is_dynamic, is_unresolved, looks_like_lambda_uri, uses_stage_variable
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
-from auditor.rules.common import api_resource, apigw, integration_resource, q, routes_phrase, update_integration
+from auditor.core.arns import parse_lambda_arn
+from auditor.rules.common import (api_resource, apigw, integration_resource, q, routes_phrase, update_authorizer_uri,
+                                  update_integration)
 
 MIN_TIMEOUT_MS, MAX_TIMEOUT_MS = 50, 30000
+_REST_TIMEOUT = '504 {"message": "Endpoint request timed out"}'
+REST_MAX_TIMEOUT_MS = 29000  # REST APIs' default maximum (supported-gateway-response-types: INTEGRATION_TIMEOUT 504)
 
 
 class PayloadFormatV1(Rule):
@@ -91,6 +95,7 @@ class IntegrationUriInvalid(Rule):
                     update_integration(integration, "--integration-uri",
                                        q(function_arn(api.partition, api.scope.region, api.scope.account, "<function-name>"))),
                     Fix("set", {"IntegrationUri": "<function-arn>"}))
+        yield from self._rest(ctx)
         for check in ctx.index.permission_checks:  # stage variables that resolve to no function ARN
             if check.status != "invalid" or check.stages is None or not check.routes:
                 continue
@@ -104,6 +109,33 @@ class IntegrationUriInvalid(Rule):
                 "aws apigatewayv2 update-stage --api-id " + q(integration.api.id) + " --stage-name "
                 + q(check.stages[0]) + " --stage-variables " + q("<name>=<function-name>") + " --region "
                 + q(integration.api.scope.region), Fix("review", {}))
+
+
+    def _rest(self, ctx):
+        """REST: a Lambda integration's uri must be the invocation URI (PutIntegration refuses a bare function ARN)."""
+        for api in ctx.rest_apis:
+            for method in api.methods:
+                integration = method.integration
+                if integration is None or not integration.is_lambda_uri:
+                    continue
+                uri = integration.uri
+                if uri and is_dynamic(uri):
+                    continue
+                bare = bool(uri) and parse_lambda_arn(uri) is not None
+                if uri and integration.function_ref is not None and not bare:
+                    continue
+                ref = integration.function_ref
+                wanted = invocation_uri(api.partition, api.scope.region, ref.arn if ref else function_arn(
+                    api.partition, api.scope.region, api.scope.account, "<function-name>"))
+                said = f"`{uri}`" if uri else "missing"
+                why = (" a function ARN, not the invocation URI REST integrations take" if bare else
+                       " neither a Lambda invocation URI nor a function ARN"
+                       + (" (it looks like a garbled Lambda ARN)" if uri and looks_like_lambda_uri(uri) else ""))
+                yield self.finding(
+                    ctx, f"{integration.type} integration of method `{method.key}` has uri {said}:{why}; requests to "
+                         f"it get 500 {{\"message\": \"Internal server error\"}} (or the deployment fails).",
+                    integration_resource(integration, ref.arn if ref else None), integration.location,
+                    update_integration(integration, "--integration-uri", q(wanted)), Fix("set", {"uri": wanted}))
 
 
 class FunctionMissing(Rule):
@@ -130,7 +162,7 @@ class FunctionMissing(Rule):
                 f"aws lambda list-functions --region {q(ref.region)} --query 'Functions[].FunctionArn'  # then: "
                 + update_integration(integration, "--integration-uri", q("<existing-function-arn>")),
                 Fix("set", {"IntegrationUri": "<existing-function-arn>"}))
-        for api in ctx.http_apis:
+        for api in (*ctx.http_apis, *ctx.rest_apis):
             for authorizer in api.authorizers:
                 check = ctx.index.authorizer_check(authorizer)  # only authorizers some route runs (or may run)
                 if check is None or check.status != "function-missing" or not (
@@ -142,8 +174,8 @@ class FunctionMissing(Rule):
                          f"exist in account {ref.account} region {ref.region}: requests to the routes it protects "
                          "get 500.", api_resource(api, authorizer_id=authorizer.id, function_arn=ref.arn),
                     authorizer.location,
-                    apigw("update-authorizer", api, "--authorizer-id", q(authorizer.id), "--authorizer-uri",
-                          q(invocation_uri(api.partition, api.scope.region, "<existing-function-arn>"))),
+                    update_authorizer_uri(api, authorizer, invocation_uri(api.partition, api.scope.region,
+                                                                          "<existing-function-arn>")),
                     Fix("set", {"AuthorizerUri": "<existing-function-invocation-uri>"}))
 
 
@@ -158,40 +190,49 @@ class IntegrationTimeout(Rule):
     fix = "Keep TimeoutInMillis within 50..30000 and the function's Timeout at or below it."
 
     def check(self, ctx):
-        for api in ctx.http_apis:
-            for integration in api.integrations:
-                if integration.type != "AWS_PROXY" and integration.type != "HTTP_PROXY":
-                    continue
-                timeout = integration.timeout_ms
-                ref = integration.function_ref if integration.is_lambda else None
-                if timeout is not None and not MIN_TIMEOUT_MS <= timeout <= MAX_TIMEOUT_MS:
-                    wanted = min(max(timeout, MIN_TIMEOUT_MS), MAX_TIMEOUT_MS)
-                    yield self.finding(
-                        ctx, f"Integration {integration.id} has TimeoutInMillis {timeout}, outside the 50..30000 "
-                             "that HTTP APIs accept.", integration_resource(integration, ref.arn if ref else None),
-                        integration.location,
-                        update_integration(integration, f"--timeout-in-millis {wanted}"),
-                        Fix("set", {"TimeoutInMillis": wanted}))
-                    continue
-                if ref is None:
-                    continue
-                function = ctx.index.function(ref)
-                effective = timeout if timeout is not None else MAX_TIMEOUT_MS
-                if function is None or function.timeout_s is None or function.timeout_s * 1000 <= effective:
-                    continue
-                message = (f"Function {function.name} may run {function.timeout_s}s but integration {integration.id} "
-                           f"gives up after {effective} ms: slow requests get an error (503 is reported) while the "
-                           "function keeps running.")
-                resource = integration_resource(integration, ref.arn)
-                if effective >= 1000:
-                    seconds = effective // 1000
-                    yield self.finding(
-                        ctx, message, resource, integration.location,
-                        f"aws lambda update-function-configuration --function-name {q(function.name)} "
-                        f"--timeout {seconds} --region {q(function.scope.region)}",
-                        Fix("set-function", {"Timeout": seconds, "FunctionArn": function.arn}))
-                else:  # Lambda's shortest timeout is 1 s: lengthen the integration instead
-                    wanted = min(function.timeout_s * 1000, MAX_TIMEOUT_MS)
-                    yield self.finding(ctx, message, resource, integration.location,
-                                       update_integration(integration, f"--timeout-in-millis {wanted}"),
-                                       Fix("set", {"TimeoutInMillis": wanted}))
+        yield from self._check(ctx, [(api, i) for api in ctx.http_apis for i in api.integrations
+                                     if i.type == "AWS_PROXY" or i.type == "HTTP_PROXY"], MAX_TIMEOUT_MS)
+        yield from self._check(ctx, [(api, i) for api in ctx.rest_apis for i in api.integrations
+                                     if i.type != "MOCK"], REST_MAX_TIMEOUT_MS)
+
+    def _check(self, ctx, integrations, maximum: int):
+        for api, integration in integrations:
+            rest = api.is_rest
+            timeout = integration.timeout_ms
+            ref = integration.function_ref if integration.is_lambda else None
+            if timeout is not None and not MIN_TIMEOUT_MS <= timeout <= maximum:
+                wanted = min(max(timeout, MIN_TIMEOUT_MS), maximum)
+                said = (f"Integration of method `{integration.id}` has timeoutInMillis {timeout}, outside the "
+                        "50..29000 REST APIs accept by default (a Regional or private API may have been granted "
+                        "more by a quota increase: probably too long unless it was)" if rest else
+                        f"Integration {integration.id} has TimeoutInMillis {timeout}, outside the 50..30000 "
+                        "that HTTP APIs accept")
+                yield self.finding(
+                    ctx, f"{said}.", integration_resource(integration, ref.arn if ref else None),
+                    integration.location,
+                    update_integration(integration, f"--timeout-in-millis {wanted}"),
+                    Fix("set", {"TimeoutInMillis": wanted}))
+                continue
+            if ref is None:
+                continue
+            function = ctx.index.function(ref)
+            effective = timeout if timeout is not None else maximum
+            if function is None or function.timeout_s is None or function.timeout_s * 1000 <= effective:
+                continue
+            message = (f"Function {function.name} may run {function.timeout_s}s but integration {integration.id} "
+                       f"gives up after {effective} ms: slow requests get an error "
+                       f"({_REST_TIMEOUT if rest else '503 is reported'}) "
+                       "while the function keeps running.")
+            resource = integration_resource(integration, ref.arn)
+            if effective >= 1000:
+                seconds = effective // 1000
+                yield self.finding(
+                    ctx, message, resource, integration.location,
+                    f"aws lambda update-function-configuration --function-name {q(function.name)} "
+                    f"--timeout {seconds} --region {q(function.scope.region)}",
+                    Fix("set-function", {"Timeout": seconds, "FunctionArn": function.arn}))
+            else:  # Lambda's shortest timeout is 1 s: lengthen the integration instead
+                wanted = min(function.timeout_s * 1000, maximum)
+                yield self.finding(ctx, message, resource, integration.location,
+                                   update_integration(integration, f"--timeout-in-millis {wanted}"),
+                                   Fix("set", {"TimeoutInMillis": wanted}))

@@ -4,13 +4,19 @@ import re
 
 
 from auditor.core.arns import authorizer_source_arn, function_arn, invocation_uri, partition_for_region
+from auditor.core.rest import grant_suffix
 from auditor.engine import Rule
 from auditor.findings import Fix, Severity
 from auditor.rules.common import (add_permission, api_resource, api_source_arn, apigw, integration_resource, q,
-                                  remove_permission, route_grant_suffix, route_resource, routes_phrase,
+                                  remove_permission, route_grant_suffix, update_authorizer_uri, route_resource, routes_phrase,
                                   statement_qualifier, update_integration)
 
 _500 = 'get 500 {"message":"Internal Server Error"}'
+_REST_500 = 'get 500 {"message": "Internal server error"}'  # REST's documented body (supported-gateway-response-types)
+
+
+def _500_of(api) -> str:
+    return _REST_500 if api.is_rest else _500
 
 
 def _statement_id(api, route_key: str | None = None) -> str:
@@ -36,12 +42,21 @@ class _IntegrationPermissionRule(Rule):
 
     status = ""
 
+    grouped = True  # REST: one finding per API and function, naming every method (HTTP shares integrations)
+
     def check(self, ctx):
+        groups: dict = {}
         for check in ctx.index.permission_checks:
             if check.status == self.status and check.routes:
-                yield from self.report(ctx, check)
+                if check.api.is_rest and self.grouped:
+                    key = (id(check.api), check.ref.arn if check.ref else None, check.stages)
+                    groups.setdefault(key, (check, []))[1].extend(check.routes)
+                    continue
+                yield from self.report(ctx, check, check.routes)
+        for check, routes in groups.values():
+            yield from self.report(ctx, check, routes)
 
-    def report(self, ctx, check):
+    def report(self, ctx, check, routes):
         raise NotImplementedError
 
 
@@ -57,13 +72,13 @@ class PermissionMissing(_IntegrationPermissionRule):
     client_sees = 'Every request to the routes gets 500 {"message":"Internal Server Error"}.'
     fix = "Add a permission with `aws lambda add-permission`, scoped by --source-arn to the API."
 
-    def report(self, ctx, check):
+    def report(self, ctx, check, routes):
         ref = check.ref
         where = f" (qualifier `{ref.qualifier}`)" if ref.qualifier else ""
         command, fix = _grant_fix(check)
         yield self.finding(
             ctx, f"No statement in the resource policy of {ref.name}{where} lets apigateway.amazonaws.com invoke it, "
-                 f"so requests to {routes_phrase(check.routes)}{check.stages_phrase()} {_500}.",
+                 f"so requests to {routes_phrase(routes)}{check.stages_phrase()} {_500_of(check.api)}.",
             integration_resource(check.integration, ref.arn), check.integration.location, command, fix)
 
 
@@ -81,7 +96,7 @@ class PermissionApiMismatch(_IntegrationPermissionRule):
     client_sees = 'Every request to the routes gets 500 {"message":"Internal Server Error"}.'
     fix = "Add a permission whose --source-arn names this API."
 
-    def report(self, ctx, check):
+    def report(self, ctx, check, routes):
         command, fix = _grant_fix(check)
         accounts = sorted({a for s in check.foreign_statements for a in (s.source_accounts or ())})
         account_note = (f" (and AWS:SourceAccount {', '.join(accounts)})"
@@ -94,7 +109,7 @@ class PermissionApiMismatch(_IntegrationPermissionRule):
             ctx, f"{check.ref.name}'s API Gateway permissions allow only {_source_arns(check.foreign_statements)}"
                  f"{account_note}, none of which is API {check.api.id} in "
                  f"{check.api.scope.account}/{check.api.scope.region}{partition_note}: "
-                 f"requests to {routes_phrase(check.routes)}{check.stages_phrase()} {_500}.",
+                 f"requests to {routes_phrase(routes)}{check.stages_phrase()} {_500_of(check.api)}.",
             integration_resource(check.integration, check.ref.arn), check.integration.location, command, fix)
 
 
@@ -103,6 +118,7 @@ class PermissionRouteUncovered(_IntegrationPermissionRule):
     name = "permission-route-uncovered"
     severity = Severity.HIGH
     status = "uncovered"
+    grouped = False
     title = "Permission matches the API but not every route that reaches the function"
     rationale = ("A SourceArn narrowed to some routes (e.g. `/*/GET/items`) leaves the others (e.g. `POST /items`) "
                  "without permission. The ARN checked is `<api>/<stage>/<METHOD>/<route path>` for each route on each "
@@ -113,7 +129,7 @@ class PermissionRouteUncovered(_IntegrationPermissionRule):
     client_sees = 'Requests to the uncovered routes get 500 {"message":"Internal Server Error"}.'
     fix = "Add a permission for the uncovered route, or one for `<api-id>/*`."
 
-    def report(self, ctx, check):
+    def report(self, ctx, check, routes):
         by_route: dict = {}
         for coverage in check.uncovered:
             by_route.setdefault(id(coverage.route), []).append(coverage)
@@ -125,21 +141,27 @@ class PermissionRouteUncovered(_IntegrationPermissionRule):
             if denying:
                 deny = denying[0]
                 message = (f"Route `{route.key}` reaches {check.ref.name}, but Deny statement `{deny.sid}` matches "
-                           f"`{gaps[0].source_arn}` (stage(s) {stages}): requests to it {_500}. An Allow cannot "
+                           f"`{gaps[0].source_arn}` (stage(s) {stages}): requests to it {_500_of(check.api)}. An Allow cannot "
                            "override it.")
                 command = remove_permission(check.function, deny.sid, statement_qualifier(check.function, deny.resources))
                 yield self.finding(ctx, message, route_resource(route, integration_id=check.integration.id,
                                                                 function_arn=check.ref.arn), route.location, command,
                                    Fix("remove-statement", {"FunctionArn": check.function.arn, "StatementId": deny.sid}))
                 continue
-            if partial:
+            if partial and route.is_rest:
+                message = (f"Method `{route.key}` reaches {check.ref.name}, but its permission covers only some of "
+                           f"the ways `{gaps[0].source_arn}` may be presented on stage(s) {stages} (AWS does not "
+                           "document what an ANY method or a path parameter puts in the SourceArn: the verb or `ANY`, "
+                           f"the template or the value); requests to it probably {_500_of(check.api)}.")
+            elif partial:
                 message = (f"Route `{route.key}` reaches {check.ref.name}, but its permission grants only some methods "
                            f"on stage(s) {stages}; since the ARN method of an ANY route is not documented, requests to it "
-                           f"probably {_500}.")
+                           f"probably {_500_of(check.api)}.")
             else:
                 message = (f"Route `{route.key}` reaches {check.ref.name}, but no permission matches `{gaps[0].source_arn}`"
-                           f" (stage(s) {stages}): requests to it {_500}.")
-            command, fix = _grant_fix(check, route_grant_suffix(route.key), route.key)
+                           f" (stage(s) {stages}): requests to it {_500_of(check.api)}.")
+            command, fix = _grant_fix(check, grant_suffix(route) if route.is_rest else route_grant_suffix(route.key),
+                                      route.key)
             yield self.finding(ctx, message, route_resource(route, integration_id=check.integration.id,
                                                             function_arn=check.ref.arn),
                                route.location, command, fix)
@@ -157,13 +179,13 @@ class PermissionQualifierMismatch(_IntegrationPermissionRule):
     client_sees = 'Every request to the routes gets 500 {"message":"Internal Server Error"}.'
     fix = "Add the permission with --qualifier matching the integration's ARN (or change the IntegrationUri)."
 
-    def report(self, ctx, check):
+    def report(self, ctx, check, routes):
         granted = sorted({r for s in check.other_qualifier_statements for r in s.resources})
         command, fix = _grant_fix(check)
         yield self.finding(
             ctx, f"Integration {check.integration.id} invokes `{check.ref.arn}`{check.stages_phrase()} but the "
                  f"permission for API {check.api.id} is on {', '.join(f'`{g}`' for g in granted)}: requests to "
-                 f"{routes_phrase(check.routes)} {_500}.",
+                 f"{routes_phrase(routes)} {_500_of(check.api)}.",
             integration_resource(check.integration, check.ref.arn), check.integration.location, command, fix)
 
 
@@ -181,7 +203,7 @@ class AuthorizerPermissionMissing(Rule):
 
     def check(self, ctx):
         index = ctx.index
-        for api in ctx.http_apis:
+        for api in (*ctx.http_apis, *ctx.rest_apis):
             for authorizer in api.authorizers:
                 check = index.authorizer_check(authorizer)
                 if check is None or check.status != "missing":
@@ -248,7 +270,7 @@ class FunctionOutOfReach(Rule):
             if check.status == "cross-account-variable":  # keep the variable; name the function in the URI's account
                 yield self.finding(
                     ctx, f"Integration {integration.id} invokes `{ref.arn}`{check.stages_phrase()}: "
-                         f"{self._why(api, ref)}; requests to {routes_phrase(check.routes)} probably {_500}.",
+                         f"{self._why(api, ref)}; requests to {routes_phrase(check.routes)} probably {_500_of(api)}.",
                     integration_resource(integration, ref.arn), integration.location,
                     update_integration(integration, "--integration-uri", q(ref.arn)) + "  # a literal ARN works "
                     "across accounts (with a permission for the API); stage variables do not",
@@ -256,11 +278,11 @@ class FunctionOutOfReach(Rule):
                 continue
             yield self.finding(
                 ctx, f"Integration {integration.id} invokes `{ref.arn}`{check.stages_phrase()}: {self._why(api, ref)}; "
-                     f"requests to {routes_phrase(check.routes)} probably {_500}.",
+                     f"requests to {routes_phrase(check.routes)} probably {_500_of(api)}.",
                 integration_resource(integration, ref.arn), integration.location,
                 update_integration(integration, "--integration-uri", q(wanted)),
                 Fix("set", {"IntegrationUri": wanted}))
-        for api in ctx.http_apis:
+        for api in (*ctx.http_apis, *ctx.rest_apis):
             for authorizer in api.authorizers:
                 check = index.authorizer_check(authorizer)
                 if check is None or check.status != "cross-partition":
@@ -273,7 +295,7 @@ class FunctionOutOfReach(Rule):
                                         function_arn(api.partition, api.scope.region, api.scope.account, ref.name))
                 yield self.finding(
                     ctx, f"Authorizer {authorizer.name or authorizer.id} invokes `{ref.arn}`: {self._why(api, ref)}; "
-                         f"requests to {routes_phrase(routes) if routes else 'the routes it protects'} probably {_500}.",
+                         f"requests to {routes_phrase(routes) if routes else 'the routes it protects'} probably {_500_of(api)}.",
                     api_resource(api, authorizer_id=authorizer.id, function_arn=ref.arn), authorizer.location,
-                    apigw("update-authorizer", api, "--authorizer-id", q(authorizer.id), "--authorizer-uri", q(wanted)),
+                    update_authorizer_uri(api, authorizer, wanted),
                     Fix("set", {"AuthorizerUri": wanted}))

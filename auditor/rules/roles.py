@@ -48,7 +48,7 @@ class CredentialsRoleUntrusted(Rule):
         roles = ctx.index.roles
         if not roles:
             return
-        for api in ctx.http_apis:
+        for api in (*ctx.http_apis, *ctx.rest_apis):
             for integration in api.integrations:
                 found = untrusted_role(roles, integration.credentials_arn)
                 if found is None:
@@ -56,8 +56,9 @@ class CredentialsRoleUntrusted(Rule):
                 routes = ctx.index.routes_to(integration)
                 if not routes:
                     continue  # nothing calls it (AGW401 says so)
-                yield self._finding(ctx, found, f"Integration {integration.id}", routes_phrase(routes),
-                                    integration_resource(integration))
+                who = f"The integration of method `{integration.id}`" if api.is_rest else f"Integration {integration.id}"
+                yield self._finding(ctx, found, who, routes_phrase(routes),
+                                    integration_resource(integration), api.is_rest)
             for authorizer in api.authorizers:
                 found = untrusted_role(roles, authorizer.credentials_arn)
                 if found is None:
@@ -66,15 +67,16 @@ class CredentialsRoleUntrusted(Rule):
                 if not routes:
                     continue  # no route uses the authorizer
                 yield self._finding(ctx, found, f"Authorizer {authorizer.name or authorizer.id}",
-                                    routes_phrase(routes), api_resource(api, authorizer_id=authorizer.id))
+                                    routes_phrase(routes), api_resource(api, authorizer_id=authorizer.id), api.is_rest)
 
-    def _finding(self, ctx, found: tuple[Role, TrustVerdict], who: str, routes: str, resource):
+    def _finding(self, ctx, found: tuple[Role, TrustVerdict], who: str, routes: str, resource, rest: bool = False):
         role, verdict = found
+        body = '{"message": "Internal server error"}' if rest else '{"message":"Internal Server Error"}'
         policy = fixed_trust_policy(role, verdict)
         command = (f"aws iam update-assume-role-policy --role-name {q(role.name)} --policy-document "
                    f"{q(json.dumps(policy, separators=(',', ':')))}")
         return self.finding(
             ctx, f"{who} calls through role {role.name} ({role.arn}), but {verdict.reason}: API Gateway cannot "
-                 f"assume it, so requests to {routes} get 500 {{\"message\":\"Internal Server Error\"}}.",
+                 f"assume it, so requests to {routes} get 500 {body}.",
             resource, role.location, command, Fix("set", {"AssumeRolePolicyDocument": policy}))
 
