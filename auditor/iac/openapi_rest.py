@@ -14,7 +14,7 @@ _AUTHORIZER_TYPES = {"token": "TOKEN", "request": "REQUEST", "cognito_user_pools
 _AUTH_OF_TYPE = {"TOKEN": "CUSTOM", "REQUEST": "CUSTOM", "COGNITO_USER_POOLS": "COGNITO_USER_POOLS"}
 _INTEGRATION_KEYS = ("httpMethod", "uri", "credentials", "connectionType", "connectionId", "timeoutInMillis",
                      "requestParameters", "requestTemplates", "passthroughBehavior", "contentHandling",
-                     "cacheKeyParameters", "cacheNamespace")
+                     "cacheKeyParameters", "cacheNamespace", "responseTransferMode")
 
 
 def is_rest_definition(document) -> bool:

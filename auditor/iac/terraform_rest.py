@@ -229,7 +229,8 @@ class RestPlanReader:
                          ("credentials", "credentials"), ("connection_type", "connectionType"),
                          ("connection_id", "connectionId"), ("request_parameters", "requestParameters"),
                          ("request_templates", "requestTemplates"), ("passthrough_behavior", "passthroughBehavior"),
-                         ("content_handling", "contentHandling"), ("cache_key_parameters", "cacheKeyParameters")):
+                         ("content_handling", "contentHandling"), ("cache_key_parameters", "cacheKeyParameters"),
+                         ("response_transfer_mode", "responseTransferMode")):
             value = self.value(instance, src)
             if value not in (None, "", {}, []):
                 out[dst] = value
