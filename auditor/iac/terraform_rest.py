@@ -166,6 +166,48 @@ class RestPlanReader:
             draft.add("GatewayResponses", dict(item, **self.where(instance)))
         for instance in of_type("aws_api_gateway_usage_plan"):
             self.read_usage_plan(instance)
+        self.check_deployments(methods)
+
+    def check_deployments(self, methods: dict) -> None:
+        """AGW125: the methods and integrations of its API that a deployment does not depend on (depends_on,
+        or a reference, e.g. in `triggers`, directly or through other resources): Terraform may create
+        the deployment first, and it is then made without them (or fails: "No integration defined for method")."""
+        of_api: dict[str, list] = {}
+        for kind in ("aws_api_gateway_method", "aws_api_gateway_integration"):
+            for instance in self.reader.of_type(kind):
+                api_id = self.value(instance, "rest_api_id")
+                if isinstance(api_id, str) and not is_unresolved(api_id):
+                    of_api.setdefault(api_id, []).append(instance)
+        graph = _Dependencies(self.reader)
+        for instance in self.reader.of_type("aws_api_gateway_deployment"):
+            api_id = self.value(instance, "rest_api_id")
+            draft = self.builder.rest_apis.get(api_id) if isinstance(api_id, str) else None
+            if draft is None or not of_api.get(api_id) or graph.unknown(instance):
+                continue
+            reached = graph.closure(instance)
+            missing = [m for m in of_api[api_id] if m.address not in reached]
+            deployment_id = self.reader.attribute(instance, "id")
+            deployment = next((d for d in draft.lists["Deployments"] if d["id"] == deployment_id), None)
+            if deployment is None or not missing:
+                continue
+            deployment["MethodsNotDependedOn"] = [
+                {"Resource": m.address, "Method": "{} {}".format(*self.method_path(draft, m))
+                 + (" (its integration)" if m.type == "aws_api_gateway_integration" else ""),
+                 **({"Line": self.reader.lines[m.address]} if self.reader.lines.get(m.address) else {})}
+                for m in missing]
+
+    def method_path(self, draft, instance) -> tuple[str, str]:
+        api, resource, verb = self.method_key(instance)
+        for path, key, method in draft.method_list():
+            if key == verb and (method.get("SourceLocation") or {}).get("Resource") and \
+                    self.method_key_of(method) == (api, resource, verb):
+                return verb, path
+        return verb, "?"
+
+    def method_key_of(self, method: dict) -> tuple | None:
+        address = (method.get("SourceLocation") or {}).get("Resource")
+        instance = self.reader.instances.get(address)
+        return self.method_key(instance) if instance is not None else None
 
     def method_key(self, instance) -> tuple:
         return (str(self.value(instance, "rest_api_id")), str(self.value(instance, "resource_id")),
@@ -378,6 +420,107 @@ class RestPlanReader:
                 if isinstance(value, str):
                     return value
         return unresolved(f"{instance.address}.api_stages.{field}")
+
+
+class _Dependencies:
+    """What Terraform creates before a resource: its depends_on and every resource its arguments reference,
+    transitively (plan: the configuration's `depends_on` and `references`; source: the block's expressions)."""
+
+    def __init__(self, reader):
+        self.reader = reader
+        self._direct: dict[str, set[str]] = {}
+
+    def unknown(self, instance) -> bool:
+        """Neither a plan's configuration nor source: the references are not known (a state file)."""
+        return getattr(getattr(instance, "values", None), "block", None) is None and \
+            not getattr(instance, "expressions", None) and not self.reader.config
+
+    def _names(self, instance) -> list[str]:
+        block = getattr(getattr(instance, "values", None), "block", None)
+        if block is not None:
+            return _tree_references(block)
+        config = self.reader.plan.get("configuration") if isinstance(self.reader.plan, dict) else None
+        names = []
+        for expression in (instance.expressions or {}).values():
+            names.extend(_expression_references(expression))
+        names.extend(_config_depends_on(config, instance))
+        return names
+
+    def direct(self, instance) -> set[str]:
+        if instance.address not in self._direct:
+            found = set()
+            for name in self._names(instance):
+                found.update(i.address for i in self.reader.by_base.get(instance.module + name, ()))
+            found.discard(instance.address)
+            self._direct[instance.address] = found
+        return self._direct[instance.address]
+
+    def closure(self, instance) -> set[str]:
+        seen: set[str] = set()
+        stack = [instance]
+        while stack:
+            for address in self.direct(stack.pop()):
+                if address not in seen:
+                    seen.add(address)
+                    target = self.reader.instances.get(address)
+                    if target is not None:
+                        stack.append(target)
+        return seen
+
+
+_RESOURCE_REFERENCE = None
+
+
+def _resource_names(text: str) -> list[str]:
+    """`aws_x.name` of each resource reference in a text (`aws_x.name.attr`, `aws_x.name[0]`)."""
+    global _RESOURCE_REFERENCE
+    if _RESOURCE_REFERENCE is None:
+        import re
+        _RESOURCE_REFERENCE = re.compile(r"(?<![A-Za-z0-9_.\-])(aws_[a-z0-9_]+\.[A-Za-z_][A-Za-z0-9_-]*)")
+    return _RESOURCE_REFERENCE.findall(text)
+
+
+def _tree_references(block) -> list[str]:
+    from lark import Token, Tree
+    names = []
+    trees = list(block.attributes.values()) + [b for b in block.blocks]
+    while trees:
+        node = trees.pop()
+        if hasattr(node, "attributes") and hasattr(node, "blocks"):  # a nested block (lifecycle, dynamic...)
+            trees.extend(list(node.attributes.values()) + list(node.blocks))
+            continue
+        if isinstance(node, Tree):
+            names.extend(_resource_names("".join(str(t) for t in node.scan_values(lambda v: isinstance(v, Token)))))
+    return names
+
+
+def _expression_references(expression) -> list[str]:
+    names = []
+    if isinstance(expression, dict):
+        for reference in expression.get("references") or ():
+            if isinstance(reference, str):
+                names.extend(_resource_names(reference))
+        for key, value in expression.items():
+            if key != "references" and isinstance(value, (dict, list)):
+                names.extend(_expression_references(value))
+    elif isinstance(expression, list):
+        for item in expression:
+            names.extend(_expression_references(item))
+    return names
+
+
+def _config_depends_on(config, instance) -> list[str]:
+    """The `depends_on` of an instance's resource in a plan's configuration (root or module)."""
+    module = (config or {}).get("root_module") or {}
+    rest = instance.module
+    while rest.startswith("module."):
+        _, _, rest = rest.partition(".")
+        name, _, rest = rest.partition(".")
+        module = (((module.get("module_calls") or {}).get(name) or {}).get("module")) or {}
+    for resource in module.get("resources") or ():
+        if isinstance(resource, dict) and resource.get("type") == instance.type and resource.get("name") == instance.name:
+            return [n for d in resource.get("depends_on") or () if isinstance(d, str) for n in _resource_names(d)]
+    return []
 
 
 def _constant_tree(tree) -> bool:

@@ -32,18 +32,21 @@ class DeploymentBeforeMethods(Rule):
     id = "AGW125"
     name = "rest-deployment-before-methods"
     severity = Severity.MEDIUM
-    title = "REST deployment does not depend on every method of its API (CloudFormation)"
-    rationale = ("A deployment is a snapshot of the REST API at the moment it is created, and CloudFormation "
-                 "creates resources in parallel unless one depends on another. An AWS::ApiGateway::Deployment that "
-                 "neither names a method in DependsOn nor reaches it through a chain of references may be created "
-                 "before that method: the stack then fails with \"The REST API doesn't contain any methods\", or the "
-                 "stage serves a deployment without the method. AWS's documentation of the resource says the "
-                 f"deployment must depend on the API's methods: {CFN_DEPLOYMENT_DOC}")
+    title = "REST deployment does not depend on every method of its API"
+    rationale = ("A deployment is a snapshot of the REST API at the moment it is created, and CloudFormation and "
+                 "Terraform create resources in parallel unless one depends on another. A deployment that neither "
+                 "names a method (Terraform: and its integration) in DependsOn/depends_on nor reaches it through a "
+                 "chain of references (Terraform: e.g. in `triggers`) may be created before it: the deployment then "
+                 "fails (\"The REST API doesn't contain any methods\", \"No integration defined for method\"), or the "
+                 "stage serves a deployment without the method. AWS's documentation of AWS::ApiGateway::Deployment "
+                 f"says the deployment must depend on the API's methods ({CFN_DEPLOYMENT_DOC}); the Terraform "
+                 f"provider's, that it must depend on every resource, method and integration ({TF_DEPLOYMENT_DOC}).")
     client_sees = ("Probably 403 {\"message\":\"Missing Authentication Token\"} for the methods the deployment was "
                    "made without (or a failed stack, when it was made before any method).")
-    fix = ("Add every AWS::ApiGateway::Method of the API to the deployment's DependsOn (CDK and SAM do this "
-           "themselves); to publish later changes, give the deployment a new logical id (or a changing Description) "
-           f"whenever the methods change. See {CFN_DEPLOYMENT_DOC}")
+    fix = ("CloudFormation: add every AWS::ApiGateway::Method of the API to the deployment's DependsOn (CDK and SAM "
+           "do this themselves); to publish later changes, give the deployment a new logical id whenever the methods "
+           f"change ({CFN_DEPLOYMENT_DOC}). Terraform: name every aws_api_gateway_method and _integration of the API in "
+           f"the deployment's `triggers` (or depends_on) ({TF_DEPLOYMENT_DOC}).")
 
     def check(self, ctx):
         for api, deployment in _deployments(ctx):
@@ -58,15 +61,26 @@ class DeploymentBeforeMethods(Rule):
             logical = where.resource or deployment.id
             yield self.finding(
                 ctx, f"Deployment {deployment.id} of REST API {api.id} does not depend on method(s) {shown} "
-                     f"({', '.join(logicals[:6])}): CloudFormation may create it before them, and "
-                     f"{_served_phrase(stages)} then probably serve(s) the API without them (or the stack fails with "
-                     "\"The REST API doesn't contain any methods\").",
+                     f"({', '.join(logicals[:6])}): "
+                     f"{'Terraform' if where.input_type == 'terraform' else 'CloudFormation'} may create it before them, and "
+                     f"{_served_phrase(stages)} then probably serve(s) the API without them ("
+                     + ("or the apply fails: \"No integration defined for method\")." if where.input_type == "terraform"
+                        else "or the stack fails with \"The REST API doesn't contain any methods\")."),
                 api_resource(api, stage=stages[0] if len(stages) == 1 else None, statement_id=f"deployment:{deployment.id}"),
                 where,
-                f"{where.file}{':' + str(where.line) if where.line else ''}: in resource {logical} "
-                f"(AWS::ApiGateway::Deployment), add\n  DependsOn:\n" + "".join(f"    - {m}\n" for m in logicals)
-                + f"  (AWS: {CFN_DEPLOYMENT_DOC})",
+                _depends_on_fix(where, logical, logicals),
                 Fix("depends-on", {"DependsOn": logicals}))
+
+
+def _depends_on_fix(where, logical: str, missing: list[str]) -> str:
+    at = f"{where.file}{':' + str(where.line) if where.line else ''}"
+    if where.input_type == "terraform":
+        return (f"{at}: in {logical}, name them in `triggers` (or depends_on):\n"
+                "  triggers = {\n    redeployment = sha1(jsonencode([\n"
+                + "".join(f"      {m}.id,\n" for m in missing)
+                + f"    ]))\n  }}\n  (Terraform: {TF_DEPLOYMENT_DOC})")
+    return (f"{at}: in resource {logical} (AWS::ApiGateway::Deployment), add\n  DependsOn:\n"
+            + "".join(f"    - {m}\n" for m in missing) + f"  (AWS: {CFN_DEPLOYMENT_DOC})")
 
 
 class DeploymentWithoutTriggers(Rule):

@@ -155,3 +155,17 @@ def test_terraform_plan_rebuilds_ids_from_references():
     assert [m.key for m in api.methods] == ["GET /items"]
     assert api.methods[0].integration.timeout_ms == 29000
     assert api.stages[0].deployment_id == "aws_api_gateway_deployment.d"
+
+
+def test_agw125_terraform_deployment_not_depending_on_method_and_integration():
+    found = findings(FIXTURES / "tf-plan-no-triggers.json", "AGW125")
+    assert len(found) == 1
+    assert "aws_api_gateway_method.get" in found[0]["message"]
+    assert "aws_api_gateway_integration.get" in found[0]["message"]
+    assert "aws_api_gateway_integration.get.id" in found[0]["remediation"]
+
+
+@pytest.mark.parametrize("source", ["tf-no-triggers", "tf-triggers", "tf-plan-triggers.json"])
+def test_agw125_terraform_silent_when_depends_on_or_triggers_reach_every_method(source):
+    # tf-no-triggers: depends_on the integration, which references the method
+    assert findings(FIXTURES / source, "AGW125") == []
