@@ -67,7 +67,18 @@ def synthesize(reader, instance, attr: str):
     if kind == "aws_api_gateway_method" and attr == "http_method":
         value = reader.value(instance, "http_method")
         return value if isinstance(value, str) else None
-    if kind == "aws_api_gateway_resource" and attr == "path":
+    if kind == "aws_api_gateway_resource" and attr == "path":  # from the parents' path_part, when all are known
+        parts, current = [], instance
+        for _ in range(64):
+            part, parent = reader.value(current, "path_part"), reader.value(current, "parent_id")
+            if not isinstance(part, str) or is_unresolved(part) or not isinstance(parent, str):
+                return None
+            parts.append(part)
+            if parent.endswith(":root"):
+                return "/" + "/".join(reversed(parts))
+            current = reader.instances.get(parent)
+            if current is None or current.type != "aws_api_gateway_resource":
+                return None
         return None
     return None
 

@@ -169,3 +169,17 @@ def test_agw125_terraform_deployment_not_depending_on_method_and_integration():
 def test_agw125_terraform_silent_when_depends_on_or_triggers_reach_every_method(source):
     # tf-no-triggers: depends_on the integration, which references the method
     assert findings(FIXTURES / source, "AGW125") == []
+
+
+def test_terraform_source_builds_a_resource_path_for_source_arn(tmp_path):
+    folder = tmp_path / "tf"
+    shutil.copytree(FIXTURES / "tf-triggers", folder)
+    main = folder / "main.tf"
+    main.write_text(main.read_text().replace(
+        'source_arn    = "${aws_api_gateway_rest_api.api.execution_arn}/*/*"',
+        'source_arn    = "${aws_api_gateway_rest_api.api.execution_arn}/*/${aws_api_gateway_method.get.http_method}'
+        '${aws_api_gateway_resource.items.path}"'))
+    _, snapshot = model(main)
+    statement = snapshot.scopes[0].functions[0].raw["Policy"]["Statement"][0]
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"].endswith(":aws_api_gateway_rest_api.api/*/GET/items")
+    assert [f for f in audit_json(folder)["findings"] if f["severity"] in ("high", "critical")] == []
