@@ -183,3 +183,20 @@ def test_terraform_source_builds_a_resource_path_for_source_arn(tmp_path):
     statement = snapshot.scopes[0].functions[0].raw["Policy"]["Statement"][0]
     assert statement["Condition"]["ArnLike"]["AWS:SourceArn"].endswith(":aws_api_gateway_rest_api.api/*/GET/items")
     assert [f for f in audit_json(folder)["findings"] if f["severity"] in ("high", "critical")] == []
+
+
+def test_cdk_out_lambda_rest_api_audits_clean_and_its_mistakes_are_found(tmp_path):
+    assert [f for f in audit_json(FIXTURES / "cdk.out")["findings"] if f["severity"] != "info"] == []
+    broken = tmp_path / "cdk.out"
+    shutil.copytree(FIXTURES / "cdk.out", broken)
+    template = broken / "LambdaRestStack.template.json"
+    document = json.loads(template.read_text())
+    resources = document["Resources"]
+    resources["ApiDeploymentB17BE62Dabc123"]["DependsOn"].remove("ApiproxyANY7F13F09C")
+    del resources["ApiproxyANYApiPermission"]
+    template.write_text(json.dumps(document, indent=1))
+    found = {f["rule_id"]: f for f in audit_json(broken)["findings"]}
+    assert "ApiproxyANY7F13F09C" in found["AGW125"]["message"]
+    assert found["AGW125"]["location"]["resource"] == "ApiDeploymentB17BE62Dabc123"
+    # the test-invoke-stage grant remains, so the function has a permission, but none for stage prod
+    assert found["AGW203"]["severity"] == "high" and "/prod/" in found["AGW203"]["message"]
