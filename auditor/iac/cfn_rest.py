@@ -223,6 +223,10 @@ class RestReader:
         integration = props.get("Integration")
         if isinstance(integration, dict):
             method["methodIntegration"] = self.integration(logical, integration)
+        from auditor.iac.document import suppression_tags
+        tags = suppression_tags(self.reader.resources[logical].get("Metadata"))
+        if tags:  # `Metadata: {apigw-auditor: {ignore: [...], reason: ...}}` on the method
+            method["Tags"] = tags
         method.update(self.where(logical))
         draft.add_method(props.get("ResourceId"), props.get("HttpMethod"), method)
 

@@ -253,8 +253,17 @@ class RestPlanReader:
             try:
                 document = json.loads(body)
             except json.JSONDecodeError:
+                from auditor.errors import InputError
                 from auditor.iac.yamlload import load_yaml_text
-                document = load_yaml_text(body, self.reader.file)
+                try:
+                    document = load_yaml_text(body, instance.address)
+                except InputError as exc:  # the rest of the configuration is still audited
+                    draft.resources_unknown = True
+                    self.builder.error("ReadBody", instance.address, "Unreadable",
+                                       f"body is neither JSON nor YAML ({exc}); its resources and methods were not checked",
+                                       hint=f"{self.where(instance)['SourceLocation'].get('File')}: make the body of "
+                                            f"{instance.address} an OpenAPI document (jsonencode({{...}}) or file(\"api.json\"))")
+                    return
             line = self.reader.lines.get(instance.address)
 
             def source(line_no, pointer, kind):

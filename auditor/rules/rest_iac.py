@@ -22,6 +22,13 @@ def _stages_serving(api, deployment) -> list[str]:
     return [stage.name for stage in api.stages or () if stage.deployment_id == deployment.id]
 
 
+def _deployment_resource(api, deployment, stages: list[str]):
+    """The stage(s) it serves name the finding; a deployment no stage serves, by its id."""
+    if stages:
+        return api_resource(api, stage=", ".join(stages))
+    return api_resource(api, statement_id=f"deployment:{deployment.id}")
+
+
 def _served_phrase(stages: list[str]) -> str:
     if not stages:
         return "the stage that uses it"
@@ -66,7 +73,7 @@ class DeploymentBeforeMethods(Rule):
                      f"{_served_phrase(stages)} then probably serve(s) the API without them ("
                      + ("or the apply fails: \"No integration defined for method\")." if where.input_type == "terraform"
                         else "or the stack fails with \"The REST API doesn't contain any methods\")."),
-                api_resource(api, stage=stages[0] if len(stages) == 1 else None, statement_id=f"deployment:{deployment.id}"),
+                _deployment_resource(api, deployment, stages),
                 where,
                 _depends_on_fix(where, logical, logicals),
                 Fix("depends-on", {"DependsOn": logicals}))
@@ -111,7 +118,7 @@ class DeploymentWithoutTriggers(Rule):
                 ctx, f"Deployment {address} of REST API {api.id} has no `triggers` (nor another argument that "
                      f"changes with the API): Terraform never replaces it, so {_served_phrase(stages)} keep(s) serving "
                      "the API as first deployed and later changes to its methods and integrations probably never go live.",
-                api_resource(api, stage=stages[0] if len(stages) == 1 else None, statement_id=f"deployment:{deployment.id}"),
+                _deployment_resource(api, deployment, stages),
                 where,
                 f"{where.file}{':' + str(where.line) if where.line else ''}: in {address}, add\n"
                 "  triggers = {\n    redeployment = sha1(jsonencode([\n"

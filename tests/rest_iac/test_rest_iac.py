@@ -200,3 +200,24 @@ def test_cdk_out_lambda_rest_api_audits_clean_and_its_mistakes_are_found(tmp_pat
     assert found["AGW125"]["location"]["resource"] == "ApiDeploymentB17BE62Dabc123"
     # the test-invoke-stage grant remains, so the function has a permission, but none for stage prod
     assert found["AGW203"]["severity"] == "high" and "/prod/" in found["AGW203"]["message"]
+
+
+@pytest.mark.parametrize("source", ["bad/cfn-odd-values.yaml", "bad/tf-odd-values"])
+def test_values_of_unexpected_types_are_audited_without_a_traceback(source):
+    code, out, err = run_cli("audit", FIXTURES / source, "--fail-on", "never")
+    assert code == 0 and "Traceback" not in err
+
+
+def test_an_unreadable_terraform_body_is_named_and_the_rest_audited():
+    report = audit_json(FIXTURES / "bad" / "tf-odd-values")
+    error = next(f for f in report["findings"] if f["rule_id"] == "AGW000" and "body is neither JSON nor YAML" in f["message"])
+    assert "aws_api_gateway_rest_api.api" in error["message"] and "main.tf" in error["remediation"]
+
+
+def test_an_integration_timeout_of_the_wrong_type_names_file_and_line(tmp_path):
+    template = tmp_path / "t.yaml"
+    template.write_text((FIXTURES / "bad" / "cfn-odd-values.yaml").read_text().replace(
+        "timeoutInMillis: 100", 'timeoutInMillis: "abc"'))
+    code, out, err = run_cli("audit", template)
+    assert code == 2 and "Traceback" not in err
+    assert f"{template}:16:" in err and "timeoutInMillis must be an integer" in err
