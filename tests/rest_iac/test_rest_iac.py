@@ -221,3 +221,17 @@ def test_an_integration_timeout_of_the_wrong_type_names_file_and_line(tmp_path):
     code, out, err = run_cli("audit", template)
     assert code == 2 and "Traceback" not in err
     assert f"{template}:16:" in err and "timeoutInMillis must be an integer" in err
+
+
+def test_terraform_heredoc_closing_marker_with_trailing_spaces_is_read(tmp_path):
+    folder = tmp_path / "tf"
+    shutil.copytree(FIXTURES / "tf-triggers", folder)
+    (folder / "policy.tf").write_text('resource "aws_api_gateway_rest_api_policy" "p" {\n'
+                                      '  rest_api_id = aws_api_gateway_rest_api.api.id\n'
+                                      '  policy = <<POLICY3\n{"Version": "2012-10-17", "Statement": []}\nPOLICY3  \n}\n')
+    code, out, err = run_cli("audit", folder, "--fail-on", "never")
+    assert code == 0, err  # Terraform trims the marker's line; python-hcl2 alone would reject it
+    from auditor.iac import load_folder
+    (_, document), = load_folder(folder, "terraform", None, None, None)
+    api = document["Scopes"][0]["RestApis"][0]
+    assert api["id"] == "aws_api_gateway_rest_api.api" and '"Statement": []' in api["policy"]
