@@ -267,6 +267,7 @@ class _Scope:
                     "Functions": [f for _, f in functions], "Errors": list(self.errors)}
         if self.rest:
             document.update(self.rest)
+            document["Errors"] = live_rest.without_rest_ids(document["Errors"], self.rest)
         if self.roles:
             document["Roles"] = sorted(self.roles, key=lambda role: role["Arn"])
         return document

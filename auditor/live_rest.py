@@ -1,6 +1,6 @@
 """Live collection of REST APIs (API Gateway v1, service `apigateway`): read-only, fewest calls.
 
-Per scope: GetRestApis (the policy comes with each API) and GetUsagePlans. Per API: GetResources
+Per scope: GetRestApis (the policy comes with each API) and, when there is one, GetUsagePlans. Per API: GetResources
 with embed=methods (every method and integration in the same pages), GetStages, GetDeployment with
 embed=apisummary for each deployment a stage serves (not every past deployment), GetAuthorizers
 only when a method names one, GetGatewayResponses. Failures are recorded in the scope as every
@@ -28,6 +28,8 @@ def collect(collector, pool, scope) -> None:
             return  # not collected: REST rules stay silent, AGW000 names the failure
         apis = [_clean(item) for item in items]
     rest["RestApis"] = apis
+    if not apis:
+        return  # usage plans serve REST stages only: with none, nothing to judge them on
     for api in apis:
         pool.submit(_details, collector, scope, client, api)
     plans: list = []
@@ -103,6 +105,13 @@ def _redacted(resource: dict) -> dict:
         if isinstance(integration, dict) and isinstance(integration.get("requestParameters"), dict):
             integration["requestParameters"] = _redact_mapping(integration["requestParameters"])
     return resource
+
+
+def without_rest_ids(errors: list, rest: dict) -> list:
+    """`--api-id` names REST APIs too: apigatewayv2's NotFound for an id that is a REST API is no failure."""
+    ids = {api.get("id") for api in rest.get("RestApis") or ()}
+    return [e for e in errors if not (e.get("Operation") == "GetApi" and e.get("Resource") in ids
+                                      and e.get("Code") == "NotFoundException")]
 
 
 def references(scope):

@@ -119,6 +119,19 @@ def _tagged_objects(snapshot):
                         yield (f"{label.format(value)} of API {api.id}", tags,
                                lambda r, a=api, f=key, v=value: _same_api(a, r) and getattr(r, f) == v,
                                api_resource(api, **{key: value}), child.location)
+        for api in scope.rest_apis:  # REST APIs: the API's and its stages' AWS tags, a method's Tags (extension)
+            if IGNORE_TAG in (tags := _tags(api.tags)):
+                yield (f"REST API {api.id}", tags, lambda r, a=api: _same_api(a, r), api_resource(api), api.location)
+            for stage in [s for s in api.stages if s.tags]:
+                if IGNORE_TAG in (tags := _tags(stage.tags)):
+                    yield (f"stage {stage.name} of REST API {api.id}", tags,
+                           lambda r, a=api, v=stage.name: _same_api(a, r) and r.stage == v,
+                           api_resource(api, stage=stage.name), stage.location)
+            for method in [m for m in api.methods if m.tags]:
+                if IGNORE_TAG in (tags := _tags(method.tags)):
+                    yield (f"method {method.key} of REST API {api.id}", tags,
+                           lambda r, a=api, v=method.key: _same_api(a, r) and r.route_key == v,
+                           api_resource(api, route_key=method.key), method.location)
         for function in scope.functions:
             if IGNORE_TAG in (function.tags or {}):
                 yield (f"function {function.name}", function.tags, lambda r, f=function: _names_function(f, r),

@@ -1,6 +1,6 @@
 """Benchmark live collection against moto in server mode.
 
-Builds APIS HTTP APIs x ROUTES routes and FUNCTIONS Lambda functions (each with an API Gateway
+Builds APIS HTTP APIs x ROUTES routes (and --rest-apis REST APIs x ROUTES methods) and FUNCTIONS Lambda functions (each with an API Gateway
 permission) in a ThreadedMotoServer, then collects them with 1 and with 8 workers and prints the
 number of AWS calls (compared with the minimum the pages require) and the wall time.
 
@@ -28,7 +28,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def build(endpoint: str, apis: int, routes: int, functions: int) -> None:
+def build(endpoint: str, apis: int, routes: int, functions: int, rest_apis: int = 0) -> None:
     import boto3
     iam = boto3.client("iam", region_name=REGION, endpoint_url=endpoint)
     role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument=json.dumps({
@@ -62,6 +62,23 @@ def build(endpoint: str, apis: int, routes: int, functions: int) -> None:
 
     with ThreadPoolExecutor(8) as pool:
         api_ids = list(pool.map(make_api, range(apis)))
+    rest = boto3.client("apigateway", region_name=REGION, endpoint_url=endpoint)
+
+    def make_rest_api(n):  # REST APIs (v1): `routes` methods each on their own resource, deployed to prod
+        api_id = rest.create_rest_api(name=f"rest-{n:04d}")["id"]
+        root = rest.get_resources(restApiId=api_id)["items"][0]["id"]
+        for r in range(routes):
+            resource_id = rest.create_resource(restApiId=api_id, parentId=root, pathPart=f"r{r}")["id"]
+            rest.put_method(restApiId=api_id, resourceId=resource_id, httpMethod="GET", authorizationType="NONE")
+            arn = arns[(n * 4 + r % 4) % len(arns)]
+            rest.put_integration(restApiId=api_id, resourceId=resource_id, httpMethod="GET", type="AWS_PROXY",
+                                 integrationHttpMethod="POST",
+                                 uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{arn}/invocations")
+        rest.create_deployment(restApiId=api_id, stageName="prod")
+        return api_id
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(make_rest_api, range(rest_apis)))
     for n, arn in enumerate(arns):
         lam.add_permission(FunctionName=arn.rsplit(":", 1)[-1], StatementId="apigw", Action="lambda:InvokeFunction",
                            Principal="apigateway.amazonaws.com",
@@ -87,6 +104,23 @@ def minimum_calls(endpoint: str) -> int:
                 calls += 1
                 if method == "get_integrations":  # a function only an integration names is read too
                     functions |= {parse_function_uri(i["IntegrationUri"]).unqualified_arn for i in page["Items"]}
+    rest = boto3.client("apigateway", region_name=REGION, endpoint_url=endpoint)
+    rest_ids = []
+    for page in rest.get_paginator("get_rest_apis").paginate():
+        calls += 1
+        rest_ids += [a["id"] for a in page["items"]]
+    if rest_ids:
+        calls += sum(1 for _ in rest.get_paginator("get_usage_plans").paginate())
+    for api_id in rest_ids:  # resources with their methods, stages, each served deployment, gateway responses
+        methods = []
+        for page in rest.get_paginator("get_resources").paginate(restApiId=api_id, embed=["methods"]):
+            calls += 1
+            methods += [m for r in page["items"] for m in (r.get("resourceMethods") or {}).values()]
+        calls += 1 + len({s.get("deploymentId") for s in rest.get_stages(restApiId=api_id)["item"]
+                          if s.get("deploymentId")})
+        if any(m.get("authorizerId") for m in methods):
+            calls += sum(1 for _ in rest.get_paginator("get_authorizers").paginate(restApiId=api_id))
+        calls += sum(1 for _ in rest.get_paginator("get_gateway_responses").paginate(restApiId=api_id))
     for page in lam.get_paginator("list_functions").paginate():
         calls += 1
         functions |= {f["FunctionArn"] for f in page["Functions"]}
@@ -132,6 +166,7 @@ def main() -> int:
     parser.add_argument("--apis", type=int, default=200)
     parser.add_argument("--routes", type=int, default=20)
     parser.add_argument("--functions", type=int, default=500)
+    parser.add_argument("--rest-apis", type=int, default=0, help="REST APIs (v1) of --routes methods each, too")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--latency-ms", type=float, nargs="+", default=[0, 30],
                         help="extra round-trip time per request, as real AWS has (default: 0 and 30)")
@@ -153,7 +188,7 @@ def main() -> int:
         server = _Subprocess([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], endpoint)
     try:
         started = time.perf_counter()
-        build(endpoint, args.apis, args.routes, args.functions)
+        build(endpoint, args.apis, args.routes, args.functions, args.rest_apis)
         print(f"built {args.apis} APIs x {args.routes} routes, {args.functions} functions in "
               f"{time.perf_counter() - started:.1f}s")
         minimum = minimum_calls(endpoint)
@@ -164,6 +199,8 @@ def main() -> int:
             [scope] = document["Scopes"]
             assert scope["Complete"] and not scope["Errors"], scope["Errors"][:3]
             routes = sum(len(a["Routes"]) for a in scope["Apis"])
+            routes += sum(len(r.get("resourceMethods") or {}) for a in scope.get("RestApis") or ()
+                          for r in a.get("Resources") or ())
             print(f"latency={latency:g}ms workers={workers}: {stats.seconds:.2f}s wall, {stats.calls} calls ({stats.attempts} HTTP requests), "
                   f"{len(scope['Apis'])} APIs, {routes} routes, {len(scope['Functions'])} functions; "
                   f"calls {'==' if stats.calls == minimum else '!='} minimum; by operation: "

@@ -179,6 +179,16 @@ def render_text(doc: dict) -> str:
         if stage.get("name") and stage.get("path_in_stage") != req["path"]:
             lines.append(f"   path within the stage: {stage['path_in_stage']}")
     route = steps.get("route")
+    if route is not None and req.get("api_type") == "REST":
+        heading("Method", route["chosen"] or "none matches")
+        lines.append(f"   resource: {route.get('resource') or 'none matches ' + route.get('path', '')}"
+                     + (f", path parameters {route['path_parameters']}" if route.get("path_parameters") else ""))
+        for candidate in route["candidates"]:
+            lines.append(f"   {'won ' if candidate['won'] else 'no  '} {candidate['route_key']:<28} {candidate['reason']}")
+        route = None
+    for key, label in (("resource_policy", "resource policy"), ("api_key", "API key")):
+        if steps.get(key):
+            lines.append(f"   {label}: " + ", ".join(f"{k} {v}" for k, v in steps[key].items() if v is not None))
     if route is not None:
         heading("Route", route["chosen"] or "none matches")
         for candidate in route["candidates"]:

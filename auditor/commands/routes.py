@@ -95,7 +95,8 @@ def render_text(table: dict) -> str:
             if route["target"]:
                 target += f" ({route['target']})"
         else:
-            target = f"{integration['id']} {integration['type'] or 'untyped'}"
+            target = (f"{integration['type'] or 'untyped'}" if table["api"].get("type") == "REST" else
+                      f"{integration['id']} {integration['type'] or 'untyped'}")
             if integration.get("subtype"):
                 target += f" {integration['subtype']}"
             elif integration.get("payload_format_version"):

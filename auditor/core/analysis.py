@@ -228,7 +228,10 @@ UNKNOWN_ID = "\ue001"  # stands for an authorizer id API Gateway assigns at depl
 
 def stage_names(api: Api) -> list[str]:
     """Stages to check coverage on: those that serve (an undeployed stage answers nothing);
-    all of them when none serves yet (AGW105 says so); `$default` when the API has none."""
+    all of them when none serves yet (AGW105 says so); `$default` when the API has none. A REST API's stages
+    serve their deployment: one with none deployed answers nothing, so no stage is checked."""
+    if api.is_rest:
+        return [s.name for s in api.stages if s.serves]
     return [s.name for s in api.stages if s.serves] or [s.name for s in api.stages] or ["$default"]
 
 
@@ -568,7 +571,7 @@ class Index:
         """The APIs with this id, in input order (the same id may exist in several accounts or regions)."""
         if self._apis_by_id is None:
             self._apis_by_id = {}
-            for api in self.apis:
+            for api in self.apis + self.rest_apis:
                 self._apis_by_id.setdefault(api.id, []).append(api)
         return self._apis_by_id.get(api_id, [])
 

@@ -245,3 +245,64 @@ def policy_verdict(api, arn: str, authorization_type: str) -> tuple[str, dict | 
     if any(not s.get("Condition") for s in allows) and not any(s.get("Effect") == "Deny" for s in applying):
         return "allowed", None
     return "conditional", None
+
+
+# ---- what a failing request gets: the documented default gateway responses, and the API's overrides
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
+
+DEFAULT_RESPONSES = {
+    "MISSING_AUTHENTICATION_TOKEN": (403, '{"message":"Missing Authentication Token"}'),
+    "ACCESS_DENIED": (403, '{"Message":"User: anonymous is not authorized to perform: execute-api:Invoke on '
+                           'resource: ..."}'),
+    "INVALID_API_KEY": (403, '{"message":"Forbidden"}'),
+    "UNAUTHORIZED": (401, '{"message":"Unauthorized"}'),
+    "AUTHORIZER_CONFIGURATION_ERROR": (500, '{"message": null}'),
+    "API_CONFIGURATION_ERROR": (500, '{"message": "Internal server error"}'),
+    "INTEGRATION_TIMEOUT": (504, '{"message": "Endpoint request timed out"}'),
+    "INTEGRATION_FAILURE": (504, '{"message": "Internal server error"}'),
+}
+
+
+def response_for(api, response_type: str) -> tuple[int, str, str | None]:
+    """(status, body, note) a failure of this type gets: the documented default, or the API's own gateway
+    response for the type when it sets a status code (GetGatewayResponses lists every type, AWS's defaults
+    marked defaultResponse)."""
+    status, body = DEFAULT_RESPONSES[response_type]
+    for response in api.gateway_responses or ():
+        if response.response_type != response_type or response.default_response is True:
+            continue
+        note = f"gateway response {response_type} of API {api.id} is customised"
+        code = response.status_code
+        if isinstance(code, str) and code.isdigit() and int(code) != status:
+            note += f": status {code} instead of {status}"
+            status = int(code)
+        templates = response.response_templates
+        if isinstance(templates, dict) and templates:
+            body = next(iter(templates.values()))
+            note += " (its own body template)"
+        return status, body, note
+    return status, body, None
+
+
+def method_throttling(stage, method) -> dict:
+    """The rate and burst limits in force for a method on a stage: the stage's methodSettings for
+    `<resource path>/<VERB>` (the path without its leading slash; `~1` as the patch paths write `/`) override
+    its `*/*` defaults, field by field. Same shape as analysis.throttling_limits."""
+    settings = stage.method_settings if isinstance(stage.method_settings, dict) else {}
+    own_key = None
+    for key in settings:
+        path, _, verb = str(key).replace("~1", "/").rpartition("/")
+        if verb == method.verb and "/" + path.lstrip("/") == method.path.rstrip("/") or (
+                verb == method.verb and path.lstrip("/") == method.path.strip("/")):
+            own_key = key
+    own = settings.get(own_key) if own_key is not None else None
+    default = settings.get("*/*")
+    limits = {}
+    for field, label in (("throttlingRateLimit", "rate_limit"), ("throttlingBurstLimit", "burst_limit")):
+        if isinstance(own, dict) and own.get(field) is not None:
+            limits[label] = {"value": own[field], "from": f"methodSettings `{own_key}` of stage {stage.name}"}
+        elif isinstance(default, dict) and default.get(field) is not None:
+            limits[label] = {"value": default[field], "from": f"methodSettings `*/*` of stage {stage.name}"}
+        else:
+            limits[label] = {"value": None, "from": "not set: the account's limit for the region applies"}
+    return limits

@@ -11,6 +11,7 @@ and `audit` cannot tell two different stories.
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from auditor.core import rest
 from auditor.core.analysis import Index, cover, throttling_limits
 from auditor.core.arnlike import glob_match
 from auditor.core.arns import execute_api_arn, invoke_host, is_unresolved, parse_invoke_host
@@ -56,7 +57,7 @@ def parse_invoke_url(url: str) -> tuple[str, str, str, str]:
 
 def select_api(index: Index, api_id: str | None, region: str | None = None):
     """The HTTP API a request is for; a UsageError names the candidates when that is unclear."""
-    apis = index.apis
+    apis = index.apis + index.rest_apis
     if not apis:
         raise UsageError("the input holds no API")
 
@@ -64,7 +65,7 @@ def select_api(index: Index, api_id: str | None, region: str | None = None):
         return f"{api.id} ({api.name + ', ' if api.name else ''}{api.scope.account}/{api.scope.region})"
 
     if api_id is None:
-        http = [api for api in apis if api.is_http]
+        http = [api for api in apis if api.is_http or api.is_rest]
         if len(http) == 1:
             return http[0]
         if not http:
@@ -86,7 +87,7 @@ def select_api(index: Index, api_id: str | None, region: str | None = None):
         raise UsageError(f"API id {api_id} appears in several scopes: " + ", ".join(name(a) for a in found)
                          + "; give the invoke URL (--url) to pick the region")
     api = found[0]
-    if not api.is_http:
+    if not api.is_http and not api.is_rest:
         raise UsageError(f"API {api.id} is a {api.protocol_type} API; explain and routes simulate HTTP APIs only")
     return api
 
@@ -317,7 +318,300 @@ class Explanation:
                 "verdict": self.verdict.as_dict()}
 
 
-class Simulator:
+class _RestSimulation:
+    """The REST API (v1) steps of `explain`: stage, resource and method selection, resource policy, API key,
+    authorizer, integration, permission; each failure answered with its documented gateway response
+    (core/rest.py's DEFAULT_RESPONSES) or the API's own override."""
+
+    def _rest_fail(self, api, response_type: str, why: str, rule_id=None, finding=None, certain=True,
+                   probably: bool = False) -> _Stop:
+        status, body, note = rest.response_for(api, response_type)
+        summary = f"{'probably ' if probably else ''}{status} {body}: {why}"
+        stop = self._fail(summary, rule_id if finding is not None else None, finding, status,
+                          certain=certain and not probably)
+        if note:
+            stop.verdict.conditions.append(note)
+        stop.verdict.conditions.insert(0, f"gateway response type {response_type}")
+        return stop
+
+    def _explain_rest(self, api, request, method: str, path: str, described: dict) -> Explanation:
+        steps: dict = {}
+        try:
+            conditions = self._rest_endpoint(api, request, steps)
+            stage, stage_path = self._rest_stage(api, request.stage, path, steps)
+            resource, chosen, params = self._rest_method(api, stage, method, stage_path, steps)
+            self._rest_throttling(api, stage, chosen, steps)
+            conditions += self._rest_policy(api, stage, chosen, method, stage_path, steps)
+            conditions += self._rest_api_key(api, stage, chosen, steps)
+            conditions += self._rest_authorization(api, chosen, steps)
+            verdict = self._rest_integration(api, stage, chosen, method, stage_path, params, steps)
+            verdict.conditions = conditions + verdict.conditions
+        except _Stop as stop:
+            verdict = stop.verdict
+        return Explanation(described, steps, verdict)
+
+    def _rest_endpoint(self, api, request, steps: dict) -> list[str]:
+        disabled = api.disable_execute_api_endpoint
+        if disabled is not True:
+            return []
+        host = invoke_host(api.id, api.scope.region)
+        steps["endpoint"] = {"default_host": host, "default_endpoint_disabled": True}
+        if request.url:
+            raise self._fail(f'403 {{"message":"Forbidden"}}: REST API {api.id} has disableExecuteApiEndpoint set, so '
+                             f"its default hostname {host} refuses every request; only a custom domain reaches it",
+                             None, None, 403)
+        return [f"the request comes through a custom domain mapped to API {api.id} (its default endpoint {host} "
+                "is disabled: 403 there)"]
+
+    def _rest_stage(self, api, explicit, path: str, steps: dict):
+        if not api.has_stages:
+            steps["stage"] = {"name": None, "reason": "the input does not list this API's stages"}
+            raise self._unknown(f"cannot tell which stage serves the request: the input holds no stage list for "
+                                f"REST API {api.id}")
+        stages = {stage.name: stage for stage in api.stages}
+        if explicit is not None:
+            stage, stage_path, reason = stages.get(explicit), path, f"--stage {explicit}"
+            missing = explicit
+        else:
+            segments = _split(path)
+            first = segments[0] if segments else None
+            stage, stage_path = stages.get(first), "/" + "/".join(segments[1:])
+            reason, missing = f"the first path segment `{first}` names stage {first}", first
+        if stage is None:
+            named = f"API {api.id} has no stage `{missing}`" if missing else "the path names no stage"
+            steps["stage"] = {"name": None, "reason": named, "stages": sorted(stages)}
+            raise self._rest_fail(api, "MISSING_AUTHENTICATION_TOKEN", f"{named} (stages: "
+                                  f"{', '.join(sorted(stages)) or 'none'}); a REST API's invoke URL starts with the "
+                                  "stage name", probably=True)
+        deployment = rest.deployment_of(api, stage)
+        steps["stage"] = {"name": stage.name, "reason": reason, "serves": stage.serves,
+                          "deployment": f"serves deployment {stage.deployment_id}" if stage.deployment_id else
+                          "has no deployment", "path_in_stage": stage_path}
+        if not stage.serves:
+            raise self._rest_fail(api, "MISSING_AUTHENTICATION_TOKEN", f"stage {stage.name} has no deployment, so "
+                                  "it serves nothing", probably=True)
+        if deployment is not None and rest.deployed_methods(deployment) is not None:
+            steps["stage"]["deployed_methods"] = len(rest.deployed_methods(deployment))
+        return stage, stage_path
+
+    def _rest_method(self, api, stage, method: str, path: str, steps: dict):
+        if not api.has_resources:
+            steps["route"] = {"chosen": None, "candidates": [], "reason": "the input does not list the resources"}
+            raise self._unknown(f"cannot tell which method matches: the input holds no resources of API {api.id}")
+        found = rest.Tree(api).match(path)
+        step = {"path": path, "chosen": None, "candidates": [], "resource": None}
+        steps["route"] = step
+        if found is None:
+            step["reason"] = "no resource matches the path (literal segments before {param}, {param} before {proxy+})"
+            raise self._rest_fail(api, "MISSING_AUTHENTICATION_TOKEN", f"no resource of REST API {api.id} matches "
+                                  f"{path}")
+        resource, params = found
+        step["resource"] = resource.path
+        verbs = sorted(resource.resource_methods or {})
+        chosen = rest.select_method(resource, method)
+        for verb in verbs:
+            won = chosen is not None and verb == chosen.verb
+            reason = ("the request's method" if verb == method else "ANY takes a method the resource does not have"
+                      if verb == rest.ANY else f"not {method}")
+            step["candidates"].append({"route_key": f"{verb} {resource.path}", "matched": won or verb in (method, rest.ANY),
+                                       "won": won, "priority": 1 if won else None, "reason": reason})
+        if chosen is None:
+            # whether API Gateway then tries a greedy {proxy+} resource that has the method is not documented
+            greedy = [r.path for r in api.resources if rest.is_greedy(r.path_part or "")
+                      and rest.select_method(r, method) is not None]
+            raise self._rest_fail(api, "MISSING_AUTHENTICATION_TOKEN", f"resource {resource.path} has no {method} "
+                                  f"method and no ANY (it has {', '.join(verbs) or 'no method'})"
+                                  + (f"; AWS does not document whether {', '.join(greedy)} would take it instead"
+                                     if greedy else ""), probably=bool(greedy))
+        step.update({"chosen": chosen.key, "path_parameters": params})
+        served = rest.deployed_methods(rest.deployment_of(api, stage))
+        if served is not None and (chosen.path, chosen.verb) not in served:
+            finding = self.findings.find("AGW123", api, stage=stage.name)
+            raise self._rest_fail(api, "MISSING_AUTHENTICATION_TOKEN", f"stage {stage.name} serves deployment "
+                                  f"{stage.deployment_id}, made before `{chosen.key}` existed", "AGW123", finding)
+        return resource, chosen, params
+
+    def _rest_throttling(self, api, stage, chosen, steps: dict) -> None:
+        limits = rest.method_throttling(stage, chosen)
+        if all(limit["value"] is None for limit in limits.values()):
+            return
+        steps["throttling"] = limits
+        zero = [label for label, limit in limits.items() if limit["value"] == 0]
+        if zero:
+            finding = self.findings.find("AGW106", api, route=chosen, stage=stage.name)
+            which = " and ".join(f"{label.replace('_', ' ')} 0 ({limits[label]['from']})" for label in zero)
+            raise self._fail(f'429 {{"message":"Too Many Requests"}}: {which}: every request to `{chosen.key}` on '
+                             f"stage {stage.name} is throttled", "AGW106" if finding else None, finding, 429)
+
+    def _rest_policy(self, api, stage, chosen, method: str, path: str, steps: dict) -> list[str]:
+        arn = rest.method_arn(api, stage.name, method, path)
+        verdict, statement = rest.policy_verdict(api, arn, chosen.authorization_type)
+        if verdict == "none":
+            return []
+        steps["resource_policy"] = {"arn": arn, "verdict": verdict,
+                                    "statement": (statement or {}).get("Sid") if statement else None}
+        if verdict == "denied" and (chosen.authorization_type or "NONE").upper() != "AWS_IAM":
+            finding = self.findings.find("AGW221", api, route=chosen, stage=stage.name)
+            why = (f"statement {statement.get('Sid') or '(no Sid)'} of the API's resource policy denies everyone"
+                   if statement else "the API's resource policy allows no anonymous caller (the implicit deny)")
+            raise self._rest_fail(api, "ACCESS_DENIED", why, "AGW221", finding)
+        if verdict in ("conditional", "unknown", "denied"):
+            return [f"the API's resource policy allows this caller on `{arn}` (else 403 ACCESS_DENIED)"]
+        return []
+
+    def _rest_api_key(self, api, stage, chosen, steps: dict) -> list[str]:
+        if not chosen.api_key_required:
+            return []
+        plans = api.scope.usage_plans
+        serving = [p.name or p.id for p in plans or () if p.serves(api.id, stage.name)]
+        steps["api_key"] = {"required": True, "source": api.api_key_source or "HEADER",
+                            "usage_plans": serving if plans is not None else None}
+        if plans is not None and not serving:
+            finding = self.findings.find("AGW122", api, stage=stage.name)
+            raise self._rest_fail(api, "INVALID_API_KEY", f"`{chosen.key}` requires an API key and no usage plan "
+                                  f"serves stage {stage.name}, so no key is valid", "AGW122", finding)
+        where = "x-api-key header" if (api.api_key_source or "HEADER") == "HEADER" else "authorizer's usageIdentifierKey"
+        return [f"the request carries a valid API key ({where}) of a usage plan on stage {stage.name} "
+                '(else 403 {"message":"Forbidden"})']
+
+    def _rest_authorization(self, api, chosen, steps: dict) -> list[str]:
+        kind = (chosen.authorization_type or "NONE").upper()
+        step = {"type": kind}
+        steps["authorization"] = step
+        if kind == "NONE":
+            step["detail"] = "anyone may call the method"
+            return []
+        if kind == "AWS_IAM":
+            step["detail"] = "the request must be SigV4-signed by a principal allowed execute-api:Invoke"
+            return ["the request is SigV4-signed by a principal allowed execute-api:Invoke (else 403)"]
+        authorizer = next((a for a in api.authorizers if a.id == chosen.authorizer_id), None)
+        step["authorizer_id"] = chosen.authorizer_id
+        if authorizer is None:
+            step["detail"] = f"authorizer {chosen.authorizer_id} is not in the input"
+            return [f"authorizer {chosen.authorizer_id} allows the request"]
+        name = authorizer.name or authorizer.id
+        step["authorizer"] = {"name": authorizer.name, "type": authorizer.type, "uri": authorizer.uri,
+                              "identity_source": authorizer.identity_source}
+        identity = f" with {authorizer.identity_source}" if authorizer.identity_source else ""
+        if kind == "COGNITO_USER_POOLS" or authorizer.type == "COGNITO_USER_POOLS":
+            step["detail"] = f"Cognito user pool authorizer {name}"
+            return [f"the request carries a valid Cognito token{identity} (else 401 Unauthorized)"]
+        step["detail"] = f"Lambda authorizer {name} ({authorizer.type})"
+        self._assumable(api, authorizer.credentials_arn, authorizer=authorizer)
+        check = self.index.authorizer_check(authorizer)
+        status = check.status if check is not None else None
+        if status == "function-missing":
+            finding = self.findings.find("AGW114", api, authorizer=authorizer)
+            raise self._rest_fail(api, "AUTHORIZER_CONFIGURATION_ERROR", f"authorizer {name}'s function "
+                                  f"{check.ref.arn} does not exist", "AGW114", finding)
+        if status == "cross-partition":
+            finding = self.findings.find("AGW206", api, authorizer=authorizer)
+            raise self._rest_fail(api, "AUTHORIZER_CONFIGURATION_ERROR", f"authorizer {name}'s function is in "
+                                  "another partition", "AGW206", finding, probably=True)
+        finding = self.findings.find("AGW205", api, authorizer=authorizer)
+        if finding is not None:
+            raise self._rest_fail(api, "AUTHORIZER_CONFIGURATION_ERROR", f"API Gateway may not invoke authorizer "
+                                  f"{name}'s function {check.ref.arn}", "AGW205", finding)
+        return [f"the request carries the identity source{identity} (else 401 Unauthorized) and Lambda authorizer "
+                f"{name} allows it (else 403)"]
+
+    def _rest_integration(self, api, stage, chosen, method: str, path: str, params: dict, steps: dict) -> Verdict:
+        integration = chosen.integration
+        if integration is None:
+            steps["integration"] = None
+            raise self._rest_fail(api, "API_CONFIGURATION_ERROR", f"method `{chosen.key}` has no integration",
+                                  probably=True)
+        steps["integration"] = {"id": chosen.key, "type": integration.type, "subtype": None, "uri": integration.uri,
+                                "payload_format_version": "REST (1.0-shaped proxy event)" if integration.type ==
+                                "AWS_PROXY" else None,
+                                "timeout_ms": integration.timeout_ms if integration.timeout_ms is not None else 29000,
+                                "integration_http_method": integration.integration_http_method,
+                                "credentials_arn": integration.credentials_arn}
+        warnings = [{"rule_id": f.rule_id, "message": f.message, "fix": f.remediation}
+                    for f in (self.findings.find(rule_id, api, route=chosen) for rule_id in ("AGW115", "AGW121"))
+                    if f is not None]
+        if integration.type == "MOCK":
+            return Verdict(True, "answered-by-api-gateway", "answered by API Gateway itself (MOCK integration); no "
+                           "backend is called", warnings=warnings)
+        if integration.type in ("HTTP", "HTTP_PROXY"):
+            return Verdict(True, "reaches-backend", f"reaches the HTTP backend {integration.uri} ({integration.type})",
+                           warnings=warnings)
+        if not integration.is_lambda_uri:
+            self._assumable(api, integration.credentials_arn, integration=integration)
+            return Verdict(True, "reaches-backend", f"reaches the AWS service `{integration.uri}` through role "
+                           f"{integration.credentials_arn or '(no credentials)'}", warnings=warnings)
+        finding = self.findings.find("AGW120", api, route=chosen)
+        if finding is not None:
+            raise self._rest_fail(api, "API_CONFIGURATION_ERROR", f"the Lambda integration calls with "
+                                  f"{integration.integration_http_method}, and Lambda is invoked with POST only",
+                                  "AGW120", finding, probably=True)
+        check = self.index.check_for(integration, stage.name)
+        ref = check.ref if check is not None and check.ref is not None else integration.function_ref
+        if ref is None:
+            finding = self.findings.find("AGW113", api, route=chosen)
+            if check is not None and check.status == "dynamic":
+                raise self._unknown(f"the integration names its function through `{integration.uri}`, which cannot "
+                                    "be resolved from the input", "AGW000", self.findings.find("AGW000", api))
+            raise self._rest_fail(api, "API_CONFIGURATION_ERROR", f"the integration's uri "
+                                  f"`{integration.uri or '(missing)'}` names no Lambda function", "AGW113", finding)
+        function, problem = self.index.locate(ref)
+        steps["function"] = {"name": ref.name, "qualifier": ref.qualifier, "invoked_arn": ref.arn,
+                             "region": ref.region, "account": ref.account, "in_input": function is not None,
+                             "timeout_s": function.timeout_s if function else None}
+        arns = rest.method_source_arns(api, chosen, stage.name)
+        shown = [a for a in arns if rest.PARAMETER_VALUE not in a]
+        source = {"arn": shown[0], "template": chosen.key}
+        if len(arns) > 1:
+            source["alternatives"] = [a.replace(rest.PARAMETER_VALUE, "<value>") for a in arns[1:4]]
+            source["note"] = ("AWS does not document what an ANY method or a path parameter puts in the SourceArn; "
+                              "every reading is checked")
+        steps["source_arn"] = source
+        if problem == "function-missing":
+            finding = self.findings.find("AGW114", api, route=chosen, function_arn=ref.arn)
+            raise self._rest_fail(api, "API_CONFIGURATION_ERROR", f"{ref.arn} does not exist", "AGW114", finding)
+        if problem == "not-in-snapshot":
+            raise self._unknown(f"function {ref.arn} is not in the input, so its permission cannot be checked",
+                                "AGW000", self.findings.find("AGW000", api, route=chosen))
+        event = {"payload_format_version": "REST proxy (1.0 shape)" if integration.type == "AWS_PROXY" else
+                 "non-proxy: the request template's output", "path_parameters": dict(params),
+                 "fields": {"event.httpMethod": method, "event.resource": chosen.path, "event.path": path,
+                            "event.requestContext.stage": stage.name}}
+        if integration.credentials_arn:
+            self._assumable(api, integration.credentials_arn, integration=integration)
+            steps["permission"] = {"path": "credentials", "role_arn": integration.credentials_arn,
+                                   "detail": "API Gateway invokes the function with these credentials; the "
+                                             "function's resource policy is not consulted"}
+            return Verdict(True, "reaches-function", f"reaches {ref.arn} through credentials "
+                           f"{integration.credentials_arn}", warnings=warnings, event=event)
+        statements = [statement_detail(s, ref.arn, arns, api.scope.account) for s in function.statements]
+        status = check.status if check is not None else "missing"
+        coverage = check.coverage_for(chosen, stage.name) if status in ("ok", "uncovered") else None
+        if coverage is None and status in ("ok", "uncovered"):
+            coverage = cover(function.statements, ref.arn, api, chosen, stage.name)
+        steps["permission"] = {"path": "resource-policy", "classification": status,
+                               "coverage": coverage.verdict if coverage else None, "statements": statements}
+        rule = {"missing": "AGW201", "api-mismatch": "AGW202", "qualifier-mismatch": "AGW204"}.get(status)
+        if rule:
+            # one finding per API and function, naming every method (rules.permission groups REST methods)
+            finding = next((f for f in self.findings._of(api) if f.rule_id == rule  # noqa: SLF001
+                            and f.resource.function_arn in (None, ref.arn)), None)
+            raise self._rest_fail(api, "API_CONFIGURATION_ERROR", f"{ref.name}'s resource policy does not let "
+                                  f"API Gateway invoke it for REST API {api.id} (Lambda: invalid permissions)",
+                                  rule, finding)
+        if coverage is None:
+            raise self._unknown(f"{ref.name}'s permission could not be judged ({status})", "AGW000",
+                                self.findings.find("AGW000", api))
+        if coverage.verdict != "allowed":
+            finding = self.findings.find("AGW203", api, route=chosen, function_arn=ref.arn)
+            raise self._rest_fail(api, "API_CONFIGURATION_ERROR", f"no statement allows `{coverage.source_arn}`"
+                                  + (" in every form API Gateway may present it" if coverage.verdict == "partial"
+                                     else ""), "AGW203", finding, probably=coverage.verdict == "partial")
+        allowing = ", ".join(f"`{s.sid}`" for s in coverage.decision.allowing)
+        return Verdict(True, "reaches-function", f"reaches {ref.arn} (allowed by statement {allowing})",
+                       warnings=warnings, event=event)
+
+
+class Simulator(_RestSimulation):
     """Holds the lookups for one snapshot; `explain` runs one request through them."""
 
     def __init__(self, snapshot, rules=None, severity: dict | None = None, *, index: Index | None = None,
@@ -359,6 +653,9 @@ class Simulator:
             described["url"] = request.url
         if request.stage:
             described["stage"] = request.stage
+        if api.is_rest:
+            described["api_type"] = "REST"
+            return self._explain_rest(api, request, method, path, described)
         steps: dict = {}
         try:
             conditions = self._endpoint(api, request, steps)
@@ -851,6 +1148,8 @@ class Simulator:
 def routing_table(simulator: Simulator, api) -> dict:
     """The API's routes in priority order, each with its integration, function and permission coverage."""
     index = simulator.index
+    if api.is_rest:
+        return _rest_routing_table(simulator, api)
     stages = [{"name": s.name, "serves": s.serves,
                "deployment": "auto-deploy" if s.auto_deploy else s.deployment_id} for s in api.stages]
     ranked, invalid = [], []
@@ -883,6 +1182,44 @@ def routing_table(simulator: Simulator, api) -> dict:
         rows.append(row)
     return {"version": DOCUMENT_VERSION,
             "api": {"id": api.id, "name": api.name, "account": api.scope.account, "region": api.scope.region},
+            "stages": stages, "routes": rows}
+
+
+def _rest_sort_key(method) -> tuple:
+    """A REST API's methods as API Gateway prefers them, segment by segment: literal, then {param}, then
+    {proxy+}; a specific verb before ANY."""
+    parts = rest.segments(method.path)
+    return (tuple(2 if rest.is_greedy(p) else 1 if rest.is_parameter(p) else 0 for p in parts), method.path,
+            method.verb == rest.ANY, method.verb)
+
+
+def _rest_routing_table(simulator: Simulator, api) -> dict:
+    index = simulator.index
+    stages = [{"name": s.name, "serves": s.serves, "deployment": s.deployment_id} for s in api.stages]
+    rows = []
+    for position, method in enumerate(sorted(api.methods, key=_rest_sort_key), start=1):
+        integration = method.integration
+        parts = rest.segments(method.path)
+        row = {"priority": position, "route_key": method.key, "route_id": method.resource.id,
+               "kind": "greedy" if any(rest.is_greedy(p) for p in parts) else "exact", "target": None,
+               "target_state": "ok" if integration is not None else "missing", "integration": None,
+               "function": None, "permission": None, "authorization": method.authorization_type,
+               "api_key_required": method.api_key_required}
+        if integration is not None:
+            row["integration"] = {"id": method.key, "type": integration.type, "subtype": None,
+                                  "payload_format_version": None, "credentials_arn": integration.credentials_arn,
+                                  "integration_http_method": integration.integration_http_method}
+            ref = integration.function_ref
+            if ref is not None and integration.is_lambda_uri:
+                row["function"] = {"name": ref.name, "qualifier": ref.qualifier, "arn": ref.arn}
+            checks = index.checks_of(integration)
+            row["permission"] = _permission_cell(checks, method) if checks else {"status": "not-applicable",
+                                                                                  "by_stage": {}}
+        row["findings"] = sorted({f.rule_id for f in simulator.findings.about(api, method)})
+        rows.append(row)
+    return {"version": DOCUMENT_VERSION,
+            "api": {"id": api.id, "name": api.name, "account": api.scope.account, "region": api.scope.region,
+                    "type": "REST"},
             "stages": stages, "routes": rows}
 
 

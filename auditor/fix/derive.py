@@ -11,6 +11,7 @@ from auditor.core.analysis import TARGET_PREFIX
 from auditor.core.arns import parse_lambda_arn, parse_source_arn
 import json
 
+from auditor.fix.rest_derive import RestFixes
 from auditor.fix.edits import (AddPermission, Choice, CreateIntegration, CreateRoute, CreateStage, DeleteAuthorizer,
                                DeleteIntegration, RemovePermission, ReplaceStatement, SetFunctionTimeout, SetIntegration,
                                SetRoute, SetStage, SetTrustPolicy)
@@ -24,7 +25,7 @@ _CREATED_INTEGRATIONS = ("created", "integrations")  # key in used_sids: stand-i
 _LIST_POSITION = re.compile(r"\[(\d+)\]$")  # the end of a JSON path: the position in a parent's list
 
 
-class Planner:
+class Planner(RestFixes):
     """Derives edits against one model; `used_sids` keeps statement ids unique across the whole plan."""
 
     def __init__(self, snapshot, index, used_sids: dict):
@@ -112,6 +113,9 @@ class Planner:
     # -- per finding --------------------------------------------------------------------------
     def derive(self, finding):
         """A list of edits, a Choice, or None (nothing to change: e.g. AGW000, plugin rules)."""
+        rest_api = self.rest_api(finding.resource)
+        if rest_api is not None:
+            return self.derive_rest(finding, rest_api)
         handler = getattr(self, "fix_" + finding.rule_id, None)
         if handler is None or finding.fix is None or finding.fix.action == "review":
             return None

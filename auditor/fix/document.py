@@ -14,6 +14,10 @@ def documents_of(snapshot: Snapshot) -> list[tuple[str, dict]]:
         document = by_file.setdefault(file, {"SnapshotVersion": 1, "Scopes": []})
         raw = {"AccountId": scope.account, "Region": scope.region, "Complete": scope.complete,
                "Apis": [api.raw for api in scope.apis], "Functions": [f.raw for f in scope.functions]}
+        if scope.rest_collected:  # REST APIs (v1) and their usage plans: edited like the rest
+            raw["RestApis"] = [api.raw for api in scope.rest_apis]
+        if scope.usage_plans is not None:
+            raw["UsagePlans"] = [plan.raw for plan in scope.usage_plans]
         if scope.roles:  # credentials roles: their trust is judged (AGW210) and edited like the rest
             raw["Roles"] = [role.raw for role in scope.roles]
         if scope.errors:

@@ -92,7 +92,8 @@ def plan_fixes(snapshot, rules, severity_overrides, threshold, keep=lambda findi
 
 _PHASES = ("set-trust", "add-permission", "replace-statement", "set-function", "set-integration", "create-integration",
            "set-route", "create-route",
-           "create-stage", "set-stage", "delete-integration", "delete-authorizer",
+           "create-stage", "set-stage", "set-rest", "create-usage-plan", "create-deployment",
+           "delete-integration", "delete-authorizer",
            "remove-permission")
 
 

@@ -77,10 +77,13 @@ def _render(picture) -> str:
 
     groups: dict[str, list] = {}
     for node in picture.nodes:
-        if node.kind == "route":
+        if node.kind == "route" and not (graph.api_type == "REST" and node.resource is not None):
             groups.setdefault(node.group, []).append(node)
-        else:
+        elif node.kind != "route":
             lines.append(node_line(node))
+    if graph.api_type == "REST":  # methods inside their resources, nested as the resource tree is
+        lines.extend(_resource_tree([n for n in picture.nodes if n.kind == "route" and n.resource is not None],
+                                    node_line))
     targets = {node.id: node for node in picture.nodes}
     for number, (group, members) in enumerate(groups.items()):
         into = targets.get(group)
@@ -107,6 +110,37 @@ def _render(picture) -> str:
     if broken:
         lines.append(f"  linkStyle {','.join(map(str, broken))} {BROKEN_STYLE}")
     return "\n".join(lines)
+
+
+def _resource_tree(methods, node_line) -> list[str]:
+    """REST methods in nested subgraphs, one per resource path (`/pets` holding `/pets/{id}`)."""
+    if not methods:
+        return []
+    by_path: dict[str, list] = {}
+    for node in methods:
+        by_path.setdefault(node.resource, []).append(node)
+    paths = set(by_path) | {"/"}
+    for path in list(paths):  # every ancestor holds its descendants, even one without methods
+        parts = [p for p in path.split("/") if p]
+        paths.update("/" + "/".join(parts[:n]) for n in range(len(parts)))
+    children: dict[str, list[str]] = {}
+    for path in sorted(paths - {"/"}):
+        parent = path.rsplit("/", 1)[0] or "/"
+        children.setdefault(parent, []).append(path)
+    lines: list[str] = []
+    numbers = {path: number for number, path in enumerate(sorted(paths))}
+
+    def emit(path: str, depth: int):
+        indent = "  " * (depth + 1)
+        name = path if path == "/" else path.rsplit("/", 1)[1]
+        lines.append(f'{indent}subgraph res{numbers[path]}["{label("resource " + name)}"]')
+        lines.extend(node_line(node, indent + "  ") for node in by_path.get(path, ()))
+        for child in children.get(path, ()):
+            emit(child, depth + 1)
+        lines.append(f"{indent}end")
+
+    emit("/", 0)
+    return lines
 
 
 def markdown_section(graphs, heading: str | None = "###", budget: int | None = None) -> list[str]:

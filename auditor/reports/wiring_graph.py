@@ -33,6 +33,7 @@ class Node:
     detail: str = ""
     broken: bool = False
     group: str | None = None  # routes: the id of the integration node they lead to
+    resource: str | None = None  # REST methods: the path of their resource (drawn as a tree by Mermaid)
 
 
 @dataclass(slots=True)
@@ -81,6 +82,7 @@ class ApiGraph:
     route_edges: dict[str, str] = field(default_factory=dict)
     integration_edges: dict[str, str] = field(default_factory=dict)
     stage_edges: dict[str | None, str] = field(default_factory=dict)
+    api_type: str = "HTTP"  # "REST": routes are methods on a resource tree
 
     def node(self, node_id: str) -> Node:
         return self._nodes[node_id]
@@ -332,6 +334,115 @@ class _Builder:
         return chosen_verdict
 
 
+class _RestBuilder(_Builder):
+    """A REST API (v1): methods on their resources, one integration node per backend they call (type and URI),
+    the verdicts from the same simulator."""
+
+    def __init__(self, simulator, api):
+        super().__init__(simulator, api)
+        self.graph.api_type = "REST"
+        self.integrations = {}
+        self._by_method = {}
+        for method in api.methods:
+            integration = method.integration
+            if integration is None:
+                continue
+            key = "-".join(str(p) for p in (integration.type, integration.uri, integration.credentials_arn))
+            self.integrations.setdefault(key, integration)
+            self._by_method[method.key] = key
+        self._routes = {m.key: m for m in api.methods}
+
+    def build(self) -> ApiGraph:
+        graph, api = self.graph, self.api
+        graph.add(Node("api", "api", f"REST API {api.id}", api.name or ""))
+        for position, stage in enumerate(api.stages):
+            node_id = f"stage{position}"
+            graph.add(Node(node_id, "stage", f"stage {stage.name}", stage.deployment_id or "not deployed",
+                           broken=not stage.serves))
+            finding = self.simulator.findings.find("AGW123", api, stage=stage.name)
+            self._stage_edge(node_id, stage.name, None, "serves nothing" if not stage.serves else
+                             "older deployment" if finding is not None else "")
+        if not api.stages:
+            graph.add(Node("stage_none", "stage", "no stage", "", broken=True))
+            self._stage_edge("stage_none", None, None, "no stage")
+        for row in self.table["routes"]:
+            self._route(row)
+            method = self._routes.get(row["route_key"])
+            graph.nodes[-1].resource = method.path if method is not None else None
+        return graph
+
+    def _integration_node(self, integration_id: str) -> str:
+        graph = self.graph
+        node_id = f"i_{integration_id}"
+        if node_id in graph._nodes:
+            return node_id
+        integration = self.integrations[integration_id]
+        detail = " ".join(p for p in (integration.type or "untyped", integration.integration_http_method) if p)
+        graph.add(Node(node_id, "integration", "integration " + (integration.type or "untyped"), detail))
+        self._function_edge(integration, node_id, integration_id)
+        return node_id
+
+    def _function_edge(self, integration, node_id, integration_id=None):
+        graph = self.graph
+        ref = integration.function_ref
+        if not integration.is_lambda_uri:
+            target = f"b_{integration_id}"
+            what = {"MOCK": "answered by API Gateway (MOCK)", "HTTP": "HTTP backend", "HTTP_PROXY": "HTTP backend"}
+            graph.add(Node(target, "function", what.get(integration.type, "AWS service"), integration.uri or ""))
+        elif ref is None:
+            target = f"b_{integration_id}"
+            graph.add(Node(target, "target", "no Lambda function", integration.uri or "(no uri)", broken=True))
+        else:
+            target = f"f_{ref.arn}"
+            function, _ = self.simulator.index.locate(ref)
+            graph.add(Node(target, "function", ref.name + (f":{ref.qualifier}" if ref.qualifier else ""),
+                           (f"{ref.account}/{ref.region}" if function is None else
+                            (f"qualifier {ref.qualifier}" if ref.qualifier else "unqualified"))))
+        edge = Edge(f"e{len(graph.edges)}", node_id, target, "invokes",
+                    label=f"credentials {integration.credentials_arn}" if integration.credentials_arn else "")
+        graph.edges.append(edge)
+        graph.integration_edges[integration_id] = edge.id
+
+    def _target_node(self, row) -> str:
+        key = self._by_method.get(row["route_key"])
+        if key is not None:
+            return self._integration_node(key)
+        node_id = "t_none"
+        self.graph.add(Node(node_id, "target", "no integration", "", broken=True))
+        return node_id
+
+    def _verdict(self, row, edge) -> RouteVerdict:
+        """explain's verdict for a request shaped like the method, on each serving stage."""
+        from auditor.core.simulate import Request
+        from auditor.core import rest
+        api, key = self.api, row["route_key"]
+        method = self._routes[key]
+        path = "/" + "/".join(p.strip("{}").rstrip("+") if rest.is_parameter(p) else p
+                              for p in rest.segments(method.path))
+        verb = "GET" if method.verb == rest.ANY else method.verb
+        chosen = None
+        for stage in [s.name for s in api.stages if s.serves] or [None]:
+            try:
+                explanation = self.simulator.explain(Request(verb, path, api.id, api.scope.region, stage=stage))
+            except (AttributeError, TypeError, KeyError) as exc:
+                return RouteVerdict(key, edge.id, "unknown", f"explain could not simulate this method "
+                                    f"({type(exc).__name__}: {exc})", None, None, False, stage)
+            verdict = explanation.verdict
+            if verdict.rule_id == "AGW123":  # the stage's deployment predates it: the stage edge says so
+                edge.uncertain = True
+            current = RouteVerdict(key, edge.id, verdict.outcome, verdict.summary, _statuses(verdict),
+                                   verdict.rule_id, verdict.certain, stage, verdict.fix)
+            permission = explanation.steps.get("permission") or {}
+            if permission.get("statements"):
+                sids = [s["sid"] or "(no Sid)" for s in permission["statements"] if s["verdict"].startswith("allows")]
+                edge.permission = ("allowed by " + ", ".join(sids)) if sids else None
+            if chosen is None or current.outcome == "fails":
+                chosen = current
+            if current.outcome == "fails":
+                break
+        return chosen
+
+
 def simulators_for(snapshot, simulator=None, rules=None) -> list:
     """One simulator per stack (model.Snapshot.stacks): two templates may both hold an API `HttpApi`, and
     neither sees the other's. simulator: lookups already built over the whole snapshot (its rules and
@@ -362,6 +473,9 @@ def build_graphs(snapshot, simulator=None, api_id: str | None = None, rules=None
             if not api.is_http or (api_id is not None and api.id != api_id):
                 continue
             graphs.append(_Builder(part, api).build())
+        for api in part.index.rest_apis:
+            if api_id is None or api.id == api_id:
+                graphs.append(_RestBuilder(part, api).build())
     return graphs
 
 
@@ -371,6 +485,7 @@ class GraphsOnDemand:
 
     def __init__(self, simulators: list):
         self._apis = [(simulator, api) for simulator in simulators for api in simulator.index.apis if api.is_http]
+        self._apis += [(simulator, api) for simulator in simulators for api in simulator.index.rest_apis]
         self.api_ids = [api.id for _, api in self._apis]
         self._built: dict[int, ApiGraph] = {}
 
@@ -379,7 +494,8 @@ class GraphsOnDemand:
 
     def __getitem__(self, position: int) -> ApiGraph:
         if position not in self._built:
-            self._built[position] = _Builder(*self._apis[position]).build()
+            simulator, api = self._apis[position]
+            self._built[position] = (_RestBuilder if api.is_rest else _Builder)(simulator, api).build()
         return self._built[position]
 
     def __iter__(self):

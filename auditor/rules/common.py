@@ -1,5 +1,7 @@
 """What rules share: resource descriptors and the `aws` CLI commands their remediations print."""
 
+import json
+import re
 import shlex
 
 from auditor.core.arns import FunctionRef
@@ -122,8 +124,12 @@ def rest_apigw(command: str, api: RestApi, *args: str) -> str:
 
 
 def patch(*pairs: tuple[str, str]) -> str:
-    """`--patch-operations` replacing each (path, value)."""
-    return "--patch-operations " + " ".join(q(f"op=replace,path={path},value={value}") for path, value in pairs)
+    """`--patch-operations` replacing each (path, value): the CLI's shorthand for plain values, JSON for values
+    the shorthand would split (a policy document)."""
+    if all(re.fullmatch(r"[A-Za-z0-9_.:/*$+-]*", str(value)) for _, value in pairs):
+        return "--patch-operations " + " ".join(q(f"op=replace,path={path},value={value}") for path, value in pairs)
+    return "--patch-operations " + q(json.dumps([{"op": "replace", "path": path, "value": str(value)}
+                                                 for path, value in pairs], separators=(",", ":")))
 
 
 # apigatewayv2 flags the shared rules pass, as the REST integration's patch paths

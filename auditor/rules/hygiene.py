@@ -101,7 +101,7 @@ class AuthorizerUnused(Rule):
     severity = Severity.LOW
     title = "No route uses the authorizer"
     rationale = ("An authorizer runs only for routes whose AuthorizationType is CUSTOM (Lambda) or JWT and whose "
-                 "AuthorizerId names it. One that no route names is never invoked: it breaks nothing (so its "
+                 "AuthorizerId names it (REST methods: CUSTOM or COGNITO_USER_POOLS). One that no route names is never invoked: it breaks nothing (so its "
                  "function's permission, AGW205, does not matter yet), but it is often the trace of a route meant "
                  "to be protected and left open.")
     client_sees = "Nothing; no request runs this authorizer."
@@ -109,6 +109,7 @@ class AuthorizerUnused(Rule):
 
     def check(self, ctx):
         index = ctx.index
+        yield from self._rest(ctx)
         for api in ctx.http_apis:
             if not api.authorizers:
                 continue
@@ -128,4 +129,27 @@ class AuthorizerUnused(Rule):
                     apigw("delete-authorizer", api, "--authorizer-id", q(authorizer.id)) + "  # or attach it: "
                     + apigw("update-route", api, "--route-id", q("<route-id>"), "--authorization-type", kind,
                             "--authorizer-id", q(authorizer.id)),
+                    Fix("delete", {"AuthorizerId": authorizer.id}))
+
+    def _rest(self, ctx):
+        """REST: methods run an authorizer with authorizationType CUSTOM (Lambda) or COGNITO_USER_POOLS naming it."""
+        from auditor.rules.common import rest_apigw
+        for api in ctx.rest_apis:
+            if not api.authorizers or not api.has_resources:
+                continue
+            used = {m.authorizer_id for m in api.methods
+                    if (m.authorization_type or "").upper() in ("CUSTOM", "COGNITO_USER_POOLS")}
+            for authorizer in api.authorizers:
+                if authorizer.id in used:
+                    continue
+                kind = "COGNITO_USER_POOLS" if authorizer.type == "COGNITO_USER_POOLS" else "CUSTOM"
+                yield self.finding(
+                    ctx, f"Authorizer {authorizer.name or authorizer.id} ({authorizer.type or 'type unknown'}) of REST "
+                         f"API {api.id} is used by no method: it never runs, and the methods it was meant for are "
+                         "probably unprotected.",
+                    api_resource(api, authorizer_id=authorizer.id), authorizer.location,
+                    rest_apigw("delete-authorizer", api, "--authorizer-id", q(authorizer.id)) + "  # or attach it: "
+                    + rest_apigw("update-method", api, "--resource-id <resource-id> --http-method <VERB>",
+                                 "--patch-operations", q(f"op=replace,path=/authorizationType,value={kind}"),
+                                 q(f"op=replace,path=/authorizerId,value={authorizer.id}")),
                     Fix("delete", {"AuthorizerId": authorizer.id}))

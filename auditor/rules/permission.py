@@ -68,7 +68,10 @@ class PermissionMissing(_IntegrationPermissionRule):
     title = "Function's resource policy does not let API Gateway invoke it"
     rationale = ("Lambda refuses API Gateway unless the function's resource policy has an Allow statement for "
                  "apigateway.amazonaws.com (or the integration has a CredentialsArn role): the step that catches "
-                 "everyone.")
+                 "everyone. The same holds for REST APIs (their methods' Lambda integrations, AWS_PROXY or AWS), "
+                 "reported once per API and function, naming every method; a REST API answers 500 "
+                 '{"message": "Internal server error"} '
+                 "(https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).")
     client_sees = 'Every request to the routes gets 500 {"message":"Internal Server Error"}.'
     fix = "Add a permission with `aws lambda add-permission`, scoped by --source-arn to the API."
 
@@ -125,7 +128,13 @@ class PermissionRouteUncovered(_IntegrationPermissionRule):
                  "serving stage, against the function that stage invokes (an IntegrationUri with "
                  "`${stageVariables.x}` is resolved with each stage's own variables). A stage name not known before "
                  "deployment (a template parameter without a default) is never compared as a value: only a "
-                 "wildcard stage segment covers it, and otherwise AGW000 says it was not checked.")
+                 "wildcard stage segment covers it, and otherwise AGW000 says it was not checked. REST APIs: the ARN "
+                 "is `<api>/<stage>/<VERB>/<resource path without its leading slash>` "
+                 "(https://docs.aws.amazon.com/apigateway/latest/developerguide/"
+                 "api-gateway-control-access-using-iam-policies-to-invoke-api.html); AWS does not say whether an ANY "
+                 "method presents the request's verb or `ANY`, nor whether a path parameter appears as its template "
+                 "(`{id}`) or its value, so a grant is certain only when it covers every reading (`*` in those "
+                 "segments, as SAM writes them), and is reported as \"probably\" otherwise.")
     client_sees = 'Requests to the uncovered routes get 500 {"message":"Internal Server Error"}.'
     fix = "Add a permission for the uncovered route, or one for `<api-id>/*`."
 
@@ -158,7 +167,8 @@ class PermissionRouteUncovered(_IntegrationPermissionRule):
                            f"on stage(s) {stages}; since the ARN method of an ANY route is not documented, requests to it "
                            f"probably {_500_of(check.api)}.")
             else:
-                message = (f"Route `{route.key}` reaches {check.ref.name}, but no permission matches `{gaps[0].source_arn}`"
+                message = (f"{'Method' if route.is_rest else 'Route'} `{route.key}` reaches {check.ref.name}, but no "
+                           f"permission matches `{gaps[0].source_arn}`"
                            f" (stage(s) {stages}): requests to it {_500_of(check.api)}.")
             command, fix = _grant_fix(check, grant_suffix(route) if route.is_rest else route_grant_suffix(route.key),
                                       route.key)

@@ -174,7 +174,8 @@ class RouteThrottledToZero(Rule):
     rationale = ("A stage's DefaultRouteSettings, or its RouteSettings for one route key, set ThrottlingRateLimit or "
                  "ThrottlingBurstLimit; over the limit API Gateway answers 429 Too Many Requests, and a limit of 0 "
                  "rejects every request (reported by users; AWS does not document 0 as a special case). A route-level "
-                 "setting overrides the stage default.")
+                 "setting overrides the stage default. REST stages: methodSettings `<resource path>/<VERB>` override `*/*`, field "
+                 "by field (throttlingRateLimit, throttlingBurstLimit).")
     client_sees = 'Every request to the route on that stage gets 429 {"message":"Too Many Requests"}.'
     fix = "Raise the limit (or remove the setting to fall back on the account's regional limit)."
 
@@ -201,4 +202,32 @@ class RouteThrottledToZero(Rule):
                         ctx, f"Route `{route.key}` on stage {stage.name} has {which}: every request to it gets 429 "
                              "Too Many Requests.", route_resource(route, stage=stage.name), stage.location, command,
                         Fix("set-throttling", {"StageName": stage.name, "RouteKey": route.key if per_route else None,
+                                               "ThrottlingRateLimit": 100, "ThrottlingBurstLimit": 50}))
+        yield from self._rest(ctx)
+
+    def _rest(self, ctx):
+        """REST stages: methodSettings `<path>/<VERB>` over `*/*` (core/rest.method_throttling)."""
+        from auditor.core.rest import method_throttling
+        from auditor.rules.common import patch, rest_apigw
+        for api in ctx.rest_apis:
+            for stage in api.stages:
+                if not stage.serves or not stage.method_settings:
+                    continue
+                for method in api.methods:
+                    limits = method_throttling(stage, method)
+                    zero = {label: limit for label, limit in limits.items() if limit["value"] == 0}
+                    if not zero:
+                        continue
+                    which = " and ".join(f"{label.replace('_', ' ')} 0 ({limit['from']})" for label, limit in zero.items())
+                    key = next(limit["from"].split("`")[1] for limit in zero.values())
+                    # the patch path of a method's settings: its resource path with `/` written `~1`, then the verb
+                    prefix = "/*/*" if key == "*/*" else f"/{method.path.replace('/', '~1')}/{method.verb}"
+                    yield self.finding(
+                        ctx, f"Method `{method.key}` on stage {stage.name} has {which}: every request to it gets "
+                             '429 {"message":"Too Many Requests"}.', route_resource(method, stage=stage.name),
+                        stage.location,
+                        rest_apigw("update-stage", api, "--stage-name", q(stage.name),
+                                   patch((f"{prefix}/throttling/rateLimit", "100"),
+                                         (f"{prefix}/throttling/burstLimit", "50"))),
+                        Fix("set-throttling", {"StageName": stage.name, "MethodSetting": key,
                                                "ThrottlingRateLimit": 100, "ThrottlingBurstLimit": 50}))

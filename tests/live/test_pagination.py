@@ -122,8 +122,8 @@ def test_every_page_is_read(stubbed):
     # one call per page, nothing more
     assert stats.operations == {"GetCallerIdentity": 1, "GetApis": 2, "GetRoutes": 3, "GetIntegrations": 3,
                                 "GetStages": 2, "GetAuthorizers": 2, "ListFunctions": 2, "GetPolicy": 5,
-                                "ListAliases": 2, "GetResources": 1}
-    assert stats.calls == 23
+                                "ListAliases": 2, "GetResources": 1, "GetRestApis": 1}
+    assert stats.calls == 24
     findings = audit(document)
     assert "AGW301" not in ids(findings)
     assert "AGW302" in ids(findings)  # f1's SourceArn has a wildcard API id

@@ -120,3 +120,11 @@ def test_failed_rest_listing_is_agw000_not_clean(estate, monkeypatch):
     findings = audit(document)
     assert "AGW000" in {f.rule_id for f in findings}
     assert not [f for f in findings if f.rule_id == "AGW201"]  # methods not collected: nothing judged on them
+
+
+def test_api_id_narrows_to_a_rest_api_without_a_v2_error(estate):
+    document, _ = collect(LiveOptions(regions=[REGION], progress=False, api_ids=[estate["broken"]]))
+    [scope] = document["Scopes"]
+    assert [a["id"] for a in scope["RestApis"]] == [estate["broken"]]
+    assert scope["Errors"] == [] and scope["Apis"] == []
+    assert "AGW120" in {f.rule_id for f in audit(document)}

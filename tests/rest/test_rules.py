@@ -1,5 +1,7 @@
 """Each rule on REST APIs fires on the broken case, at the right method, and stays silent on the correct one."""
 
+import json
+
 import pytest
 
 from tests.rest.conftest import found
@@ -219,3 +221,54 @@ def test_stale_permission_naming_a_listed_rest_api_is_not_reported(audit):
     del scope(doc)["RestApis"]  # not collected: the old advice
     [finding] = [f for f in found(audit(doc)[1], "AGW402") if f["resource"]["statement_id"] == "gone"]
     assert "Keep it if it is a REST API" in finding["message"]
+
+
+def test_method_throttled_to_zero_is_agw106(audit):
+    doc = fresh()
+    rest_api(doc)["Stages"][0]["methodSettings"] = {"*/*": {"throttlingRateLimit": 0},
+                                                    "~1pets/GET": {"throttlingRateLimit": 10}}
+    _, report = audit(doc)
+    where = {f["resource"]["route_key"]: f for f in found(report, "AGW106")}
+    assert "GET /pets" not in where and "POST /pets" in where  # the method's own setting overrides */*
+    assert "path=/*/*/throttling/rateLimit" in where["POST /pets"]["remediation"]
+    rest_api(doc)["Stages"][0]["methodSettings"] = {"~1pets/POST": {"throttlingBurstLimit": 0}}
+    [finding] = found(audit(doc)[1], "AGW106")
+    assert finding["resource"]["route_key"] == "POST /pets"
+    assert "path=/~1pets/POST/throttling/burstLimit" in finding["remediation"]
+
+
+def test_authorizer_no_method_uses_is_agw403(audit):
+    doc = fresh()
+    _authorizer(doc)
+    resource(doc, "/pets")["resourceMethods"]["POST"].update(authorizationType="NONE")
+    [finding] = found(audit(doc)[1], "AGW403")
+    assert finding["resource"]["authorizer_id"] == "auth01" and "delete-authorizer --rest-api-id" in finding["remediation"]
+    _authorizer(doc)
+    assert not found(audit(doc)[1], "AGW403")
+
+
+def test_an_ignore_tag_on_the_rest_api_suppresses_its_findings(audit):
+    doc = fresh()
+    policy(doc)["Statement"] = []
+    rest_api(doc)["tags"] = {"apigw-auditor:ignore": "AGW201", "apigw-auditor:reason": "retired next sprint"}
+    code, report = audit(doc)
+    assert code == 0 and not found(report, "AGW201") and report["summary"]["suppressed"] == 1
+
+
+def test_an_undeployed_rest_api_has_no_method_coverage_to_judge(audit):
+    doc = fresh()
+    rest_api(doc)["Stages"] = []
+    policy(doc)["Statement"] = [grant("a", arn("/prod/GET/pets"))]
+    code, report = audit(doc)
+    assert code == 0 and not found(report, "AGW203")
+    policy(doc)["Statement"] = []
+    assert found(audit(doc)[1], "AGW201")  # no permission at all is still said: the first deployment would fail
+
+
+def test_a_policy_as_aws_returns_it_with_escaped_quotes_is_read(audit):
+    doc = fresh()
+    deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+                                                    "Resource": "execute-api:/*"}]}
+    rest_api(doc)["policy"] = json.dumps(deny).replace('"', '\\"')
+    [finding] = found(audit(doc)[1], "AGW221")
+    assert "GET /pets" in finding["message"]
