@@ -163,8 +163,13 @@ class RestReader:
             self.read_body(draft, logical, body, where)
         elif body is not None:
             self.unreadable(draft, logical, "Body is not an OpenAPI mapping known before deployment")
-        if props.get("BodyS3Location") is not None:
-            self.unreadable(draft, logical, "BodyS3Location cannot be read offline")
+        location = props.get("BodyS3Location")
+        if location is not None:
+            from auditor.iac.sam import PLACEHOLDER_BUCKET
+            if isinstance(location, dict) and location.get("Bucket") == PLACEHOLDER_BUCKET:  # SAM's DefinitionUri
+                self.unreadable(draft, logical, "DefinitionUri names no local file this audit can read")
+            else:
+                self.unreadable(draft, logical, "BodyS3Location cannot be read offline")
         if props.get("CloneFrom") is not None:
             self.unreadable(draft, logical, "CloneFrom copies another API's resources, which this template does not hold")
 

@@ -235,3 +235,18 @@ def test_terraform_heredoc_closing_marker_with_trailing_spaces_is_read(tmp_path)
     (_, document), = load_folder(folder, "terraform", None, None, None)
     api = document["Scopes"][0]["RestApis"][0]
     assert api["id"] == "aws_api_gateway_rest_api.api" and '"Statement": []' in api["policy"]
+
+
+def test_sam_api_definition_uri_local_file_is_read_and_a_missing_one_named(tmp_path):
+    (tmp_path / "api.yaml").write_text(
+        "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths:\n  /pets:\n    get:\n"
+        "      x-amazon-apigateway-integration: {type: mock}\n")
+    template = tmp_path / "t.yaml"
+    template.write_text("Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Api\n"
+                        "    Properties:\n      StageName: prod\n      DefinitionUri: api.yaml\n")
+    apis, _ = model(template)
+    assert [m.key for m in apis["Api"].methods] == ["GET /pets"]
+    (tmp_path / "api.yaml").unlink()
+    report = audit_json(template)
+    assert any(f["rule_id"] == "AGW000" and "DefinitionUri names no local file" in f["message"]
+               for f in report["findings"])
