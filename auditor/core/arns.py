@@ -14,10 +14,12 @@ _LAMBDA_ARN = re.compile(
     r"^arn:(?P<partition>aws[a-zA-Z-]*):lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
     r"function:(?P<name>[A-Za-z0-9_-]{1,140})(?::(?P<qualifier>\$LATEST|[A-Za-z0-9_-]{1,128}))?$"
 )
-# arn:<partition>:apigateway:<region>:lambda:path/2015-03-31/functions/<function-arn>/invocations
+# arn:<partition>:apigateway:<region>:lambda:path/2015-03-31/functions/<function-arn>/invocations, or a REST
+# API's response-streaming form .../path/2021-11-15/functions/<function-arn>/response-streaming-invocations
+# (InvokeWithResponseStream: https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode-lambda.html)
 _INVOCATION_URI = re.compile(
     r"^arn:(?P<partition>aws[a-zA-Z-]*):apigateway:(?P<region>[a-z0-9-]+):lambda:path/"
-    r"\d{4}-\d{2}-\d{2}/functions/(?P<function>.+)/invocations$"
+    r"\d{4}-\d{2}-\d{2}/functions/(?P<function>.+)/(?:response-streaming-)?invocations$"
 )
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.[A-Za-z0-9_]+\}")
 UNRESOLVED_MARK = "${unresolved:"

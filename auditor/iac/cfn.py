@@ -11,6 +11,7 @@ import os
 import re
 import shlex
 
+from auditor.iac import cfn_rest
 from auditor.core.arns import function_arn, is_unresolved, parse_lambda_arn
 from auditor.errors import InputError
 from auditor.iac.document import DocumentBuilder, suppression_tags
@@ -195,6 +196,9 @@ class TemplateReader:
     def _compute(self, logical: str, attribute):
         kind = self.resources[logical]["Type"]
         s = self.settings
+        rest = cfn_rest.physical(self, logical, kind, attribute)  # REST APIs (v1): auditor.iac.cfn_rest
+        if rest is not None:
+            return rest
         if kind in _ID_TYPES and (attribute is None or attribute.endswith("Id")):
             return logical
         if kind == API and attribute == "ApiEndpoint":
@@ -307,6 +311,7 @@ class TemplateReader:
             self.read_role(logical)
         for logical in by_type.get(OVERRIDES, []):
             self.read_overrides(logical)
+        cfn_rest.RestReader(self, by_type).read()
         for logical, resource in self.resources.items():
             if resource["Type"] in ("AWS::Serverless::Application", "AWS::CloudFormation::Stack"):
                 self.context.setdefault("nested", []).append(logical)

@@ -7,6 +7,7 @@ syntax) that `finish` moves into the remediation registry, keyed by the object's
 
 from auditor.iac import remediation
 from auditor.iac.resolve import Settings
+from auditor.iac.rest import rest_scope, take_rest_hints
 
 IGNORE_TAG = "apigw-auditor:ignore"
 REASON_TAG = "apigw-auditor:reason"
@@ -40,6 +41,8 @@ class DocumentBuilder:
         self.errors: list[dict] = []
         self.roles: list[dict] = []  # IAM roles (RoleName, Arn, AssumeRolePolicyDocument): credentials roles' trust
         self.external: set[str] = set()  # APIs declared elsewhere, that this input only adds to
+        self.rest_apis: dict = {}  # REST API id -> auditor.iac.rest.RestDraft
+        self.usage_plans: list[dict] = []  # REST usage plans (GetUsagePlans items)
         self.context = context if context is not None else {}
 
     def source(self, line, resource, meta: dict | None = None, file: str | None = None) -> dict:
@@ -82,6 +85,7 @@ class DocumentBuilder:
                  # A template never declares every function and API of its account and region.
                  "Complete": False,
                  "Apis": list(self.apis.values()), "Functions": list(self.functions.values())}
+        rest_scope(self, scope)
         if self.roles:
             scope["Roles"] = self.roles
         if self.errors:
@@ -113,6 +117,7 @@ def finish(document: dict, file: str, context: dict) -> None:
             for key in ("Routes", "Integrations", "Stages", "Authorizers"):
                 for i, item in enumerate(api.get(key) or []):
                     _take(item, f"{path}.{key}[{i}]", hints)
+        take_rest_hints(scope, base, _take, hints)
         for r, role in enumerate(scope.get("Roles", [])):
             _take(role, f"{base}.Roles[{r}]", hints)
         for f, function in enumerate(scope.get("Functions", [])):

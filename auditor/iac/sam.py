@@ -78,7 +78,7 @@ def prepare(template: dict, base_dir: str, file: str) -> dict:
         kind, props = resource.get("Type"), resource.get("Properties")
         if not isinstance(props, dict):
             continue
-        if kind == "AWS::Serverless::HttpApi" and _is_local(props.get("DefinitionUri")):
+        if kind in ("AWS::Serverless::HttpApi", "AWS::Serverless::Api") and _is_local(props.get("DefinitionUri")):
             path = os.path.join(base_dir, props["DefinitionUri"])
             if os.path.isfile(path):
                 from auditor.files import read_text

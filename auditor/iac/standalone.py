@@ -7,6 +7,7 @@ API's stages are unknown (not absent) and functions stay outside the snapshot.
 from auditor.errors import InputError
 from auditor.iac.document import DocumentBuilder
 from auditor.iac.openapi import api_settings, is_openapi, read_body
+from auditor.iac.openapi_rest import is_rest_definition, read_rest_openapi
 from auditor.iac.resolve import Settings
 from auditor.iac.yamlload import line_of, load_template_text
 
@@ -19,6 +20,8 @@ def read_openapi_file(path: str, text: str, settings: Settings, document=None) -
                          line=1)
     context = {"input_type": "openapi", "format": "json" if text.lstrip().startswith("{") else "yaml"}
     builder = DocumentBuilder(path, "openapi", settings, context)
+    if is_rest_definition(document):  # a REST API's definition or export (API Gateway v1)
+        return read_rest_openapi(document, builder)
     info = document.get("info") if isinstance(document.get("info"), dict) else {}
     title = str(info.get("title") or "openapi")
     api_id = title if title.replace("-", "").replace("_", "").isalnum() else "openapi"

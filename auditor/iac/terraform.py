@@ -14,13 +14,14 @@ from auditor.core.arns import UNRESOLVED_MARK, function_arn, invocation_uri, is_
 from auditor.errors import InputError
 from auditor.files import LineIndex
 from auditor.iac.document import DocumentBuilder
+from auditor.iac import terraform_rest
 from auditor.iac.openapi import read_body
 from auditor.iac.resolve import unresolved
 
 SUPPORTED_MAJOR = ("0", "1")
 # Arguments that, when they reference another resource, are that attribute and nothing more.
 WHOLE_VALUE = {"api_id", "integration_uri", "function_name", "authorizer_uri", "credentials_arn", "authorizer_id",
-               "deployment_id", "authorizer_credentials_arn", "qualifier", "function_version"}
+               "deployment_id", "authorizer_credentials_arn", "qualifier", "function_version"} | terraform_rest.WHOLE_VALUE
 _ADDRESS = re.compile(r'"address"\s*:\s*"((?:[^"\\]|\\.)*)"')
 _REFERENCE = re.compile(r"^(?P<type>aws_[a-z0-9_]+)\.(?P<name>[A-Za-z0-9_-]+)(?P<index>\[[^\]]*\])?(?:\.(?P<attr>[a-z0-9_]+))?")
 
@@ -206,6 +207,10 @@ class PlanReader:
     def _synthesize(self, instance: _Instance, attr: str):
         s = self.settings
         kind = instance.type
+        if kind.startswith("aws_api_gateway_"):  # REST APIs (v1): auditor.iac.terraform_rest
+            rest = terraform_rest.synthesize(self, instance, attr)
+            if rest is not None:
+                return rest
         if kind in ("aws_apigatewayv2_api", "aws_apigatewayv2_integration", "aws_apigatewayv2_authorizer",
                     "aws_apigatewayv2_route", "aws_apigatewayv2_deployment") and attr == "id":
             return instance.address
@@ -277,6 +282,7 @@ class PlanReader:
                 reader(instance)
         for instance in self.of_type("aws_iam_role"):
             self.read_role(instance)
+        terraform_rest.read_rest(self)
         return self.builder.document()
 
     def read_role(self, instance: _Instance):

@@ -10,6 +10,7 @@ from auditor.rules.permission import (AuthorizerPermissionMissing, FunctionOutOf
                                       PermissionMissing, PermissionQualifierMismatch, PermissionRouteUncovered)
 from auditor.rules.rest import (ApiKeyWithoutUsagePlan, DeploymentStale, IntegrationResponseMissing,
                                 LambdaIntegrationMethod, PrivateWithoutPolicy, ResourcePolicyDenies)
+from auditor.rules.rest_iac import DeploymentBeforeMethods, DeploymentWithoutTriggers
 from auditor.rules.roles import CredentialsRoleUntrusted
 from auditor.rules.wiring import (ApiNotServed, RouteKeyInvalid, RouteTargetPrefix, RouteTargetUnknown,
                                  RouteThrottledToZero, RouteWithoutTarget)
@@ -19,6 +20,7 @@ BUILTIN_RULES = (
     RouteTargetPrefix, RouteTargetUnknown, RouteWithoutTarget, RouteKeyInvalid, ApiNotServed, RouteThrottledToZero,
     PayloadFormatV1, IntegrationType, IntegrationUriInvalid, FunctionMissing, IntegrationTimeout,
     LambdaIntegrationMethod, IntegrationResponseMissing, ApiKeyWithoutUsagePlan, DeploymentStale,
+    DeploymentBeforeMethods, DeploymentWithoutTriggers,
     PermissionMissing, PermissionApiMismatch, PermissionRouteUncovered, PermissionQualifierMismatch,
     AuthorizerPermissionMissing, FunctionOutOfReach, CredentialsRoleUntrusted, PrivateWithoutPolicy, ResourcePolicyDenies,
     PermissionNoSourceArn, PermissionBroadSourceArn, FunctionPublic, RouteNoAuthorization, StageNoAccessLogs,

@@ -101,9 +101,33 @@ def _body(body, file: str) -> tuple[dict, list[Block], dict]:
     return attributes, blocks, lines
 
 
+_HEREDOC_OPEN = None
+
+
+def _heredoc_ends_trimmed(text: str) -> str:
+    """Terraform ends a heredoc at a line holding only its marker, spaces around it allowed (HCL trims the
+    line); python-hcl2's grammar allows none after it. Trailing spaces after a closing marker are dropped."""
+    global _HEREDOC_OPEN
+    if "<<" not in text:
+        return text
+    if _HEREDOC_OPEN is None:
+        import re
+        _HEREDOC_OPEN = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)[ \t]*\r?$", re.M)
+    markers = set(_HEREDOC_OPEN.findall(text))
+    if not markers:
+        return text
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped in markers and line.rstrip(" \t\r") != line.rstrip("\r"):
+            lines[index] = line.rstrip(" \t\r") + ("\r" if line.endswith("\r") else "")
+    return "\n".join(lines)
+
+
 def parse_text(text: str, file: str) -> list[Block]:
     """The top-level blocks of one file; a syntax error is an InputError naming file and line."""
     from lark.exceptions import LarkError, UnexpectedInput
+    text = _heredoc_ends_trimmed(text)
     try:
         tree = _parser()(text if text.endswith("\n") else text + "\n")
     except UnexpectedInput as exc:

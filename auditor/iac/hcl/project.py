@@ -7,12 +7,14 @@ from pathlib import Path
 from auditor.core.arns import dns_suffix_for_region
 from auditor.iac.hcl.evaluate import EvalError, Evaluator, Scope, Unknown
 from auditor.iac.hcl.functions import FUNCTIONS
+from auditor.iac.terraform_rest import REST_TYPES
 from auditor.iac.hcl.modules import (MAX_DEPTH, META_ARGUMENTS, InstanceRef, ModuleInstance, ModuleOutputs,
                                      community_module, count_of, each_of, initialised_modules, module_blocks, tf_key)
 
 READ_TYPES = {"aws_apigatewayv2_api", "aws_apigatewayv2_route", "aws_apigatewayv2_integration",
               "aws_apigatewayv2_stage", "aws_apigatewayv2_authorizer", "aws_apigatewayv2_deployment",
-              "aws_lambda_function", "aws_lambda_alias", "aws_lambda_permission", "aws_iam_role"}
+              "aws_lambda_function", "aws_lambda_alias", "aws_lambda_permission", "aws_iam_role",
+              *REST_TYPES}
 SUPPORTED_APIGATEWAY_MAJOR = 5  # routes with nested `integration` objects: v5.x and v6.x
 
 
