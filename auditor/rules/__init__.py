@@ -9,15 +9,18 @@ from auditor.rules.meta import AuditIncomplete
 from auditor.rules.permission import (AuthorizerPermissionMissing, FunctionOutOfReach, PermissionApiMismatch,
                                       PermissionMissing, PermissionQualifierMismatch, PermissionRouteUncovered)
 from auditor.rules.roles import CredentialsRoleUntrusted
+from auditor.rules.websocket import (AuthorizerNotOnConnect, ConnectUnreachable, RouteKeyUnselectable,
+                                     TwoWayRouteWithoutResponse)
 from auditor.rules.wiring import (ApiNotServed, RouteKeyInvalid, RouteTargetPrefix, RouteTargetUnknown,
                                  RouteThrottledToZero, RouteWithoutTarget)
 
 BUILTIN_RULES = (
     AuditIncomplete,
     RouteTargetPrefix, RouteTargetUnknown, RouteWithoutTarget, RouteKeyInvalid, ApiNotServed, RouteThrottledToZero,
+    TwoWayRouteWithoutResponse, RouteKeyUnselectable,
     PayloadFormatV1, IntegrationType, IntegrationUriInvalid, FunctionMissing, IntegrationTimeout,
     PermissionMissing, PermissionApiMismatch, PermissionRouteUncovered, PermissionQualifierMismatch,
-    AuthorizerPermissionMissing, FunctionOutOfReach, CredentialsRoleUntrusted,
+    AuthorizerPermissionMissing, FunctionOutOfReach, CredentialsRoleUntrusted, ConnectUnreachable, AuthorizerNotOnConnect,
     PermissionNoSourceArn, PermissionBroadSourceArn, FunctionPublic, RouteNoAuthorization, StageNoAccessLogs,
     IntegrationUnused, PermissionStale, AuthorizerUnused,
 )

@@ -2,6 +2,7 @@
 
 import re
 
+from auditor.core import websocket
 
 from auditor.core.arns import authorizer_source_arn, function_arn, invocation_uri, partition_for_region
 from auditor.engine import Rule
@@ -105,7 +106,9 @@ class PermissionRouteUncovered(_IntegrationPermissionRule):
     status = "uncovered"
     title = "Permission matches the API but not every route that reaches the function"
     rationale = ("A SourceArn narrowed to some routes (e.g. `/*/GET/items`) leaves the others (e.g. `POST /items`) "
-                 "without permission. The ARN checked is `<api>/<stage>/<METHOD>/<route path>` for each route on each "
+                 "without permission. The ARN checked is `<api>/<stage>/<METHOD>/<route path>` (HTTP APIs) or "
+                 "`<api>/<stage>/<route-key>` (WebSocket APIs, no verb: a grant written in the verb/path form covers "
+                 "no WebSocket route; AWS: apigateway-websocket-control-access-iam.html) for each route on each "
                  "serving stage, against the function that stage invokes (an IntegrationUri with "
                  "`${stageVariables.x}` is resolved with each stage's own variables). A stage name not known before "
                  "deployment (a template parameter without a default) is never compared as a value: only a "
@@ -136,13 +139,29 @@ class PermissionRouteUncovered(_IntegrationPermissionRule):
                 message = (f"Route `{route.key}` reaches {check.ref.name}, but its permission grants only some methods "
                            f"on stage(s) {stages}; since the ARN method of an ANY route is not documented, requests to it "
                            f"probably {_500}.")
+            elif route.api.is_websocket:
+                message = (f"Route `{route.key}` of WebSocket API {route.api.id} reaches {check.ref.name}, but no "
+                           f"permission matches `{gaps[0].source_arn}` (stage(s) {stages}){_verb_form_note(check)}: "
+                           + ("every connection is refused (AGW230)." if route.key == "$connect" else
+                              "messages routed to it fail."))
             else:
                 message = (f"Route `{route.key}` reaches {check.ref.name}, but no permission matches `{gaps[0].source_arn}`"
                            f" (stage(s) {stages}): requests to it {_500}.")
-            command, fix = _grant_fix(check, route_grant_suffix(route.key), route.key)
+            suffix = websocket.grant_suffix(route.key) if route.api.is_websocket else route_grant_suffix(route.key)
+            command, fix = _grant_fix(check, suffix, route.key)
             yield self.finding(ctx, message, route_resource(route, integration_id=check.integration.id,
                                                             function_arn=check.ref.arn),
                                route.location, command, fix)
+
+
+def _verb_form_note(check) -> str:
+    """Why a grant written for an HTTP route (`<stage>/<VERB>/<path>`) covers no WebSocket route."""
+    verb_form = sorted({arn for s in check.function.statements for arn in (s.source_arns or ())
+                        if websocket.looks_like_http_form(arn.split(":", 5)[-1])})
+    if not verb_form:
+        return ""
+    return (f"; {', '.join(f'`{a}`' for a in verb_form)} is written in the HTTP form `<stage>/<VERB>/<path>`, but a "
+            "WebSocket route presents `<api-id>/<stage>/<route-key>` with no verb, so it covers nothing here")
 
 
 class PermissionQualifierMismatch(_IntegrationPermissionRule):
@@ -181,7 +200,7 @@ class AuthorizerPermissionMissing(Rule):
 
     def check(self, ctx):
         index = ctx.index
-        for api in ctx.http_apis:
+        for api in ctx.v2_apis:
             for authorizer in api.authorizers:
                 check = index.authorizer_check(authorizer)
                 if check is None or check.status != "missing":
@@ -260,7 +279,7 @@ class FunctionOutOfReach(Rule):
                 integration_resource(integration, ref.arn), integration.location,
                 update_integration(integration, "--integration-uri", q(wanted)),
                 Fix("set", {"IntegrationUri": wanted}))
-        for api in ctx.http_apis:
+        for api in ctx.v2_apis:
             for authorizer in api.authorizers:
                 check = index.authorizer_check(authorizer)
                 if check is None or check.status != "cross-partition":
