@@ -54,8 +54,12 @@ def parse_invoke_url(url: str) -> tuple[str, str, str, str]:
     return host[0], host[1], parts.path or "/", parts.query
 
 
-def select_api(index: Index, api_id: str | None, region: str | None = None):
-    """The HTTP API a request is for; a UsageError names the candidates when that is unclear."""
+_KINDS = {"HTTP": "HTTP", "WEBSOCKET": "WebSocket", None: "HTTP or WebSocket"}
+
+
+def select_api(index: Index, api_id: str | None, region: str | None = None, protocol: str | None = "HTTP"):
+    """The API a request is for (protocol: HTTP, WEBSOCKET, or None for either); a UsageError names the
+    candidates when that is unclear."""
     apis = index.apis
     if not apis:
         raise UsageError("the input holds no API")
@@ -63,13 +67,14 @@ def select_api(index: Index, api_id: str | None, region: str | None = None):
     def name(api):
         return f"{api.id} ({api.name + ', ' if api.name else ''}{api.scope.account}/{api.scope.region})"
 
+    kind = _KINDS[protocol]
     if api_id is None:
-        http = [api for api in apis if api.is_http]
+        http = [api for api in apis if (api.protocol_type == protocol if protocol else api.is_v2)]
         if len(http) == 1:
             return http[0]
         if not http:
-            raise UsageError("the input holds no HTTP API (only " + ", ".join(name(a) for a in apis) + ")")
-        raise UsageError("the input holds several HTTP APIs; choose one with --api ID (or --url): "
+            raise UsageError(f"the input holds no {kind} API (only " + ", ".join(name(a) for a in apis) + ")")
+        raise UsageError(f"the input holds several {kind} APIs; choose one with --api ID (or --url): "
                          + ", ".join(name(a) for a in http))
     found = list(index.apis_with_id(api_id))
     if not found:  # host names are case-insensitive: `myapi.execute-api...` may name template API MyApi
@@ -86,8 +91,14 @@ def select_api(index: Index, api_id: str | None, region: str | None = None):
         raise UsageError(f"API id {api_id} appears in several scopes: " + ", ".join(name(a) for a in found)
                          + "; give the invoke URL (--url) to pick the region")
     api = found[0]
-    if not api.is_http:
-        raise UsageError(f"API {api.id} is a {api.protocol_type} API; explain and routes simulate HTTP APIs only")
+    if not api.is_v2:
+        raise UsageError(f"API {api.id} is a {api.protocol_type} API; explain and routes simulate HTTP and "
+                         "WebSocket APIs only")
+    if protocol == "HTTP" and api.is_websocket:
+        raise UsageError(f"API {api.id} is a WebSocket API: explain its handshake with `$connect` or a message "
+                         "with --message JSON")
+    if protocol == "WEBSOCKET" and not api.is_websocket:
+        raise UsageError(f"API {api.id} is an HTTP API: explain a request with METHOD PATH")
     return api
 
 
@@ -347,7 +358,12 @@ class Simulator:
 
     # ---- the steps
 
-    def explain(self, request: Request) -> Explanation:
+    def explain(self, request) -> Explanation:
+        """One request through the API; dispatched by API type (a WebSocket connection or message is
+        simulated by core/simulate_websocket with the same steps, findings and verdicts)."""
+        if not isinstance(request, Request):
+            from auditor.core.simulate_websocket import explain_websocket
+            return explain_websocket(self, request)
         method = request.method.upper()
         if method not in CONCRETE_METHODS:
             raise UsageError(f"unknown method {request.method!r}; use one of {', '.join(CONCRETE_METHODS)}")
