@@ -37,12 +37,14 @@ def add_parser(sub, epilog: str) -> None:
         usage="apigw-auditor explain [options] SNAPSHOT-OR-TEMPLATE [METHOD] PATH-OR-URL",
         epilog=USAGE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("input", metavar="SNAPSHOT-OR-TEMPLATE", help="snapshot file (or template) holding the API")
-    parser.add_argument("request", nargs="*", metavar="REQUEST",
+    request = parser.add_argument("request", nargs="+", metavar="REQUEST",
                         help="the request: METHOD PATH, METHOD URL, or just PATH or URL (GET); with --url, METHOD; "
                              "for a WebSocket API `$connect`, `$disconnect` or a wss:// URL")
     parser.add_argument("--message", metavar="JSON",
                         help="WebSocket APIs: a message (its text, e.g. '{\"action\":\"sendmessage\"}') to route "
                              "through the API's route selection expression")
+    # `+`, not `*`, so REQUEST words after options still land here; optional, for `--message` alone
+    request.required = False
     parser.add_argument("--api", metavar="ID", help="the API id (needed when the input holds several HTTP APIs)")
     parser.add_argument("--url", metavar="URL",
                         help="invoke URL https://<api-id>.execute-api.<region>.amazonaws.com/[stage/]path")
@@ -107,7 +109,7 @@ def build_websocket_request(args):
     """`$connect`, `$disconnect`, a wss:// URL, or --message: a WebSocket connection or message."""
     from auditor.core.simulate import parse_invoke_url
     from auditor.core.simulate_websocket import WebSocketRequest
-    words = list(args.request)
+    words = list(args.request or ())
     url = args.url
     key = None
     for word in words:
@@ -138,7 +140,7 @@ def build_websocket_request(args):
 
 
 def is_websocket_request(args) -> bool:
-    words = list(args.request)
+    words = list(args.request or ())
     return args.message is not None or any(w in _WEBSOCKET_WORDS or w.startswith(("wss://", "ws://")) for w in words) \
         or bool(args.url and args.url.startswith(("wss://", "ws://")))
 
@@ -148,7 +150,7 @@ def build_request(args):
 
     if is_websocket_request(args):
         return build_websocket_request(args)
-    words = list(args.request)
+    words = list(args.request or ())
     if not words and not args.url:
         raise UsageError("expected METHOD PATH (or an invoke URL), or for a WebSocket API `$connect` or --message")
     if len(words) > 2:
