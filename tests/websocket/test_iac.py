@@ -1,0 +1,141 @@
+"""WebSocket APIs read from CloudFormation/SAM and Terraform, with the mistakes the issue plants."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CORRECT = (FIXTURES / "chat-correct.yaml").read_text()
+PERMISSION = "${ChatApi}/*/$connect"
+
+
+@pytest.fixture
+def audit_text(tmp_path, capsys):
+    def run(text, name="template.yaml"):
+        path = tmp_path / name
+        path.write_text(text)
+        capsys.readouterr()
+        code = main(["audit", str(path), "--format", "json"])
+        return code, json.loads(capsys.readouterr().out)
+    return run
+
+
+def _ids(report):
+    return {f["rule_id"] for f in report["findings"]}
+
+
+def test_correct_template_audits_clean(audit_text):
+    code, report = audit_text(CORRECT)
+    assert code == 0 and report["findings"] == []
+
+
+def test_wrong_source_arn_form_is_found(audit_text):
+    code, report = audit_text(CORRECT.replace(PERMISSION, "${ChatApi}/*/GET/*"))
+    assert code == 1
+    assert {"AGW203", "AGW230"} <= _ids(report)
+    (finding,) = [f for f in report["findings"] if f["rule_id"] == "AGW203"]
+    assert finding["location"]["line"] > 1 and "HTTP form" in finding["message"]
+
+
+def test_missing_connect_permission_is_found(audit_text):
+    start = CORRECT.index("  OnConnectPermission:")
+    end = CORRECT.index("  SendMessagePermission:")
+    code, report = audit_text(CORRECT[:start] + CORRECT[end:])
+    assert code == 1 and {"AGW201", "AGW230"} <= _ids(report)
+
+
+def test_authorizer_on_a_message_route_is_found(audit_text):
+    text = CORRECT.replace("""      RouteKey: sendmessage
+      AuthorizationType: NONE""", """      RouteKey: sendmessage
+      AuthorizationType: CUSTOM
+      AuthorizerId: !Ref ChatAuthorizer""")
+    code, report = audit_text(text)
+    assert code == 1 and "AGW231" in _ids(report)
+
+
+def test_two_way_route_without_its_route_response_resource_is_found(audit_text):
+    start = CORRECT.index("  SendRouteResponse:")
+    end = CORRECT.index("  SendIntegration:")
+    code, report = audit_text(CORRECT[:start] + CORRECT[end:])
+    assert "AGW130" in _ids(report)
+
+
+def test_route_response_with_an_unknown_route_is_not_judged(audit_text):
+    text = CORRECT.replace("RouteId: !Ref SendRoute", "RouteId: !ImportValue other-stack-route")
+    code, report = audit_text(text)
+    assert "AGW130" not in _ids(report)
+
+
+TERRAFORM = '''
+resource "aws_apigatewayv2_api" "chat" {
+  name                       = "chat"
+  protocol_type              = "WEBSOCKET"
+  route_selection_expression = "$request.body.action"
+}
+resource "aws_apigatewayv2_integration" "connect" {
+  api_id           = aws_apigatewayv2_api.chat.id
+  integration_type = "AWS_PROXY"
+  integration_uri  = aws_lambda_function.connect.invoke_arn
+}
+resource "aws_apigatewayv2_route" "connect" {
+  api_id    = aws_apigatewayv2_api.chat.id
+  route_key = "$connect"
+  target    = "integrations/${aws_apigatewayv2_integration.connect.id}"
+}
+resource "aws_apigatewayv2_route" "send" {
+  api_id    = aws_apigatewayv2_api.chat.id
+  route_key = "sendmessage"
+  target    = "integrations/${aws_apigatewayv2_integration.connect.id}"
+  route_response_selection_expression = "$default"
+}
+resource "aws_apigatewayv2_route_response" "send" {
+  api_id             = aws_apigatewayv2_api.chat.id
+  route_id           = aws_apigatewayv2_route.send.id
+  route_response_key = "$default"
+}
+resource "aws_apigatewayv2_deployment" "chat" {
+  api_id = aws_apigatewayv2_api.chat.id
+}
+resource "aws_apigatewayv2_stage" "prod" {
+  api_id        = aws_apigatewayv2_api.chat.id
+  name          = "prod"
+  deployment_id = aws_apigatewayv2_deployment.chat.id
+  access_log_settings {
+    destination_arn = "arn:aws:logs:us-east-1:123456789012:log-group:chat"
+    format          = "$context.requestId"
+  }
+}
+resource "aws_lambda_function" "connect" {
+  function_name = "chat-connect"
+  role          = "arn:aws:iam::123456789012:role/x"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  filename      = "app.zip"
+}
+resource "aws_lambda_permission" "connect" {
+  statement_id  = "AllowAPIGateway"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.connect.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_apigatewayv2_api.chat.execution_arn}/*/$connect"
+}
+'''
+
+
+def test_terraform_source_websocket_api(audit_text):
+    code, report = audit_text(TERRAFORM, "main.tf")
+    assert report["summary"]["skipped_apis"] == []
+    # the permission names `$connect` only: the message route `sendmessage` is uncovered
+    uncovered = [f for f in report["findings"] if f["rule_id"] == "AGW203"]
+    assert [f["resource"]["route_key"] for f in uncovered] == ["sendmessage"]
+    assert "AGW230" not in _ids(report) and "AGW130" not in _ids(report)
+
+
+def test_terraform_two_way_route_without_response(audit_text):
+    start = TERRAFORM.index('resource "aws_apigatewayv2_route_response"')
+    end = TERRAFORM.index('resource "aws_apigatewayv2_deployment"')
+    code, report = audit_text(TERRAFORM[:start] + TERRAFORM[end:], "main.tf")
+    assert "AGW130" in _ids(report)
