@@ -147,8 +147,8 @@ class RouteNoAuthorization(Rule):
     title = "Route has no authorization (Security Hub APIGateway.8)"
     rationale = ("AWS Security Hub control APIGateway.8 asks every HTTP API route for an authorization type other "
                  "than NONE (JWT, AWS_IAM or CUSTOM). Public routes are sometimes intended: this is informational. "
-                 "A WebSocket API authorizes the connection on its `$connect` route only (AWS: "
-                 "apigateway-websocket-api-lambda-auth.html), so of its routes only `$connect` is judged.")
+                 "A WebSocket API authorizes the connection on its `$connect` route only (AWS: https://docs.aws.amazon.com/"
+                 "apigateway/latest/developerguide/apigateway-websocket-api-lambda-auth.html), so of its routes only `$connect` is judged.")
     client_sees = "Anyone on the internet can call the route."
     fix = "Attach a JWT, IAM or Lambda authorizer to the route if it is not meant to be public."
 

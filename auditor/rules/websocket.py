@@ -63,7 +63,7 @@ class ConnectUnreachable(Rule):
                  "reported by its own rule (AGW101-AGW103 target, AGW114 function, AGW201-AGW206 permission); this "
                  "finding says what it costs. The permission's SourceArn for `$connect` is "
                  "`arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/$connect`, with no verb. "
-                 "AWS: websocket-api-develop-routes.html, apigateway-websocket-control-access-iam.html. AWS does "
+                 f"AWS: {websocket.DOC_ROUTES}, {websocket.DOC_IAM}. AWS does "
                  "not document the handshake's HTTP status; probably 500 (403 when an authorizer denies).")
     client_sees = "Every WebSocket connection attempt fails at the handshake; no message is ever routed."
     fix = "Repair the cause the message names (usually: `aws lambda add-permission` for `<api-id>/*/$connect`)."
@@ -89,9 +89,8 @@ class AuthorizerNotOnConnect(Rule):
     severity = Severity.HIGH
     title = "WebSocket route other than `$connect` has an authorizer"
     rationale = ("A WebSocket API authorizes the connection, not each message: AWS documents that a Lambda "
-                 "authorizer can only be used on the `$connect` route (apigateway-websocket-api-lambda-auth.html), "
-                 "and IAM authorization is checked on the connection request (apigateway-websocket-control-access-"
-                 "iam.html). An authorization type on another route is probably rejected by API Gateway when the "
+                 f"authorizer can only be used on the `$connect` route ({websocket.DOC_AUTH}), "
+                 f"and IAM authorization is checked on the connection request ({websocket.DOC_IAM}). An authorization type on another route is probably rejected by API Gateway when the "
                  "route is created or deployed; in any case it protects no message.")
     client_sees = "Probably nothing reaches the API (the deployment fails); messages on the route are not authorized."
     fix = "Set the route's AuthorizationType to NONE and put the authorizer on `$connect`."
@@ -124,8 +123,8 @@ class TwoWayRouteWithoutResponse(Rule):
     title = "Two-way WebSocket route has no route response"
     rationale = ("A route becomes two-way when its RouteResponseSelectionExpression is set; the backend's reply "
                  "reaches the client only through a route response (`$default` key for a proxy integration). "
-                 "Without one the reply is probably dropped. AWS: apigateway-websocket-api-route-response.html, "
-                 "websocket-api-develop-routes.html. Routes whose responses were not collected are not judged.")
+                 f"Without one the reply is probably dropped. AWS: {websocket.DOC_RESPONSES}, "
+                 f"{websocket.DOC_ROUTES}. Routes whose responses were not collected are not judged.")
     client_sees = "The client probably gets no reply to its messages on the route, though the backend runs."
     fix = "Create a route response: `aws apigatewayv2 create-route-response --route-response-key '$default'`."
 
@@ -155,8 +154,8 @@ class RouteKeyUnselectable(Rule):
                  "evaluated over the message (`$request.body.action`, or `${request.body.x}` with static text "
                  "around). When the expression's static text can never produce a key (e.g. expression "
                  "`${request.body.service}/${request.body.action}` and key `sendmessage`, or a constant expression), "
-                 "the route is dead: its messages go to `$default`, or are refused. AWS: "
-                 "websocket-api-develop-routes.html (route selection expressions).")
+                 f"the route is dead: its messages go to `$default`, or are refused. AWS: "
+                 f"{websocket.DOC_ROUTES} (route selection expressions).")
     client_sees = "Messages meant for the route go to `$default` (or get a Forbidden frame when there is none)."
     fix = "Rename the route key to a value the expression can produce, or change the route selection expression."
 
