@@ -53,3 +53,24 @@ def attach_cfn_responses(reader, route_responses: list[str], integration_respons
             item.pop("_iac", None)
             found.append((props.get("ApiId"), kinds, props.get(parent_key), item))
     attach(reader.builder.apis, found)
+
+
+def read_cli_responses(folder, api: dict, load, items, source, line) -> None:
+    """A CLI-outputs folder: `get-route-responses-<route-id>.json` (aws apigatewayv2 get-route-responses
+    --api-id ID --route-id R) and `get-integration-responses-<integration-id>.json`, nested into their route
+    and integration. Absent files leave the list absent (not collected)."""
+    for collection, id_key, prefix, nested, item_id in (
+            ("Routes", "RouteId", "get-route-responses-", "RouteResponses", "RouteResponseId"),
+            ("Integrations", "IntegrationId", "get-integration-responses-", "IntegrationResponses",
+             "IntegrationResponseId")):
+        for parent in api.get(collection) or ():
+            file = folder / f"{prefix}{parent.get(id_key)}.json"
+            if not isinstance(parent.get(id_key), str) or not file.is_file():
+                continue
+            document, text = load(file)
+            responses = items(document, file)
+            for response in responses:
+                identity = response.get(item_id)
+                response.update(source(file, line(text, item_id, identity) if isinstance(identity, str) else None,
+                                       f"{api['ApiId']}/{parent[id_key]}/{identity}"))
+            parent[nested] = responses

@@ -139,3 +139,39 @@ def test_terraform_two_way_route_without_response(audit_text):
     end = TERRAFORM.index('resource "aws_apigatewayv2_deployment"')
     code, report = audit_text(TERRAFORM[:start] + TERRAFORM[end:], "main.tf")
     assert "AGW130" in _ids(report)
+
+
+def test_cli_outputs_folder_with_a_websocket_api(tmp_path, capsys):
+    from tests.websocket.chat import Chat
+    chat = Chat()
+    api = dict(chat.api)
+    folder = tmp_path / "cli"
+    (folder / "api").mkdir(parents=True)
+    routes = [dict(r) for r in api.pop("Routes")]
+    for route in routes:
+        route.pop("RouteResponses")
+    routes[2]["RouteResponseSelectionExpression"] = "$default"
+    (folder / "api" / "get-routes.json").write_text(json.dumps({"Items": routes}))
+    integrations = [dict(i) for i in api.pop("Integrations")]
+    (folder / "api" / "get-integrations.json").write_text(json.dumps({"Items": integrations}))
+    (folder / "api" / "get-stages.json").write_text(json.dumps({"Items": api.pop("Stages")}))
+    api.pop("Authorizers")
+    (folder / "api" / "get-api.json").write_text(json.dumps(api))
+    for function in chat.doc["Scopes"][0]["Functions"]:
+        sub = folder / function["FunctionName"]
+        sub.mkdir()
+        (sub / "get-function-configuration.json").write_text(json.dumps(
+            {"FunctionArn": function["FunctionArn"], "FunctionName": function["FunctionName"], "Runtime": "x"}))
+        (sub / "get-policy.json").write_text(json.dumps({"Policy": function["Policy"], "RevisionId": "1"}))
+
+    def run():
+        capsys.readouterr()
+        main(["audit", str(folder), "--format", "json"])
+        return {f["rule_id"] for f in json.loads(capsys.readouterr().out)["findings"]}
+
+    assert "AGW130" not in run()  # two-way, its responses not given: not judged
+    (folder / "api" / "get-route-responses-rs.json").write_text(json.dumps({"Items": []}))
+    assert "AGW130" in run()
+    (folder / "api" / "get-route-responses-rs.json").write_text(
+        json.dumps({"Items": [{"RouteResponseId": "x", "RouteResponseKey": "$default"}]}))
+    assert "AGW130" not in run()
