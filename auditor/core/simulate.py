@@ -866,9 +866,11 @@ class Simulator:
 
 def routing_table(simulator: Simulator, api) -> dict:
     """The API's routes in priority order, each with its integration, function and permission coverage."""
+    if api.is_websocket:
+        from auditor.core.simulate_websocket import websocket_routing_table
+        return websocket_routing_table(simulator, api)
     index = simulator.index
-    stages = [{"name": s.name, "serves": s.serves,
-               "deployment": "auto-deploy" if s.auto_deploy else s.deployment_id} for s in api.stages]
+    stages = stage_cells(api)
     ranked, invalid = [], []
     for route in api.routes:
         key = parse_route_key(route.key)
@@ -883,23 +885,35 @@ def routing_table(simulator: Simulator, api) -> dict:
                         "greedy" if key.is_greedy else "exact"),
                "target": route.target, "target_state": resolution.state, "integration": None, "function": None,
                "permission": None}
-        if integration is not None:
-            row["integration"] = {"id": integration.id, "type": integration.type, "subtype": integration.subtype,
-                                  "payload_format_version": integration.payload_format_version,
-                                  "credentials_arn": integration.credentials_arn}
-            ref = integration.function_ref
-            if ref is not None and integration.type == "AWS_PROXY" and not integration.subtype:
-                row["function"] = {"name": ref.name, "qualifier": ref.qualifier, "arn": ref.arn}
-            check = index.checks_of(integration)
-            if key is not None:
-                row["permission"] = _permission_cell(check, route) if check else {"status": "not-applicable",
-                                                                                    "by_stage": {}}
-        row["findings"] = sorted({f.rule_id for f in simulator.findings.about(api, route, integration)
-                                  if f.rule_id != "AGW304"})
-        rows.append(row)
+        rows.append(route_row(simulator, api, route, row, integration, key is not None))
     return {"version": DOCUMENT_VERSION,
             "api": {"id": api.id, "name": api.name, "account": api.scope.account, "region": api.scope.region},
             "stages": stages, "routes": rows}
+
+
+def stage_cells(api) -> list[dict]:
+    return [{"name": s.name, "serves": s.serves,
+             "deployment": "auto-deploy" if s.auto_deploy else s.deployment_id} for s in api.stages]
+
+
+def route_row(simulator: Simulator, api, route, row: dict, integration, routable: bool) -> dict:
+    """One row of the routing table: the integration, function, permission and findings of a route
+    (shared by HTTP and WebSocket tables)."""
+    from auditor.core.analysis import invokes_lambda
+    if integration is not None:
+        row["integration"] = {"id": integration.id, "type": integration.type, "subtype": integration.subtype,
+                              "payload_format_version": integration.payload_format_version,
+                              "credentials_arn": integration.credentials_arn}
+        ref = integration.function_ref
+        if ref is not None and invokes_lambda(api, integration):
+            row["function"] = {"name": ref.name, "qualifier": ref.qualifier, "arn": ref.arn}
+        check = simulator.index.checks_of(integration)
+        if routable:
+            row["permission"] = _permission_cell(check, route) if check else {"status": "not-applicable",
+                                                                                "by_stage": {}}
+    row["findings"] = sorted({f.rule_id for f in simulator.findings.about(api, route, integration)
+                              if f.rule_id != "AGW304"})
+    return row
 
 
 def _permission_cell(checks, route) -> dict:

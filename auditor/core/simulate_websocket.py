@@ -34,6 +34,7 @@ class WebSocketRequest:
     region: str | None = None
     stage: str | None = None
     url: str | None = None
+    assume_connected: bool = False  # a message on a connection taken as accepted (drawings judge each route)
 
 
 def explain_websocket(sim, request: WebSocketRequest) -> Explanation:
@@ -54,7 +55,8 @@ def explain_websocket(sim, request: WebSocketRequest) -> Explanation:
         if request.message is None and request.route_key == websocket.DISCONNECT:
             verdict = _run_route(sim, api, stage, _route_named(api, websocket.DISCONNECT), steps, "disconnect")
         else:
-            connect = _connect(sim, api, stage, steps if request.message is None else {})
+            connect = Verdict(True, "accepted", "taken as accepted") if request.assume_connected and \
+                request.message is not None else _connect(sim, api, stage, steps if request.message is None else {})
             if request.message is None:
                 verdict = connect
             else:
@@ -297,3 +299,35 @@ def _reply(sim, api, route, steps: dict) -> list[dict]:
     if finding is None:
         return []
     return [{"rule_id": "AGW130", "message": finding.message, "fix": finding.remediation}]
+
+
+# --------------------------------------------------------------------------- routes table
+
+_ORDER = {websocket.CONNECT: 0, websocket.DISCONNECT: 1, websocket.DEFAULT: 3}
+
+
+def websocket_routing_table(sim, api) -> dict:
+    """A WebSocket API's routes: `$connect` and `$disconnect` (the connection's), then the custom routes a
+    message's selection value names, then `$default` (what no custom route takes); a custom key the
+    selection expression can never produce is listed last, as never reached (AGW131)."""
+    from auditor.core.simulate import DOCUMENT_VERSION, route_row, stage_cells
+    selection = websocket.parse_selection(api.route_selection_expression)
+    ordered = sorted(api.routes, key=lambda r: (_ORDER.get(r.key, 2), r.key))
+    reachable = [r for r in ordered if not (websocket.is_custom(r.key) and selection is not None
+                                            and not websocket.selectable(selection, r.key))]
+    never = [r for r in ordered if r not in reachable]
+    rows = []
+    for position, route in enumerate(reachable + never, start=1):
+        resolution = sim.index.target(route)
+        integration = resolution.integration if resolution.state == "ok" else None
+        kind = {websocket.CONNECT: "connect", websocket.DISCONNECT: "disconnect",
+                websocket.DEFAULT: "default"}.get(route.key, "custom" if route in reachable else "unselectable")
+        row = {"priority": position if route in reachable else None, "route_key": route.key, "route_id": route.id,
+               "kind": kind, "target": route.target, "target_state": resolution.state, "integration": None,
+               "function": None, "permission": None,
+               "two_way": bool(route.route_response_selection_expression)}
+        rows.append(route_row(sim, api, route, row, integration, websocket.key_problem(route.key) is None))
+    return {"version": DOCUMENT_VERSION,
+            "api": {"id": api.id, "name": api.name, "account": api.scope.account, "region": api.scope.region,
+                    "protocol": "WEBSOCKET", "route_selection_expression": api.route_selection_expression},
+            "stages": stage_cells(api), "routes": rows}

@@ -199,3 +199,46 @@ def choose_message_route(routes: list, selection: Selection | None, message: str
     if default is not None:
         return default, evaluation, "default"
     return None, evaluation, "none"
+
+
+def message_for(selection: Selection, route_key: str) -> str | None:
+    """A JSON message the expression routes to `route_key` (for drawings and `routes`), or None when none
+    can be built: each reference takes the text between the static parts, read left to right."""
+    if not selectable(selection, route_key):
+        return None
+    values, rest, parts = [], route_key, list(selection.parts)
+    position = 0
+    while position < len(parts):
+        kind, value = parts[position]
+        if kind == "text":
+            if not rest.startswith(value):
+                return None
+            rest = rest[len(value):]
+        else:
+            following = parts[position + 1][1] if position + 1 < len(parts) else None
+            if following is None:
+                values.append((value, rest))
+                rest = ""
+            else:
+                end = rest.find(following)
+                if end < 0:
+                    return None
+                values.append((value, rest[:end]))
+                rest = rest[end:]
+        position += 1
+    if rest:
+        return None
+    body: dict = {}
+    for path, text in values:
+        if not path:
+            return None  # `$request.body` itself: the whole message stringified
+        node = body
+        for name in path[:-1]:
+            node = node.setdefault(name, {})
+            if not isinstance(node, dict):
+                return None
+        if path[-1] in node and node[path[-1]] != text:
+            return None
+        node[path[-1]] = text
+    message = json.dumps(body)
+    return message if evaluate(selection, message).value == route_key else None
