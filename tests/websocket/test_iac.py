@@ -1,5 +1,7 @@
-"""WebSocket APIs read from CloudFormation/SAM and Terraform, with the mistakes the issue plants."""
+"""WebSocket APIs read from CloudFormation/SAM, cdk.out, Terraform (source and plan) and CLI-output
+folders, with the mistakes the issue plants."""
 
+import copy
 import json
 from pathlib import Path
 
@@ -175,3 +177,100 @@ def test_cli_outputs_folder_with_a_websocket_api(tmp_path, capsys):
     (folder / "api" / "get-route-responses-rs.json").write_text(
         json.dumps({"Items": [{"RouteResponseId": "x", "RouteResponseKey": "$default"}]}))
     assert "AGW130" not in run()
+
+
+def _generate_plans():
+    import importlib.util
+    path = Path(__file__).parents[1] / "iac" / "fixtures" / "seed" / "generate_plans.py"
+    spec = importlib.util.spec_from_file_location("generate_plans", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _websocket_plan(with_response: bool) -> dict:
+    """A `terraform show -json` plan of a WebSocket chat API (the seed plans' shapes, protocol WEBSOCKET)."""
+    g = _generate_plans()
+    ws = g.resource("aws_apigatewayv2_api", "chat",
+                    {"name": "chat", "protocol_type": "WEBSOCKET", "route_selection_expression": "$request.body.action"},
+                    ["id", "execution_arn"], {"name": g.const("chat"), "protocol_type": g.const("WEBSOCKET")})
+    integration = g.integration("connect", "chat")
+    integration["planned"]["values"]["payload_format_version"] = None
+    connect = g.route("connect", "$connect", "connect", "chat")
+    send = g.route("send", "sendmessage", "connect", "chat")
+    send["planned"]["values"]["route_response_selection_expression"] = "$default"
+    send["change"]["change"]["after"] = send["planned"]["values"]
+    resources = [ws, integration, connect, send, g.stage("default", "chat"), g.function(),
+                 g.permission("apigw", "chat")]
+    if with_response:
+        resources.append(g.resource(
+            "aws_apigatewayv2_route_response", "send", {"route_response_key": "$default"}, ["id", "api_id", "route_id"],
+            {"api_id": g.ref("aws_apigatewayv2_api.chat.id", "aws_apigatewayv2_api.chat"),
+             "route_id": g.ref("aws_apigatewayv2_route.send.id", "aws_apigatewayv2_route.send")}))
+    return g.plan(resources)
+
+
+def test_terraform_plan_websocket_api(audit_text):
+    code, report = audit_text(json.dumps(_websocket_plan(True)), "plan.json")
+    assert report["summary"]["skipped_apis"] == []
+    assert "AGW130" not in _ids(report)
+    code, report = audit_text(json.dumps(_websocket_plan(False)), "plan.json")
+    assert "AGW130" in _ids(report)
+
+
+CDK_TEMPLATE = {
+    "Resources": {
+        "ChatApi1D2B3C4D": {"Type": "AWS::ApiGatewayV2::Api",
+                            "Properties": {"Name": "chat", "ProtocolType": "WEBSOCKET",
+                                           "RouteSelectionExpression": "$request.body.action"}},
+        "ChatApiconnectRouteIntegration5E6F": {
+            "Type": "AWS::ApiGatewayV2::Integration",
+            "Properties": {"ApiId": {"Ref": "ChatApi1D2B3C4D"}, "IntegrationType": "AWS_PROXY",
+                           "IntegrationUri": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"},
+                                                                ":apigateway:", {"Ref": "AWS::Region"},
+                                                                ":lambda:path/2015-03-31/functions/",
+                                                                {"Fn::GetAtt": ["ConnectFn0A1B", "Arn"]},
+                                                                "/invocations"]]}}},
+        "ChatApiconnectRoute7A8B": {
+            "Type": "AWS::ApiGatewayV2::Route",
+            "Properties": {"ApiId": {"Ref": "ChatApi1D2B3C4D"}, "RouteKey": "$connect", "AuthorizationType": "NONE",
+                           "Target": {"Fn::Join": ["", ["integrations/",
+                                                        {"Ref": "ChatApiconnectRouteIntegration5E6F"}]]}}},
+        "ChatApiconnectRouteChatApiconnectRoutePermission9C0D": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {"Action": "lambda:InvokeFunction", "FunctionName": {"Fn::GetAtt": ["ConnectFn0A1B", "Arn"]},
+                           "Principal": "apigateway.amazonaws.com",
+                           "SourceArn": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":execute-api:",
+                                                           {"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"},
+                                                           ":", {"Ref": "ChatApi1D2B3C4D"}, "/*/*$connect"]]}}},
+        "ConnectFn0A1B": {"Type": "AWS::Lambda::Function",
+                          "Properties": {"Runtime": "nodejs20.x", "Handler": "index.handler",
+                                         "Code": {"ZipFile": "exports.handler=async()=>({statusCode:200})"},
+                                         "Role": "arn:aws:iam::123456789012:role/r"}},
+        "ChatStageE1F2": {"Type": "AWS::ApiGatewayV2::Stage",
+                          "Properties": {"ApiId": {"Ref": "ChatApi1D2B3C4D"}, "StageName": "prod",
+                                         "AutoDeploy": True}},
+    }
+}
+
+
+def test_cdk_out_websocket_api(tmp_path, capsys):
+    """CDK's WebSocketLambdaIntegration grants `<api>/*/*$connect` (a `*` before the key): it covers `$connect`."""
+    folder = tmp_path / "cdk.out"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps({"version": "36.0.0", "artifacts": {"Chat": {
+        "type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region",
+        "properties": {"templateFile": "Chat.template.json"}}}}))
+    template = copy.deepcopy(CDK_TEMPLATE)
+    (folder / "Chat.template.json").write_text(json.dumps(template))
+    capsys.readouterr()
+    main(["audit", str(folder), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["skipped_apis"] == []
+    assert not {"AGW201", "AGW203", "AGW230"} & _ids(report)
+    template["Resources"]["ChatApiconnectRouteChatApiconnectRoutePermission9C0D"]["Properties"]["SourceArn"][
+        "Fn::Join"][1][-1] = "/*/GET/*"
+    (folder / "Chat.template.json").write_text(json.dumps(template))
+    capsys.readouterr()
+    main(["audit", str(folder), "--format", "json"])
+    assert {"AGW203", "AGW230"} <= _ids(json.loads(capsys.readouterr().out))
