@@ -73,7 +73,9 @@ def select_api(index: Index, api_id: str | None, region: str | None = None, prot
         if len(http) == 1:
             return http[0]
         if not http:
-            raise UsageError(f"the input holds no {kind} API (only " + ", ".join(name(a) for a in apis) + ")")
+            hint = ("; explain a WebSocket API's handshake with `$connect`, a message with --message JSON"
+                    if protocol == "HTTP" and any(a.is_websocket for a in apis) else "")
+            raise UsageError(f"the input holds no {kind} API (only " + ", ".join(name(a) for a in apis) + ")" + hint)
         raise UsageError(f"the input holds several {kind} APIs; choose one with --api ID (or --url): "
                          + ", ".join(name(a) for a in http))
     found = list(index.apis_with_id(api_id))

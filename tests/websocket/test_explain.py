@@ -131,3 +131,31 @@ def test_table_output_shows_the_selection(chat, explain):
     assert code == 0
     assert "Selection: $request.body.action -> sendmessage" in text
     assert f"{WS_ID}/Prod/sendmessage" in text
+
+
+def test_nested_path_and_non_string_values_are_stringified(chat, explain):
+    chat.api["RouteSelectionExpression"] = "$request.body.data.kind"
+    chat.route("sendmessage")["RouteKey"] = "5"
+    code, doc = explain(chat.doc, "--message", '{"data": {"kind": 5}}')
+    assert code == 0 and doc["steps"]["selection"]["value"] == "5" and doc["steps"]["route"]["chosen"] == "5"
+
+
+def test_a_message_naming_a_predefined_key_does_not_reach_connect(chat, explain):
+    code, doc = explain(chat.doc, "--message", '{"action": "$connect"}')
+    assert code == 1 and doc["steps"]["route"]["chosen"] is None
+
+
+def test_http_explain_on_a_websocket_only_input_says_how(chat, explain):
+    code, text = explain(chat.doc, "GET", "/", fmt="table")
+    assert code == 2 and "--message" in text and "$connect" in text
+
+
+def test_graph_builds_a_message_for_each_custom_route(chat, tmp_path, capsys):
+    """The drawing simulates a message the selection expression routes to each custom route."""
+    chat.api["RouteSelectionExpression"] = "${request.body.service}/${request.body.action}"
+    chat.route("sendmessage")["RouteKey"] = "chat/send"
+    path = tmp_path / "ws.json"
+    path.write_text(json.dumps(chat.doc))
+    capsys.readouterr()
+    assert main(["graph", str(path)]) == 0
+    assert capsys.readouterr().out.count("allowed by apigateway-invoke") == 3
