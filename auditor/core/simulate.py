@@ -72,6 +72,9 @@ def select_api(index: Index, api_id: str | None, region: str | None = None, prot
         http = [api for api in apis if (api.protocol_type == protocol if protocol else api.is_v2)]
         if len(http) == 1:
             return http[0]
+        if protocol is None and http:  # name the kind the candidates are
+            kinds = {api.protocol_type for api in http}
+            kind = _KINDS[kinds.pop()] if len(kinds) == 1 else kind
         if not http:
             hint = ("; explain a WebSocket API's handshake with `$connect`, a message with --message JSON"
                     if protocol == "HTTP" and any(a.is_websocket for a in apis) else "")
