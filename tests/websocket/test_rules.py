@@ -165,3 +165,14 @@ def test_non_proxy_lambda_integration_is_permission_checked(chat, audit):
     chat.api["Integrations"][2]["IntegrationType"] = "AWS"
     chat.set_grants("SendMessage")
     assert "AGW201" in rule_ids(audit(chat.doc)[1])
+
+
+def test_stage_variables_name_the_function_per_stage(chat, audit):
+    from tests.websocket.chat import ACCOUNT, REGION, invocation
+    chat.api["Integrations"][2]["IntegrationUri"] = invocation(
+        f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:${{stageVariables.fn}}")
+    chat.api["Stages"][0]["StageVariables"] = {"fn": "SendMessage"}
+    assert not {"AGW000", "AGW201", "AGW113"} & set(rule_ids(audit(chat.doc)[1]))
+    chat.api["Stages"][0]["StageVariables"] = {"fn": "Ghost"}
+    (finding,) = findings_of(audit(chat.doc)[1], "AGW114")
+    assert "Ghost" in finding["message"] and "Prod" in finding["message"]
