@@ -53,6 +53,9 @@ def explain_websocket(sim, request: WebSocketRequest) -> Explanation:
     try:
         stage = _stage(sim, api, request, steps)
         if request.message is None and request.route_key == websocket.DISCONNECT:
+            if not api.has_routes:
+                raise sim._unknown(f"cannot tell what `$disconnect` calls: the input holds no route list for API "
+                                   f"{api.id}")
             verdict = _run_route(sim, api, stage, _route_named(api, websocket.DISCONNECT), steps, "disconnect")
         else:
             connect = Verdict(True, "accepted", "taken as accepted") if request.assume_connected and \

@@ -159,3 +159,10 @@ def test_graph_builds_a_message_for_each_custom_route(chat, tmp_path, capsys):
     capsys.readouterr()
     assert main(["graph", str(path)]) == 0
     assert capsys.readouterr().out.count("allowed by apigateway-invoke") == 3
+
+
+def test_routes_not_in_the_input_leave_the_answer_unknown(chat, explain):
+    del chat.api["Routes"]
+    for words in (["$connect"], ["$disconnect"], ["--message", '{"action": "sendmessage"}']):
+        code, doc = explain(chat.doc, *words)
+        assert code == 1 and doc["verdict"]["outcome"] == "unknown", words
