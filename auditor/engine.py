@@ -44,6 +44,7 @@ class Context:
     index: Index
     severity_overrides: dict[str, Severity] = field(default_factory=dict)
     _http_apis: list | None = field(default=None, init=False, repr=False, compare=False)
+    _v2_apis: list | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def rest_apis(self):
@@ -59,6 +60,17 @@ class Context:
         if self._http_apis is None:
             self._http_apis = [api for api in self.index.apis if api.is_http]
         return self._http_apis
+
+    @property
+    def v2_apis(self):
+        """HTTP and WebSocket APIs: what rules about a concept both types share iterate over."""
+        if self._v2_apis is None:
+            self._v2_apis = [api for api in self.index.apis if api.is_v2]
+        return self._v2_apis
+
+    @property
+    def websocket_apis(self):
+        return [api for api in self.v2_apis if api.is_websocket]
 
 
 def builtin_rules() -> list[type[Rule]]:
@@ -117,7 +129,7 @@ class AuditResult:
     findings: list[Finding]
     rules: list[type[Rule]]
     snapshot: Snapshot
-    skipped_apis: list = field(default_factory=list)  # non-HTTP APIs the rules do not judge
+    skipped_apis: list = field(default_factory=list)  # APIs of a type the rules do not judge
     suppressed: list = field(default_factory=list)  # auditor.suppress.Suppressed: tag or per-path ignores
     baseline: object = None  # auditor.suppress.BaselineOutcome when audited against a baseline
     index: Index | None = None  # the whole snapshot's lookups when it was audited as one part (reused by remediation)
@@ -137,7 +149,7 @@ def run_audit(snapshot: Snapshot, rules: list[type[Rule]], severity_overrides: d
         ctx = Context(part, index or Index(part), severity_overrides or {})
         for rule_class in rules:
             findings.extend(_checked(rule_class(), ctx))
-        skipped += [api for api in ctx.index.apis if not api.is_http]
+        skipped += [api for api in ctx.index.apis if not api.is_v2]
     findings.sort(key=Finding.sort_key)
     whole = ctx.index if len(parts) == 1 and parts[0] is snapshot else None
     return AuditResult(findings, rules, snapshot, skipped, index=whole, severity=dict(severity_overrides or {}))

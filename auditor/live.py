@@ -575,6 +575,8 @@ class Collector:
                               lambda: self._paginate(client, "get_authorizers", "Items", items, ApiId=api_id))
             if ok:
                 api["Authorizers"] = [_clean(i) for i in items]
+        from auditor.live_websocket import collect_websocket_details  # two-way WebSocket routes' responses
+        collect_websocket_details(self, scope, api)
 
     def _list_functions(self, scope: _Scope):
         items: list = []

@@ -16,6 +16,9 @@ USAGE_EXAMPLES = """examples:
   apigw-auditor explain snapshot.json --api abc123def4 --stage prod POST /items
   apigw-auditor explain snapshot.json https://abc123def4.execute-api.us-east-1.amazonaws.com/prod/items
   apigw-auditor explain snapshot.json --url https://abc123def4.execute-api.us-east-1.amazonaws.com/items POST
+  apigw-auditor explain template.yaml '$connect' --stage prod          (a WebSocket API's handshake)
+  apigw-auditor explain template.yaml --message '{"action":"sendmessage"}'   (a WebSocket message)
+  apigw-auditor explain snapshot.json wss://ws1chat234.execute-api.us-east-1.amazonaws.com/prod
 
 exit codes:
   0  the request reaches the function (or the integration's backend)
@@ -34,8 +37,14 @@ def add_parser(sub, epilog: str) -> None:
         usage="apigw-auditor explain [options] SNAPSHOT-OR-TEMPLATE [METHOD] PATH-OR-URL",
         epilog=USAGE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("input", metavar="SNAPSHOT-OR-TEMPLATE", help="snapshot file (or template) holding the API")
-    parser.add_argument("request", nargs="+", metavar="REQUEST",
-                        help="the request: METHOD PATH, METHOD URL, or just PATH or URL (GET); with --url, METHOD")
+    request = parser.add_argument("request", nargs="+", metavar="REQUEST",
+                        help="the request: METHOD PATH, METHOD URL, or just PATH or URL (GET); with --url, METHOD; "
+                             "for a WebSocket API `$connect`, `$disconnect` or a wss:// URL")
+    parser.add_argument("--message", metavar="JSON",
+                        help="WebSocket APIs: a message (its text, e.g. '{\"action\":\"sendmessage\"}') to route "
+                             "through the API's route selection expression")
+    # `+`, not `*`, so REQUEST words after options still land here; optional, for `--message` alone
+    request.required = False
     parser.add_argument("--api", metavar="ID", help="the API id (needed when the input holds several HTTP APIs)")
     parser.add_argument("--url", metavar="URL",
                         help="invoke URL https://<api-id>.execute-api.<region>.amazonaws.com/[stage/]path")
@@ -93,10 +102,57 @@ def _is_url(text: str) -> bool:
     return text.startswith(("https://", "http://"))
 
 
+_WEBSOCKET_WORDS = ("$connect", "$disconnect")
+
+
+def build_websocket_request(args):
+    """`$connect`, `$disconnect`, a wss:// URL, or --message: a WebSocket connection or message."""
+    from auditor.core.simulate import parse_invoke_url
+    from auditor.core.simulate_websocket import WebSocketRequest
+    words = list(args.request or ())
+    url = args.url
+    key = None
+    for word in words:
+        if word in _WEBSOCKET_WORDS:
+            key = word
+        elif word.startswith(("wss://", "ws://")):
+            url = word
+        else:
+            raise UsageError(f"a WebSocket request is `$connect`, `$disconnect`, a wss:// URL or --message JSON; got {word!r}")
+    if key is not None and args.message is not None:
+        raise UsageError(f"give either {key} or --message, not both")
+    api_id, region, stage = args.api, None, args.stage
+    if url:
+        https = "https://" + url.split("://", 1)[1]
+        try:
+            url_api, region, path, _ = parse_invoke_url(https)
+        except ValueError as exc:
+            raise UsageError(f"not a WebSocket URL: {url!r} ({exc})") from None
+        if api_id and api_id != url_api:
+            raise UsageError(f"--api {api_id} contradicts the URL's API id {url_api}")
+        api_id = url_api
+        named = path.strip("/").split("/")[0]
+        if named and stage and named != stage:
+            raise UsageError(f"--stage {stage} contradicts the URL's stage {named}")
+        stage = stage or named or None
+    return WebSocketRequest(route_key=key or (None if args.message is not None else "$connect"), message=args.message,
+                            api_id=api_id, region=region, stage=stage, url=url)
+
+
+def is_websocket_request(args) -> bool:
+    words = list(args.request or ())
+    return args.message is not None or any(w in _WEBSOCKET_WORDS or w.startswith(("wss://", "ws://")) for w in words) \
+        or bool(args.url and args.url.startswith(("wss://", "ws://")))
+
+
 def build_request(args):
     from auditor.core.simulate import Request, parse_invoke_url
 
-    words = list(args.request)
+    if is_websocket_request(args):
+        return build_websocket_request(args)
+    words = list(args.request or ())
+    if not words and not args.url:
+        raise UsageError("expected METHOD PATH (or an invoke URL), or for a WebSocket API `$connect` or --message")
     if len(words) > 2:
         raise UsageError(f"expected METHOD PATH (or an invoke URL), got {' '.join(words)!r}")
     if len(words) == 1:
@@ -137,7 +193,8 @@ def run(args) -> int:
     check_not_an_input(args.output, [args.input])
     snapshot = load_input(args, request.region)
     simulator = simulator_for(args, snapshot)
-    select_input_api(simulator, args.input, request.api_id, request.region)
+    select_input_api(simulator, args.input, request.api_id, request.region,
+                     "WEBSOCKET" if is_websocket_request(args) else "HTTP")
     explanation = simulator.explain(request)
     document = explanation.as_dict()
     text = json.dumps(document, indent=2) + "\n" if args.format == "json" else render_text(document)
@@ -145,11 +202,12 @@ def run(args) -> int:
     return EXIT_REACHES if explanation.verdict.reaches else EXIT_FAILS
 
 
-def select_input_api(simulator, input_file: str, api_id: str | None, region: str | None = None):
+def select_input_api(simulator, input_file: str, api_id: str | None, region: str | None = None,
+                     protocol: str | None = "HTTP"):
     """The API the command is about; an unknown or ambiguous id names the input file (shared with `routes`)."""
     from auditor.core.simulate import select_api
     try:
-        return select_api(simulator.index, api_id, region)
+        return select_api(simulator.index, api_id, region, protocol)
     except UsageError as exc:
         raise UsageError(f"{input_file}: {exc}") from None
 
@@ -162,6 +220,8 @@ def _quote(value) -> str:
 
 def render_text(doc: dict) -> str:
     req, steps, verdict = doc["request"], doc["steps"], doc["verdict"]
+    if req.get("protocol") == "websocket":
+        return _render_websocket(doc)
     lines = [f"{req['method']} {req['path']}  ->  API {req['api_id']}"
              f"{' (' + req['api_name'] + ')' if req.get('api_name') else ''}, account {req['account']}, "
              f"{req['region']}" + (f", --stage {req['stage']}" if req.get("stage") else ""), ""]
@@ -300,3 +360,69 @@ def _verdict_lines(verdict: dict) -> list[str]:
         out.append(f"   warning {warning['rule_id']}: {warning['message']}")
         out.append("     fix: " + _indent(warning["fix"], 10))
     return out
+
+
+def _render_websocket(doc: dict) -> str:
+    """A WebSocket connection or message: stage, handshake or selection, route, then the shared steps."""
+    req, steps, verdict = doc["request"], doc["steps"], doc["verdict"]
+    what = f"message {req['message']}" if "message" in req else f"{req['route_key']} (the handshake)" \
+        if req.get("route_key") == "$connect" else str(req.get("route_key"))
+    lines = [f"{what}  ->  WebSocket API {req['api_id']}" + (f" ({req['api_name']})" if req.get("api_name") else "")
+             + f", account {req['account']}, {req['region']}", ""]
+    number = 0
+
+    def heading(title: str, value: str) -> None:
+        nonlocal number
+        number += 1
+        lines.append(f"{number}. {title}: {value}")
+
+    stage = steps.get("stage")
+    if stage is not None:
+        heading("Stage", stage["name"] or "none")
+        lines.append(f"   {stage['reason']}" + (f"; it {stage['deployment']}" if stage.get("deployment") else ""))
+    connection = steps.get("connection")
+    if connection is not None:
+        heading("Connection", "accepted")
+        lines.append(f"   {connection['summary']}")
+    selection = steps.get("selection")
+    if selection is not None:
+        heading("Selection", f"{selection['expression']} -> {selection['value'] if selection['value'] is not None else '(no value)'}")
+        lines.append(f"   {selection['reason']}")
+    route = steps.get("route")
+    if route is not None:
+        heading("Route", route["chosen"] or "none")
+        if route.get("reason"):
+            lines.append(f"   {route['reason']}")
+    auth = steps.get("authorization")
+    if auth is not None:
+        lines.append(f"   authorization: {auth['type']} ({auth.get('detail', '')})")
+    target = steps.get("target")
+    if target is not None:
+        heading("Target", f"{target['target'] or '(none)'}")
+        lines.append(f"   {target.get('detail', target['state'])}")
+        integration = steps.get("integration")
+        if integration is not None:
+            lines.append(f"   integration {integration['id']}: {integration['type'] or 'untyped'}, uri "
+                         f"{integration['uri'] or '(none)'}")
+    function = steps.get("function")
+    if function is not None:
+        heading("Function", function["name"] + (f" ({function['qualifier']})" if function["qualifier"] else ""))
+        source = steps.get("source_arn")
+        if source is not None:
+            lines.append(f"   execute-api ARN of this route: {source['arn']} ({source['note']})")
+    permission = steps.get("permission")
+    if permission is not None:
+        if permission["path"] == "credentials":
+            heading("Permission", f"CredentialsArn {permission['role_arn']}")
+        else:
+            heading("Permission", f"resource policy of {function['name']} ({len(permission['statements'])} statement(s))")
+            for statement in permission["statements"]:
+                lines.extend(_statement_lines(statement))
+    reply = steps.get("reply")
+    if reply is not None:
+        heading("Reply", "two-way route" if reply["two_way"] else "one-way route")
+        if reply.get("detail"):
+            lines.append(f"   {reply['detail']}")
+    lines.append("")
+    lines.extend(_verdict_lines({**verdict, "event": None}))
+    return "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""`apigw-auditor graph`: each HTTP API's wiring (stages, routes, integrations, functions and the
+"""`apigw-auditor graph`: each HTTP and WebSocket API's wiring (stages, routes, integrations, functions and the
 permissions between them) as a Mermaid or Graphviz drawing, broken edges red."""
 
 ORDER = 37
@@ -28,13 +28,13 @@ def add_parser(sub, epilog: str) -> None:
     from auditor.commands.explain import add_input_arguments
     parser = sub.add_parser(
         "graph", help="draw each API's wiring (Mermaid or Graphviz DOT), broken edges red",
-        description="Draw the wiring of HTTP APIs: stages, routes grouped by the integration they target, "
+        description="Draw the wiring of HTTP and WebSocket APIs: stages, routes grouped by the integration they target, "
                     "integrations, the functions (with qualifiers) they invoke, and the permission that lets each "
                     "route through. A broken edge is red and labelled with the rule that explains it and what the "
                     "client gets (404/500), as `explain` predicts for a request along it.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("input", metavar="SNAPSHOT-OR-TEMPLATE", help="snapshot file (or template) holding the APIs")
-    parser.add_argument("--api", metavar="ID", help="draw only this API (default: every HTTP API in the input)")
+    parser.add_argument("--api", metavar="ID", help="draw only this API (default: every HTTP and WebSocket API in the input)")
     parser.add_argument("--format", choices=["mermaid", "dot"], default="mermaid",
                         help="mermaid (GitHub renders it) or dot (Graphviz); default: mermaid")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the drawing to FILE (whole or not at all)")
@@ -50,10 +50,10 @@ def run(args) -> int:
     check_not_an_input(args.output, [args.input])
     simulator = simulator_for(args, load_input(args))
     if args.api is not None:
-        select_input_api(simulator, args.input, args.api)  # an unknown or ambiguous id: a usage error naming it
+        select_input_api(simulator, args.input, args.api, None, None)  # an unknown or ambiguous id: a usage error naming it
     graphs = build_graphs(simulator.snapshot, simulator, args.api)
     if not graphs:
-        raise UsageError(f"{args.input}: the input holds no HTTP API to draw")
+        raise UsageError(f"{args.input}: the input holds no HTTP or WebSocket API to draw")
     if args.format == "dot":
         from auditor.reports.dot import dot_document
         text = dot_document(graphs)

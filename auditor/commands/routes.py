@@ -15,9 +15,10 @@ from auditor.output import check_not_an_input, write_text
 def add_parser(sub, epilog: str) -> None:
     parser = sub.add_parser(
         "routes", help="show an API's routes in priority order with integration, function and permission",
-        description="The routing table of one HTTP API: routes in the order API Gateway prefers them (full "
-                    "matches, literal before {param}, specific method before ANY; then greedy {proxy+}; then "
-                    "$default), each with its integration, the function it invokes, whether the function's "
+        description="The routing table of one HTTP or WebSocket API: routes in the order API Gateway prefers "
+                    "them (full matches, literal before {param}, specific method before ANY; then greedy {proxy+}; "
+                    "then $default; for WebSocket APIs $connect, $disconnect, the custom routes the selection "
+                    "expression names, then $default), each with its integration, the function it invokes, whether the function's "
                     "permission covers it on every stage, and the rules that fire on it.",
         epilog=exit_codes((0, "the routing table was printed (whatever it shows)"),
                           (2, "usage error: unknown API id, bad URL, several APIs and no --api, unreadable input")),
@@ -48,7 +49,7 @@ def run(args) -> int:
             raise UsageError(f"--api {api_id} contradicts the URL's API id {url_api}")
         api_id = url_api
     simulator = simulator_for(args, load_input(args, region))
-    api = select_input_api(simulator, args.input, api_id, region)
+    api = select_input_api(simulator, args.input, api_id, region, None)
     table = routing_table(simulator, api)
     text = json.dumps(table, indent=2) + "\n" if args.format == "json" else render_text(table)
     write_text(text, args.output)
@@ -82,6 +83,8 @@ def render_text(table: dict) -> str:
     api = table["api"]
     lines = [f"API {api['id']}{' (' + api['name'] + ')' if api['name'] else ''}, account {api['account']}, "
              f"{api['region']}"]
+    if api.get("protocol") == "WEBSOCKET":
+        lines[0] = "WebSocket " + lines[0] + f"; route selection expression {api.get('route_selection_expression')}"
     if table["stages"]:
         stages = ", ".join(f"{s['name']} ({s['deployment'] or 'not deployed'})" for s in table["stages"])
         lines.append(f"Stages: {stages}")

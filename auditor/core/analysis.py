@@ -16,6 +16,7 @@ from auditor.core.model import Api, Authorizer, Function, Integration, RestInteg
 from auditor.core.policy import Statement
 from auditor.core.rest import PARAMETER_VALUE, method_source_arns
 from auditor.core.routekey import CONCRETE_METHODS, parse_route_key
+from auditor.core import websocket
 
 TARGET_PREFIX = "integrations/"
 _PREFIX_LENGTH = len(TARGET_PREFIX)
@@ -115,6 +116,8 @@ def route_source_arns(api: Api, route: Route, stage: str) -> list[str]:
     if route.is_rest:  # a REST method: `<api>/<stage>/<VERB>/<path>`, every reading (core/rest.py)
         return method_source_arns(api, route, stage)
     scope = api.scope
+    if api.is_websocket:  # `<api>/<stage>/<route-key>`, no verb
+        return [websocket.route_arn(api.partition, scope.region, scope.account, api.id, stage, route.key)]
     if route.key.startswith("ANY "):
         path = route.key[4:]
         return [execute_api_arn(api.partition, scope.region, scope.account, api.id, stage, f"{m} {path}")
@@ -283,7 +286,7 @@ class PermissionCheck(msgspec.Struct):
             grants = self.grants
             self._coverage = [] if grants is None else [
                 grants.cover(self.api, route, stage)
-                for route in self.routes if route.is_rest or parse_route_key(route.key) for stage in self.stage_names]
+                for route in self.routes if routable(route) for stage in self.stage_names]
         return self._coverage
 
     @property
@@ -302,6 +305,24 @@ class PermissionCheck(msgspec.Struct):
 
     def coverage_for(self, route: Route, stage: str) -> Coverage | None:
         return next((c for c in self.coverage if c.route is route and c.stage == stage), None)
+
+
+def routable(route: Route) -> bool:
+    """A route API Gateway can route to: a REST method, a valid HTTP key, or a valid WebSocket key."""
+    if route.is_rest:
+        return True
+    if route.api.is_websocket:
+        return websocket.key_problem(route.key) is None
+    return parse_route_key(route.key) is not None
+
+
+def invokes_lambda(api: Api, integration: Integration) -> bool:
+    """An integration that invokes a Lambda function by ARN: AWS_PROXY, and for WebSocket APIs also AWS
+    (the non-proxy Lambda integration, whose URI is the function's invocation URI)."""
+    if integration.subtype or not integration.uri:
+        return False
+    return integration.type == "AWS_PROXY" or (
+        api.is_websocket and integration.type == "AWS" and ":lambda:path/" in integration.uri)
 
 
 def classify(api: Api, ref: FunctionRef, function: Function) -> tuple[str, list, list, list]:
@@ -485,8 +506,8 @@ class Index:
         return arn
 
     def routes_with_target(self, state: str) -> list[Route]:
-        """Routes of HTTP APIs whose Target resolved to `state` (any but "ok"), without scanning every route."""
-        return [r for r in self.routes_in_state.get(state, ()) if r.api.is_http]
+        """Routes of HTTP and WebSocket APIs whose Target resolved to `state` (any but "ok"), without scanning every route."""
+        return [r for r in self.routes_in_state.get(state, ()) if r.api.is_v2]
 
     def target(self, route: Route) -> TargetResolution:
         return self._hinted.get(route) or self._resolutions[id(route.api)][route.target]
@@ -538,8 +559,8 @@ class Index:
         """Every Lambda integration's permission verdict, one per function its serving stages invoke,
         computed once for all rules and for `explain`."""
         if self._permission_checks is None:
-            self._permission_checks = [check for api in self.apis if api.is_http
-                                       for i in api.integrations if i.type == "AWS_PROXY" and not i.subtype and i.uri
+            self._permission_checks = [check for api in self.apis if api.is_v2
+                                       for i in api.integrations if invokes_lambda(api, i)
                                        for check in self._checks(api, i)]
             if self.rest_apis:
                 self._permission_checks += [check for api in self.rest_apis for m in api.methods

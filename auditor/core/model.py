@@ -102,6 +102,9 @@ class Route(_ApiChild, msgspec.Struct, **_MODEL):
     target: str | None = msgspec.field(name="Target", default=None)
     authorization_type: str = msgspec.field(name="AuthorizationType", default="NONE")
     authorizer_id: str | None = msgspec.field(name="AuthorizerId", default=None)
+    # WebSocket APIs (core/websocket.py): a two-way route names how its responses are chosen, and lists them
+    route_response_selection_expression: Any = msgspec.field(name="RouteResponseSelectionExpression", default=None)
+    route_responses: Any = msgspec.field(name="RouteResponses", default=None)  # None: not collected
     # the integration an IaC reader found a Target (not known before deployment) to reference
     target_integration_id: Any = msgspec.field(name="TargetIntegrationId", default=None)
     tags: Any = msgspec.field(name="Tags", default=None)  # suppression tags (snapshot extension)
@@ -123,6 +126,8 @@ class Integration(_ApiChild, msgspec.Struct, **_MODEL):
     credentials_arn: str | None = msgspec.field(name="CredentialsArn", default=None)
     connection_type: Any = msgspec.field(name="ConnectionType", default=None)
     connection_id: Any = msgspec.field(name="ConnectionId", default=None)
+    # WebSocket APIs: GetIntegrationResponses items (None: not collected)
+    integration_responses: Any = msgspec.field(name="IntegrationResponses", default=None)
     tags: Any = msgspec.field(name="Tags", default=None)
     source: Any = msgspec.field(name="SourceLocation", default=None)
     api: Any = _own("api")  # Api
@@ -201,6 +206,9 @@ class Api(_Listed, msgspec.Struct, **_MODEL):
     authorizers: list[Authorizer] | None = msgspec.field(name="Authorizers", default=None)
     disable_execute_api_endpoint: Any = msgspec.field(name="DisableExecuteApiEndpoint", default=None)
     cors_configuration: Any = msgspec.field(name="CorsConfiguration", default=None)
+    # WebSocket APIs: how a message picks its route (e.g. `$request.body.action`; core/websocket.py)
+    route_selection_expression: Any = msgspec.field(name="RouteSelectionExpression", default=None)
+    api_key_selection_expression: Any = msgspec.field(name="ApiKeySelectionExpression", default=None)
     source: Any = msgspec.field(name="SourceLocation", default=None)
     scope: Any = _own("scope")  # Scope
     index: Any = _own("index", -1)  # int: position in the scope's Apis list
@@ -223,6 +231,15 @@ class Api(_Listed, msgspec.Struct, **_MODEL):
     @property
     def is_http(self) -> bool:
         return self.protocol_type == "HTTP"
+
+    @property
+    def is_websocket(self) -> bool:
+        return self.protocol_type == "WEBSOCKET"
+
+    @property
+    def is_v2(self) -> bool:
+        """An API Gateway v2 API the rules judge: HTTP or WebSocket."""
+        return self.protocol_type == "HTTP" or self.protocol_type == "WEBSOCKET"
 
     @property
     def partition(self) -> str:
@@ -450,6 +467,8 @@ class RestApi(_Listed, msgspec.Struct, **_MODEL):
     collection = "RestApis"
     protocol_type = "REST"
     is_http = False
+    is_websocket = False
+    is_v2 = False
     is_rest = True
     has_integrations = True
 

@@ -55,22 +55,41 @@ def parse_invoke_url(url: str) -> tuple[str, str, str, str]:
     return host[0], host[1], parts.path or "/", parts.query
 
 
-def select_api(index: Index, api_id: str | None, region: str | None = None):
-    """The HTTP API a request is for; a UsageError names the candidates when that is unclear."""
-    apis = index.apis + index.rest_apis
+_KINDS = {"HTTP": "HTTP or REST", "WEBSOCKET": "WebSocket", None: "HTTP, REST or WebSocket"}
+
+
+def _of_kind(api, protocol: str | None) -> bool:
+    """METHOD PATH requests go to HTTP and REST APIs; `$connect` and messages to WebSocket APIs."""
+    if protocol is None:
+        return api.is_v2 or api.is_rest
+    if protocol == "HTTP":
+        return api.is_http or api.is_rest
+    return api.protocol_type == protocol
+
+
+def select_api(index: Index, api_id: str | None, region: str | None = None, protocol: str | None = "HTTP"):
+    """The API a request is for (protocol: HTTP for HTTP and REST APIs, WEBSOCKET, or None for any); a
+    UsageError names the candidates when that is unclear."""
+    apis = index.apis + index.rest_apis if index.rest_apis else index.apis
     if not apis:
         raise UsageError("the input holds no API")
 
     def name(api):
         return f"{api.id} ({api.name + ', ' if api.name else ''}{api.scope.account}/{api.scope.region})"
 
+    kind = _KINDS[protocol]
     if api_id is None:
-        http = [api for api in apis if api.is_http or api.is_rest]
+        http = [api for api in apis if _of_kind(api, protocol)]
         if len(http) == 1:
             return http[0]
+        if protocol is None and http:  # name the kind the candidates are
+            kinds = {api.protocol_type for api in http}
+            kind = _KINDS[kinds.pop()] if len(kinds) == 1 else kind
         if not http:
-            raise UsageError("the input holds no HTTP API (only " + ", ".join(name(a) for a in apis) + ")")
-        raise UsageError("the input holds several HTTP APIs; choose one with --api ID (or --url): "
+            hint = ("; explain a WebSocket API's handshake with `$connect`, a message with --message JSON"
+                    if protocol == "HTTP" and any(a.is_websocket for a in apis) else "")
+            raise UsageError(f"the input holds no {kind} API (only " + ", ".join(name(a) for a in apis) + ")" + hint)
+        raise UsageError(f"the input holds several {kind} APIs; choose one with --api ID (or --url): "
                          + ", ".join(name(a) for a in http))
     found = list(index.apis_with_id(api_id))
     if not found:  # host names are case-insensitive: `myapi.execute-api...` may name template API MyApi
@@ -87,8 +106,14 @@ def select_api(index: Index, api_id: str | None, region: str | None = None):
         raise UsageError(f"API id {api_id} appears in several scopes: " + ", ".join(name(a) for a in found)
                          + "; give the invoke URL (--url) to pick the region")
     api = found[0]
-    if not api.is_http and not api.is_rest:
-        raise UsageError(f"API {api.id} is a {api.protocol_type} API; explain and routes simulate HTTP APIs only")
+    if not (api.is_v2 or api.is_rest):
+        raise UsageError(f"API {api.id} is a {api.protocol_type} API; explain and routes simulate HTTP, REST and "
+                         "WebSocket APIs only")
+    if protocol == "HTTP" and api.is_websocket:
+        raise UsageError(f"API {api.id} is a WebSocket API: explain its handshake with `$connect` or a message "
+                         "with --message JSON")
+    if protocol == "WEBSOCKET" and not api.is_websocket:
+        raise UsageError(f"API {api.id} is a {api.protocol_type} API: explain a request with METHOD PATH")
     return api
 
 
@@ -659,7 +684,12 @@ class Simulator(_RestSimulation):
 
     # ---- the steps
 
-    def explain(self, request: Request) -> Explanation:
+    def explain(self, request) -> Explanation:
+        """One request through the API; dispatched by API type (a WebSocket connection or message is
+        simulated by core/simulate_websocket with the same steps, findings and verdicts)."""
+        if not isinstance(request, Request):
+            from auditor.core.simulate_websocket import explain_websocket
+            return explain_websocket(self, request)
         method = request.method.upper()
         if method not in CONCRETE_METHODS:
             raise UsageError(f"unknown method {request.method!r}; use one of {', '.join(CONCRETE_METHODS)}")
@@ -1165,11 +1195,13 @@ class Simulator(_RestSimulation):
 
 def routing_table(simulator: Simulator, api) -> dict:
     """The API's routes in priority order, each with its integration, function and permission coverage."""
+    if api.is_websocket:
+        from auditor.core.simulate_websocket import websocket_routing_table
+        return websocket_routing_table(simulator, api)
     index = simulator.index
     if api.is_rest:
         return _rest_routing_table(simulator, api)
-    stages = [{"name": s.name, "serves": s.serves,
-               "deployment": "auto-deploy" if s.auto_deploy else s.deployment_id} for s in api.stages]
+    stages = stage_cells(api)
     ranked, invalid = [], []
     for route in api.routes:
         key = parse_route_key(route.key)
@@ -1184,23 +1216,35 @@ def routing_table(simulator: Simulator, api) -> dict:
                         "greedy" if key.is_greedy else "exact"),
                "target": route.target, "target_state": resolution.state, "integration": None, "function": None,
                "permission": None}
-        if integration is not None:
-            row["integration"] = {"id": integration.id, "type": integration.type, "subtype": integration.subtype,
-                                  "payload_format_version": integration.payload_format_version,
-                                  "credentials_arn": integration.credentials_arn}
-            ref = integration.function_ref
-            if ref is not None and integration.type == "AWS_PROXY" and not integration.subtype:
-                row["function"] = {"name": ref.name, "qualifier": ref.qualifier, "arn": ref.arn}
-            check = index.checks_of(integration)
-            if key is not None:
-                row["permission"] = _permission_cell(check, route) if check else {"status": "not-applicable",
-                                                                                    "by_stage": {}}
-        row["findings"] = sorted({f.rule_id for f in simulator.findings.about(api, route, integration)
-                                  if f.rule_id != "AGW304"})
-        rows.append(row)
+        rows.append(route_row(simulator, api, route, row, integration, key is not None))
     return {"version": DOCUMENT_VERSION,
             "api": {"id": api.id, "name": api.name, "account": api.scope.account, "region": api.scope.region},
             "stages": stages, "routes": rows}
+
+
+def stage_cells(api) -> list[dict]:
+    return [{"name": s.name, "serves": s.serves,
+             "deployment": "auto-deploy" if s.auto_deploy else s.deployment_id} for s in api.stages]
+
+
+def route_row(simulator: Simulator, api, route, row: dict, integration, routable: bool) -> dict:
+    """One row of the routing table: the integration, function, permission and findings of a route
+    (shared by HTTP and WebSocket tables)."""
+    from auditor.core.analysis import invokes_lambda
+    if integration is not None:
+        row["integration"] = {"id": integration.id, "type": integration.type, "subtype": integration.subtype,
+                              "payload_format_version": integration.payload_format_version,
+                              "credentials_arn": integration.credentials_arn}
+        ref = integration.function_ref
+        if ref is not None and invokes_lambda(api, integration):
+            row["function"] = {"name": ref.name, "qualifier": ref.qualifier, "arn": ref.arn}
+        check = simulator.index.checks_of(integration)
+        if routable:
+            row["permission"] = _permission_cell(check, route) if check else {"status": "not-applicable",
+                                                                                "by_stage": {}}
+    row["findings"] = sorted({f.rule_id for f in simulator.findings.about(api, route, integration)
+                              if f.rule_id != "AGW304"})
+    return row
 
 
 def _rest_sort_key(method) -> tuple:

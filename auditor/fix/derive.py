@@ -450,6 +450,22 @@ class Planner(RestFixes):
     def fix_AGW402(self, finding):
         return self._remove(finding)
 
+    def fix_AGW231(self, finding):
+        """WebSocket: authorization off the message route, onto `$connect` when that has none."""
+        api = self.api(finding.resource)
+        route = api and self.route(api, finding)
+        if route is None:
+            return None
+        edits = [SetRoute(**self._base(api), location=self.located(route), api_id=api.id, route_id=route.id,
+                          route_key=route.key, values={"AuthorizationType": "NONE"})]
+        connect = next((r for r in api.routes if r.key == "$connect"), None)
+        if connect is not None and (connect.authorization_type or "NONE") == "NONE" and route.authorizer_id:
+            edits.append(SetRoute(**self._base(api), location=self.located(connect), api_id=api.id,
+                                  route_id=connect.id, route_key=connect.key,
+                                  values={"AuthorizationType": route.authorization_type,
+                                          "AuthorizerId": route.authorizer_id}))
+        return edits
+
 
 
 def _behaviour(integration) -> tuple:

@@ -33,6 +33,8 @@ VERSION = "AWS::Lambda::Version"
 PERMISSION = "AWS::Lambda::Permission"
 ROLE = "AWS::IAM::Role"
 OVERRIDES = "AWS::ApiGatewayV2::ApiGatewayManagedOverrides"
+ROUTE_RESPONSE = "AWS::ApiGatewayV2::RouteResponse"  # WebSocket APIs (iac/websocket.py)
+INTEGRATION_RESPONSE = "AWS::ApiGatewayV2::IntegrationResponse"
 # What ApiGatewayManagedOverrides may set on the route, integration and stage quick create makes
 # (CloudFormation's RouteOverrides, IntegrationOverrides and StageOverrides property types).
 _OVERRIDABLE = {"Route": ("AuthorizationScopes", "AuthorizationType", "AuthorizerId", "OperationName", "Target"),
@@ -307,6 +309,8 @@ class TemplateReader:
                              (PERMISSION, self.read_permission)):
             for logical in by_type.get(kind, []):
                 reader(logical)
+        from auditor.iac.websocket import attach_cfn_responses
+        attach_cfn_responses(self, by_type.get(ROUTE_RESPONSE, []), by_type.get(INTEGRATION_RESPONSE, []))
         for logical in by_type.get(ROLE, []):
             self.read_role(logical)
         for logical in by_type.get(OVERRIDES, []):
@@ -341,6 +345,9 @@ class TemplateReader:
         api["Name"] = props.get("Name") if isinstance(props.get("Name"), str) else logical
         api["ProtocolType"] = props.get("ProtocolType") if isinstance(props.get("ProtocolType"), str) else "HTTP"
         from_body = api_settings(props.get("Body"))
+        for key in ("RouteSelectionExpression", "ApiKeySelectionExpression"):  # WebSocket APIs
+            if props.get(key) is not None:
+                api[key] = props[key] if isinstance(props[key], str) else unresolved(f"{logical}.{key}")
         for key in ("CorsConfiguration", "DisableExecuteApiEndpoint"):
             value = props.get(key, from_body.get(key))
             if value is not None:  # explain: CORS preflight, a disabled default endpoint (SAM puts both in Body)

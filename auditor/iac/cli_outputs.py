@@ -8,6 +8,9 @@ Layout (each file is exactly what `aws ... --output json` prints):
       get-integrations.json         aws apigatewayv2 get-integrations --api-id ID
       get-stages.json               aws apigatewayv2 get-stages --api-id ID
       get-authorizers.json          aws apigatewayv2 get-authorizers --api-id ID   (optional)
+      get-route-responses-<route-id>.json   aws apigatewayv2 get-route-responses --api-id ID --route-id R
+                                    (optional, WebSocket two-way routes; likewise
+                                    get-integration-responses-<integration-id>.json)
       get-function-configuration.json   aws lambda get-function-configuration --function-name F
       get-policy.json               aws lambda get-policy --function-name F        (absent: no policy)
 
@@ -192,6 +195,8 @@ def _read_api(folder: Path) -> dict | None:
             item.update(_source(file, _line(text, id_key, identity) if isinstance(identity, str) else None,
                                 f"{api['ApiId']}/{identity}"))
         api[key] = items
+    from auditor.iac.websocket import read_cli_responses  # WebSocket route/integration responses, when present
+    read_cli_responses(folder, api, _load, _items, _source, _line)
     return api
 
 

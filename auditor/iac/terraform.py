@@ -212,7 +212,8 @@ class PlanReader:
             if rest is not None:
                 return rest
         if kind in ("aws_apigatewayv2_api", "aws_apigatewayv2_integration", "aws_apigatewayv2_authorizer",
-                    "aws_apigatewayv2_route", "aws_apigatewayv2_deployment") and attr == "id":
+                    "aws_apigatewayv2_route", "aws_apigatewayv2_deployment", "aws_apigatewayv2_route_response",
+                    "aws_apigatewayv2_integration_response") and attr == "id":
             return instance.address
         if kind == "aws_apigatewayv2_api":
             api_id = self.attribute(instance, "id")
@@ -280,10 +281,33 @@ class PlanReader:
                              ("aws_lambda_permission", self.read_permission)):
             for instance in self.of_type(kind):
                 reader(instance)
+        self.read_websocket_responses()
         for instance in self.of_type("aws_iam_role"):
             self.read_role(instance)
         terraform_rest.read_rest(self)
         return self.builder.document()
+
+    def read_websocket_responses(self):
+        """aws_apigatewayv2_route_response / _integration_response nested into their route and integration."""
+        from auditor.iac.websocket import attach
+        found = []
+        for kind, parent, key, out_key, out_id in (
+                ("aws_apigatewayv2_route_response", "route_id", "route_response_key", "RouteResponseKey",
+                 "RouteResponseId"),
+                ("aws_apigatewayv2_integration_response", "integration_id", "integration_response_key",
+                 "IntegrationResponseKey", "IntegrationResponseId")):
+            for instance in self.of_type(kind):
+                item = {out_id: self.attribute(instance, "id")}
+                value = self.value(instance, key)
+                if isinstance(value, str):
+                    item[out_key] = value
+                item.update(self.where(instance))
+                item.pop("_iac", None)
+                parent_id = self.value(instance, parent)
+                found.append((self.value(instance, "api_id"), "route" if parent == "route_id" else "integration",
+                              parent_id if isinstance(parent_id, str) else unresolved(f"{instance.address}.{parent}"),
+                              item))
+        attach(self.builder.apis, found)
 
     def read_role(self, instance: _Instance):
         """An IAM role's trust policy (assume_role_policy, a JSON string), for roles API Gateway is told
@@ -329,6 +353,11 @@ class PlanReader:
         self.context["apis"][api_id] = instance.address
         api["Name"] = str(self.value(instance, "name", instance.name))
         api["ProtocolType"] = str(self.value(instance, "protocol_type", "HTTP"))
+        for src, dst in (("route_selection_expression", "RouteSelectionExpression"),
+                         ("api_key_selection_expression", "ApiKeySelectionExpression")):
+            value = self.value(instance, src)
+            if value not in (None, "") and api["ProtocolType"] == "WEBSOCKET":
+                api[dst] = value if isinstance(value, str) else unresolved(f"{instance.address}.{src}")
         api["Tags"] = self.tags(instance)
         target = self.value(instance, "target")
         line = self.lines.get(instance.address)
@@ -428,6 +457,10 @@ class PlanReader:
         authorizer = self.value(instance, "authorizer_id")
         if authorizer not in (None, ""):
             item["AuthorizerId"] = str(authorizer)
+        expression = self.value(instance, "route_response_selection_expression")  # WebSocket two-way routes
+        if expression not in (None, ""):
+            item["RouteResponseSelectionExpression"] = expression if isinstance(expression, str) else \
+                unresolved(f"{instance.address}.route_response_selection_expression")
         item.update(self.where(instance))
         api.setdefault("Routes", []).append(item)
 

@@ -1,4 +1,4 @@
-"""The wiring of each HTTP API as a graph: stages, routes, integrations, functions, and the
+"""The wiring of each HTTP and WebSocket API as a graph: stages, routes, integrations, functions, and the
 permission that lets each route through, with every broken edge carrying the rule that explains
 it and what the client gets.
 
@@ -197,7 +197,9 @@ class _Builder:
     def _function_edge(self, integration, node_id):
         graph = self.graph
         ref = integration.function_ref
-        if integration.type == "HTTP_PROXY" or integration.subtype:
+        from auditor.core.analysis import invokes_lambda
+        if integration.type == "HTTP_PROXY" or integration.subtype or (
+                self.api.is_websocket and not invokes_lambda(self.api, integration) and ref is None):
             target = f"b_{integration.id}"
             graph.add(Node(target, "function", integration.subtype or "HTTP backend",
                            integration.uri or integration.credentials_arn or ""))
@@ -301,6 +303,8 @@ class _Builder:
         """explain's verdict for requests shaped like the route, on every stage that serves."""
         from auditor.core.simulate import Request
         api, key = self.api, row["route_key"]
+        if api.is_websocket:
+            return self._websocket_verdict(row, edge)
         stages = [s for s in stage_names(api) if any(st.name == s for st in api.stages)] or [None]
         chosen_verdict = None
         for stage in stages:
@@ -326,6 +330,47 @@ class _Builder:
                 edge.permission = ("allowed by " + ", ".join(sids)) if sids else None
             current = RouteVerdict(key, edge.id, verdict.outcome, verdict.summary, _statuses(verdict),
                                    verdict.rule_id, verdict.certain, stage, verdict.fix)
+            if chosen_verdict is None or (current.outcome in ("fails", "unknown")
+                                          and chosen_verdict.outcome not in ("fails",)):
+                chosen_verdict = current
+            if current.outcome == "fails":
+                break
+        return chosen_verdict
+
+    def _websocket_verdict(self, row, edge) -> RouteVerdict:
+        """explain's verdict for the handshake (`$connect`), `$disconnect`, or a message the selection
+        expression routes to the route (a message that is not JSON for `$default`), on each serving stage."""
+        from auditor.core import websocket
+        from auditor.core.simulate_websocket import WebSocketRequest
+        api, key = self.api, row["route_key"]
+        if row["kind"] == "unselectable":
+            return RouteVerdict(key, edge.id, "never", "the route selection expression never selects it", None,
+                                "AGW131", True, None)
+        if key in (websocket.CONNECT, websocket.DISCONNECT):
+            request = {"route_key": key}
+        elif key == websocket.DEFAULT:
+            request = {"message": "apigw-auditor: not JSON, so `$default` takes it", "assume_connected": True}
+        else:
+            selection = websocket.parse_selection(api.route_selection_expression)
+            message = websocket.message_for(selection, key) if selection is not None else None
+            if message is None:
+                return RouteVerdict(key, edge.id, "unknown", "cannot build a message the selection expression "
+                                    "routes here", None, None, False, None)
+            request = {"message": message, "assume_connected": True}
+        stages = [s for s in stage_names(api) if any(st.name == s for st in api.stages)] or [None]
+        chosen_verdict = None
+        for stage in stages:
+            explanation = self.simulator.explain(WebSocketRequest(api_id=api.id, region=api.scope.region,
+                                                                  stage=stage, **request))
+            verdict = explanation.verdict
+            permission = explanation.steps.get("permission") or {}
+            if permission.get("statements"):
+                sids = [s["sid"] or "(no Sid)" for s in permission["statements"] if s["verdict"].startswith("allows")]
+                edge.permission = ("allowed by " + ", ".join(sids)) if sids else None
+            outcome = {"accepted": "reaches-function", "no-backend": "reaches-backend"}.get(verdict.outcome,
+                                                                                           verdict.outcome)
+            current = RouteVerdict(key, edge.id, outcome, verdict.summary, _statuses(verdict), verdict.rule_id,
+                                   verdict.certain, stage, verdict.fix)
             if chosen_verdict is None or (current.outcome in ("fails", "unknown")
                                           and chosen_verdict.outcome not in ("fails",)):
                 chosen_verdict = current
@@ -377,8 +422,7 @@ class _RestBuilder(_Builder):
         if node_id in graph._nodes:
             return node_id
         integration = self.integrations[integration_id]
-        verb = integration.integration_http_method
-        detail = f"calls with {verb}" if verb else ""
+        detail = " ".join(p for p in (integration.type or "untyped", integration.integration_http_method) if p)
         graph.add(Node(node_id, "integration", "integration " + (integration.type or "untyped"), detail))
         self._function_edge(integration, node_id, integration_id)
         return node_id
@@ -471,7 +515,7 @@ def build_graphs(snapshot, simulator=None, api_id: str | None = None, rules=None
     graphs = []
     for part in simulators if simulators is not None else simulators_for(snapshot, simulator, rules):
         for api in part.index.apis:
-            if not api.is_http or (api_id is not None and api.id != api_id):
+            if not api.is_v2 or (api_id is not None and api.id != api_id):
                 continue
             graphs.append(_Builder(part, api).build())
         for api in part.index.rest_apis:
@@ -485,7 +529,7 @@ class GraphsOnDemand:
     APIs as its budget holds and names the rest, which then cost no simulation."""
 
     def __init__(self, simulators: list):
-        self._apis = [(simulator, api) for simulator in simulators for api in simulator.index.apis if api.is_http]
+        self._apis = [(simulator, api) for simulator in simulators for api in simulator.index.apis if api.is_v2]
         self._apis += [(simulator, api) for simulator in simulators for api in simulator.index.rest_apis]
         self.api_ids = [api.id for _, api in self._apis]
         self._built: dict[int, ApiGraph] = {}

@@ -12,17 +12,21 @@ from auditor.rules.rest import (ApiKeyWithoutUsagePlan, DeploymentStale, Integra
                                 LambdaIntegrationMethod, PrivateWithoutPolicy, ResourcePolicyDenies)
 from auditor.rules.rest_iac import DeploymentBeforeMethods, DeploymentWithoutTriggers
 from auditor.rules.roles import CredentialsRoleUntrusted
+from auditor.rules.websocket import (AuthorizerNotOnConnect, ConnectUnreachable, RouteKeyUnselectable,
+                                     TwoWayRouteWithoutResponse)
 from auditor.rules.wiring import (ApiNotServed, RouteKeyInvalid, RouteTargetPrefix, RouteTargetUnknown,
                                  RouteThrottledToZero, RouteWithoutTarget)
 
 BUILTIN_RULES = (
     AuditIncomplete,
     RouteTargetPrefix, RouteTargetUnknown, RouteWithoutTarget, RouteKeyInvalid, ApiNotServed, RouteThrottledToZero,
+    TwoWayRouteWithoutResponse, RouteKeyUnselectable,
     PayloadFormatV1, IntegrationType, IntegrationUriInvalid, FunctionMissing, IntegrationTimeout,
     LambdaIntegrationMethod, IntegrationResponseMissing, ApiKeyWithoutUsagePlan, DeploymentStale,
     DeploymentBeforeMethods, DeploymentWithoutTriggers,
     PermissionMissing, PermissionApiMismatch, PermissionRouteUncovered, PermissionQualifierMismatch,
     AuthorizerPermissionMissing, FunctionOutOfReach, CredentialsRoleUntrusted, PrivateWithoutPolicy, ResourcePolicyDenies,
+    ConnectUnreachable, AuthorizerNotOnConnect,
     PermissionNoSourceArn, PermissionBroadSourceArn, FunctionPublic, RouteNoAuthorization, StageNoAccessLogs,
     IntegrationUnused, PermissionStale, AuthorizerUnused,
 )

@@ -146,16 +146,20 @@ class RouteNoAuthorization(Rule):
     severity = Severity.INFO
     title = "Route has no authorization (Security Hub APIGateway.8)"
     rationale = ("AWS Security Hub control APIGateway.8 asks every HTTP API route for an authorization type other "
-                 "than NONE (JWT, AWS_IAM or CUSTOM). Public routes are sometimes intended: this is informational.")
+                 "than NONE (JWT, AWS_IAM or CUSTOM). Public routes are sometimes intended: this is informational. "
+                 "A WebSocket API authorizes the connection on its `$connect` route only (AWS: https://docs.aws.amazon.com/"
+                 "apigateway/latest/developerguide/apigateway-websocket-api-lambda-auth.html), so of its routes only `$connect` is judged.")
     client_sees = "Anyone on the internet can call the route."
     fix = "Attach a JWT, IAM or Lambda authorizer to the route if it is not meant to be public."
 
     def check(self, ctx):
-        for api in ctx.http_apis:
+        for api in ctx.v2_apis:
             authorizer = api.authorizers[0] if len(api.authorizers) == 1 else None
             for route in api.routes:
                 if route.authorization_type != "NONE":
                     continue
+                if api.is_websocket and route.key != "$connect":
+                    continue  # WebSocket APIs authorize the connection, on `$connect` only (AGW231)
                 kind = {"JWT": "JWT", "REQUEST": "CUSTOM"}.get(authorizer.type, "JWT") if authorizer else "JWT"
                 args = ["--authorization-type", kind, "--authorizer-id", q(authorizer.id if authorizer else "<authorizer-id>")]
                 yield self.finding(
@@ -175,7 +179,7 @@ class StageNoAccessLogs(Rule):
     fix = "Set AccessLogSettings with a CloudWatch Logs DestinationArn and a Format."
 
     def check(self, ctx):
-        for api in ctx.http_apis:
+        for api in ctx.v2_apis:
             for stage in api.stages:
                 if stage.access_log_destination:
                     continue

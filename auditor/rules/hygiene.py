@@ -18,7 +18,7 @@ class IntegrationUnused(Rule):
     fix = "Delete the integration, or point the route that should use it at `integrations/<IntegrationId>`."
 
     def check(self, ctx):
-        for api in ctx.http_apis:
+        for api in ctx.v2_apis:
             if not api.has_routes:
                 continue
             for integration in api.integrations:
@@ -110,7 +110,7 @@ class AuthorizerUnused(Rule):
     def check(self, ctx):
         index = ctx.index
         yield from self._rest(ctx)
-        for api in ctx.http_apis:
+        for api in ctx.v2_apis:
             if not api.authorizers:
                 continue
             used = {route.authorizer_id for route in api.routes if route.authorization_type in _RUNS}

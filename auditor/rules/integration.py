@@ -78,7 +78,7 @@ class IntegrationUriInvalid(Rule):
     fix = "Set IntegrationUri to the function's ARN (`aws lambda get-function --query Configuration.FunctionArn`)."
 
     def check(self, ctx):
-        for api in ctx.http_apis:
+        for api in ctx.v2_apis:
             for integration in api.integrations:
                 if integration.type != "AWS_PROXY" or integration.subtype:
                     continue
@@ -162,7 +162,7 @@ class FunctionMissing(Rule):
                 f"aws lambda list-functions --region {q(ref.region)} --query 'Functions[].FunctionArn'  # then: "
                 + update_integration(integration, "--integration-uri", q("<existing-function-arn>")),
                 Fix("set", {"IntegrationUri": "<existing-function-arn>"}))
-        for api in (*ctx.http_apis, *ctx.rest_apis):
+        for api in (*ctx.v2_apis, *ctx.rest_apis):
             for authorizer in api.authorizers:
                 check = ctx.index.authorizer_check(authorizer)  # only authorizers some route runs (or may run)
                 if check is None or check.status != "function-missing" or not (

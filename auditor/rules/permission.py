@@ -2,6 +2,7 @@
 
 import re
 
+from auditor.core import websocket
 
 from auditor.core.arns import authorizer_source_arn, function_arn, invocation_uri, partition_for_region
 from auditor.core.rest import grant_suffix
@@ -30,6 +31,20 @@ def _grant_fix(check, suffix: str = "/*", route_key: str | None = None) -> tuple
     return (add_permission(check.ref, source_arn, _statement_id(check.api, route_key)),
             Fix("add-permission", {"FunctionArn": check.ref.arn, "SourceArn": source_arn,
                                    "Principal": "apigateway.amazonaws.com", "Action": "lambda:InvokeFunction"}))
+
+
+def _fails(check, stages: bool = True) -> str:
+    """What the routes reaching a function that API Gateway may not invoke get: HTTP requests a 500; on a
+    WebSocket API, the handshake when `$connect` is among them, and messages on the others."""
+    where = check.stages_phrase() if stages else ""
+    if not check.api.is_websocket:
+        return f"requests to {routes_phrase(check.routes)}{where} {_500_of(check.api)}"
+    keys = [route.key for route in check.routes]
+    if "$connect" in keys:
+        others = [k for k in keys if k != "$connect"]
+        return (f"every connection is refused at the handshake (`$connect`{where}, AGW230)"
+                + (f" and messages to {', '.join(others)} fail" if others else ""))
+    return f"messages to {routes_phrase(check.routes)}{where} fail (probably an error frame)"
 
 
 def _source_arns(statements) -> str:
@@ -81,7 +96,7 @@ class PermissionMissing(_IntegrationPermissionRule):
         command, fix = _grant_fix(check)
         yield self.finding(
             ctx, f"No statement in the resource policy of {ref.name}{where} lets apigateway.amazonaws.com invoke it, "
-                 f"so requests to {routes_phrase(routes)}{check.stages_phrase()} {_500_of(check.api)}.",
+                 f"so {_fails(check)}.",
             integration_resource(check.integration, ref.arn), check.integration.location, command, fix)
 
 
@@ -112,7 +127,7 @@ class PermissionApiMismatch(_IntegrationPermissionRule):
             ctx, f"{check.ref.name}'s API Gateway permissions allow only {_source_arns(check.foreign_statements)}"
                  f"{account_note}, none of which is API {check.api.id} in "
                  f"{check.api.scope.account}/{check.api.scope.region}{partition_note}: "
-                 f"requests to {routes_phrase(routes)}{check.stages_phrase()} {_500_of(check.api)}.",
+                 f"{_fails(check)}.",
             integration_resource(check.integration, check.ref.arn), check.integration.location, command, fix)
 
 
@@ -124,7 +139,10 @@ class PermissionRouteUncovered(_IntegrationPermissionRule):
     grouped = False
     title = "Permission matches the API but not every route that reaches the function"
     rationale = ("A SourceArn narrowed to some routes (e.g. `/*/GET/items`) leaves the others (e.g. `POST /items`) "
-                 "without permission. The ARN checked is `<api>/<stage>/<METHOD>/<route path>` for each route on each "
+                 "without permission. The ARN checked is `<api>/<stage>/<METHOD>/<route path>` (HTTP APIs) or "
+                 "`<api>/<stage>/<route-key>` (WebSocket APIs, no verb: a grant written in the verb/path form covers "
+                 "no WebSocket route; AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/"
+                 "apigateway-websocket-control-access-iam.html) for each route on each "
                  "serving stage, against the function that stage invokes (an IntegrationUri with "
                  "`${stageVariables.x}` is resolved with each stage's own variables). A stage name not known before "
                  "deployment (a template parameter without a default) is never compared as a value: only a "
@@ -166,15 +184,31 @@ class PermissionRouteUncovered(_IntegrationPermissionRule):
                 message = (f"Route `{route.key}` reaches {check.ref.name}, but its permission grants only some methods "
                            f"on stage(s) {stages}; since the ARN method of an ANY route is not documented, requests to it "
                            f"probably {_500_of(check.api)}.")
+            elif route.api.is_websocket:
+                message = (f"Route `{route.key}` of WebSocket API {route.api.id} reaches {check.ref.name}, but no "
+                           f"permission matches `{gaps[0].source_arn}` (stage(s) {stages}){_verb_form_note(check)}: "
+                           + ("every connection is refused (AGW230)." if route.key == "$connect" else
+                              "messages routed to it fail."))
             else:
                 message = (f"{'Method' if route.is_rest else 'Route'} `{route.key}` reaches {check.ref.name}, but no "
                            f"permission matches `{gaps[0].source_arn}`"
                            f" (stage(s) {stages}): requests to it {_500_of(check.api)}.")
-            command, fix = _grant_fix(check, grant_suffix(route) if route.is_rest else route_grant_suffix(route.key),
-                                      route.key)
+            suffix = (grant_suffix(route) if route.is_rest else websocket.grant_suffix(route.key) if route.api.is_websocket
+                      else route_grant_suffix(route.key))
+            command, fix = _grant_fix(check, suffix, route.key)
             yield self.finding(ctx, message, route_resource(route, integration_id=check.integration.id,
                                                             function_arn=check.ref.arn),
                                route.location, command, fix)
+
+
+def _verb_form_note(check) -> str:
+    """Why a grant written for an HTTP route (`<stage>/<VERB>/<path>`) covers no WebSocket route."""
+    verb_form = sorted({arn for s in check.function.statements for arn in (s.source_arns or ())
+                        if websocket.looks_like_http_form(arn.split(":", 5)[-1])})
+    if not verb_form:
+        return ""
+    return (f"; {', '.join(f'`{a}`' for a in verb_form)} is written in the HTTP form `<stage>/<VERB>/<path>`, but a "
+            "WebSocket route presents `<api-id>/<stage>/<route-key>` with no verb, so it covers nothing here")
 
 
 class PermissionQualifierMismatch(_IntegrationPermissionRule):
@@ -194,8 +228,8 @@ class PermissionQualifierMismatch(_IntegrationPermissionRule):
         command, fix = _grant_fix(check)
         yield self.finding(
             ctx, f"Integration {check.integration.id} invokes `{check.ref.arn}`{check.stages_phrase()} but the "
-                 f"permission for API {check.api.id} is on {', '.join(f'`{g}`' for g in granted)}: requests to "
-                 f"{routes_phrase(routes)} {_500_of(check.api)}.",
+                 f"permission for API {check.api.id} is on {', '.join(f'`{g}`' for g in granted)}: "
+                 f"{_fails(check, stages=False)}.",
             integration_resource(check.integration, check.ref.arn), check.integration.location, command, fix)
 
 
@@ -213,7 +247,7 @@ class AuthorizerPermissionMissing(Rule):
 
     def check(self, ctx):
         index = ctx.index
-        for api in (*ctx.http_apis, *ctx.rest_apis):
+        for api in (*ctx.v2_apis, *ctx.rest_apis):
             for authorizer in api.authorizers:
                 check = index.authorizer_check(authorizer)
                 if check is None or check.status != "missing":
@@ -292,7 +326,7 @@ class FunctionOutOfReach(Rule):
                 integration_resource(integration, ref.arn), integration.location,
                 update_integration(integration, "--integration-uri", q(wanted)),
                 Fix("set", {"IntegrationUri": wanted}))
-        for api in (*ctx.http_apis, *ctx.rest_apis):
+        for api in (*ctx.v2_apis, *ctx.rest_apis):
             for authorizer in api.authorizers:
                 check = index.authorizer_check(authorizer)
                 if check is None or check.status != "cross-partition":

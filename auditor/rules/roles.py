@@ -48,7 +48,7 @@ class CredentialsRoleUntrusted(Rule):
         roles = ctx.index.roles
         if not roles:
             return
-        for api in (*ctx.http_apis, *ctx.rest_apis):
+        for api in (*ctx.v2_apis, *ctx.rest_apis):
             for integration in api.integrations:
                 found = untrusted_role(roles, integration.credentials_arn)
                 if found is None:

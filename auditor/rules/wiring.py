@@ -143,8 +143,11 @@ class ApiNotServed(Rule):
     fix = "Create routes, and a `$default` stage with auto-deploy (or deploy to an existing stage)."
 
     def check(self, ctx):
-        for api in ctx.http_apis:
+        for api in ctx.v2_apis:
             problems, commands, fixes = [], [], []
+            if api.is_websocket:
+                yield from self._websocket(ctx, api)
+                continue
             if api.has_routes and not api.routes:
                 problems.append("it has no routes")
                 commands.append(apigw("create-route", api, "--route-key", q("$default"), "--target",
@@ -164,6 +167,27 @@ class ApiNotServed(Rule):
                 yield self.finding(
                     ctx, f"API {api.id} serves nothing: {' and '.join(problems)}; every request gets 404 Not Found.",
                     api_resource(api), api.location, " && ".join(commands), Fix("serve", {"steps": fixes}))
+
+
+    def _websocket(self, ctx, api):
+        """A WebSocket API serves through a stage carrying a deployment (AutoDeploy where set); it needs routes."""
+        problems, commands = [], []
+        if api.has_routes and not api.routes:
+            problems.append("it has no routes")
+            commands.append(apigw("create-route", api, "--route-key", q("$default"), "--target",
+                                  q(f"integrations/{_lambda_integration_hint(api)}")))
+        if api.has_stages and not any(stage.serves for stage in api.stages):
+            if api.stages:
+                problems.append(f"its stage(s) {', '.join(s.name for s in api.stages)} carry no deployment")
+                commands.append(apigw("create-deployment", api, "--stage-name", q(api.stages[0].name)))
+            else:
+                problems.append("it has no stage")
+                commands.append(apigw("create-deployment", api) + " && " + apigw(
+                    "create-stage", api, "--stage-name", q("production"), "--deployment-id", q("<deployment-id>")))
+        if problems:
+            yield self.finding(
+                ctx, f"WebSocket API {api.id} serves nothing: {' and '.join(problems)}; every connection attempt "
+                     "fails.", api_resource(api), api.location, " && ".join(commands), Fix("review", {}))
 
 
 class RouteThrottledToZero(Rule):

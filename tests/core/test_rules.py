@@ -330,13 +330,16 @@ def test_agw402_stale_permission_only_in_complete_scope(seed, audit):
     assert not findings_of(audit(seed.doc)[1], "AGW402")
 
 
-def test_websocket_api_is_skipped_not_judged(seed, audit):
+def test_websocket_api_is_judged_and_an_unknown_type_skipped(seed, audit):
     seed.scope["Apis"].append({"ApiId": "ws00000001", "Name": "chat", "ProtocolType": "WEBSOCKET",
                                "Routes": [{"RouteKey": "$connect", "Target": "bad"}], "Integrations": [], "Stages": []})
+    seed.scope["Apis"].append({"ApiId": "xx00000001", "Name": "new", "ProtocolType": "SOMETHING_NEW",
+                               "Routes": [{"RouteKey": "$connect", "Target": "bad"}], "Integrations": [], "Stages": []})
     code, report = audit(seed.doc)
-    assert report["summary"]["skipped_apis"][0]["api_id"] == "ws00000001"
-    assert not [f for f in report["findings"] if f["resource"].get("api_id") == "ws00000001"]
-    assert code == 0
+    assert [s["api_id"] for s in report["summary"]["skipped_apis"]] == ["xx00000001"]
+    assert not [f for f in report["findings"] if f["resource"].get("api_id") == "xx00000001"]
+    assert {f["rule_id"] for f in report["findings"] if f["resource"].get("api_id") == "ws00000001"} >= {"AGW101"}
+    assert code == 1
 
 
 def test_agw104_white_space_in_a_path_is_invalid(seed, audit):
