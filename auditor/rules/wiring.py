@@ -10,6 +10,16 @@ from auditor.core.routekey import route_key_problem
 from auditor.rules.common import api_resource, apigw, q, route_resource, update_route
 
 
+def _reaches_nothing(route, http: str) -> str:
+    """What a route with no usable target costs: `http` for an HTTP API; on a WebSocket API every connection
+    (`$connect`) or the messages routed to it."""
+    if not route.api.is_websocket:
+        return http
+    if route.key == "$connect":
+        return "every connection is refused at the handshake (AGW230)"
+    return "messages routed to it reach no backend"
+
+
 def _lambda_integration_hint(api) -> str:
     """The integration id to suggest in a fix: the API's only one, else a placeholder."""
     return api.integrations[0].id if len(api.integrations) == 1 else "<integration-id>"
@@ -35,7 +45,7 @@ class RouteTargetPrefix(Rule):
                       if known else f"`{route.target}` is not an integration id of this API either")
             yield self.finding(
                 ctx, f"Route `{route.key}` has Target `{route.target}` without the `integrations/` prefix "
-                     f"({detail}); requests to it probably get 500 and never reach the backend.",
+                     f"({detail}); {_reaches_nothing(route, 'requests to it probably get 500 and never reach the backend')}.",
                 route_resource(route), route.location, update_route(route, "--target", q(wanted)),
                 Fix("set", {"Target": wanted}))
 
@@ -62,7 +72,8 @@ class RouteTargetUnknown(Rule):
                 why = f"API {api.id} has no integration {resolution.integration_id}"
             wanted = f"integrations/{_lambda_integration_hint(api)}"
             yield self.finding(
-                ctx, f"Route `{route.key}` targets `{route.target}` but {why}; requests to it probably get 500.",
+                ctx, f"Route `{route.key}` targets `{route.target}` but {why}; "
+                     f"{_reaches_nothing(route, 'requests to it probably get 500')}.",
                 route_resource(route, integration_id=resolution.integration_id), route.location,
                 apigw("get-integrations", api) + "  # then: " + update_route(route, "--target", q(wanted)),
                 Fix("set", {"Target": wanted}))
@@ -83,7 +94,7 @@ class RouteWithoutTarget(Rule):
             wanted = f"integrations/{_lambda_integration_hint(api)}"
             yield self.finding(
                 ctx, f"Route `{route.key}` has no Target: it matches requests but sends them nowhere "
-                     "(clients probably get 404 or 500).",
+                     f"({_reaches_nothing(route, 'clients probably get 404 or 500')}).",
                 route_resource(route), route.location, update_route(route, "--target", q(wanted)),
                 Fix("set", {"Target": wanted}))
 

@@ -31,6 +31,7 @@ def explain(tmp_path, capsys):
 
 
 def test_handshake_reaches_the_connect_function_with_the_verbless_arn(chat, explain):
+    """The route ARN is <api-id>/<stage>/<route-key>: https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-control-access-iam.html"""
     code, doc = explain(chat.doc, "$connect")
     assert code == 0
     assert doc["verdict"]["outcome"] == "accepted"
@@ -38,6 +39,7 @@ def test_handshake_reaches_the_connect_function_with_the_verbless_arn(chat, expl
 
 
 def test_handshake_refused_when_connect_permission_is_in_the_verb_form(chat, explain):
+    """No verb in a WebSocket route ARN, so `/*/GET/*` matches nothing: https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-control-access-iam.html"""
     chat.set_grants("OnConnect", grant(f"{WS_ARN}/*/GET/*"))
     code, doc = explain(chat.doc, "$connect")
     assert code == 1
@@ -53,6 +55,7 @@ def test_handshake_refused_when_the_connect_permission_is_missing(chat, explain)
 
 
 def test_handshake_refused_when_the_authorizer_cannot_be_invoked(chat, explain):
+    """The Lambda authorizer runs on `$connect`: https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-lambda-auth.html"""
     chat.add_authorizer("$connect", granted=False)
     code, doc = explain(chat.doc, "$connect")
     assert code == 1
@@ -67,6 +70,7 @@ def test_handshake_with_a_working_authorizer_is_conditional_on_it(chat, explain)
 
 
 def test_message_goes_to_the_route_its_action_names(chat, explain):
+    """The selection expression's value names the custom route: https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html"""
     code, doc = explain(chat.doc, "--message", '{"action": "sendmessage", "data": "hi"}')
     assert code == 0
     assert doc["steps"]["selection"]["value"] == "sendmessage"
@@ -81,6 +85,7 @@ def _with_default(chat):
 @pytest.mark.parametrize("message", ['{"action": "nosuchroute"}', '{"other": 1}', "not json"],
                          ids=["unknown-action", "no-action", "not-json"])
 def test_message_no_route_takes_goes_to_default(chat, explain, message):
+    """Not JSON, not evaluable, or no match: `$default`: https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html"""
     _with_default(chat)
     code, doc = explain(chat.doc, "--message", message)
     assert code == 0 and doc["steps"]["route"]["chosen"] == "$default"
@@ -88,6 +93,7 @@ def test_message_no_route_takes_goes_to_default(chat, explain, message):
 
 @pytest.mark.parametrize("message", ['{"action": "nosuchroute"}', "not json"])
 def test_message_no_route_takes_and_no_default_gets_the_forbidden_frame(chat, explain, message):
+    """No match and no `$default`: "the service returns an error" (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html); the frame is the one users report."""
     code, doc = explain(chat.doc, "--message", message)
     assert code == 1
     assert doc["steps"]["route"]["chosen"] is None
@@ -108,6 +114,7 @@ def test_message_route_permission_missing_gets_an_error_frame(chat, explain):
 
 
 def test_nested_and_templated_selection_expressions(chat, explain):
+    """`${request.body.service}/${request.body.action}` evaluates to `chat/join`: https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html"""
     chat.api["RouteSelectionExpression"] = "${request.body.service}/${request.body.action}"
     chat.route("sendmessage")["RouteKey"] = "chat/join"
     code, doc = explain(chat.doc, "--message", '{"service": "chat", "action": "join"}')
@@ -134,6 +141,7 @@ def test_table_output_shows_the_selection(chat, explain):
 
 
 def test_nested_path_and_non_string_values_are_stringified(chat, explain):
+    """"The result will be stringified": https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html"""
     chat.api["RouteSelectionExpression"] = "$request.body.data.kind"
     chat.route("sendmessage")["RouteKey"] = "5"
     code, doc = explain(chat.doc, "--message", '{"data": {"kind": 5}}')

@@ -176,3 +176,15 @@ def test_stage_variables_name_the_function_per_stage(chat, audit):
     chat.api["Stages"][0]["StageVariables"] = {"fn": "Ghost"}
     (finding,) = findings_of(audit(chat.doc)[1], "AGW114")
     assert "Ghost" in finding["message"] and "Prod" in finding["message"]
+
+
+def test_broken_connect_target_refuses_every_connection(chat, audit):
+    chat.route("$connect")["Target"] = "ic"
+    del chat.route("sendmessage")["Target"]
+    report = audit(chat.doc)[1]
+    (prefix,) = findings_of(report, "AGW101")
+    assert "every connection is refused" in prefix["message"]
+    (refused,) = findings_of(report, "AGW230")
+    assert "AGW101" in refused["message"]
+    (missing,) = findings_of(report, "AGW103")
+    assert "messages routed to it reach no backend" in missing["message"]
