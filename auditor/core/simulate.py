@@ -56,6 +56,7 @@ def parse_invoke_url(url: str) -> tuple[str, str, str, str]:
 
 
 _KINDS = {"HTTP": "HTTP or REST", "WEBSOCKET": "WebSocket", None: "HTTP, REST or WebSocket"}
+_TYPE_NAMES = {"HTTP": "HTTP", "REST": "REST", "WEBSOCKET": "WebSocket"}
 
 
 def _of_kind(api, protocol: str | None) -> bool:
@@ -82,9 +83,9 @@ def select_api(index: Index, api_id: str | None, region: str | None = None, prot
         http = [api for api in apis if _of_kind(api, protocol)]
         if len(http) == 1:
             return http[0]
-        if protocol is None and http:  # name the kind the candidates are
+        if http:  # name the kind the candidates are
             kinds = {api.protocol_type for api in http}
-            kind = _KINDS[kinds.pop()] if len(kinds) == 1 else kind
+            kind = _TYPE_NAMES.get(kinds.pop(), kind) if len(kinds) == 1 else kind
         if not http:
             hint = ("; explain a WebSocket API's handshake with `$connect`, a message with --message JSON"
                     if protocol == "HTTP" and any(a.is_websocket for a in apis) else "")

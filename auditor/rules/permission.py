@@ -33,18 +33,18 @@ def _grant_fix(check, suffix: str = "/*", route_key: str | None = None) -> tuple
                                    "Principal": "apigateway.amazonaws.com", "Action": "lambda:InvokeFunction"}))
 
 
-def _fails(check, stages: bool = True) -> str:
+def _fails(check, routes, stages: bool = True) -> str:
     """What the routes reaching a function that API Gateway may not invoke get: HTTP requests a 500; on a
     WebSocket API, the handshake when `$connect` is among them, and messages on the others."""
     where = check.stages_phrase() if stages else ""
     if not check.api.is_websocket:
-        return f"requests to {routes_phrase(check.routes)}{where} {_500_of(check.api)}"
-    keys = [route.key for route in check.routes]
+        return f"requests to {routes_phrase(routes)}{where} {_500_of(check.api)}"
+    keys = [route.key for route in routes]
     if "$connect" in keys:
         others = [k for k in keys if k != "$connect"]
         return (f"every connection is refused at the handshake (`$connect`{where}, AGW230)"
                 + (f" and messages to {', '.join(others)} fail" if others else ""))
-    return f"messages to {routes_phrase(check.routes)}{where} fail (probably an error frame)"
+    return f"messages to {routes_phrase(routes)}{where} fail (probably an error frame)"
 
 
 def _source_arns(statements) -> str:
@@ -96,7 +96,7 @@ class PermissionMissing(_IntegrationPermissionRule):
         command, fix = _grant_fix(check)
         yield self.finding(
             ctx, f"No statement in the resource policy of {ref.name}{where} lets apigateway.amazonaws.com invoke it, "
-                 f"so {_fails(check)}.",
+                 f"so {_fails(check, routes)}.",
             integration_resource(check.integration, ref.arn), check.integration.location, command, fix)
 
 
@@ -127,7 +127,7 @@ class PermissionApiMismatch(_IntegrationPermissionRule):
             ctx, f"{check.ref.name}'s API Gateway permissions allow only {_source_arns(check.foreign_statements)}"
                  f"{account_note}, none of which is API {check.api.id} in "
                  f"{check.api.scope.account}/{check.api.scope.region}{partition_note}: "
-                 f"{_fails(check)}.",
+                 f"{_fails(check, routes)}.",
             integration_resource(check.integration, check.ref.arn), check.integration.location, command, fix)
 
 
@@ -229,7 +229,7 @@ class PermissionQualifierMismatch(_IntegrationPermissionRule):
         yield self.finding(
             ctx, f"Integration {check.integration.id} invokes `{check.ref.arn}`{check.stages_phrase()} but the "
                  f"permission for API {check.api.id} is on {', '.join(f'`{g}`' for g in granted)}: "
-                 f"{_fails(check, stages=False)}.",
+                 f"{_fails(check, routes, stages=False)}.",
             integration_resource(check.integration, check.ref.arn), check.integration.location, command, fix)
 
 

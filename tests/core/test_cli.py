@@ -201,5 +201,6 @@ def test_the_same_api_from_two_files_is_reported(capsys):
     assert main(["audit", str(ROOT / "examples"), "--format", "json", "--select", "AGW000"]) == 1
     findings = json.loads(capsys.readouterr().out)["findings"]
     assert sorted(f["resource"].get("api_id") or f["resource"]["function_arn"] for f in findings) == [
-        "abc123def4", "arn:aws:lambda:us-east-1:123456789012:function:my-frontend-app-api"]
+        "abc123def4", "arn:aws:lambda:us-east-1:123456789012:function:my-frontend-app-api",
+        "arn:aws:lambda:us-east-1:123456789012:function:pets", "r3st000001"]  # the REST pair holds one API too
     assert all("in the input twice with different content" in f["message"] for f in findings)
