@@ -23,7 +23,7 @@ fingerprint, and `{Key}` placeholders in message and remediation are filled from
 """
 
 import re
-import shlex
+from auditor.escape import shell_word
 import string
 from pathlib import Path
 
@@ -195,7 +195,7 @@ class _Template(string.Formatter):
             import json
             value = json.dumps(value, separators=(",", ":"))
         if conversion == "q":
-            return shlex.quote(str(value))
+            return shell_word(value)
         return super().convert_field(value, conversion)
 
     def format_field(self, value, format_spec):

@@ -758,5 +758,6 @@ def collect_for_cli(args) -> dict:
     """`snapshot` and `audit --live`: collect from the command line's options, notices on stderr."""
     document, stats = collect(options_from_args(args))
     for notice in stats.notices:
-        print(f"apigw-auditor: {notice}", file=sys.stderr)
+        from auditor.output import say
+        say(f"apigw-auditor: {notice}")
     return document

@@ -639,7 +639,10 @@ def merge(snapshots: list[Snapshot]) -> Snapshot:
     conflicts = _dedupe_objects(files_scopes, "apis", "API", attrgetter("id")) + \
         _dedupe_objects(files_scopes, "functions", "Function", attrgetter("arn")) + \
         _dedupe_objects(files_scopes, "roles", "Role", attrgetter("arn"))
-    return Snapshot(scopes=scopes, files=files, conflicts=conflicts)
+    snapshot = Snapshot(scopes=scopes, files=files, conflicts=conflicts)
+    from auditor.redact import redact_model
+    redact_model(snapshot)  # no report shows a URI's password (AGW000 at info says one was taken out)
+    return snapshot
 
 
 def _dedupe_objects(scopes: list[Scope], attribute: str, kind: str, key) -> list[Conflict]:

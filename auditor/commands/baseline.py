@@ -73,6 +73,7 @@ def run_create(args) -> int:
     result = audit.audit(audit_args)
     write_baseline(result.findings, args.file)
     suppressed = len(result.suppressed)
-    print(f"Baseline {args.file}: {len(result.findings)} finding(s) recorded"
-          + (f" ({suppressed} suppressed finding(s) left out)" if suppressed else "") + ".", file=sys.stderr)
+    from auditor.output import say
+    say(f"Baseline {args.file}: {len(result.findings)} finding(s) recorded"
+          + (f" ({suppressed} suppressed finding(s) left out)" if suppressed else "") + ".")
     return 0

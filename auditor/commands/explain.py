@@ -161,6 +161,8 @@ def _quote(value) -> str:
 
 
 def render_text(doc: dict) -> str:
+    from auditor.escape import visible_all
+    doc = visible_all(doc)  # names as escapes: one line each, nothing sent to the terminal
     req, steps, verdict = doc["request"], doc["steps"], doc["verdict"]
     lines = [f"{req['method']} {req['path']}  ->  API {req['api_id']}"
              f"{' (' + req['api_name'] + ')' if req.get('api_name') else ''}, account {req['account']}, "

@@ -76,8 +76,10 @@ def run(args) -> int:
     templates = bool(kinds - {"snapshot"})
     if args.write and not templates:
         raise UsageError("--write patches template files; snapshots and --live get a script (omit --write)")
+    from auditor.escape import visible
+    from auditor.output import say
     for line in lines(plan):
-        print(line, file=sys.stderr)
+        say(visible(line))  # each a line of its own, whatever a name in it holds
     text = ""
     unplaced = []
     if "snapshot" in kinds or not templates:
@@ -88,14 +90,14 @@ def run(args) -> int:
         patched = render_diff(template_edits)
         unplaced = patched.problems
         for problem in unplaced:
-            print(f"left for a person (not placed in the text): {problem}", file=sys.stderr)
+            say(visible(f"left for a person (not placed in the text): {problem}"))
         if args.write:
             write_files(patched)
             print(f"apigw-auditor: patched {len(patched.changed)} file(s)", file=sys.stderr)
         else:
             text += patched.diff()
     if text or not args.write:
-        write_text(text, output)
+        write_text(text, output, raw=True)  # the script is safe by construction (auditor.escape); a diff is data
     return 1 if plan.at_threshold(plan.after) or unplaced else 0
 
 

@@ -9,7 +9,7 @@ writes them, attached to the function (or alias/version) their FunctionName name
 import json
 import os
 import re
-import shlex
+from auditor.escape import shell_word
 
 from auditor.core.arns import function_arn, is_unresolved, parse_lambda_arn
 from auditor.errors import InputError
@@ -316,7 +316,7 @@ class TemplateReader:
                 "ResolveParameters", ", ".join(missing), NO_PARAMETER_VALUE,
                 f"parameter(s) {', '.join(missing)} have no Default and no --parameter value: what is built from "
                 f"them is shown as <{missing[0]}> and not checked",
-                f"apigw-auditor audit {shlex.quote(self.file)} "
+                f"apigw-auditor audit {shell_word(self.file)} "
                 + " ".join(f"--parameter {name}=VALUE" for name in missing))
         return self.builder.document()
 

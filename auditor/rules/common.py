@@ -1,15 +1,14 @@
 """What rules share: resource descriptors and the `aws` CLI commands their remediations print."""
 
-import shlex
-
+from auditor.escape import shell_word
 from auditor.core.arns import FunctionRef
 from auditor.findings import Resource
 from auditor.core.model import Api, Function, Integration, Location, Route, Stage
 
 
 def q(value: str) -> str:
-    """Quote for a POSIX shell (`$default` must not be expanded)."""
-    return shlex.quote(value)
+    """Quote for a POSIX shell (`$default` must not be expanded; a newline must not end the command)."""
+    return shell_word(value)
 
 
 def api_resource(api: Api, **extra) -> Resource:
