@@ -38,6 +38,13 @@ def add_parser(sub, epilog: str) -> None:
     as_fix = _AsFix(sub)
     add_audit_parser(as_fix, epilog)
     parser = as_fix.parser
+    import argparse
+    for action in parser._actions:  # audit's report options, as fix takes them: it writes one script or diff
+        if action.dest == "format":
+            action.help = argparse.SUPPRESS  # refused with a pointer to `audit --format`, never advertised
+        elif action.dest == "output":
+            action.metavar = "FILE"
+            action.help = "write the script (or diff) to FILE instead of stdout, whole or not at all"
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true",
                       help="templates: print the unified diff of the fix (the default for template inputs)")

@@ -310,6 +310,14 @@ class TemplateReader:
         for logical, resource in self.resources.items():
             if resource["Type"] in ("AWS::Serverless::Application", "AWS::CloudFormation::Stack"):
                 self.context.setdefault("nested", []).append(logical)
+        from auditor.iac.resolve import undefined_references
+        undefined = undefined_references(self.template)
+        if undefined:  # CloudFormation rejects the template: it would never deploy as audited
+            self.builder.error(
+                "ResolveReferences", ", ".join(undefined), "UndefinedReference",
+                f"{'; '.join(undefined)} name(s) no parameter or resource of the template; CloudFormation rejects "
+                f"it (Unresolved resource dependencies / Template format error), so what uses them is not checked",
+                "# define the parameter or resource, or correct the name")
         missing = sorted(self.resolver.missing_parameters)
         if missing:  # one finding for them all, not one per value built from them
             self.builder.error(
