@@ -57,12 +57,17 @@ def load_inputs(paths: list[str], input_type: str | None = None, region: str | N
 
 def _other_inputs(folder: Path, json_too: bool) -> list[Path]:
     """A folder's templates (and, beside Terraform source, its JSON files other than Terraform's own
-    *.tfvars.json): read with the rest, never dropped without a word because the folder held something else."""
+    *.tfvars.json): read with the rest, never dropped without a word because the folder held something else.
+    A file the Terraform source names (`templatefile("${path.module}/api.yaml", ...)`, `file("policy.json")`)
+    is part of that source, not an input of its own."""
+    from auditor.files import read_text
     from auditor.snapshot import _looks_like_template
     found = [p for p in sorted(folder.iterdir()) if _looks_like_template(p)]
     if json_too:
         found += [p for p in sorted(folder.glob("*.json")) if p.is_file() and not p.name.endswith(".tfvars.json")
                   and not p.name.startswith(".")]
+        source = "".join(read_text(str(tf)) for tf in sorted(folder.glob("*.tf")) if tf.is_file())
+        found = [p for p in found if p.name not in source]
     return found
 
 

@@ -15,7 +15,8 @@ from auditor.escape import shell_word
 from tests.fuzz.hostile import seed
 
 ESC = "\x1b[2J\x1b[HPASSED"
-EVIL_NAME = "evil [click](https://evil.example) www.evil.com x@evil.com\n# Heading\n| a | b |\n<img src=x onerror=alert(1)>"
+EVIL_NAME = ("evil [click](https://evil.example) www.evil.com x@evil.com\n# Heading\n| a | b |\n<img src=x onerror=alert(1)>"
+             "\n```\n~~~\n<b>bold</b>")
 
 
 def hostile_snapshot(markers) -> dict:
@@ -169,7 +170,7 @@ def test_markdown_report_makes_no_link_heading_row_or_html_from_a_name(hostile, 
     html = _rendered(markdown)
     assert "<a " not in html  # was: <a href="https://evil.example">
     assert re.findall(r"<h\d>", html) == re.findall(r"<h\d>", baseline)  # no heading of the name's making
-    assert "<img" not in html and "Heading</h" not in html
+    assert "<img" not in html and "Heading</h" not in html and "<b>" not in html
     table_lines = [line for line in markdown.splitlines() if line.startswith("|") and not line.startswith("|--")]
     assert len(re.findall(r"<tr>", html)) == len(table_lines)  # every row is one we wrote
     assert not any(line.startswith(("# Heading", "\\| a", "<img", "touch")) for line in markdown.splitlines())
