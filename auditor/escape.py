@@ -70,13 +70,20 @@ def terminal(text) -> str:
 _ANSI_C = {"\\": "\\\\", "'": "\\'"}
 
 
+def _shell_escape(char: str) -> str:
+    """Inside `$'...'`: ASCII controls by name or `\\xHH`; others as their UTF-8 bytes, whatever the locale."""
+    if ord(char) < 0x80:
+        return _escape_char(char)
+    return "".join(f"\\x{byte:02x}" for byte in char.encode("utf-8"))
+
+
 def shell_word(value) -> str:
     """One POSIX shell word that is exactly `value`, on one line: shlex's quoting, or bash's `$'...'` (also
     zsh's and POSIX 2024 sh's) when it holds a control character, so no word spans lines or hides one."""
     value = str(value)
     if not _CONTROL.search(value):
         return shlex.quote(value)
-    inner = "".join(_ANSI_C.get(c) or (_escape_char(c) if _CONTROL.match(c) else c) for c in value)
+    inner = "".join(_ANSI_C.get(c) or (_shell_escape(c) if _CONTROL.match(c) else c) for c in value)
     return f"$'{inner}'"
 
 

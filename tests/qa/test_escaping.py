@@ -188,3 +188,26 @@ def test_machine_formats_carry_no_raw_escape_sequence(hostile, capsys, fmt):
         assert all(line.startswith(("::", "apigw-auditor:")) for line in out.splitlines())
     if fmt == "html":
         assert "<img src=x" not in out
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_TEXT = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(_TEXT)
+def test_any_text_is_one_shell_word_bash_reads_back(value):
+    word = shell_word(value)
+    assert "\n" not in word and "\r" not in word
+    echoed = subprocess.run(["bash", "-c", f"printf %s {word}"], capture_output=True, timeout=10).stdout
+    assert echoed.decode("utf-8", "surrogateescape") == value
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(_TEXT)
+def test_visible_text_holds_no_control_character(value):
+    from auditor.escape import terminal, visible
+    shown = visible(value)
+    assert not re.search("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]", shown)
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", terminal(value))
