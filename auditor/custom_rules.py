@@ -23,11 +23,11 @@ fingerprint, and `{Key}` placeholders in message and remediation are filled from
 """
 
 import re
-from auditor.escape import shell_word
 import string
 from pathlib import Path
 
 from auditor.errors import InputError, UsageError
+from auditor.escape import shell_word
 from auditor.files import read_text
 from auditor.findings import Fix, Resource, Severity
 

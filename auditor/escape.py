@@ -103,12 +103,3 @@ def markdown_text(text) -> str:
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", visible(text))
     return _AUTOLINK_START.sub(lambda m: "\\" + m.group(0), text).replace("@", "@\u200b")
 
-
-def markdown_code(text) -> str:
-    """An inline code span holding the literal text on one line: fenced by a backtick run longer than any
-    inside it (CommonMark 6.1); `|` escaped, as GFM splits table cells before reading code spans."""
-    text = visible(text)
-    longest = max((len(run) for run in re.findall("`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip(" ") else ""
-    return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")

@@ -9,10 +9,10 @@ writes them, attached to the function (or alias/version) their FunctionName name
 import json
 import os
 import re
-from auditor.escape import shell_word
 
 from auditor.core.arns import function_arn, is_unresolved, parse_lambda_arn
 from auditor.errors import InputError
+from auditor.escape import shell_word
 from auditor.iac.document import DocumentBuilder, suppression_tags
 from auditor.iac.openapi import api_settings, read_body
 from auditor.iac.resolve import Resolver, Settings, unresolved

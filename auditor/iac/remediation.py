@@ -9,9 +9,9 @@ knows about IaC: readers register, per file, how each emitted object maps back t
 import json
 import re
 
-from auditor.escape import visible
 from auditor.core.analysis import TARGET_PREFIX
 from auditor.core.arns import parse_lambda_arn, parse_source_arn
+from auditor.escape import visible
 
 # file -> (context, {json path -> hint})
 _REGISTRY: dict[str, tuple[dict, dict]] = {}

@@ -12,7 +12,6 @@ within them, and what was folded away is said in the diagram and beside it.
 import re
 
 from auditor.escape import markdown_text
-
 from auditor.reports.common import readable
 
 MAX_TEXT = 50_000  # Mermaid's default maxTextSize, which GitHub uses
