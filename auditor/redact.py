@@ -126,7 +126,7 @@ def redact_model(snapshot) -> None:
                         _mapping(item.raw_item.get("RequestParameters"), "", [])
                         _mapping(item.raw_item.get("ResponseParameters"), "", [])
                     scope.errors.append(ScopeError(
-                        operation="Redact", resource=f"{kind} {item.id} of API {api.id}", code=REDACTED_CODE,
+                        operation="Redact", resource=f"{kind}:{api.id}:{item.id}", code=REDACTED_CODE,
                         message=f"the password in the URI of {kind} {item.id} of API {api.id}", location=item.location))
 
 
