@@ -49,11 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except (InputError, UsageError) as exc:
-        print(f"apigw-auditor: error: {exc}", file=sys.stderr)
+        from auditor.output import say
+        say(f"apigw-auditor: error: {exc}")
         return EXIT_ERROR
     except RecursionError:  # a recursive pass over a document the readers let through: still the input's fault
         from auditor import files
-        print(f"apigw-auditor: error: {files.current_file or '<input>'}: nested too deeply to read", file=sys.stderr)
+        from auditor.output import say
+        say(f"apigw-auditor: error: {files.current_file or '<input>'}: nested too deeply to read")
         return EXIT_ERROR
     except UnicodeEncodeError as exc:  # text no encoding can write (a lone surrogate) that a reader let through
         from auditor import files

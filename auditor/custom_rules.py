@@ -23,11 +23,11 @@ fingerprint, and `{Key}` placeholders in message and remediation are filled from
 """
 
 import re
-import shlex
 import string
 from pathlib import Path
 
 from auditor.errors import InputError, UsageError
+from auditor.escape import shell_word
 from auditor.files import read_text
 from auditor.findings import Fix, Resource, Severity
 
@@ -195,7 +195,7 @@ class _Template(string.Formatter):
             import json
             value = json.dumps(value, separators=(",", ":"))
         if conversion == "q":
-            return shlex.quote(str(value))
+            return shell_word(value)
         return super().convert_field(value, conversion)
 
     def format_field(self, value, format_spec):

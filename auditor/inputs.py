@@ -35,6 +35,12 @@ def load_inputs(paths: list[str], input_type: str | None = None, region: str | N
         if kind in ("cdk", "cli-outputs", "terraform"):
             for file, document in iac.load_folder(folder, kind, region, account, parameters, variables, var_files):
                 snapshots.append(_stack(read_snapshot_document(document, file), file))
+            if kind == "terraform":  # the folder's other inputs too: a snapshot or template beside main.tf
+                files += [str(p) for p in _other_inputs(folder, json_too=True)]
+        elif folder.is_dir() and input_type is None and (templates := _other_inputs(folder, json_too=False)):
+            if any(p.is_file() for p in folder.glob("*.json")):
+                files.append(given)
+            files += [str(p) for p in templates]
         else:
             files.append(given)
     for path in expand_paths(files) if files else ():
@@ -47,6 +53,22 @@ def load_inputs(paths: list[str], input_type: str | None = None, region: str | N
                 snapshot = _stack(snapshot, str(path))
         snapshots.append(snapshot)
     return merge(snapshots)
+
+
+def _other_inputs(folder: Path, json_too: bool) -> list[Path]:
+    """A folder's templates (and, beside Terraform source, its JSON files other than Terraform's own
+    *.tfvars.json): read with the rest, never dropped without a word because the folder held something else.
+    A file the Terraform source names (`templatefile("${path.module}/api.yaml", ...)`, `file("policy.json")`)
+    is part of that source, not an input of its own."""
+    from auditor.files import read_text
+    from auditor.snapshot import _looks_like_template
+    found = [p for p in sorted(folder.iterdir()) if _looks_like_template(p)]
+    if json_too:
+        found += [p for p in sorted(folder.glob("*.json")) if p.is_file() and not p.name.endswith(".tfvars.json")
+                  and not p.name.startswith(".")]
+        source = "".join(read_text(str(tf)) for tf in sorted(folder.glob("*.tf")) if tf.is_file())
+        found = [p for p in found if p.name not in source]
+    return found
 
 
 def _stack(snapshot: Snapshot, name: str) -> Snapshot:

@@ -99,9 +99,9 @@ def add_live_arguments(parser, region: bool = True) -> None:
 def options_from_args(args) -> LiveOptions:
     if args.all_regions and args.regions:
         raise UsageError("give --region or --all-regions, not both")
+    from auditor.core.arns import check_region
     for region in args.regions or []:
-        if not _REGION.fullmatch(region):  # what botocore accepts; it would raise InvalidRegionError mid-run
-            raise UsageError(f"--region {region!r} is not a region name (e.g. us-east-1)")
+        check_region(region)  # a typo would collect an empty region and pass
     if args.endpoint_url is not None:
         from urllib.parse import urlsplit
         try:
@@ -487,6 +487,8 @@ class Collector:
             if self.options.regions:
                 return self.options.regions
             if base.region_name:
+                from auditor.core.arns import check_region
+                check_region(base.region_name, "the region of the profile or AWS_REGION")
                 return [base.region_name]
             raise UsageError("no region: pass --region REGION (or --all-regions), or set AWS_REGION / the profile's region")
         if account.session is None:
@@ -771,5 +773,6 @@ def collect_for_cli(args) -> dict:
     """`snapshot` and `audit --live`: collect from the command line's options, notices on stderr."""
     document, stats = collect(options_from_args(args))
     for notice in stats.notices:
-        print(f"apigw-auditor: {notice}", file=sys.stderr)
+        from auditor.output import say
+        say(f"apigw-auditor: {notice}")
     return document

@@ -15,11 +15,18 @@ import tempfile
 import threading
 
 from auditor.errors import InputError
+from auditor.escape import terminal
 
 
-def write_text(text: str, path: str | None) -> None:
+def say(text: str, stream=None) -> None:
+    """A line for the person at the terminal (stderr unless told): names in it cannot drive the terminal."""
+    print(terminal(text), file=stream or sys.stderr)
+
+
+def write_text(text: str, path: str | None, raw: bool = False) -> None:
+    """`raw`: text that is data for another program (a diff for `patch`), already safe where it must be."""
     if path is None or path == "-":
-        sys.stdout.write(text)
+        sys.stdout.write(text if raw else terminal(text))
         sys.stdout.flush()
         return
     check_output_path(path)

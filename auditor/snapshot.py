@@ -729,7 +729,10 @@ def merge(snapshots: list[Snapshot]) -> Snapshot:
         _dedupe_objects(files_scopes, "roles", "Role", attrgetter("arn")) + \
         (_dedupe_objects(files_scopes, "rest_apis", "API", attrgetter("id"))
          if any(s.rest_apis for s in files_scopes) else [])
-    return Snapshot(scopes=scopes, files=files, conflicts=conflicts)
+    snapshot = Snapshot(scopes=scopes, files=files, conflicts=conflicts)
+    from auditor.redact import redact_model
+    redact_model(snapshot)  # no report shows a URI's password (AGW000 at info says one was taken out)
+    return snapshot
 
 
 def _dedupe_objects(scopes: list[Scope], attribute: str, kind: str, key) -> list[Conflict]:

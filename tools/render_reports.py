@@ -1,5 +1,6 @@
 """Render every example in every report format, and its wiring drawings (`graph --format mermaid|dot`),
-into reports/ (checked by tests/ci/test_reports_fresh.py).
+into reports/ (checked by tests/ci/test_reports_fresh.py against the installed CLI's own output).
+Each file is exactly what `apigw-auditor audit examples/<x>.json --format <format>` prints.
 
     python tools/render_reports.py           # (re)write reports/<example>.<extension>
     python tools/render_reports.py --check   # exit 1 and name the stale files, write nothing
@@ -9,40 +10,55 @@ path and no timestamp: the same tree always renders the same bytes.
 """
 
 import contextlib
+import io
+import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from auditor.engine import all_rules, run_audit  # noqa: E402
-from auditor.inputs import load_inputs  # noqa: E402
+from auditor.cli import main as cli  # noqa: E402
 from auditor.reports import FORMAT_MODULES  # noqa: E402
-from auditor.reports.common import RenderOptions  # noqa: E402
-from auditor.reports.dot import dot_document  # noqa: E402
-from auditor.reports.mermaid import mermaid_document  # noqa: E402
-from auditor.reports.wiring_graph import build_graphs, simulators_for_result  # noqa: E402
 
-DRAWINGS = {"mmd": mermaid_document, "dot": dot_document}  # reports/<example>.wiring.<extension>
+DRAWINGS = {"mmd": "mermaid", "dot": "dot"}  # reports/<example>.wiring.<extension>: `graph --format FORMAT`
 
 
 def examples() -> list[Path]:
     return sorted((ROOT / "examples").glob("*.json"))
 
 
-def rendered() -> dict[Path, str]:
-    """reports/<example>.<extension> -> its content, rendered from paths relative to the repo."""
+def commands() -> dict[Path, list[str]]:
+    """reports/<file> -> the command line (after `apigw-auditor`) whose stdout it is."""
     out = {}
-    with contextlib.chdir(ROOT):
-        for example in examples():
-            relative = example.relative_to(ROOT).as_posix()
-            result = run_audit(load_inputs([relative]), all_rules())
-            for module in FORMAT_MODULES.values():
-                out[ROOT / "reports" / f"{example.stem}.{module.EXTENSION}"] = module.render(result, RenderOptions())
-            graphs = build_graphs(result.snapshot, simulators=simulators_for_result(result))
-            for extension, draw in DRAWINGS.items():
-                out[ROOT / "reports" / f"{example.stem}.wiring.{extension}"] = draw(graphs)
+    for example in examples():
+        relative = example.relative_to(ROOT).as_posix()
+        for name, module in FORMAT_MODULES.items():
+            out[ROOT / "reports" / f"{example.stem}.{module.EXTENSION}"] = ["audit", relative, "--format", name]
+        for extension, name in DRAWINGS.items():
+            out[ROOT / "reports" / f"{example.stem}.wiring.{extension}"] = ["graph", relative, "--format", name]
     return out
+
+
+def run_cli(argv: list[str]) -> str:
+    """What `apigw-auditor ARGV` prints on stdout, run from the repository root: the CLI's own code path
+    (the remediation step, the terminal net, everything), in a file-like context (no COLUMNS, no colour)."""
+    stdout = io.StringIO()
+    columns = os.environ.pop("COLUMNS", None)
+    try:
+        with contextlib.chdir(ROOT), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(io.StringIO()):
+            code = cli(argv)
+    finally:
+        if columns is not None:
+            os.environ["COLUMNS"] = columns
+    if code not in (0, 1):
+        raise SystemExit(f"apigw-auditor {' '.join(argv)} exited {code}")
+    return stdout.getvalue()
+
+
+def rendered() -> dict[Path, str]:
+    """reports/<example>.<extension> -> its content: `apigw-auditor audit <example> --format X` (and `graph`)."""
+    return {path: run_cli(argv) for path, argv in commands().items()}
 
 
 def stale() -> list[Path]:

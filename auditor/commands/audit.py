@@ -83,6 +83,9 @@ def add_parser(sub, epilog: str) -> None:
     parser.add_argument("--account", metavar="ID", type=account_id,
                         help="templates/plans: the account to assume (default: the one the input hard-codes, else "
                              "the placeholder 123456789012; see docs/iac.md)")
+    parser.add_argument("--allow-empty", action="store_true",
+                        help="accept inputs that hold no API and no function (by default that is exit 2: a wrong "
+                             "file, region or account must not pass)")
     parser.add_argument("--live", action="store_true",
                         help="collect from AWS now (read-only, as `apigw-auditor snapshot` does) and audit that")
     add_live_arguments(parser, region=False)
@@ -117,12 +120,21 @@ def audit(args):
         snapshot = load_inputs(args.paths, args.input_type, region_of(args.regions), args.account,
                                parse_parameters(args.parameters), parse_variables(getattr(args, "tf_vars", None)),
                                getattr(args, "tf_var_files", None))
+    if not getattr(args, "allow_empty", False) and _nothing_to_audit(snapshot):
+        where = "the collected account(s) and region(s)" if args.live else ", ".join(args.paths)
+        raise UsageError(f"nothing was audited: {where} hold(s) no API and no function (wrong file, region or "
+                         "account?); pass --allow-empty if that is expected")
     result = run_audit(snapshot, rules, settings.severity)
     from auditor.iac.remediation import apply_iac_remediations
     apply_iac_remediations(result)  # fixes in the template's own syntax for findings located in IaC
     result.audited = list(result.findings)
     apply_suppressions(result, settings, getattr(args, "baseline", None))
     return result
+
+
+def _nothing_to_audit(snapshot) -> bool:
+    """No API of any type and no function in any scope: every rule would pass on nothing."""
+    return not any(scope.apis or scope.functions or getattr(scope, "rest_apis", None) for scope in snapshot.scopes)
 
 
 def run(args) -> int:

@@ -44,6 +44,28 @@ def _usage(parser) -> int:
     return 2
 
 
+def _check_replaces_a_baseline(path: str) -> None:
+    """UsageError when FILE exists and is not a baseline: `baseline create snap.json seed.json` (FILE first,
+    the inputs after) must not replace the user's snapshot or template with a baseline."""
+    import json
+    import os
+
+    from auditor.errors import UsageError
+    if not os.path.isfile(path) or os.path.getsize(path) == 0:
+        return
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except (OSError, UnicodeDecodeError, ValueError):
+        document = None
+    tool = document.get("tool") if isinstance(document, dict) else None
+    if not (isinstance(tool, dict) and tool.get("name") == "apigw-auditor" and "findings" in document
+            and "Scopes" not in document):
+        raise UsageError(f"baseline create: {path} exists and is not an apigw-auditor baseline; it is the FILE to "
+                         f"write (the inputs come after it): refusing to replace it. Usage: apigw-auditor baseline "
+                         f"create BASELINE.json PATH...")
+
+
 def run_create(args) -> int:
     from auditor.commands import audit
     from auditor.errors import UsageError
@@ -70,9 +92,11 @@ def run_create(args) -> int:
                          "always exits 0; run `apigw-auditor audit` for that)")
     check_output_path(args.file)  # before the audit (perhaps a --live collection), not after
     check_not_an_input(args.file, [*audit_args.paths, audit_args.config, *(audit_args.rules_files or [])])
+    _check_replaces_a_baseline(args.file)
     result = audit.audit(audit_args)
     write_baseline(result.findings, args.file)
     suppressed = len(result.suppressed)
-    print(f"Baseline {args.file}: {len(result.findings)} finding(s) recorded"
-          + (f" ({suppressed} suppressed finding(s) left out)" if suppressed else "") + ".", file=sys.stderr)
+    from auditor.output import say
+    say(f"Baseline {args.file}: {len(result.findings)} finding(s) recorded"
+          + (f" ({suppressed} suppressed finding(s) left out)" if suppressed else "") + ".")
     return 0

@@ -75,6 +75,10 @@ def add_input_arguments(parser, url: bool = True) -> None:
     parser.add_argument("--account", metavar="ID", type=account_id, help="templates/plans: the account to assume")
     parser.add_argument("--parameter", action="append", dest="parameters", metavar="KEY=VALUE",
                         help="templates: a parameter value (repeatable)")
+    parser.add_argument("--var", action="append", dest="tf_vars", metavar="NAME=VALUE",
+                        help="Terraform source: a variable's value, as terraform -var (repeatable)")
+    parser.add_argument("--var-file", action="append", dest="tf_var_files", metavar="FILE",
+                        help="Terraform source: a .tfvars file, as terraform -var-file (repeatable)")
     from auditor.config import add_config_arguments
     add_config_arguments(parser)  # custom rules and severity overrides apply; select/ignore hide nothing here
 
@@ -91,11 +95,13 @@ def simulator_for(args, snapshot):
 def load_input(args, url_region: str | None = None):
     """The one input through auditor.inputs, like `audit` (snapshot files ignore the template options)."""
     from auditor.inputs import load_inputs
-    if args.input_type == "snapshot" or not (args.regions or args.account or args.parameters or url_region):
+    if args.input_type == "snapshot" or not (args.regions or args.account or args.parameters or url_region
+                                             or args.tf_vars or args.tf_var_files):
         return load_inputs([args.input], args.input_type)
     from auditor.iac import parse_parameters, region_of
+    from auditor.iac.hcl import parse_variables
     return load_inputs([args.input], args.input_type, region_of(args.regions) or url_region, args.account,
-                       parse_parameters(args.parameters))
+                       parse_parameters(args.parameters), parse_variables(args.tf_vars), args.tf_var_files)
 
 
 def _is_url(text: str) -> bool:
@@ -219,6 +225,8 @@ def _quote(value) -> str:
 
 
 def render_text(doc: dict) -> str:
+    from auditor.escape import visible_all
+    doc = visible_all(doc)  # names as escapes: one line each, nothing sent to the terminal
     req, steps, verdict = doc["request"], doc["steps"], doc["verdict"]
     if req.get("protocol") == "websocket":
         return _render_websocket(doc)

@@ -38,6 +38,13 @@ def add_parser(sub, epilog: str) -> None:
     as_fix = _AsFix(sub)
     add_audit_parser(as_fix, epilog)
     parser = as_fix.parser
+    import argparse
+    for action in parser._actions:  # audit's report options, as fix takes them: it writes one script or diff
+        if action.dest == "format":
+            action.help = argparse.SUPPRESS  # refused with a pointer to `audit --format`, never advertised
+        elif action.dest == "output":
+            action.metavar = "FILE"
+            action.help = "write the script (or diff) to FILE instead of stdout, whole or not at all"
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true",
                       help="templates: print the unified diff of the fix (the default for template inputs)")
@@ -76,8 +83,10 @@ def run(args) -> int:
     templates = bool(kinds - {"snapshot"})
     if args.write and not templates:
         raise UsageError("--write patches template files; snapshots and --live get a script (omit --write)")
+    from auditor.escape import visible
+    from auditor.output import say
     for line in lines(plan):
-        print(line, file=sys.stderr)
+        say(visible(line))  # each a line of its own, whatever a name in it holds
     text = ""
     unplaced = []
     if "snapshot" in kinds or not templates:
@@ -88,14 +97,14 @@ def run(args) -> int:
         patched = render_diff(template_edits)
         unplaced = patched.problems
         for problem in unplaced:
-            print(f"left for a person (not placed in the text): {problem}", file=sys.stderr)
+            say(visible(f"left for a person (not placed in the text): {problem}"))
         if args.write:
             write_files(patched)
             print(f"apigw-auditor: patched {len(patched.changed)} file(s)", file=sys.stderr)
         else:
             text += patched.diff()
     if text or not args.write:
-        write_text(text, output)
+        write_text(text, output, raw=True)  # the script is safe by construction (auditor.escape); a diff is data
     return 1 if plan.at_threshold(plan.after) or unplaced else 0
 
 

@@ -34,8 +34,9 @@ def add_parser(sub, epilog: str) -> None:
                     "client gets (404/500), as `explain` predicts for a request along it.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("input", metavar="SNAPSHOT-OR-TEMPLATE", help="snapshot file (or template) holding the APIs")
-    parser.add_argument("--api", metavar="ID", help="draw only this API (default: every HTTP and WebSocket API in the input)")
-    parser.add_argument("--format", choices=["mermaid", "dot"], default="mermaid",
+    parser.add_argument("--api", metavar="ID", help="draw only this API (default: every HTTP, REST and WebSocket API in the input)")
+    from auditor.commands import choice
+    parser.add_argument("--format", type=choice(["mermaid", "dot"], "format"), default="mermaid", metavar="FORMAT",
                         help="mermaid (GitHub renders it) or dot (Graphviz); default: mermaid")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the drawing to FILE (whole or not at all)")
     add_input_arguments(parser, url=False)

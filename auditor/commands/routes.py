@@ -78,6 +78,8 @@ def _permission(cell) -> str:
 
 
 def render_text(table: dict) -> str:
+    from auditor.escape import visible_all
+    table = visible_all(table)  # names as escapes: one line each, nothing sent to the terminal
     from tabulate import tabulate
 
     api = table["api"]

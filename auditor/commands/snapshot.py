@@ -31,7 +31,12 @@ def run(args) -> int:
     if args.output not in (None, "-"):
         check_output_path(args.output)  # before minutes of collection, not after
     document = collect_for_cli(args)
+    from auditor.redact import redact_document, summary
+    redacted = redact_document(document)  # never written: URI passwords, static parameter values
     write_text(dumps(document), args.output)
+    if redacted:
+        from auditor.output import say
+        say(f"apigw-auditor: {summary(redacted)}")
     errors = sum(len(scope["Errors"]) for scope in document["Scopes"])
     if errors:
         print(f"apigw-auditor: {errors} AWS call(s) failed; the snapshot records them and `audit` reports "

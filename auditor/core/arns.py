@@ -205,6 +205,26 @@ def dns_suffix_for_region(region: str) -> str:
     return entry["dns_suffix"] if entry else "amazonaws.com"
 
 
+def known_region(region: str) -> bool:
+    """A region botocore's endpoint data lists (in any partition): `us-east1` and `us-eest-1` are not."""
+    return isinstance(region, str) and any(region in partition["regions"] for partition in _partitions())
+
+
+def check_region(region: str, flag: str = "--region") -> None:
+    """UsageError (exit 2) for a region name botocore does not know, suggesting the closest one: a typo must not
+    audit an empty region and pass."""
+    if known_region(region):
+        return
+    import difflib
+
+    from auditor.errors import UsageError
+    regions = sorted(r for partition in _partitions() for r in partition["regions"])
+    close = difflib.get_close_matches(region, regions, n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    raise UsageError(f"{flag} {region!r} is not a region botocore's endpoint data knows{hint} (a region newer than "
+                     f"the installed botocore needs a newer botocore)")
+
+
 def known_partitions() -> list[str]:
     return [partition["id"] for partition in _partitions()]
 

@@ -9,6 +9,7 @@ step can undo another (a route created to an integration and that integration de
 import json
 from dataclasses import dataclass, field
 
+from auditor.escape import visible
 from auditor.fix.document import find_api, find_function, find_role
 from auditor.core.policy import APIGATEWAY
 from auditor.core.model import Location
@@ -478,6 +479,6 @@ class Choice:
 
     def describe(self) -> str:
         """The question on the first line, one candidate per line after it."""
-        listed = [f"  - {c}" for c in self.candidates] or ["  (no candidate in the input)"]
-        return "\n".join([f"{self.finding.rule_id} {self.question} Candidates:", *listed])
+        listed = [f"  - {visible(c)}" for c in self.candidates] or ["  (no candidate in the input)"]
+        return "\n".join([f"{self.finding.rule_id} {visible(self.question)} Candidates:", *listed])
 

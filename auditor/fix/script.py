@@ -1,19 +1,20 @@
 """The plan as a bash script of `aws` commands: runs unmodified against any endpoint the CLI is pointed at."""
 
+from auditor.escape import shell_comment
 from auditor.fix.summary import lines
 
 
 def render_script(plan, edits, source: str) -> str:
     out = ["#!/usr/bin/env bash",
-           f"# apigw-auditor fix: repair plan for {source}",
+           shell_comment(f"apigw-auditor fix: repair plan for {source}"),
            "# Review, then run it with the credentials (and AWS_ENDPOINT_URL, if any) of the account it fixes.",
            "# apigw-auditor itself changed nothing; this script does, in this order.",
            "#"]
-    out += [f"# {line}" for line in lines(plan)]
+    out += [shell_comment(line) for line in lines(plan)]
     out += ["", "set -euo pipefail", ""]
     created = {}  # stand-in integration id -> the shell variable holding the id AWS gave it
     for number, edit in enumerate(edits, 1):
-        out.append(f"# {number}. {edit.summary()}")
+        out.append(shell_comment(f"{number}. {edit.summary()}"))
         for command in edit.commands():
             for new_id, variable in created.items():
                 command = command.replace(f"integrations/{new_id}", f'"integrations/${{{variable}}}"')

@@ -193,6 +193,8 @@ def region_of(regions: list[str] | None) -> str | None:
         return None
     if len(set(regions)) > 1:
         raise UsageError("templates are deployed to one region: give --region once")
+    from auditor.core.arns import check_region
+    check_region(regions[0])
     return regions[0]
 
 

@@ -9,11 +9,11 @@ writes them, attached to the function (or alias/version) their FunctionName name
 import json
 import os
 import re
-import shlex
 
 from auditor.iac import cfn_rest
 from auditor.core.arns import function_arn, is_unresolved, parse_lambda_arn
 from auditor.errors import InputError
+from auditor.escape import shell_word
 from auditor.iac.document import DocumentBuilder, suppression_tags
 from auditor.iac.openapi import api_settings, read_body
 from auditor.iac.resolve import Resolver, Settings, unresolved
@@ -319,13 +319,21 @@ class TemplateReader:
         for logical, resource in self.resources.items():
             if resource["Type"] in ("AWS::Serverless::Application", "AWS::CloudFormation::Stack"):
                 self.context.setdefault("nested", []).append(logical)
+        from auditor.iac.resolve import undefined_references
+        undefined = undefined_references(self.template)
+        if undefined:  # CloudFormation rejects the template: it would never deploy as audited
+            self.builder.error(
+                "ResolveReferences", ", ".join(undefined), "UndefinedReference",
+                f"{'; '.join(undefined)} name(s) no parameter or resource of the template; CloudFormation rejects "
+                f"it (Unresolved resource dependencies / Template format error), so what uses them is not checked",
+                "# define the parameter or resource, or correct the name")
         missing = sorted(self.resolver.missing_parameters)
         if missing:  # one finding for them all, not one per value built from them
             self.builder.error(
                 "ResolveParameters", ", ".join(missing), NO_PARAMETER_VALUE,
                 f"parameter(s) {', '.join(missing)} have no Default and no --parameter value: what is built from "
                 f"them is shown as <{missing[0]}> and not checked",
-                f"apigw-auditor audit {shlex.quote(self.file)} "
+                f"apigw-auditor audit {shell_word(self.file)} "
                 + " ".join(f"--parameter {name}=VALUE" for name in missing))
         return self.builder.document()
 

@@ -11,6 +11,7 @@ import re
 
 from auditor.core.analysis import TARGET_PREFIX
 from auditor.core.arns import parse_lambda_arn, parse_source_arn
+from auditor.escape import visible
 
 # file -> (context, {json path -> hint})
 _REGISTRY: dict[str, tuple[dict, dict]] = {}
@@ -459,7 +460,7 @@ class _Terraform:
                     blocks.append(self.block("aws_apigatewayv2_stage", "default", [
                         ("api_id", f"{api}.id"), ("name", '"$default"'), ("auto_deploy", "true")]))
                 elif step.get("action") == "set-stage":
-                    blocks.append(f"# on the aws_apigatewayv2_stage {step.get('StageName')} of {api}: auto_deploy = true")
+                    blocks.append(f"# on the aws_apigatewayv2_stage {visible(step.get('StageName'))} of {api}: auto_deploy = true")
                 elif step.get("action") == "create-route":
                     blocks.append(self.block("aws_apigatewayv2_route", "default", [
                         ("api_id", f"{api}.id"), ("route_key", '"$default"'),

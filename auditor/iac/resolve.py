@@ -253,6 +253,53 @@ class Resolver:
         return _SUB_VAR.sub(replace, text)
 
 
+def undefined_references(template: dict) -> list[str]:
+    """`Ref X`, `Fn::GetAtt X.attr` and `${X}` / `${X.attr}` in `Fn::Sub` naming no parameter, resource or
+    pseudo parameter anywhere in the template: CloudFormation rejects such a template ("Unresolved resource
+    dependencies"), so auditing it as if deployable would pass what never deploys."""
+    resources = template.get("Resources") if isinstance(template.get("Resources"), dict) else {}
+    parameters = template.get("Parameters") if isinstance(template.get("Parameters"), dict) else {}
+    defined = set(resources) | set(parameters)
+    found: set[str] = set()
+
+    def known(name: str) -> bool:
+        return name.startswith("AWS::") or name in defined
+
+    def walk(value, local=frozenset()):
+        if isinstance(value, list):
+            for item in value:
+                walk(item, local)
+        elif isinstance(value, dict):
+            if len(value) == 1:
+                key, arg = next(iter(value.items()))
+                if key == "Ref" and isinstance(arg, str) and not known(arg):
+                    found.add(f"Ref {arg}")
+                elif key == "Fn::GetAtt":
+                    logical = arg.split(".", 1)[0] if isinstance(arg, str) else (
+                        arg[0] if isinstance(arg, list) and arg and isinstance(arg[0], str) else None)
+                    if logical is not None and logical not in resources:
+                        found.add(f"Fn::GetAtt {logical}")
+                elif key == "Fn::Sub":
+                    text, variables = (arg, {}) if isinstance(arg, str) else (
+                        (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)
+                        and isinstance(arg[1], dict) else (None, {}))
+                    walk(variables, local)
+                    for match in _SUB_VAR.finditer(text or ""):
+                        name = match.group(1).strip()
+                        if name.startswith("!") or name in variables:
+                            continue
+                        head = name.split(".", 1)[0] if "." in name and not name.startswith("AWS::") else name
+                        if not (known(head) if head == name else head in resources):
+                            found.add(f"Fn::Sub ${{{name}}}")
+                    return
+            for item in value.values():
+                walk(item, local)
+
+    for section in ("Resources", "Outputs", "Conditions"):
+        walk(template.get(section))
+    return sorted(found)
+
+
 def _text(value) -> str:
     if isinstance(value, str):
         return value

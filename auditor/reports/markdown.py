@@ -7,18 +7,15 @@ the input (route keys, messages, names) is escaped, so a `|` or `<` in it cannot
 
 import re
 
+from auditor.escape import markdown_text, visible, visible_lines
 from auditor.reports.common import failing, group_by_api, readable, summary
 from auditor.reports.pointers import display_path, finding_file, finding_line, left_out, left_out_summary
 
 FORMAT = "markdown"
 EXTENSION = "md"
 
-_MARKDOWN_SPECIAL = "\\`*_[]<>|~&#!$"  # `$` too: GitHub renders $...$ as math
-_ESCAPED = str.maketrans({char: "\\" + char for char in _MARKDOWN_SPECIAL})
-
-
 def _escape_plain(text: str) -> str:
-    return text.translate(_ESCAPED).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+    return markdown_text(text)
 
 
 _BACKTICKS = re.compile(r"`+")
@@ -26,7 +23,7 @@ _BACKTICKS = re.compile(r"`+")
 
 def code(text: str, in_table: bool = True) -> str:
     """An inline code span holding text verbatim (in a table cell, `|` escaped as GFM requires)."""
-    text = readable(text).replace("\r", " ").replace("\n", " ")
+    text = visible(readable(text))
     if in_table:
         text = text.replace("|", "\\|")
     if "`" not in text:
@@ -74,7 +71,7 @@ def cell(text: str) -> str:
 
 
 def fenced(text: str, info: str = "") -> str:
-    text = readable(text)
+    text = visible_lines(readable(text))
     longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{info}\n{text.rstrip()}\n{fence}"

@@ -11,6 +11,7 @@ within them, and what was folded away is said in the diagram and beside it.
 
 import re
 
+from auditor.escape import markdown_text
 from auditor.reports.common import readable
 
 MAX_TEXT = 50_000  # Mermaid's default maxTextSize, which GitHub uses
@@ -169,7 +170,7 @@ def markdown_section(graphs, heading: str | None = "###", budget: int | None = N
 
 
 def _md(text: str) -> str:
-    return re.sub(r"([\\`*_\[\]<>|~&#!$])", r"\\\1", text)
+    return markdown_text(text)
 
 
 def mermaid_document(graphs) -> str:

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 
+from auditor.escape import visible, visible_lines
 from auditor.findings import Severity
 from auditor.reports.common import failing, group_by_api, readable, summary
 
@@ -93,8 +94,8 @@ def _where(finding) -> str:
     for label, value in (("route", r.route_key), ("integration", r.integration_id), ("stage", r.stage),
                          ("authorizer", r.authorizer_id), ("statement", r.statement_id)):
         if value:
-            return f"{label} {value}"
-    return f"api {r.api_id}" if r.api_id else "-"
+            return f"{label} {visible(value)}"
+    return f"api {visible(r.api_id)}" if r.api_id else "-"
 
 
 def _severity(finding, color: bool) -> str:
@@ -168,16 +169,17 @@ def render(result, options) -> str:
             location = finding.location
             where = _where(finding)
             if location is not None and location.line is not None:
-                where += f"\n{location.file}:{location.line}"
-            row = [number, finding.severity.label, finding.rule_id, wrap_where(where), wrap_finding(finding.message)]
+                where += f"\n{visible(location.file)}:{location.line}"
+            row = [number, finding.severity.label, finding.rule_id, wrap_where(where),
+                   wrap_finding(visible(finding.message))]
             plain.append(row)
             drawn.append([number, _severity(finding, options.color), *row[2:]] if options.color else row)
             label = f"  [{number}] "
-            fixes.append(label + finding.remediation.replace("\n", "\n" + " " * len(label)))  # snippets stay under it
+            fixes.append(label + visible_lines(finding.remediation).replace("\n", "\n" + " " * len(label)))  # snippets stay under it
         groups.append((heading, fixes))
         tables.append((plain, drawn))
     for (heading, fixes), table in zip(groups, _tables(tables, _HEADERS)):
-        lines.append(heading)
+        lines.append(visible(heading))
         lines.append(table)
         lines.append("")
         lines.append("How to fix:")
@@ -195,7 +197,7 @@ def _summary(result, options) -> str:
     info = summary(result, options)
     counts = ", ".join(f"{n} {label}" for label, n in info["by_severity"].items() if n)
     for skipped in info["skipped_apis"]:
-        lines.append(f"Skipped API {skipped['api_id']} ({skipped['protocol_type']}): {skipped['reason']}.")
+        lines.append(visible(f"Skipped API {skipped['api_id']} ({skipped['protocol_type']}): {skipped['reason']}."))
     lines.extend(_suppressed_lines(result, options))
     if not info["apis"] and not info["functions"]:
         lines.append("Note: the input holds no API and no function, so nothing was checked (wrong file, region or "
@@ -217,9 +219,9 @@ def _suppressed_lines(result, options) -> list[str]:
     if options.show_suppressed and not options.extra.get("quiet"):
         widths = _column_widths(table_width(options), (0.22, 0.42, 0.36), 10 + 6 + 4 * 2)
         where, message, why = (_Wrapper(width) for width in widths)
-        rows = [[s.finding.severity.label, s.finding.rule_id, where(_where(s.finding)), message(s.finding.message),
-                 why(f"{s.source}: {s.reason}")] for s in suppressed]
-        rows += [[f.severity.label, f.rule_id, where(_where(f)), message(f.message),
+        rows = [[s.finding.severity.label, s.finding.rule_id, where(_where(s.finding)), message(visible(s.finding.message)),
+                 why(visible(f"{s.source}: {s.reason}"))] for s in suppressed]
+        rows += [[f.severity.label, f.rule_id, where(_where(f)), message(visible(f.message)),
                   why(f"in baseline {baseline.file}")] for f in (baseline.known if baseline is not None else [])]
         if rows:
             lines.append(f"Suppressed ({len(rows)}), not counted and not gating:")

@@ -4,14 +4,15 @@ import json
 import re
 import shlex
 
+from auditor.escape import shell_word
 from auditor.core.arns import FunctionRef
 from auditor.findings import Resource
 from auditor.core.model import Api, Function, Integration, Location, RestApi, RestIntegration, Route, Stage
 
 
 def q(value: str) -> str:
-    """Quote for a POSIX shell (`$default` must not be expanded)."""
-    return shlex.quote(value)
+    """Quote for a POSIX shell (`$default` must not be expanded; a newline must not end the command)."""
+    return shell_word(value)
 
 
 def api_resource(api: Api, **extra) -> Resource:

@@ -3,6 +3,7 @@
 from auditor.core.arns import UNRESOLVED_MARK, is_unresolved, uses_stage_variable
 from auditor.engine import Rule
 from auditor.findings import Fix, Resource, Severity
+from auditor.redact import REDACTED_CODE
 from auditor.rules.common import api_resource, function_resource, integration_resource, q, route_resource
 
 
@@ -31,6 +32,20 @@ class AuditIncomplete(Rule):
                 f"{q(dropped.location.file)}", Fix("review", {}))
         for scope in ctx.snapshot.scopes:
             for error in scope.errors:
+                if error.code == REDACTED_CODE:
+                    kind, _, rest = error.resource.partition(":")
+                    api_id, _, item_id = rest.partition(":")
+                    yield self.finding(
+                        ctx, f"The input holds a secret, not shown in this report: {error.message} is written "
+                             f"as `REDACTED`. Keep credentials out of integration URIs (a Secrets Manager or "
+                             f"parameter reference, or an authorizer) where you can.",
+                        Resource(account=scope.account, region=scope.region, api_id=api_id,
+                                 integration_id=item_id if kind == "integration" else None,
+                                 authorizer_id=item_id if kind == "authorizer" else None,
+                                 statement_id="Redact"),  # its own fingerprint beside other AGW000s of the object
+                        error.location, "# nothing to run: the value was redacted from the output",
+                        Fix("review", {}), severity=Severity.INFO)
+                    continue
                 if error.unresolved_parameters:  # informational: each value built from them says what it skipped
                     names = error.resource.split(", ")
                     yield self.finding(

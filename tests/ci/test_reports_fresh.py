@@ -1,7 +1,10 @@
 """reports/ holds every example rendered in every format, and is never stale."""
 
 import importlib.util
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -30,6 +33,20 @@ def test_every_example_in_every_format_is_current(tool):
     assert set(tool.rendered()) == expected
     stale = [str(p.relative_to(ROOT)) for p in tool.stale()]
     assert not stale, f"reports/ is stale; run `python tools/render_reports.py`: {stale}"
+
+
+def test_each_report_is_byte_for_byte_what_the_cli_prints(tool):
+    """Not the generator against itself: `apigw-auditor audit <example> --format X` run as a user runs it (a
+    separate process, the installed entry point's code path) must print each committed file exactly (issue 20:
+    every seed-broken.* differed by 20-40 lines, as the generator skipped the remediation step)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "NO_COLOR")}
+    commands = tool.commands()
+    assert len(commands) == len(tool.rendered())
+    for path, argv in commands.items():
+        run = subprocess.run([sys.executable, "-m", "auditor", *argv], cwd=ROOT, env=env, capture_output=True,
+                             timeout=120)
+        assert run.returncode in (0, 1), (argv, run.stderr)
+        assert path.read_bytes() == run.stdout, f"{path.relative_to(ROOT)} differs from `apigw-auditor {' '.join(argv)}`"
 
 
 def test_reports_hold_no_absolute_path_or_run_specific_value(tool):

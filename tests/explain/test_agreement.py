@@ -113,7 +113,7 @@ def _implied(report: list[dict], api, stage, route, integration_id, integration)
 
 def _audit_report(path: Path, capsys) -> list[dict]:
     capsys.readouterr()
-    code = main(["audit", str(path), "--format", "json", "--fail-on", "never"])
+    code = main(["audit", str(path), "--format", "json", "--fail-on", "never", "--allow-empty"])  # fixtures holding only unjudged APIs (REST) audit nothing
     out = capsys.readouterr().out
     assert code == 0, out
     return json.loads(out)["findings"]

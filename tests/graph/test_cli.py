@@ -59,7 +59,8 @@ def test_help_names_its_exit_codes(capsys):
     with pytest.raises(SystemExit):
         main(["graph", "--help"])
     text = capsys.readouterr().out
-    assert "exit codes:" in text and "at least one edge is broken" in text and "--format {mermaid,dot}" in text
+    assert "exit codes:" in text and "at least one edge is broken" in text and "--format FORMAT" in text
+    assert "mermaid (GitHub renders it) or dot (Graphviz)" in " ".join(text.split())
 
 
 def test_dot_marks_the_broken_edges_red(capsys):

@@ -190,7 +190,7 @@ def test_config_none_does_not_break_the_input_check(tmp_path, capsys):
 @pytest.mark.parametrize("option, message", [
     (["--endpoint-url", "notaurl", "--region", "us-east-1"], "--endpoint-url 'notaurl' is not a URL"),
     (["--endpoint-url", "http://localhost:abc", "--region", "us-east-1"], "--endpoint-url 'http://localhost:abc' is not a URL"),
-    (["--region", "us east"], "--region 'us east' is not a region name (e.g. us-east-1)")])
+    (["--region", "us east"], "--region 'us east' is not a region botocore's endpoint data knows")])
 @pytest.mark.parametrize("command", [["snapshot"], ["audit", "--live"]])
 def test_live_options_checked_before_any_call(capsys, command, option, message):
     code, _, err = run(capsys, *command, *option)
@@ -347,7 +347,9 @@ def test_as_a_user_runs_it_no_traceback(tmp_path):
 def test_empty_input_says_nothing_was_checked(tmp_path, capsys):
     snapshot = tmp_path / "snap.json"
     snapshot.write_text('{"SnapshotVersion": 1, "Scopes": []}')
-    code, out, _ = run(capsys, "audit", str(snapshot))
+    code, out, err = run(capsys, "audit", str(snapshot))
+    assert code == 2 and "nothing was audited" in err  # issue 20: never a pass
+    code, out, _ = run(capsys, "audit", str(snapshot), "--allow-empty")
     assert code == 0
     assert "Note: the input holds no API and no function, so nothing was checked" in out
     code, out, _ = run(capsys, "audit", BROKEN, "--fail-on", "never")
