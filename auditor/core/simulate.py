@@ -228,10 +228,13 @@ def statement_detail(statement, function_arn: str, source_arns: list[str], accou
                    statement.not_principals is not None else
                    ("apigateway.amazonaws.com" if principal_ok else
                     f"service(s) {', '.join(statement.services) or 'none'}, not apigateway.amazonaws.com")})
-    checks.append({"check": "action", "ok": statement.grants_invoke, "detail": ", ".join(statement.actions) or "none"})
+    checks.append({"check": "action", "ok": statement.grants_invoke,
+                   "detail": ("NotAction: every action but " if statement.not_action else "")
+                   + (", ".join(statement.actions) or "none")})
     applies = statement.applies_to(function_arn)
     checks.append({"check": "resource", "ok": applies,
-                   "detail": ", ".join(statement.resources) + ("" if applies else f" (not `{function_arn}`)")})
+                   "detail": ("NotResource: every resource but " if statement.not_resource else "")
+                   + ", ".join(statement.resources) + ("" if applies else f" (not `{function_arn}`)")})
     comparisons = []
     if statement.source_arns is None:
         checks.append({"check": "source-arn", "ok": True, "detail": "no AWS:SourceArn condition (any API may call)"})
@@ -252,10 +255,14 @@ def statement_detail(statement, function_arn: str, source_arns: list[str], accou
                        "detail": f"AWS:SourceAccount {', '.join(statement.source_accounts or ())}"
                                  + (f" not {', '.join(statement.not_source_accounts)}"
                                     if statement.not_source_accounts else "")})
-    if statement.excludes_apigateway:
-        checks.append({"check": "principal-condition", "ok": False,
-                       "detail": f"{statement.excludes_apigateway}: API Gateway calls as a service principal in no "
-                                 "organisation, so this condition never holds for it"})
+    if statement.condition_notes:  # conditions on keys of API Gateway's own call (policy.CALL_CONTEXT)
+        checks.append({"check": "conditions", "ok": not statement.excludes_apigateway,
+                       "detail": "; ".join(statement.condition_notes)})
+    if statement.other_conditions:
+        checks.append({"check": "unmodelled-conditions", "ok": statement.is_allow,
+                       "detail": f"{', '.join(statement.other_conditions)}: not modelled; probably "
+                                 + ("met (counted as met on an Allow)" if statement.is_allow
+                                    else "unmet (a Deny counted as not applying)")})
     if statement.url_only:
         checks.append({"check": "function-url-only", "ok": False,
                        "detail": "lambda:InvokedViaFunctionUrl=true: only function-URL calls, never API Gateway"})

@@ -30,6 +30,7 @@ FUNCTION = "AWS::Lambda::Function"
 ALIAS = "AWS::Lambda::Alias"
 VERSION = "AWS::Lambda::Version"
 PERMISSION = "AWS::Lambda::Permission"
+RESOURCE_POLICY = "AWS::Lambda::ResourcePolicy"
 ROLE = "AWS::IAM::Role"
 OVERRIDES = "AWS::ApiGatewayV2::ApiGatewayManagedOverrides"
 # What ApiGatewayManagedOverrides may set on the route, integration and stage quick create makes
@@ -300,7 +301,7 @@ class TemplateReader:
             self.read_qualifier(logical)
         for kind, reader in ((INTEGRATION, self.read_integration), (ROUTE, self.read_route),
                              (STAGE, self.read_stage), (AUTHORIZER, self.read_authorizer),
-                             (PERMISSION, self.read_permission)):
+                             (PERMISSION, self.read_permission), (RESOURCE_POLICY, self.read_resource_policy)):
             for logical in by_type.get(kind, []):
                 reader(logical)
         for logical in by_type.get(ROLE, []):
@@ -575,15 +576,48 @@ class TemplateReader:
         item.update(self.where(logical))
         self.context["qualified"][arn] = logical
 
-    def read_permission(self, logical):
-        props = self.resolved_props(logical)
-        base, qualifier = self.function_target(props.get("FunctionName"))
+    def _permission_target(self, logical, value) -> tuple[dict, str, str | None]:
+        base, qualifier = self.function_target(value)
         function = self.builder.functions.get(base)
         if function is None:
             ref = parse_lambda_arn(base)
             # A function from outside the template: its statement is still judged (AGW30x).
             function = self._function_object(base, ref.name if ref else base, self.where(logical))
             function["Tags"] = {}
+        return function, base, qualifier
+
+    def read_resource_policy(self, logical):
+        """AWS::Lambda::ResourcePolicy: the whole resource-based policy of a function, version or alias (what
+        PutResourcePolicy writes and GetPolicy returns), so its statements join the target's Policy as they are,
+        Deny, NotAction and any condition included. (With AWS::Lambda::Permission resources on the same target
+        too, the last writer wins at deploy; both are kept here, which probably over-reports.)"""
+        props = self.resolved_props(logical)
+        function, base, qualifier = self._permission_target(logical, props.get("ResourceArn"))
+        document = props.get("PolicyDocument")
+        if isinstance(document, str):
+            try:
+                document = json.loads(document)
+            except ValueError:
+                document = None
+        statements = document.get("Statement") if isinstance(document, dict) else None
+        statements = [statements] if isinstance(statements, dict) else statements
+        if not isinstance(statements, list):
+            self.builder.error("ReadResourcePolicy", logical, NO_PARAMETER_VALUE,
+                               f"{logical}: PolicyDocument is not a policy document this tool can read; not checked",
+                               "")
+            return
+        policy = function.setdefault("Policy", {"Version": "2012-10-17", "Statement": []})
+        for index, raw in enumerate(statements):
+            if not isinstance(raw, dict):
+                continue
+            statement = dict(raw)
+            statement.setdefault("Sid", f"{logical}[{index}]")
+            statement.update(self.where(logical))
+            policy["Statement"].append(statement)
+
+    def read_permission(self, logical):
+        props = self.resolved_props(logical)
+        function, base, qualifier = self._permission_target(logical, props.get("FunctionName"))
         principal = props.get("Principal")
         if principal == "*":
             principal_doc = "*"
@@ -606,6 +640,11 @@ class TemplateReader:
             condition.setdefault("StringEquals", {})["AWS:SourceAccount"] = str(props["SourceAccount"])
         if props.get("PrincipalOrgID") is not None:
             condition.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = str(props["PrincipalOrgID"])
+        # What SAM's FunctionUrlConfig (AuthType NONE) writes: the grant opens the function's URL, not an API.
+        if props.get("FunctionUrlAuthType") is not None:
+            condition.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = str(props["FunctionUrlAuthType"])
+        if _bool(props.get("InvokedViaFunctionUrl")) is True:
+            condition.setdefault("Bool", {})["lambda:InvokedViaFunctionUrl"] = "true"
         if condition:
             statement["Condition"] = condition
         tags = suppression_tags(self.resources[logical].get("Metadata"))

@@ -272,7 +272,8 @@ class PlanReader:
                              ("aws_apigatewayv2_route", self.read_route),
                              ("aws_apigatewayv2_stage", self.read_stage),
                              ("aws_apigatewayv2_authorizer", self.read_authorizer),
-                             ("aws_lambda_permission", self.read_permission)):
+                             ("aws_lambda_permission", self.read_permission),
+                             ("aws_lambda_resource_policy", self.read_resource_policy)):
             for instance in self.of_type(kind):
                 reader(instance)
         for instance in self.of_type("aws_iam_role"):
@@ -458,10 +459,8 @@ class PlanReader:
         item.update(self.where(instance))
         api.setdefault("Authorizers", []).append(item)
 
-    def read_permission(self, instance: _Instance):
-        raw_name = self.value(instance, "function_name")
-        qualifier = self.value(instance, "qualifier")
-        base = self.function_arn(raw_name) or unresolved(f"{instance.address}.function_name")
+    def _policy_target(self, instance: _Instance, raw_name, qualifier, attribute: str) -> tuple[dict, str, str]:
+        base = self.function_arn(raw_name) or unresolved(f"{instance.address}.{attribute}")
         ref = parse_lambda_arn(raw_name) if isinstance(raw_name, str) else None
         if not qualifier and ref and ref.qualifier:
             qualifier = ref.qualifier
@@ -470,6 +469,34 @@ class PlanReader:
             function = {"FunctionName": ref.name if ref else str(raw_name), "FunctionArn": base, "Tags": {}}
             function.update(self.where(instance))
             self.builder.functions[base] = function
+        return function, base, qualifier
+
+    def read_resource_policy(self, instance: _Instance):
+        """aws_lambda_resource_policy: the whole resource-based policy of a function, version or alias
+        (PutResourcePolicy), read as its statements; one not known at plan time is left out."""
+        import json
+        text = self.value(instance, "policy")
+        try:
+            document = json.loads(text) if isinstance(text, str) else None
+        except ValueError:
+            document = None
+        statements = document.get("Statement") if isinstance(document, dict) else None
+        statements = [statements] if isinstance(statements, dict) else statements
+        if not isinstance(statements, list):
+            return
+        function, _, _ = self._policy_target(instance, self.value(instance, "resource_arn"), None, "resource_arn")
+        policy = function.setdefault("Policy", {"Version": "2012-10-17", "Statement": []})
+        for index, raw in enumerate(statements):
+            if isinstance(raw, dict):
+                statement = dict(raw)
+                statement.setdefault("Sid", f"{instance.address}[{index}]")
+                statement.update(self.where(instance))
+                policy["Statement"].append(statement)
+
+    def read_permission(self, instance: _Instance):
+        raw_name = self.value(instance, "function_name")
+        function, base, qualifier = self._policy_target(instance, raw_name, self.value(instance, "qualifier"),
+                                                        "function_name")
         principal = str(self.value(instance, "principal", ""))
         principal_doc = "*" if principal == "*" else {"Service": principal} if principal.endswith(".amazonaws.com") \
             else {"AWS": principal}
@@ -487,6 +514,9 @@ class PlanReader:
         org = self.value(instance, "principal_org_id")
         if org not in (None, ""):
             condition.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = str(org)
+        url_auth = self.value(instance, "function_url_auth_type")
+        if url_auth not in (None, ""):
+            condition.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = str(url_auth)
         if condition:
             statement["Condition"] = condition
         statement.update(self.where(instance))

@@ -53,7 +53,12 @@ class PermissionMissing(_IntegrationPermissionRule):
     title = "Function's resource policy does not let API Gateway invoke it"
     rationale = ("Lambda refuses API Gateway unless the function's resource policy has an Allow statement for "
                  "apigateway.amazonaws.com (or the integration has a CredentialsArn role): the step that catches "
-                 "everyone.")
+                 "everyone. The policy is evaluated as IAM does (explicit Deny wins, NotAction/NotResource/"
+                 "NotPrincipal, every condition operator with ...IfExists and ForAllValues/ForAnyValue) against the "
+                 "keys API Gateway's own call carries: an Allow that also requires a key the call never has "
+                 "(aws:SourceIp, aws:SourceVpc, aws:PrincipalOrgID) grants nothing. See docs/semantics.md, "
+                 "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html and "
+                 "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html.")
     client_sees = 'Every request to the routes gets 500 {"message":"Internal Server Error"}.'
     fix = "Add a permission with `aws lambda add-permission`, scoped by --source-arn to the API."
 
@@ -109,7 +114,11 @@ class PermissionRouteUncovered(_IntegrationPermissionRule):
                  "serving stage, against the function that stage invokes (an IntegrationUri with "
                  "`${stageVariables.x}` is resolved with each stage's own variables). A stage name not known before "
                  "deployment (a template parameter without a default) is never compared as a value: only a "
-                 "wildcard stage segment covers it, and otherwise AGW000 says it was not checked.")
+                 "wildcard stage segment covers it, and otherwise AGW000 says it was not checked. A Deny that "
+                 "matches wins over any Allow; a negated operator on a key API Gateway's call lacks (`NotIpAddress` "
+                 "on aws:SourceIp, `StringNotEquals` on aws:SourceVpc) is true, so such a Deny applies to API "
+                 "Gateway (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html; "
+                 "docs/semantics.md lists the keys).")
     client_sees = 'Requests to the uncovered routes get 500 {"message":"Internal Server Error"}.'
     fix = "Add a permission for the uncovered route, or one for `<api-id>/*`."
 
