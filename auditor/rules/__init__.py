@@ -9,6 +9,7 @@ from auditor.rules.meta import AuditIncomplete
 from auditor.rules.permission import (AuthorizerPermissionMissing, FunctionOutOfReach, PermissionApiMismatch,
                                       PermissionMissing, PermissionQualifierMismatch, PermissionRouteUncovered)
 from auditor.rules.roles import CredentialsRoleUntrusted
+from auditor.rules.truth import FunctionUrlBesideApi
 from auditor.rules.wiring import (ApiNotServed, RouteKeyInvalid, RouteTargetPrefix, RouteTargetUnknown,
                                  RouteThrottledToZero, RouteWithoutTarget)
 
@@ -20,4 +21,5 @@ BUILTIN_RULES = (
     AuthorizerPermissionMissing, FunctionOutOfReach, CredentialsRoleUntrusted,
     PermissionNoSourceArn, PermissionBroadSourceArn, FunctionPublic, RouteNoAuthorization, StageNoAccessLogs,
     IntegrationUnused, PermissionStale, AuthorizerUnused,
+    FunctionUrlBesideApi,
 )
