@@ -42,6 +42,9 @@ def add_parser(sub, epilog: str) -> None:
     parser.add_argument("--stage", metavar="NAME",
                         help="send the request to this stage (PATH is then relative to it); default: the first "
                              "path segment if it names a stage, else $default")
+    parser.add_argument("--header", action="append", dest="headers", metavar="NAME:VALUE",
+                        help="a header the request carries (repeatable); with none given, a Lambda authorizer's "
+                             "header identity sources are assumed present and listed as conditions")
     parser.add_argument("--format", type=choice(["table", "json"], "format"), default="table", metavar="FORMAT",
                         help="output format: table or json (default: table)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the explanation to FILE")
@@ -129,7 +132,16 @@ def build_request(args):
             path, query = path.split("?", 1)
         if not path.startswith("/"):
             raise UsageError(f"a request path starts with `/`, got {path!r}")
-    return Request(method=method, path=path, api_id=api_id, region=region, stage=args.stage, url=url, query=query)
+    headers = None
+    if getattr(args, "headers", None):
+        headers = {}
+        for header in args.headers:
+            name, sep, value = header.partition(":")
+            if not sep or not name.strip():
+                raise UsageError(f"--header takes NAME:VALUE, got {header!r}")
+            headers[name.strip()] = value.strip()
+    return Request(method=method, path=path, api_id=api_id, region=region, stage=args.stage, url=url, query=query,
+                   headers=headers)
 
 
 def run(args) -> int:

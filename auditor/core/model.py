@@ -171,6 +171,7 @@ class Authorizer(_ApiChild, msgspec.Struct, **_MODEL):
     type: str | None = msgspec.field(name="AuthorizerType", default=None)
     uri: str | None = msgspec.field(name="AuthorizerUri", default=None)
     credentials_arn: str | None = msgspec.field(name="AuthorizerCredentialsArn", default=None)
+    identity_source: Any = msgspec.field(name="IdentitySource", default=None)  # list (AWS) or "a, b" (OpenAPI)
     # False when API Gateway assigns the id at deployment (snapshot extension; see id_known)
     id_known_flag: Any = msgspec.field(name="AuthorizerIdKnown", default=None)
     tags: Any = msgspec.field(name="Tags", default=None)

@@ -38,6 +38,7 @@ class Request:
     stage: str | None = None  # --stage: the path is then relative to that stage
     url: str | None = None
     query: str = ""
+    headers: dict | None = None  # --header NAME:VALUE; None: the caller did not say which headers it sends
 
 
 def parse_invoke_url(url: str) -> tuple[str, str, str, str]:
@@ -373,7 +374,7 @@ class Simulator:
             self._cors(api, method, steps)
             route, route_key, params = self._route(api, method, stage_path, steps)
             conditions += self._throttling(stage, route, steps)
-            conditions += self._authorization(api, route, steps)
+            conditions += self._authorization(api, route, steps, stage, request)
             integration = self._target(api, route, steps)
             raw_path = f"/{stage.name}{path}" if request.stage and stage.name != "$default" else path
             verdict = self._integration(api, stage, route, route_key, integration, method, raw_path, stage_path,
@@ -575,7 +576,7 @@ class Simulator:
         step.update({"chosen": route.key, "route_id": route.id, "path_parameters": best.path_parameters or {}})
         return route, best.route_key, best.path_parameters or {}
 
-    def _authorization(self, api, route, steps: dict) -> list[str]:
+    def _authorization(self, api, route, steps: dict, stage=None, request: Request | None = None) -> list[str]:
         kind = route.authorization_type or "NONE"
         step = {"type": kind}
         steps["authorization"] = step
@@ -595,6 +596,7 @@ class Simulator:
             step["detail"] = f"JWT authorizer {authorizer.name or authorizer.id}"
             return [f"the request carries a valid JWT for authorizer {authorizer.name or authorizer.id} (else 401)"]
         step["detail"] = f"Lambda authorizer {authorizer.name or authorizer.id}"
+        needed = self._identity_sources(api, authorizer, stage, request, step)
         self._assumable(api, authorizer.credentials_arn, authorizer=authorizer)
         check = self.index.authorizer_check(authorizer)  # what AGW205/AGW206/AGW114/AGW000 report from
         status = check.status if check is not None else None
@@ -619,7 +621,25 @@ class Simulator:
             raise self._fail(f"{SERVER_ERROR} (or 403): the Lambda authorizer's function may not be invoked by "
                              "API Gateway, so the request stops before the route's integration",
                              "AGW205", finding, 500, (500, 403), certain=False)
-        return [f"Lambda authorizer {authorizer.name or authorizer.id} allows the request (else 403)"]
+        return needed + [f"Lambda authorizer {authorizer.name or authorizer.id} allows the request (else 403)"]
+
+    def _identity_sources(self, api, authorizer, stage, request, step: dict) -> list[str]:
+        """401 before the authorizer runs when the request lacks one of its identity sources (core.identity)."""
+        from auditor.core.identity import missing_sources, sources
+        if not sources(authorizer):
+            return []
+        step["identity_sources"] = sources(authorizer)
+        missing, needed = missing_sources(authorizer, stage, request.headers if request else None,
+                                          request.query if request else "")
+        if missing:
+            undefined = [s for s in missing if s.lower().startswith("$stagevariables.")]
+            finding = self.findings.find("AGW341", api, authorizer=authorizer, stage=stage.name) if undefined else None
+            why = (f"stage `{stage.name}` defines no {', '.join(undefined)}, so every request" if undefined
+                   else f"the request lacks {', '.join(missing)}, so it")
+            raise self._fail(f"401 {{\"message\":\"Unauthorized\"}}: {why} is refused before the Lambda authorizer "
+                             f"{authorizer.name or authorizer.id} is called (a missing identity source)",
+                             "AGW341" if undefined else None, finding, 401)
+        return [f"the request carries {source} (else 401 without calling the authorizer)" for source in needed]
 
     def _target(self, api, route, steps: dict):
         resolution = self.index.target(route)

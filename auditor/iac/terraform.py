@@ -456,6 +456,9 @@ class PlanReader:
             value = self.value(instance, src)
             if value not in (None, ""):
                 item[dst] = str(value)
+        identity = self.value(instance, "identity_sources")
+        if isinstance(identity, list) and all(isinstance(v, str) for v in identity):
+            item["IdentitySource"] = identity
         item.update(self.where(instance))
         api.setdefault("Authorizers", []).append(item)
 

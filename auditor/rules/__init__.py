@@ -9,7 +9,7 @@ from auditor.rules.meta import AuditIncomplete
 from auditor.rules.permission import (AuthorizerPermissionMissing, FunctionOutOfReach, PermissionApiMismatch,
                                       PermissionMissing, PermissionQualifierMismatch, PermissionRouteUncovered)
 from auditor.rules.roles import CredentialsRoleUntrusted
-from auditor.rules.truth import FunctionUrlBesideApi
+from auditor.rules.truth import FunctionUrlBesideApi, IdentitySourceUndefinedStageVariable
 from auditor.rules.wiring import (ApiNotServed, RouteKeyInvalid, RouteTargetPrefix, RouteTargetUnknown,
                                  RouteThrottledToZero, RouteWithoutTarget)
 
@@ -21,5 +21,5 @@ BUILTIN_RULES = (
     AuthorizerPermissionMissing, FunctionOutOfReach, CredentialsRoleUntrusted,
     PermissionNoSourceArn, PermissionBroadSourceArn, FunctionPublic, RouteNoAuthorization, StageNoAccessLogs,
     IntegrationUnused, PermissionStale, AuthorizerUnused,
-    FunctionUrlBesideApi,
+    FunctionUrlBesideApi, IdentitySourceUndefinedStageVariable,
 )
