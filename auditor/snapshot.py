@@ -401,7 +401,7 @@ def read_snapshot_document(document, file: str) -> Snapshot:
             if function_items else []
         for index, (function, item) in enumerate(zip(functions, function_items)):
             _adopt_function(r, function, scope, index, item, f"{path}.Functions[{index}]")
-        _finish_scope(r, scope, apis, functions, raw.get("Roles"), raw.get("Errors"), path)
+        _finish_scope(r, scope, apis, functions, raw.get("Roles"), raw.get("Errors"), path, raw.get("DomainNames"))
         scopes.append(scope)
     return Snapshot(scopes=scopes, files=[file])
 
@@ -421,9 +421,17 @@ def _scope(r: _Reader, raw: dict, path: str) -> Scope:
                  complete=r.field(raw, "Complete", bool, path, default=False), location=Location(r.file, path))
 
 
-def _finish_scope(r: _Reader, scope: Scope, apis: list, functions: list, roles, errors, path: str) -> None:
-    """The scope's APIs and functions, and its roles and collection errors read from their documents."""
+def _finish_scope(r: _Reader, scope: Scope, apis: list, functions: list, roles, errors, path: str,
+                  domains=None) -> None:
+    """The scope's APIs and functions, and its roles, custom domains and collection errors read from their documents."""
     scope.apis, scope.functions = apis, functions
+    from auditor.core.domains import DomainShapeError, read_domain_names
+    try:
+        scope.domain_names = read_domain_names(domains, path)
+    except DomainShapeError as exc:
+        r.fail(exc.where, exc.message)
+    for domain in scope.domain_names:
+        domain.scope = scope
     lists = {"Roles": roles, "Errors": errors}
     read = (_read_role(r, scope, item, p) for p, item in r.items(lists, "Roles", path) or ())
     scope.roles = [role for role in read if role is not None]
@@ -480,6 +488,7 @@ class _ScopeDocument(msgspec.Struct):
     Functions: list[Function] | None = None
     Roles: Any = None
     Errors: Any = None
+    DomainNames: Any = None
 
 
 class _Declined(Exception):
@@ -519,7 +528,7 @@ def fast_read(data: bytes, file: str) -> Snapshot | None:
                         or function.version_items is not None) and _policy_beyond_limit(function):
                     return None
                 _adopt_function(r, function, scope, index, None, f"{path}.Functions[{index}]")
-            _finish_scope(r, scope, apis, functions, wire.Roles, wire.Errors, path)
+            _finish_scope(r, scope, apis, functions, wire.Roles, wire.Errors, path, wire.DomainNames)
             scopes.append(scope)
     except (msgspec.MsgspecError, RecursionError, ValueError, MemoryError):
         return None

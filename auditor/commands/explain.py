@@ -119,6 +119,12 @@ def build_request(args):
     url = args.url or (where if where and _is_url(where) else None)
     api_id, region, query = args.api, None, ""
     if url:
+        from auditor.core.domains import custom_domain_url
+        domain = custom_domain_url(url)
+        if domain is not None:  # https://api.example.com/...: resolved through the input's API mappings
+            host, path, query = domain
+            return Request(method=method, path=path, api_id=args.api, stage=args.stage, url=url, query=query,
+                           headers=_headers(args), domain=host)
         try:
             api_id_from_url, region, path, query = parse_invoke_url(url)
         except ValueError as exc:  # urllib: an unclosed `[` in the host, a bad port...
@@ -132,16 +138,21 @@ def build_request(args):
             path, query = path.split("?", 1)
         if not path.startswith("/"):
             raise UsageError(f"a request path starts with `/`, got {path!r}")
-    headers = None
-    if getattr(args, "headers", None):
-        headers = {}
-        for header in args.headers:
-            name, sep, value = header.partition(":")
-            if not sep or not name.strip():
-                raise UsageError(f"--header takes NAME:VALUE, got {header!r}")
-            headers[name.strip()] = value.strip()
     return Request(method=method, path=path, api_id=api_id, region=region, stage=args.stage, url=url, query=query,
-                   headers=headers)
+                   headers=_headers(args))
+
+
+def _headers(args) -> dict | None:
+    """--header NAME:VALUE options as a dict; None when none was given."""
+    if not getattr(args, "headers", None):
+        return None
+    headers = {}
+    for header in args.headers:
+        name, sep, value = header.partition(":")
+        if not sep or not name.strip():
+            raise UsageError(f"--header takes NAME:VALUE, got {header!r}")
+        headers[name.strip()] = value.strip()
+    return headers
 
 
 def run(args) -> int:
@@ -149,7 +160,10 @@ def run(args) -> int:
     check_not_an_input(args.output, [args.input])
     snapshot = load_input(args, request.region)
     simulator = simulator_for(args, snapshot)
-    select_input_api(simulator, args.input, request.api_id, request.region)
+    if request.domain:
+        request = simulator.through_domain(request)  # the API and stage its mapping names (UsageError: unknown host)
+    if not request.domain or request.api_id:
+        select_input_api(simulator, args.input, request.api_id, request.region)
     explanation = simulator.explain(request)
     document = explanation.as_dict()
     text = json.dumps(document, indent=2) + "\n" if args.format == "json" else render_text(document)

@@ -323,6 +323,7 @@ class Scope:
     errors: list[ScopeError] = field(default_factory=list)
     location: Location | None = None
     roles: list[Role] = field(default_factory=list)
+    domain_names: list = field(default_factory=list)  # core.domains.DomainName (custom domains, API mappings)
     # The template, plan or folder the scope was built from: its logical ids and the placeholders it
     # leaves open (account, region, parameters, generated names) are its own. None: a snapshot file,
     # merged with every other by account and region.

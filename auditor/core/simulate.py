@@ -39,6 +39,8 @@ class Request:
     url: str | None = None
     query: str = ""
     headers: dict | None = None  # --header NAME:VALUE; None: the caller did not say which headers it sends
+    domain: str | None = None  # a custom domain's host (core.domains): api_id/stage/path come from its mapping
+    mapping: dict | None = None  # what through_domain found: domain, mapping key, path as sent
 
 
 def parse_invoke_url(url: str) -> tuple[str, str, str, str]:
@@ -355,10 +357,37 @@ class Simulator:
 
     # ---- the steps
 
+    def through_domain(self, request: Request) -> Request:
+        """A request to a custom domain, re-aimed at the API and stage its longest matching API mapping names,
+        with the mapping key cut from the path (core.domains); api_id stays None when no mapping matches."""
+        from dataclasses import replace
+
+        from auditor.core.domains import find_domain, resolve
+        domain = find_domain(self.snapshot.scopes, request.domain)
+        if domain is None:
+            raise UsageError(f"{request.domain!r} is neither an execute-api host nor a custom domain name in the "
+                             "input (its DomainNames); give --api ID and the path instead")
+        resolution = resolve(domain, request.path)
+        found = {"domain": domain.name, "path_sent": request.path, "mapping_key": None}
+        if resolution.mapping is None:
+            return replace(request, mapping=found)
+        mapping = resolution.mapping
+        found.update(mapping_key=mapping.key, api_id=mapping.api_id, stage=mapping.stage, path=resolution.path)
+        return replace(request, api_id=mapping.api_id, stage=mapping.stage, path=resolution.path,
+                       region=getattr(domain.scope, "region", None), mapping=found)
+
     def explain(self, request: Request) -> Explanation:
         method = request.method.upper()
         if method not in CONCRETE_METHODS:
             raise UsageError(f"unknown method {request.method!r}; use one of {', '.join(CONCRETE_METHODS)}")
+        if request.domain and request.mapping is None:
+            request = self.through_domain(request)
+        if request.domain and not request.api_id:
+            found = request.mapping or {}
+            summary = (f"404 {{\"message\":\"Not Found\"}} (probably): no API mapping of custom domain "
+                       f"{found.get('domain')} matches {request.path}, and it has no empty-key mapping")
+            return Explanation({"method": method, "path": request.path, "url": request.url},
+                               {"domain": found}, Verdict(False, "fails", summary, 404, [404], False))
         path = request.path if request.path.startswith("/") else "/" + request.path
         api = select_api(self.index, request.api_id, request.region)
         described = {"method": method, "path": path, "api_id": api.id, "api_name": api.name,
@@ -368,6 +397,8 @@ class Simulator:
         if request.stage:
             described["stage"] = request.stage
         steps: dict = {}
+        if request.mapping:
+            steps["domain"] = request.mapping
         try:
             conditions = self._endpoint(api, request, steps)
             stage, stage_path = self._stage(api, request.stage, path, steps)
@@ -408,6 +439,9 @@ class Simulator:
         steps["endpoint"] = {"default_host": default_host, "via": via,
                              "default_endpoint_disabled": disabled if isinstance(disabled, bool) else
                              ("unknown" if disabled is not None else False)}
+        if request.domain:  # the custom domain keeps serving; only the execute-api hostname stops
+            steps["endpoint"]["via"] = f"custom domain {request.domain}"
+            return []
         if disabled is True or (isinstance(disabled, str) and disabled.lower() == "true"):
             if request.url:
                 raise self._fail(f"probably 403 Forbidden: API {api.id} has DisableExecuteApiEndpoint set, so its "

@@ -31,6 +31,8 @@ ALIAS = "AWS::Lambda::Alias"
 VERSION = "AWS::Lambda::Version"
 PERMISSION = "AWS::Lambda::Permission"
 RESOURCE_POLICY = "AWS::Lambda::ResourcePolicy"
+DOMAIN_NAME = "AWS::ApiGatewayV2::DomainName"
+API_MAPPING = "AWS::ApiGatewayV2::ApiMapping"
 ROLE = "AWS::IAM::Role"
 OVERRIDES = "AWS::ApiGatewayV2::ApiGatewayManagedOverrides"
 # What ApiGatewayManagedOverrides may set on the route, integration and stage quick create makes
@@ -196,6 +198,9 @@ class TemplateReader:
     def _compute(self, logical: str, attribute):
         kind = self.resources[logical]["Type"]
         s = self.settings
+        if kind == DOMAIN_NAME and attribute is None:  # Ref gives the domain name itself
+            name = self.resolver.resolve(self.props(logical).get("DomainName", logical))
+            return name if isinstance(name, str) else unresolved(f"Ref {logical}")
         if kind in _ID_TYPES and (attribute is None or attribute.endswith("Id")):
             return logical
         if kind == API and attribute == "ApiEndpoint":
@@ -301,7 +306,8 @@ class TemplateReader:
             self.read_qualifier(logical)
         for kind, reader in ((INTEGRATION, self.read_integration), (ROUTE, self.read_route),
                              (STAGE, self.read_stage), (AUTHORIZER, self.read_authorizer),
-                             (PERMISSION, self.read_permission), (RESOURCE_POLICY, self.read_resource_policy)):
+                             (PERMISSION, self.read_permission), (RESOURCE_POLICY, self.read_resource_policy),
+                             (DOMAIN_NAME, self.read_domain_name), (API_MAPPING, self.read_api_mapping)):
             for logical in by_type.get(kind, []):
                 reader(logical)
         for logical in by_type.get(ROLE, []):
@@ -585,6 +591,30 @@ class TemplateReader:
             function = self._function_object(base, ref.name if ref else base, self.where(logical))
             function["Tags"] = {}
         return function, base, qualifier
+
+    def read_domain_name(self, logical):
+        """AWS::ApiGatewayV2::DomainName (SAM's HttpApi `Domain` generates one): a scope DomainNames item."""
+        props = self.resolved_props(logical)
+        name = props.get("DomainName")
+        domain = self.builder.domain(name if isinstance(name, str) else unresolved(f"{logical}.DomainName"))
+        if isinstance(props.get("DomainNameConfigurations"), list):
+            domain["DomainNameConfigurations"] = props["DomainNameConfigurations"]
+        domain.update(self.where(logical))
+
+    def read_api_mapping(self, logical):
+        """AWS::ApiGatewayV2::ApiMapping: DomainName (a Ref to the DomainName resource gives its name), ApiId,
+        Stage, ApiMappingKey."""
+        props = self.resolved_props(logical)
+        name = props.get("DomainName")
+        mapping = {"ApiMappingId": logical}
+        for key in ("ApiId", "Stage"):
+            value = props.get(key)
+            mapping[key] = value if isinstance(value, str) else unresolved(f"{logical}.{key}")
+        if isinstance(props.get("ApiMappingKey"), str):
+            mapping["ApiMappingKey"] = props["ApiMappingKey"]
+        mapping.update(self.where(logical))
+        self.builder.domain(name if isinstance(name, str) else unresolved(f"{logical}.DomainName"))[
+            "ApiMappings"].append(mapping)
 
     def read_resource_policy(self, logical):
         """AWS::Lambda::ResourcePolicy: the whole resource-based policy of a function, version or alias (what

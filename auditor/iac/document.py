@@ -40,6 +40,7 @@ class DocumentBuilder:
         self.errors: list[dict] = []
         self.roles: list[dict] = []  # IAM roles (RoleName, Arn, AssumeRolePolicyDocument): credentials roles' trust
         self.external: set[str] = set()  # APIs declared elsewhere, that this input only adds to
+        self.domains: dict[str, dict] = {}  # DomainName -> GetDomainNames item with its ApiMappings (core.domains)
         self.context = context if context is not None else {}
 
     def source(self, line, resource, meta: dict | None = None, file: str | None = None) -> dict:
@@ -72,6 +73,11 @@ class DocumentBuilder:
             error["_iac"] = {"kind": "error", "text": hint}
         self.errors.append(error)
 
+    def domain(self, name) -> dict:
+        """The custom domain object for a name, created on first use (its mappings may come first)."""
+        key = name if isinstance(name, str) else str(name)
+        return self.domains.setdefault(key, {"DomainName": key, "ApiMappings": []})
+
     def document(self) -> dict:
         for api_id in self.external:
             api = self.apis[api_id]
@@ -84,6 +90,8 @@ class DocumentBuilder:
                  "Apis": list(self.apis.values()), "Functions": list(self.functions.values())}
         if self.roles:
             scope["Roles"] = self.roles
+        if self.domains:
+            scope["DomainNames"] = list(self.domains.values())
         if self.errors:
             scope["Errors"] = self.errors
         document = plain({"SnapshotVersion": 1, "Scopes": [scope]})

@@ -273,7 +273,9 @@ class PlanReader:
                              ("aws_apigatewayv2_stage", self.read_stage),
                              ("aws_apigatewayv2_authorizer", self.read_authorizer),
                              ("aws_lambda_permission", self.read_permission),
-                             ("aws_lambda_resource_policy", self.read_resource_policy)):
+                             ("aws_lambda_resource_policy", self.read_resource_policy),
+                             ("aws_apigatewayv2_domain_name", self.read_domain_name),
+                             ("aws_apigatewayv2_api_mapping", self.read_api_mapping)):
             for instance in self.of_type(kind):
                 reader(instance)
         for instance in self.of_type("aws_iam_role"):
@@ -473,6 +475,26 @@ class PlanReader:
             function.update(self.where(instance))
             self.builder.functions[base] = function
         return function, base, qualifier
+
+    def read_domain_name(self, instance: _Instance):
+        """aws_apigatewayv2_domain_name: a scope DomainNames item (core.domains)."""
+        name = self.value(instance, "domain_name")
+        domain = self.builder.domain(name if isinstance(name, str) else unresolved(f"{instance.address}.domain_name"))
+        domain.update(self.where(instance))
+
+    def read_api_mapping(self, instance: _Instance):
+        """aws_apigatewayv2_api_mapping: api_id, domain_name, stage, api_mapping_key."""
+        name = self.value(instance, "domain_name")
+        mapping = {"ApiMappingId": instance.address}
+        for src, dst in (("api_id", "ApiId"), ("stage", "Stage")):
+            value = self.value(instance, src)
+            mapping[dst] = value if isinstance(value, str) else unresolved(f"{instance.address}.{src}")
+        key = self.value(instance, "api_mapping_key")
+        if isinstance(key, str):
+            mapping["ApiMappingKey"] = key
+        mapping.update(self.where(instance))
+        self.builder.domain(name if isinstance(name, str) else unresolved(f"{instance.address}.domain_name"))[
+            "ApiMappings"].append(mapping)
 
     def read_resource_policy(self, instance: _Instance):
         """aws_lambda_resource_policy: the whole resource-based policy of a function, version or alias

@@ -13,7 +13,7 @@ from auditor.iac.hcl.modules import (MAX_DEPTH, META_ARGUMENTS, InstanceRef, Mod
 READ_TYPES = {"aws_apigatewayv2_api", "aws_apigatewayv2_route", "aws_apigatewayv2_integration",
               "aws_apigatewayv2_stage", "aws_apigatewayv2_authorizer", "aws_apigatewayv2_deployment",
               "aws_lambda_function", "aws_lambda_alias", "aws_lambda_permission", "aws_lambda_resource_policy",
-              "aws_iam_role"}
+              "aws_iam_role", "aws_apigatewayv2_domain_name", "aws_apigatewayv2_api_mapping"}
 SUPPORTED_APIGATEWAY_MAJOR = 5  # routes with nested `integration` objects: v5.x and v6.x
 
 
