@@ -10,7 +10,8 @@ stays symbolic (`${unresolved:...}`) and the rules say they could not check it.
 import json
 import re
 
-from auditor.core.arns import UNRESOLVED_MARK, function_arn, invocation_uri, is_unresolved, parse_lambda_arn
+from auditor.core.arns import (UNRESOLVED_MARK, function_arn, invocation_uri, is_function_name, is_unresolved,
+                               parse_lambda_arn)
 from auditor.errors import InputError
 from auditor.files import LineIndex
 from auditor.iac.document import DocumentBuilder
@@ -252,6 +253,9 @@ class PlanReader:
         ref = parse_lambda_arn(value)
         if ref:
             return ref.unqualified_arn
+        if is_unresolved(value) and is_function_name(value):  # `items-${random_string...}`: kept by identity
+            s = self.settings
+            return function_arn(s.partition, s.region, s.account, value)
         if is_unresolved(value) or ":" in value:
             return value if is_unresolved(value) else None
         s = self.settings
@@ -342,7 +346,8 @@ class PlanReader:
             api["Stages"].append({"StageName": "$default", "AutoDeploy": True,
                                   **self.builder.source(line, instance.address, meta)})
         body = self.value(instance, "body")
-        if isinstance(body, str) and is_unresolved(body):
+        # jsonencode() of a document holding some values known only after apply is read, its marks kept.
+        if isinstance(body, str) and is_unresolved(body) and not _json_with_unknowns(body):
             api.pop("Routes", None)
             api.pop("Integrations", None)
             self.builder.error("ReadBody", instance.address, "Unknown",
@@ -546,6 +551,16 @@ class PlanReader:
             statement["Condition"] = condition
         statement.update(self.where(instance))
         function.setdefault("Policy", {"Version": "2012-10-17", "Statement": []})["Statement"].append(statement)
+
+
+def _json_with_unknowns(text: str) -> bool:
+    """A JSON document (jsonencode's output) whose unknown values sit inside its strings, each keeping the
+    identity of what it stands for (the function's name, an API's execution ARN): readable as it is."""
+    import json
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
 
 
 def _invoke_arn(settings, function: str) -> str:
