@@ -124,7 +124,7 @@ def _int(value):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:  # longer: no AWS value
         return int(value)
     return None
 

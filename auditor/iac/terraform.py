@@ -574,7 +574,7 @@ def _int(value, default):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isdigit() and len(value) <= 18:  # longer: no AWS value
         return int(value)
     return default
 

@@ -98,6 +98,15 @@ def _loader():
             _check_aliases(node)
         return node
 
+    def construct_int(loader, node):
+        try:
+            return yaml.SafeLoader.construct_yaml_int(loader, node)
+        except ValueError:  # CPython's limit on converting long digit strings (sys.get_int_max_str_digits)
+            raise yaml.constructor.ConstructorError(
+                None, None, "an integer with more than 4300 digits (no AWS value is that long)",
+                node.start_mark) from None
+
+    TemplateLoader.add_constructor("tag:yaml.org,2002:int", construct_int)
     TemplateLoader.get_single_node = get_single_node
     TemplateLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     for fn in _FUNCTIONS:
