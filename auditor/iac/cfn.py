@@ -427,6 +427,8 @@ class TemplateReader:
         if tags:
             item["Tags"] = tags
         item.update(self.where(logical))
+        if "PayloadFormatVersion" in props and isinstance(item.get("SourceLocation"), dict):
+            item["SourceLocation"]["PayloadFormatVersionSet"] = True  # written, not defaulted (AGW111)
         self.context["integrations"][logical] = logical
         api.setdefault("Integrations", []).append(item)
 

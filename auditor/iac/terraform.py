@@ -409,6 +409,11 @@ class PlanReader:
         if _int(timeout, None) is not None:
             item["TimeoutInMillis"] = _int(timeout, None)
         item.update(self.where(instance))
+        # Written in the configuration, not the provider's default (a plan shows the default as a value too).
+        written = self.value(instance, "payload_format_version") is not None and (
+            not isinstance(instance, _Instance) or "payload_format_version" in (instance.expressions or {}))
+        if written and isinstance(item.get("SourceLocation"), dict):
+            item["SourceLocation"]["PayloadFormatVersionSet"] = True
         self.context["integrations"][integration_id] = instance.address
         api.setdefault("Integrations", []).append(item)
 
