@@ -310,6 +310,7 @@ def _verdict_lines(verdict: dict) -> list[str]:
         if verdict["fix"]:
             out.append("   fix:  " + _indent(verdict["fix"], 9))
     for warning in verdict["warnings"]:
-        out.append(f"   warning {warning['rule_id']}: {warning['message']}")
-        out.append("     fix: " + _indent(warning["fix"], 10))
+        out.append(f"   warning{' ' + warning['rule_id'] if warning.get('rule_id') else ''}: {warning['message']}")
+        if warning.get("fix"):
+            out.append("     fix: " + _indent(warning["fix"], 10))
     return out

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 from auditor.core.analysis import Index, cover, throttling_limits
 from auditor.core.arnlike import glob_match
-from auditor.core.arns import execute_api_arn, invoke_host, is_unresolved, parse_invoke_host
+from auditor.core.arns import (execute_api_arn, invoke_host, is_unresolved, parse_function_uri, parse_invoke_host,
+                               parse_lambda_arn)
 from auditor.engine import all_rules, run_audit
 from auditor.errors import UsageError
 from auditor.core.policy import source_matches
@@ -402,6 +403,7 @@ class Simulator:
         try:
             conditions = self._endpoint(api, request, steps)
             stage, stage_path = self._stage(api, request.stage, path, steps)
+            steps["_stage_path"] = stage_path  # for _unsettled, removed below
             self._cors(api, method, steps)
             route, route_key, params = self._route(api, method, stage_path, steps)
             conditions += self._throttling(stage, route, steps)
@@ -427,7 +429,44 @@ class Simulator:
             verdict.certain = False
             verdict.conditions.append(f"route key(s) {', '.join(f'`{k}`' for k in unknown_keys)}, not known before "
                                       "deployment, do not match the request or rank below the chosen route")
+        self._unsettled(api, method, steps.pop("_stage_path", None), steps, verdict)
         return Explanation(described, steps, verdict)
+
+    def _unsettled(self, api, method: str, stage_path: str | None, steps: dict, verdict: Verdict) -> None:
+        """Readings AWS's documentation leaves open: the verdict says "probably" (certain: false) and why."""
+        notes = []
+        if stage_path is not None and "%2f" in stage_path.lower():
+            notes.append("the path holds `%2F`: whether API Gateway decodes it before matching routes (so that it "
+                         "splits or stays inside a path variable) is not documented")
+        if stage_path is not None:
+            chosen = (steps.get("route") or {}).get("chosen")
+            lowered = stage_path.lower()
+            for route in api.routes:
+                key = parse_route_key(route.key)
+                if key is None or key.is_default or route.key == chosen or not key.path or \
+                        match_route(key, method, stage_path).matched:
+                    continue
+                folded = parse_route_key(f"{key.method} {key.path.lower()}")
+                if folded is not None and match_route(folded, method, lowered).matched:
+                    notes.append(f"the path matches route `{route.key}` but for letter case: route paths are "
+                                 "probably case-sensitive, which AWS's HTTP API guide does not state outright")
+                    break
+        uri = (steps.get("integration") or {}).get("uri_on_stage") or (steps.get("integration") or {}).get("uri")
+        ref = parse_function_uri(uri) if isinstance(uri, str) else None
+        if ref is not None and verdict.reaches and ref.qualifier == "$LATEST":
+            notes.append("the integration invokes `:$LATEST`: Lambda keeps no policy of its own for it, so the "
+                         "unqualified function's grant probably applies (not stated by AWS)")
+        if ref is not None and isinstance(uri, str) and uri.startswith("arn:") and ":lambda:" in uri.split("/")[0] \
+                and ref.region != api.scope.region and parse_lambda_arn(uri) is not None:
+            notes.append(f"the IntegrationUri is a bare function ARN in {ref.region}, not the API's region "
+                         f"{api.scope.region}: whether API Gateway accepts that form across regions is not documented "
+                         "(the invocation-URI form is)")
+        if notes:
+            verdict.certain = False
+            verdict.warnings = list(verdict.warnings) + [{"rule_id": None, "message": f"probably: {note}", "fix": None}
+                                                              for note in notes]
+            if not verdict.summary.startswith("probably"):
+                verdict.summary = "probably " + verdict.summary
 
     def _endpoint(self, api, request: Request, steps: dict) -> list[str]:
         """DisableExecuteApiEndpoint: the default `execute-api` hostname stops serving every stage."""
