@@ -214,3 +214,16 @@ def test_without_the_resource_policy_the_permission_is_missing(tmp_path, audit):
     path = tmp_path / "template.yaml"
     path.write_text(TEMPLATE.split("  Policy:")[0])
     assert "AGW201" in ids(audit(str(path)), "high")
+
+
+def test_terraform_resource_policy_is_read_and_its_vpc_deny_blocks_every_route(tmp_path, audit):
+    from pathlib import Path
+    import shutil
+    folder = tmp_path / "tf"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "tf-resource-policy", folder)
+    report = audit(str(folder))
+    assert len(of(report, "AGW203")) == 4 and "AGW201" not in ids(report)
+    main_tf = folder / "main.tf"
+    text = main_tf.read_text()
+    main_tf.write_text(text[:text.index("      {\n        Sid       = \"outside-vpc\"")].rstrip().rstrip(",") + "\n    ]\n  })\n}\n")
+    assert not ids(audit(str(folder))) & PERMISSION_RULES
