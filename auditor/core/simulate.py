@@ -366,7 +366,7 @@ class Simulator:
         from auditor.core.domains import find_domain, resolve
         domain = find_domain(self.snapshot.scopes, request.domain)
         if domain is None:
-            raise UsageError(f"{request.domain!r} is neither an execute-api host nor a custom domain name in the "
+            raise UsageError(f"{request.domain!r} is not an execute-api host, nor a custom domain name of the "
                              "input (its DomainNames); give --api ID and the path instead")
         resolution = resolve(domain, request.path)
         found = {"domain": domain.name, "path_sent": request.path, "mapping_key": None}
