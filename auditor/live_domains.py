@@ -12,6 +12,8 @@ _KEEP = ("DomainName", "DomainNameConfigurations", "DomainNameArn", "ApiMappingS
 
 def collect_domains(collector, scope) -> None:
     """Set scope.domain_names to the GetDomainNames items, each with its GetApiMappings items."""
+    if any(error["Operation"] == "GetApis" for error in scope.errors):
+        return  # the region answers nothing (not enabled, denied): its GetApis error already says so
     client = scope.apigw
     items: list = []
     ok, _ = collector._try(scope, "GetDomainNames", "",  # noqa: SLF001 - the collector's own error recording

@@ -72,3 +72,10 @@ def test_terraform_default_gates_and_written_is_low(capsys, tmp_path, line, seve
 def test_a_live_snapshot_still_gates(capsys):
     from tests.seed import SEED_BROKEN
     assert {f["severity"] for f in agw111(capsys, SEED_BROKEN)} == {"medium"}
+
+
+def test_written_1_0_for_a_function_another_integration_gives_2_0_still_gates(capsys):
+    """examples/iac/seed-broken.cfn.yaml: the same function behind a 2.0 integration reads the 2.0 event."""
+    from tests.seed import ROOT
+    [finding] = agw111(capsys, ROOT / "examples" / "iac" / "seed-broken.cfn.yaml")
+    assert finding["severity"] == "medium" and "DevIntegration invokes the same function with 2.0" in finding["message"]
