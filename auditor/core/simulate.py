@@ -461,6 +461,12 @@ class Simulator:
             notes.append(f"the IntegrationUri is a bare function ARN in {ref.region}, not the API's region "
                          f"{api.scope.region}: whether API Gateway accepts that form across regions is not documented "
                          "(the invocation-URI form is)")
+        for statement in (steps.get("permission") or {}).get("statements") or ():
+            unmodelled = next((c for c in statement["checks"] if c["check"] == "unmodelled-conditions"), None)
+            if unmodelled and (statement["verdict"].startswith("allows") or statement["effect"] != "Allow"):
+                notes.append(f"statement `{statement['sid']}` has conditions not modelled for API Gateway's call "
+                             f"({unmodelled['detail'].split(': not modelled', 1)[0]}): counted as "
+                             + ("met" if statement["effect"] == "Allow" else "unmet"))
         if notes:
             verdict.certain = False
             verdict.warnings = list(verdict.warnings) + [{"rule_id": None, "message": f"probably: {note}", "fix": None}

@@ -227,3 +227,11 @@ def test_terraform_resource_policy_is_read_and_its_vpc_deny_blocks_every_route(t
     text = main_tf.read_text()
     main_tf.write_text(text[:text.index("      {\n        Sid       = \"outside-vpc\"")].rstrip().rstrip(",") + "\n    ]\n  })\n}\n")
     assert not ids(audit(str(folder))) & PERMISSION_RULES
+
+
+def test_explain_is_probable_when_the_grant_rests_on_a_condition_not_modelled(seed, explain):
+    seed.set_statements([grant(condition={"ArnLike": {"AWS:SourceArn": ALL_API},
+                                          "Bool": {"aws:SecureTransport": "true"}})])
+    code, doc = explain(seed.doc, "GET", "/items")
+    assert code == 0 and doc["verdict"]["certain"] is False
+    assert any("aws:SecureTransport" in w["message"] for w in doc["verdict"]["warnings"])
