@@ -240,6 +240,7 @@ def _json_lines(document: LineDict, text: str) -> None:
     wanted = set(resources) if isinstance(resources, dict) else set()
     after_resources = False
     current = None
+    nested: list = []
     for key, pos in keys:
         if key in top and key not in document.key_lines:
             document.key_lines[key] = line_at(pos)
@@ -251,12 +252,25 @@ def _json_lines(document: LineDict, text: str) -> None:
             current = resources[key]
             if isinstance(current, LineDict):
                 current.line = line_at(pos)
+            nested = []  # the resource's Properties, then a function's Events: their keys get lines too
             continue
         if isinstance(current, LineDict) and key in current and key not in current.key_lines:
             current.key_lines[key] = line_at(pos)
             value = current[key]
             if isinstance(value, LineDict) and value.line is None:
                 value.line = line_at(pos)
+            if key == "Properties" and isinstance(value, LineDict):
+                nested = [value]
+            continue
+        for mapping in nested:
+            if key in mapping and key not in mapping.key_lines:
+                mapping.key_lines[key] = line_at(pos)
+                value = mapping[key]
+                if isinstance(value, LineDict) and value.line is None:
+                    value.line = line_at(pos)
+                if key == "Events" and isinstance(value, LineDict) and len(nested) == 1:
+                    nested.append(value)
+                break
 
 
 def load_template_text(text: str, file: str):
