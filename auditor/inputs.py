@@ -51,6 +51,7 @@ def load_inputs(paths: list[str], input_type: str | None = None, region: str | N
             snapshot = read_snapshot_document(document, str(path))
             if from_iac:
                 snapshot = _stack(snapshot, str(path))
+                snapshots += _nested(str(path), region, account, {str(Path(path).resolve())})
         snapshots.append(snapshot)
     return merge(snapshots)
 
@@ -69,6 +70,22 @@ def _other_inputs(folder: Path, json_too: bool) -> list[Path]:
         source = "".join(read_text(str(tf)) for tf in sorted(folder.glob("*.tf")) if tf.is_file())
         found = [p for p in found if p.name not in source]
     return found
+
+
+def _nested(path: str, region, account, seen: set, depth: int = 0) -> list[Snapshot]:
+    """Nested applications with a local Location (iac.sam.local_applications), each its own stack."""
+    from auditor import iac
+    from auditor.iac.sam import MAX_NESTING, local_applications
+    out = []
+    for nested in local_applications(path) if depth < MAX_NESTING else ():
+        key = str(Path(nested).resolve())
+        if key in seen:
+            continue
+        seen.add(key)
+        document, _ = iac.load_input_file(nested, None, region, account, None)
+        out.append(_stack(read_snapshot_document(document, nested), nested))
+        out += _nested(nested, region, account, seen, depth + 1)
+    return out
 
 
 def _stack(snapshot: Snapshot, name: str) -> Snapshot:

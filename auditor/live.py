@@ -270,6 +270,8 @@ class _Scope:
             document["Errors"] = live_rest.without_rest_ids(document["Errors"], self.rest)
         if self.roles:
             document["Roles"] = sorted(self.roles, key=lambda role: role["Arn"])
+        if getattr(self, "domain_names", None) is not None:  # auditor.live_domains
+            document["DomainNames"] = self.domain_names
         return document
 
 
@@ -548,6 +550,7 @@ class Collector:
             return
         items: list = []
         self._try(scope, "GetApis", "", lambda: self._paginate(client, "get_apis", "Items", items))
+        pool.submit(__import__("auditor.live_domains").live_domains.collect_domains, self, scope)  # custom domains
         for item in items:
             scope.apis.append(_clean(item))
             pool.submit(self._api_details, scope, scope.apis[-1])

@@ -401,7 +401,7 @@ def read_snapshot_document(document, file: str) -> Snapshot:
             if function_items else []
         for index, (function, item) in enumerate(zip(functions, function_items)):
             _adopt_function(r, function, scope, index, item, f"{path}.Functions[{index}]")
-        _finish_scope(r, scope, apis, functions, raw.get("Roles"), raw.get("Errors"), path)
+        _finish_scope(r, scope, apis, functions, raw.get("Roles"), raw.get("Errors"), path, raw.get("DomainNames"))
         if "RestApis" in raw or "UsagePlans" in raw:
             _read_rest(r, scope, raw, path)
         scopes.append(scope)
@@ -499,9 +499,17 @@ def _scope(r: _Reader, raw: dict, path: str) -> Scope:
                  complete=r.field(raw, "Complete", bool, path, default=False), location=Location(r.file, path))
 
 
-def _finish_scope(r: _Reader, scope: Scope, apis: list, functions: list, roles, errors, path: str) -> None:
-    """The scope's APIs and functions, and its roles and collection errors read from their documents."""
+def _finish_scope(r: _Reader, scope: Scope, apis: list, functions: list, roles, errors, path: str,
+                  domains=None) -> None:
+    """The scope's APIs and functions, and its roles, custom domains and collection errors read from their documents."""
     scope.apis, scope.functions = apis, functions
+    from auditor.core.domains import DomainShapeError, read_domain_names
+    try:
+        scope.domain_names = read_domain_names(domains, path)
+    except DomainShapeError as exc:
+        r.fail(exc.where, exc.message)
+    for domain in scope.domain_names:
+        domain.scope = scope
     lists = {"Roles": roles, "Errors": errors}
     read = (_read_role(r, scope, item, p) for p, item in r.items(lists, "Roles", path) or ())
     scope.roles = [role for role in read if role is not None]
@@ -560,6 +568,7 @@ class _ScopeDocument(msgspec.Struct):
     Errors: Any = None
     RestApis: list[RestApi] | None = None
     UsagePlans: list[UsagePlan] | None = None
+    DomainNames: Any = None
 
 
 class _Declined(Exception):
@@ -599,7 +608,7 @@ def fast_read(data: bytes, file: str) -> Snapshot | None:
                         or function.version_items is not None) and _policy_beyond_limit(function):
                     return None
                 _adopt_function(r, function, scope, index, None, f"{path}.Functions[{index}]")
-            _finish_scope(r, scope, apis, functions, wire.Roles, wire.Errors, path)
+            _finish_scope(r, scope, apis, functions, wire.Roles, wire.Errors, path, wire.DomainNames)
             if wire.RestApis is not None:
                 scope.rest_apis, scope.rest_collected = wire.RestApis, True
                 for index, api in enumerate(wire.RestApis):

@@ -51,6 +51,9 @@ def add_parser(sub, epilog: str) -> None:
     parser.add_argument("--stage", metavar="NAME",
                         help="send the request to this stage (PATH is then relative to it); default: the first "
                              "path segment if it names a stage, else $default")
+    parser.add_argument("--header", action="append", dest="headers", metavar="NAME:VALUE",
+                        help="a header the request carries (repeatable); with none given, a Lambda authorizer's "
+                             "header identity sources are assumed present and listed as conditions")
     parser.add_argument("--format", type=choice(["table", "json"], "format"), default="table", metavar="FORMAT",
                         help="output format: table or json (default: table)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the explanation to FILE")
@@ -178,6 +181,12 @@ def build_request(args):
     url = args.url or (where if where and _is_url(where) else None)
     api_id, region, query = args.api, None, ""
     if url:
+        from auditor.core.domains import custom_domain_url
+        domain = custom_domain_url(url)
+        if domain is not None:  # https://api.example.com/...: resolved through the input's API mappings
+            host, path, query = domain
+            return Request(method=method, path=path, api_id=args.api, stage=args.stage, url=url, query=query,
+                           headers=_headers(args), domain=host)
         try:
             api_id_from_url, region, path, query = parse_invoke_url(url)
         except ValueError as exc:  # urllib: an unclosed `[` in the host, a bad port...
@@ -191,7 +200,21 @@ def build_request(args):
             path, query = path.split("?", 1)
         if not path.startswith("/"):
             raise UsageError(f"a request path starts with `/`, got {path!r}")
-    return Request(method=method, path=path, api_id=api_id, region=region, stage=args.stage, url=url, query=query)
+    return Request(method=method, path=path, api_id=api_id, region=region, stage=args.stage, url=url, query=query,
+                   headers=_headers(args))
+
+
+def _headers(args) -> dict | None:
+    """--header NAME:VALUE options as a dict; None when none was given."""
+    if not getattr(args, "headers", None):
+        return None
+    headers = {}
+    for header in args.headers:
+        name, sep, value = header.partition(":")
+        if not sep or not name.strip():
+            raise UsageError(f"--header takes NAME:VALUE, got {header!r}")
+        headers[name.strip()] = value.strip()
+    return headers
 
 
 def run(args) -> int:
@@ -199,8 +222,11 @@ def run(args) -> int:
     check_not_an_input(args.output, [args.input])
     snapshot = load_input(args, request.region)
     simulator = simulator_for(args, snapshot)
-    select_input_api(simulator, args.input, request.api_id, request.region,
-                     "WEBSOCKET" if is_websocket_request(args) else "HTTP")
+    if request.domain:
+        request = simulator.through_domain(request)  # the API and stage its mapping names (UsageError: unknown host)
+    if not request.domain or request.api_id:
+        select_input_api(simulator, args.input, request.api_id, request.region,
+                         "WEBSOCKET" if is_websocket_request(args) else "HTTP")
     explanation = simulator.explain(request)
     document = explanation.as_dict()
     text = json.dumps(document, indent=2) + "\n" if args.format == "json" else render_text(document)
@@ -365,8 +391,9 @@ def _verdict_lines(verdict: dict) -> list[str]:
         if verdict["fix"]:
             out.append("   fix:  " + _indent(verdict["fix"], 9))
     for warning in verdict["warnings"]:
-        out.append(f"   warning {warning['rule_id']}: {warning['message']}")
-        out.append("     fix: " + _indent(warning["fix"], 10))
+        out.append(f"   warning{' ' + warning['rule_id'] if warning.get('rule_id') else ''}: {warning['message']}")
+        if warning.get("fix"):
+            out.append("     fix: " + _indent(warning["fix"], 10))
     return out
 
 

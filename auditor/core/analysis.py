@@ -10,7 +10,7 @@ import msgspec
 
 from auditor.core.arnlike import compile_arn, compile_glob, glob_match, has_wildcard
 from auditor.core.arns import (UNRESOLVED_MARK, FunctionRef, authorizer_source_arn, execute_api_arn, is_unresolved,
-                          parse_function_uri, parse_source_arn, partition_for_region, substitute_stage_variables,
+                          parse_function_uri, parse_lambda_arn, parse_source_arn, partition_for_region, substitute_stage_variables,
                           uses_stage_variable)
 from auditor.core.model import Api, Authorizer, Function, Integration, RestIntegration, Route
 from auditor.core.policy import Statement
@@ -355,11 +355,15 @@ def _grants_outright(s: Statement) -> bool:
     return (s.invokable and len(s.resources) == 1 and s.source_arn_ops == ("arn",) and s.source_accounts is None
             and not s.other_conditions and not s.not_source_arns and not s.not_source_accounts and not s.org_ids
             and not s.source_arn_clauses and len(s.source_arns) == 1  # so the two ARNs are all _unresolved_source reads
-            and UNRESOLVED_MARK not in s.resources[0] and UNRESOLVED_MARK not in s.source_arns[0])
+            and (UNRESOLVED_MARK not in s.resources[0] or parse_lambda_arn(s.resources[0]) is not None)
+            and UNRESOLVED_MARK not in s.source_arns[0])
 
 
 def _unresolved_source(statement: Statement) -> bool:
-    return any(is_unresolved(a) for a in statement.source_arns or ()) or any(is_unresolved(r) for r in statement.resources)
+    """A SourceArn or Resource not known before deployment. A function ARN whose name holds such a value
+    (`items-${random_string.suffix.result}`) is compared by the value's identity instead: not unresolved."""
+    return any(is_unresolved(a) for a in statement.source_arns or ()) or any(
+        is_unresolved(r) and parse_lambda_arn(r) is None for r in statement.resources)
 
 
 _LAMBDA_AUTHORIZERS = ("REQUEST", "TOKEN")
@@ -632,6 +636,11 @@ class Index:
             return PermissionCheck(api, None, None, "dynamic" if dynamic else "invalid", integration, self)
         if crosses_partition(api, ref):
             return PermissionCheck(api, ref, None, "cross-partition", integration, self)
+        if is_unresolved(ref.unqualified_arn):
+            # A name holding a value known only after apply names the same function only within one stack.
+            function = self.function(ref)
+            if function is None or function.scope.stack != api.scope.stack:
+                return PermissionCheck(api, None, None, "dynamic", integration, self)
         function, problem = self.locate(ref)
         if problem:
             return PermissionCheck(api, ref, function, problem, integration, self)

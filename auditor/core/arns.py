@@ -12,7 +12,10 @@ import msgspec
 # arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]
 _LAMBDA_ARN = re.compile(
     r"^arn:(?P<partition>aws[a-zA-Z-]*):lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-    r"function:(?P<name>[A-Za-z0-9_-]{1,140})(?::(?P<qualifier>\$LATEST|[A-Za-z0-9_-]{1,128}))?$"
+    # An IaC value known only after apply (`${unresolved:random_string.suffix.result}`) may stand for part of
+    # the name: it keeps its identity, so the same unknown names the same function (see same_unknowns).
+    r"function:(?P<name>(?:[A-Za-z0-9_-]|\$\{unresolved:[^}]*\}){1,140})"
+    r"(?::(?P<qualifier>\$LATEST|[A-Za-z0-9_-]{1,128}))?$"
 )
 # arn:<partition>:apigateway:<region>:lambda:path/2015-03-31/functions/<function-arn>/invocations, or a REST
 # API's response-streaming form .../path/2021-11-15/functions/<function-arn>/response-streaming-invocations
@@ -85,6 +88,14 @@ def looks_like_lambda_uri(uri: str) -> bool:
 
 def uses_stage_variable(text: str) -> bool:
     return bool(_STAGE_VARIABLE.search(text))
+
+
+_NAME_WITH_UNKNOWNS = re.compile(r"(?:[A-Za-z0-9_-]|\$\{unresolved:[^}]*\})+")
+
+
+def is_function_name(text: str) -> bool:
+    """A function name, parts of which may be IaC values known only after apply (kept by identity)."""
+    return bool(_NAME_WITH_UNKNOWNS.fullmatch(text))
 
 
 def is_unresolved(text: str) -> bool:

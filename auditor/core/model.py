@@ -177,6 +177,7 @@ class Authorizer(_ApiChild, msgspec.Struct, **_MODEL):
     type: str | None = msgspec.field(name="AuthorizerType", default=None)
     uri: str | None = msgspec.field(name="AuthorizerUri", default=None)
     credentials_arn: str | None = msgspec.field(name="AuthorizerCredentialsArn", default=None)
+    identity_source: Any = msgspec.field(name="IdentitySource", default=None)  # list (AWS) or "a, b" (OpenAPI)
     # False when API Gateway assigns the id at deployment (snapshot extension; see id_known)
     id_known_flag: Any = msgspec.field(name="AuthorizerIdKnown", default=None)
     tags: Any = msgspec.field(name="Tags", default=None)
@@ -627,6 +628,7 @@ class Scope:
     rest_apis: list[RestApi] = field(default_factory=list)
     usage_plans: list[UsagePlan] | None = None  # None: not collected (rules needing them stay silent)
     rest_collected: bool = False  # the input lists the scope's REST APIs (`RestApis`, even empty)
+    domain_names: list = field(default_factory=list)  # core.domains.DomainName (custom domains, API mappings)
     # The template, plan or folder the scope was built from: its logical ids and the placeholders it
     # leaves open (account, region, parameters, generated names) are its own. None: a snapshot file,
     # merged with every other by account and region.

@@ -6,7 +6,9 @@ execute-api ARNs (the AWS:SourceArn condition: ArnLike/ArnEquals part by part, S
 the whole ARN, StringEquals literally; the Not- forms as exclusions).
 """
 
+import ipaddress
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import msgspec
 
@@ -54,7 +56,7 @@ class Statement(msgspec.Struct):
     source_arn_clauses: tuple[tuple[tuple[str, str], ...], ...] = ()
     source_account_clauses: tuple[tuple[tuple[str, str], ...], ...] = ()
     # Why API Gateway's call can never meet the conditions (a key it lacks, e.g. aws:PrincipalOrgID, under
-    # a positive operator); "" when it can. See _apigateway_meets.
+    # a positive operator); "" when it can. See _note.
     excludes_apigateway: str = ""
     # Conditions on who calls (aws:PrincipalOrgID, ...PrincipalOrgPaths, ...PrincipalIsAWSService): a public
     # statement with one is not open to every principal.
@@ -70,6 +72,10 @@ class Statement(msgspec.Struct):
     # NotPrincipal: the principals excluded ("*" for all); None when the statement has a Principal instead.
     # Allow + NotPrincipal grants every principal but these (so `public`), Deny + NotPrincipal denies them all.
     not_principals: tuple[str, ...] | None = None
+    not_action: bool = False  # `actions` came from NotAction: the statement covers every action but these
+    not_resource: bool = False  # `resources` came from NotResource: every resource but these
+    # The conditions evaluated against API Gateway's call (see call_context), each "operator key values: why".
+    condition_notes: tuple[str, ...] = ()
 
     @property
     def is_allow(self) -> bool:
@@ -89,7 +95,8 @@ class Statement(msgspec.Struct):
         return self.invokable
 
     def applies_to(self, function_arn: str) -> bool:
-        return any(arn_like(resource, function_arn) for resource in self.resources) or "*" in self.resources
+        named = "*" in self.resources or any(arn_like(resource, function_arn) for resource in self.resources)
+        return not named if self.not_resource else named
 
     @property
     def source_patterns(self) -> list[tuple[str, str]]:
@@ -165,35 +172,146 @@ class _Conditions:
     source_account_clauses: tuple = ()
     excludes_apigateway: str = ""
     caller_conditions: tuple = ()
+    notes: tuple = ()
 
 
-# Keys whose value is known for API Gateway's call to Lambda: it is a service principal in no organisation.
-_APIGATEWAY_KEYS = {"aws:principalorgid": None, "aws:principalorgpaths": None, "aws:principalisawsservice": "true"}
+# ---------------------------------------------------------------- condition operators, as IAM evaluates them
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+
+def _number(text: str) -> float:
+    return float(text)
 
 
-def _apigateway_meets(operator: str, key: str, values: tuple) -> bool:
-    """Does API Gateway's call meet `operator` on a key in _APIGATEWAY_KEYS, as IAM evaluates it? An absent
-    key fails positive operators and ForAnyValue, and meets negated ones (StringNotEquals...), IfExists and
-    ForAllValues; an operator IAM does not define counts as met (see Statement.allows)."""
+def _date(text: str) -> float:
+    """An IAM date (ISO 8601, or epoch seconds) as epoch seconds."""
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def _in_network(cidr: str, address: str) -> bool:
+    return ipaddress.ip_address(address) in ipaddress.ip_network(cidr, strict=False)
+
+
+# Positive operator -> (compare(policy value, request value), negated operators that invert it).
+_COMPARE = {
+    "stringequals": lambda v, a: v == a,
+    "stringequalsignorecase": lambda v, a: v.lower() == a.lower(),
+    "stringlike": glob_match,
+    "numericequals": lambda v, a: _number(a) == _number(v),
+    "numericlessthan": lambda v, a: _number(a) < _number(v),
+    "numericlessthanequals": lambda v, a: _number(a) <= _number(v),
+    "numericgreaterthan": lambda v, a: _number(a) > _number(v),
+    "numericgreaterthanequals": lambda v, a: _number(a) >= _number(v),
+    "dateequals": lambda v, a: _date(a) == _date(v),
+    "datelessthan": lambda v, a: _date(a) < _date(v),
+    "datelessthanequals": lambda v, a: _date(a) <= _date(v),
+    "dategreaterthan": lambda v, a: _date(a) > _date(v),
+    "dategreaterthanequals": lambda v, a: _date(a) >= _date(v),
+    "bool": lambda v, a: v.lower() == a.lower(),
+    "binaryequals": lambda v, a: v == a,
+    "ipaddress": _in_network,
+    "arnequals": arn_like,  # ArnEquals and ArnLike both take wildcards, part by part
+    "arnlike": arn_like,
+}
+_NEGATED = {"stringnotequals": "stringequals", "stringnotequalsignorecase": "stringequalsignorecase",
+            "stringnotlike": "stringlike", "numericnotequals": "numericequals", "datenotequals": "dateequals",
+            "notipaddress": "ipaddress", "arnnotequals": "arnequals", "arnnotlike": "arnlike"}
+
+
+def split_operator(operator: str) -> tuple[str, str, bool]:
+    """(set qualifier "all"/"any"/"", base operator lowercased, IfExists) of a condition operator."""
     lowered = operator.lower()
-    actual = _APIGATEWAY_KEYS[key]
-    base = lowered.removeprefix("forallvalues:").removeprefix("foranyvalue:").removesuffix("ifexists")
-    if base == "null":  # values are alternatives: "true" holds for an absent key, "false" for a present one
+    qualifier = ""
+    for prefix, name in (("forallvalues:", "all"), ("foranyvalue:", "any")):
+        if lowered.startswith(prefix):
+            qualifier, lowered = name, lowered[len(prefix):]
+    if_exists = lowered.endswith("ifexists") and lowered != "ifexists"
+    return qualifier, lowered.removesuffix("ifexists") if if_exists else lowered, if_exists
+
+
+def condition_holds(operator: str, values: tuple[str, ...], actual: tuple[str, ...] | None) -> bool | None:
+    """Does one condition (operator, the policy's values) hold for a request whose context has `actual` for
+    its key (None: the key is absent)? None when IAM's answer is not known here (an operator it does not
+    define, a value it could not parse).
+
+    IAM: an absent key makes a positive operator false and a negated one (StringNotEquals, NotIpAddress,
+    ArnNotLike...) true; ...IfExists and ForAllValues are true on an absent key, ForAnyValue false; Null
+    tests presence. Several values of one key are ORed (a negated operator: none may match)."""
+    qualifier, base, if_exists = split_operator(operator)
+    if base == "null":
         return ("true" if actual is None else "false") in (v.lower() for v in values)
-    if not base.startswith(_TYPED_OPERATORS):
-        return True
+    negated = base in _NEGATED
+    compare = _COMPARE.get(_NEGATED.get(base, base))
+    if compare is None:
+        return None
     if actual is None:
-        if lowered.startswith("foranyvalue:"):
-            return False
-        if lowered.startswith("forallvalues:") or lowered.endswith("ifexists"):
-            return True
-        return "not" in base  # StringNotEquals, StringNotLike, ArnNotLike...: true on a missing key
-    if base == "bool":
-        return any(v.lower() == actual for v in values)
-    return True  # a comparison we do not model on a present key: met
+        if qualifier:  # ForAnyValue: false on an absent key, ForAllValues: true (even with IfExists)
+            return qualifier == "all"
+        return if_exists or negated
+    try:
+        results = [any(compare(v, a) for v in values) != negated for a in actual]
+    except (ValueError, TypeError):
+        return None
+    return all(results) if qualifier == "all" else any(results)
 
 
-_TYPED_OPERATORS = ("string", "arn", "numeric", "date", "bool", "binary", "ipaddress", "notipaddress")
+# ---------------------------------------------------------------- the request context of API Gateway's call
+# What API Gateway's own call of lambda:InvokeFunction carries, per the global condition keys page
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html): it calls as the
+# service principal apigateway.amazonaws.com, from AWS's network, in no organisation, with no session.
+# None: the key is absent. aws:SourceArn and aws:SourceAccount (the API's execute-api ARN and account) depend
+# on the route and are compared per route by Statement.allows. Keys not listed are not modelled: on an Allow
+# they count as met, on a Deny as unmet (so an unusual policy never yields a false finding), and the verdict
+# says "probably".
+CALL_CONTEXT: dict[str, tuple[str, ...] | None] = {
+    "aws:principalisawsservice": ("true",),
+    "aws:principalservicename": (APIGATEWAY,),
+    "aws:principalservicenameslist": (APIGATEWAY,),
+    "aws:principalorgid": None, "aws:principalorgpaths": None,  # only for principals in an organisation
+    "aws:sourceip": None,  # probably absent for a service principal's call (and never the user's range)
+    "aws:sourcevpc": None, "aws:sourcevpce": None, "aws:vpcsourceip": None, "aws:sourcevpcarn": None,  # VPC endpoints only
+    "aws:calledvia": None, "aws:calledviafirst": None, "aws:calledvialast": None,  # forward access sessions only
+    "aws:multifactorauthpresent": None, "aws:multifactorauthage": None, "aws:tokenissuetime": None,
+    "aws:federatedprovider": None, "aws:sourceidentity": None, "aws:referer": None,
+    "aws:ec2instancesourcevpc": None, "aws:ec2instancesourceprivateipv4": None,
+    "lambda:functionurlauthtype": None,  # only on function-URL actions (Lambda's condition keys)
+    "lambda:invokedviafunctionurl": None,  # only on calls through a function URL
+}
+_ABSENT_PREFIXES = ("aws:principaltag/", "aws:requesttag/")  # a service principal has no tags
+# Keys about who calls: a public statement conditioned on one is not open to every principal (AGW303).
+_TIME_KEYS = ("aws:currenttime", "aws:epochtime")
+
+
+def call_context_value(key: str) -> tuple[bool, tuple[str, ...] | None]:
+    """(modelled, value) of a condition key in API Gateway's call; value None: absent."""
+    if key in CALL_CONTEXT:
+        return True, CALL_CONTEXT[key]
+    if key.startswith(_ABSENT_PREFIXES):
+        return True, None
+    if key in _TIME_KEYS:
+        now = datetime.now(timezone.utc)
+        return True, (now.strftime("%Y-%m-%dT%H:%M:%SZ") if key == "aws:currenttime" else str(int(now.timestamp())),)
+    return False, None
+
+
+def _why(key: str, actual) -> str:
+    if actual is None:
+        return f"{key} is absent from API Gateway's call"
+    return f"{key} is {', '.join(actual)} in API Gateway's call"
+
+
+def _note(out: "_Conditions", operator: str, key: str, values: tuple, actual) -> None:
+    """Evaluate one condition on a key of API Gateway's call: record why, and the first one that fails."""
+    holds = condition_holds(operator, values, actual)
+    shown = f"{operator} {key} {', '.join(values)}"
+    if holds is None:
+        out.others += (f"{operator}:{key}",)
+        return
+    out.notes += (f"{shown}: {'holds' if holds else 'fails'} ({_why(key, actual)})",)
+    if not holds and not out.excludes_apigateway:
+        out.excludes_apigateway = f"{shown} ({_why(key, actual)})"
 
 
 def _conditions(condition: dict) -> _Conditions:
@@ -225,17 +343,18 @@ def _conditions(condition: dict) -> _Conditions:
                 account_clauses.append(tuple(("like" if op == "stringlike" else "equals", v) for v in values))
             elif op == "stringnotequals" and lowered == "aws:sourceaccount":
                 out.not_source_accounts += values
-            elif lowered in _APIGATEWAY_KEYS:
+            elif op == "bool" and lowered == FUNCTION_URL_KEY and [v.lower() for v in values] == ["true"]:
+                out.url_only = True
+            elif op == "null" and lowered in ("aws:sourcearn", "aws:sourceaccount"):  # both always present
+                _note(out, operator, key, values, ("present",))
+            elif call_context_value(lowered)[0]:
                 if op in ("stringequals", "stringlike") and lowered == "aws:principalorgid":
                     out.org_ids = (out.org_ids or ()) + values
                 out.caller_conditions += (f"{operator} {key}",)
-                if not out.excludes_apigateway and not _apigateway_meets(operator, lowered, values):
-                    out.excludes_apigateway = f"{operator} {key} {', '.join(values)}"
-            elif op == "bool" and lowered == FUNCTION_URL_KEY and [v.lower() for v in values] == ["true"]:
-                out.url_only = True
+                _note(out, operator, key, values, call_context_value(lowered)[1])
             else:
                 others.append(f"{operator}:{key}")
-    out.others = tuple(others)
+    out.others += tuple(others)
     if len(arn_clauses) > 1:
         out.source_arn_clauses = tuple(arn_clauses)
     if len(account_clauses) > 1 or any(op == "like" for clause in account_clauses for op, _ in clause):
@@ -269,7 +388,7 @@ def _checked(raw: dict) -> dict:
             raise StatementShapeError(f".{key}", "expected a string")
     if raw.get("Condition") is not None and not isinstance(raw["Condition"], dict):  # null: no condition
         raise StatementShapeError(".Condition", "expected an object")
-    for key in ("Action", "Resource"):
+    for key in ("Action", "Resource", "NotAction", "NotResource"):
         if key in raw and not _is_strings(raw[key]):
             raise StatementShapeError(f".{key}", "expected a string or a list of strings")
     for key in ("Principal", "NotPrincipal"):
@@ -299,6 +418,8 @@ def _read_general(raw: dict, path: str) -> Statement:
         # IAM: Allow + NotPrincipal allows every principal except those named (anonymous ones too); AWS
         # now calls the combination unsupported, but a migrated or hand-made policy may hold it.
         public = "*" not in not_principals and str(get("Effect", "Allow")) == "Allow"
+    not_action = "Action" not in raw and "NotAction" in raw
+    not_resource = "Resource" not in raw and "NotResource" in raw
     condition = get("Condition")
     c = _conditions(condition if type(condition) is dict else {})
     statement = Statement(
@@ -306,8 +427,8 @@ def _read_general(raw: dict, path: str) -> Statement:
         effect=str(get("Effect", "Allow")),
         services=services,
         public=public,
-        actions=tuple(map(str, _as_list(get("Action")))),
-        resources=tuple(map(str, _as_list(get("Resource")))),
+        actions=tuple(map(str, _as_list(get("NotAction") if not_action else get("Action")))),
+        resources=tuple(map(str, _as_list(get("NotResource") if not_resource else get("Resource")))),
         source_arns=c.source_arns,
         source_accounts=c.source_accounts,
         org_ids=c.org_ids,
@@ -322,8 +443,12 @@ def _read_general(raw: dict, path: str) -> Statement:
         excludes_apigateway=c.excludes_apigateway,
         caller_conditions=c.caller_conditions,
         not_principals=not_principals,
+        not_action=not_action,
+        not_resource=not_resource,
+        condition_notes=c.notes,
     )
-    statement.grants_invoke = _invokes(statement.actions)
+    # NotAction: every action but those listed (IAM's "NotAction with Allow").
+    statement.grants_invoke = _invokes(statement.actions) != not_action
     statement.invokable = (statement.for_apigateway and statement.grants_invoke and not statement.url_only
                            and not statement.excludes_apigateway)
     return statement

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 from auditor.core import rest
 from auditor.core.analysis import Index, cover, throttling_limits
 from auditor.core.arnlike import glob_match
-from auditor.core.arns import execute_api_arn, invoke_host, is_unresolved, parse_invoke_host
+from auditor.core.arns import (execute_api_arn, invoke_host, is_unresolved, parse_function_uri, parse_invoke_host,
+                               parse_lambda_arn)
 from auditor.engine import all_rules, run_audit
 from auditor.errors import UsageError
 from auditor.core.policy import source_matches
@@ -39,6 +40,9 @@ class Request:
     stage: str | None = None  # --stage: the path is then relative to that stage
     url: str | None = None
     query: str = ""
+    headers: dict | None = None  # --header NAME:VALUE; None: the caller did not say which headers it sends
+    domain: str | None = None  # a custom domain's host (core.domains): api_id/stage/path come from its mapping
+    mapping: dict | None = None  # what through_domain found: domain, mapping key, path as sent
 
 
 def parse_invoke_url(url: str) -> tuple[str, str, str, str]:
@@ -255,10 +259,13 @@ def statement_detail(statement, function_arn: str, source_arns: list[str], accou
                    statement.not_principals is not None else
                    ("apigateway.amazonaws.com" if principal_ok else
                     f"service(s) {', '.join(statement.services) or 'none'}, not apigateway.amazonaws.com")})
-    checks.append({"check": "action", "ok": statement.grants_invoke, "detail": ", ".join(statement.actions) or "none"})
+    checks.append({"check": "action", "ok": statement.grants_invoke,
+                   "detail": ("NotAction: every action but " if statement.not_action else "")
+                   + (", ".join(statement.actions) or "none")})
     applies = statement.applies_to(function_arn)
     checks.append({"check": "resource", "ok": applies,
-                   "detail": ", ".join(statement.resources) + ("" if applies else f" (not `{function_arn}`)")})
+                   "detail": ("NotResource: every resource but " if statement.not_resource else "")
+                   + ", ".join(statement.resources) + ("" if applies else f" (not `{function_arn}`)")})
     comparisons = []
     if statement.source_arns is None:
         checks.append({"check": "source-arn", "ok": True, "detail": "no AWS:SourceArn condition (any API may call)"})
@@ -279,10 +286,14 @@ def statement_detail(statement, function_arn: str, source_arns: list[str], accou
                        "detail": f"AWS:SourceAccount {', '.join(statement.source_accounts or ())}"
                                  + (f" not {', '.join(statement.not_source_accounts)}"
                                     if statement.not_source_accounts else "")})
-    if statement.excludes_apigateway:
-        checks.append({"check": "principal-condition", "ok": False,
-                       "detail": f"{statement.excludes_apigateway}: API Gateway calls as a service principal in no "
-                                 "organisation, so this condition never holds for it"})
+    if statement.condition_notes:  # conditions on keys of API Gateway's own call (policy.CALL_CONTEXT)
+        checks.append({"check": "conditions", "ok": not statement.excludes_apigateway,
+                       "detail": "; ".join(statement.condition_notes)})
+    if statement.other_conditions:
+        checks.append({"check": "unmodelled-conditions", "ok": statement.is_allow,
+                       "detail": f"{', '.join(statement.other_conditions)}: not modelled; probably "
+                                 + ("met (counted as met on an Allow)" if statement.is_allow
+                                    else "unmet (a Deny counted as not applying)")})
     if statement.url_only:
         checks.append({"check": "function-url-only", "ok": False,
                        "detail": "lambda:InvokedViaFunctionUrl=true: only function-URL calls, never API Gateway"})
@@ -685,6 +696,25 @@ class Simulator(_RestSimulation):
 
     # ---- the steps
 
+    def through_domain(self, request: Request) -> Request:
+        """A request to a custom domain, re-aimed at the API and stage its longest matching API mapping names,
+        with the mapping key cut from the path (core.domains); api_id stays None when no mapping matches."""
+        from dataclasses import replace
+
+        from auditor.core.domains import find_domain, resolve
+        domain = find_domain(self.snapshot.scopes, request.domain)
+        if domain is None:
+            raise UsageError(f"{request.domain!r} is not an execute-api host, nor a custom domain name of the "
+                             "input (its DomainNames); give --api ID and the path instead")
+        resolution = resolve(domain, request.path)
+        found = {"domain": domain.name, "path_sent": request.path, "mapping_key": None}
+        if resolution.mapping is None:
+            return replace(request, mapping=found)
+        mapping = resolution.mapping
+        found.update(mapping_key=mapping.key, api_id=mapping.api_id, stage=mapping.stage, path=resolution.path)
+        return replace(request, api_id=mapping.api_id, stage=mapping.stage, path=resolution.path,
+                       region=getattr(domain.scope, "region", None), mapping=found)
+
     def explain(self, request) -> Explanation:
         """One request through the API; dispatched by API type (a WebSocket connection or message is
         simulated by core/simulate_websocket with the same steps, findings and verdicts)."""
@@ -694,6 +724,14 @@ class Simulator(_RestSimulation):
         method = request.method.upper()
         if method not in CONCRETE_METHODS:
             raise UsageError(f"unknown method {request.method!r}; use one of {', '.join(CONCRETE_METHODS)}")
+        if request.domain and request.mapping is None:
+            request = self.through_domain(request)
+        if request.domain and not request.api_id:
+            found = request.mapping or {}
+            summary = (f"404 {{\"message\":\"Not Found\"}} (probably): no API mapping of custom domain "
+                       f"{found.get('domain')} matches {request.path}, and it has no empty-key mapping")
+            return Explanation({"method": method, "path": request.path, "url": request.url},
+                               {"domain": found}, Verdict(False, "fails", summary, 404, [404], False))
         path = request.path if request.path.startswith("/") else "/" + request.path
         api = select_api(self.index, request.api_id, request.region)
         described = {"method": method, "path": path, "api_id": api.id, "api_name": api.name,
@@ -706,13 +744,16 @@ class Simulator(_RestSimulation):
             described["api_type"] = "REST"
             return self._explain_rest(api, request, method, path, described)
         steps: dict = {}
+        if request.mapping:
+            steps["domain"] = request.mapping
         try:
             conditions = self._endpoint(api, request, steps)
             stage, stage_path = self._stage(api, request.stage, path, steps)
+            steps["_stage_path"] = stage_path  # for _unsettled, removed below
             self._cors(api, method, steps)
             route, route_key, params = self._route(api, method, stage_path, steps)
             conditions += self._throttling(stage, route, steps)
-            conditions += self._authorization(api, route, steps)
+            conditions += self._authorization(api, route, steps, stage, request)
             integration = self._target(api, route, steps)
             raw_path = f"/{stage.name}{path}" if request.stage and stage.name != "$default" else path
             verdict = self._integration(api, stage, route, route_key, integration, method, raw_path, stage_path,
@@ -734,7 +775,50 @@ class Simulator(_RestSimulation):
             verdict.certain = False
             verdict.conditions.append(f"route key(s) {', '.join(f'`{k}`' for k in unknown_keys)}, not known before "
                                       "deployment, do not match the request or rank below the chosen route")
+        self._unsettled(api, method, steps.pop("_stage_path", None), steps, verdict)
         return Explanation(described, steps, verdict)
+
+    def _unsettled(self, api, method: str, stage_path: str | None, steps: dict, verdict: Verdict) -> None:
+        """Readings AWS's documentation leaves open: the verdict says "probably" (certain: false) and why."""
+        notes = []
+        if stage_path is not None and "%2f" in stage_path.lower():
+            notes.append("the path holds `%2F`: whether API Gateway decodes it before matching routes (so that it "
+                         "splits or stays inside a path variable) is not documented")
+        if stage_path is not None:
+            chosen = (steps.get("route") or {}).get("chosen")
+            lowered = stage_path.lower()
+            for route in api.routes:
+                key = parse_route_key(route.key)
+                if key is None or key.is_default or route.key == chosen or not key.path or \
+                        match_route(key, method, stage_path).matched:
+                    continue
+                folded = parse_route_key(f"{key.method} {key.path.lower()}")
+                if folded is not None and match_route(folded, method, lowered).matched:
+                    notes.append(f"the path matches route `{route.key}` but for letter case: route paths are "
+                                 "probably case-sensitive, which AWS's HTTP API guide does not state outright")
+                    break
+        uri = (steps.get("integration") or {}).get("uri_on_stage") or (steps.get("integration") or {}).get("uri")
+        ref = parse_function_uri(uri) if isinstance(uri, str) else None
+        if ref is not None and verdict.reaches and ref.qualifier == "$LATEST":
+            notes.append("the integration invokes `:$LATEST`: Lambda keeps no policy of its own for it, so the "
+                         "unqualified function's grant probably applies (not stated by AWS)")
+        if ref is not None and isinstance(uri, str) and uri.startswith("arn:") and ":lambda:" in uri.split("/")[0] \
+                and ref.region != api.scope.region and parse_lambda_arn(uri) is not None:
+            notes.append(f"the IntegrationUri is a bare function ARN in {ref.region}, not the API's region "
+                         f"{api.scope.region}: whether API Gateway accepts that form across regions is not documented "
+                         "(the invocation-URI form is)")
+        for statement in (steps.get("permission") or {}).get("statements") or ():
+            unmodelled = next((c for c in statement["checks"] if c["check"] == "unmodelled-conditions"), None)
+            if unmodelled and (statement["verdict"].startswith("allows") or statement["effect"] != "Allow"):
+                notes.append(f"statement `{statement['sid']}` has conditions not modelled for API Gateway's call "
+                             f"({unmodelled['detail'].split(': not modelled', 1)[0]}): counted as "
+                             + ("met" if statement["effect"] == "Allow" else "unmet"))
+        if notes:
+            verdict.certain = False
+            verdict.warnings = list(verdict.warnings) + [{"rule_id": None, "message": f"probably: {note}", "fix": None}
+                                                              for note in notes]
+            if not verdict.summary.startswith("probably"):
+                verdict.summary = "probably " + verdict.summary
 
     def _endpoint(self, api, request: Request, steps: dict) -> list[str]:
         """DisableExecuteApiEndpoint: the default `execute-api` hostname stops serving every stage."""
@@ -746,6 +830,9 @@ class Simulator(_RestSimulation):
         steps["endpoint"] = {"default_host": default_host, "via": via,
                              "default_endpoint_disabled": disabled if isinstance(disabled, bool) else
                              ("unknown" if disabled is not None else False)}
+        if request.domain:  # the custom domain keeps serving; only the execute-api hostname stops
+            steps["endpoint"]["via"] = f"custom domain {request.domain}"
+            return []
         if disabled is True or (isinstance(disabled, str) and disabled.lower() == "true"):
             if request.url:
                 raise self._fail(f"probably 403 Forbidden: API {api.id} has DisableExecuteApiEndpoint set, so its "
@@ -914,7 +1001,7 @@ class Simulator(_RestSimulation):
         step.update({"chosen": route.key, "route_id": route.id, "path_parameters": best.path_parameters or {}})
         return route, best.route_key, best.path_parameters or {}
 
-    def _authorization(self, api, route, steps: dict) -> list[str]:
+    def _authorization(self, api, route, steps: dict, stage=None, request: Request | None = None) -> list[str]:
         kind = route.authorization_type or "NONE"
         step = {"type": kind}
         steps["authorization"] = step
@@ -934,6 +1021,7 @@ class Simulator(_RestSimulation):
             step["detail"] = f"JWT authorizer {authorizer.name or authorizer.id}"
             return [f"the request carries a valid JWT for authorizer {authorizer.name or authorizer.id} (else 401)"]
         step["detail"] = f"Lambda authorizer {authorizer.name or authorizer.id}"
+        needed = self._identity_sources(api, authorizer, stage, request, step)
         self._assumable(api, authorizer.credentials_arn, authorizer=authorizer)
         check = self.index.authorizer_check(authorizer)  # what AGW205/AGW206/AGW114/AGW000 report from
         status = check.status if check is not None else None
@@ -958,7 +1046,25 @@ class Simulator(_RestSimulation):
             raise self._fail(f"{SERVER_ERROR} (or 403): the Lambda authorizer's function may not be invoked by "
                              "API Gateway, so the request stops before the route's integration",
                              "AGW205", finding, 500, (500, 403), certain=False)
-        return [f"Lambda authorizer {authorizer.name or authorizer.id} allows the request (else 403)"]
+        return needed + [f"Lambda authorizer {authorizer.name or authorizer.id} allows the request (else 403)"]
+
+    def _identity_sources(self, api, authorizer, stage, request, step: dict) -> list[str]:
+        """401 before the authorizer runs when the request lacks one of its identity sources (core.identity)."""
+        from auditor.core.identity import missing_sources, sources
+        if not sources(authorizer):
+            return []
+        step["identity_sources"] = sources(authorizer)
+        missing, needed = missing_sources(authorizer, stage, request.headers if request else None,
+                                          request.query if request else "")
+        if missing:
+            undefined = [s for s in missing if s.lower().startswith("$stagevariables.")]
+            finding = self.findings.find("AGW341", api, authorizer=authorizer, stage=stage.name) if undefined else None
+            why = (f"stage `{stage.name}` defines no {', '.join(undefined)}, so every request" if undefined
+                   else f"the request lacks {', '.join(missing)}, so it")
+            raise self._fail(f"401 {{\"message\":\"Unauthorized\"}}: {why} is refused before the Lambda authorizer "
+                             f"{authorizer.name or authorizer.id} is called (a missing identity source)",
+                             "AGW341" if undefined else None, finding, 401)
+        return [f"the request carries {source} (else 401 without calling the authorizer)" for source in needed]
 
     def _target(self, api, route, steps: dict):
         resolution = self.index.target(route)

@@ -31,6 +31,9 @@ FUNCTION = "AWS::Lambda::Function"
 ALIAS = "AWS::Lambda::Alias"
 VERSION = "AWS::Lambda::Version"
 PERMISSION = "AWS::Lambda::Permission"
+RESOURCE_POLICY = "AWS::Lambda::ResourcePolicy"
+DOMAIN_NAME = "AWS::ApiGatewayV2::DomainName"
+API_MAPPING = "AWS::ApiGatewayV2::ApiMapping"
 ROLE = "AWS::IAM::Role"
 OVERRIDES = "AWS::ApiGatewayV2::ApiGatewayManagedOverrides"
 ROUTE_RESPONSE = "AWS::ApiGatewayV2::RouteResponse"  # WebSocket APIs (iac/websocket.py)
@@ -124,7 +127,7 @@ def _int(value):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:  # longer: no AWS value
         return int(value)
     return None
 
@@ -201,6 +204,9 @@ class TemplateReader:
         rest = cfn_rest.physical(self, logical, kind, attribute)  # REST APIs (v1): auditor.iac.cfn_rest
         if rest is not None:
             return rest
+        if kind == DOMAIN_NAME and attribute is None:  # Ref gives the domain name itself
+            name = self.resolver.resolve(self.props(logical).get("DomainName", logical))
+            return name if isinstance(name, str) else unresolved(f"Ref {logical}")
         if kind in _ID_TYPES and (attribute is None or attribute.endswith("Id")):
             return logical
         if kind == API and attribute == "ApiEndpoint":
@@ -306,7 +312,8 @@ class TemplateReader:
             self.read_qualifier(logical)
         for kind, reader in ((INTEGRATION, self.read_integration), (ROUTE, self.read_route),
                              (STAGE, self.read_stage), (AUTHORIZER, self.read_authorizer),
-                             (PERMISSION, self.read_permission)):
+                             (PERMISSION, self.read_permission), (RESOURCE_POLICY, self.read_resource_policy),
+                             (DOMAIN_NAME, self.read_domain_name), (API_MAPPING, self.read_api_mapping)):
             for logical in by_type.get(kind, []):
                 reader(logical)
         from auditor.iac.websocket import attach_cfn_responses
@@ -440,6 +447,8 @@ class TemplateReader:
         if tags:
             item["Tags"] = tags
         item.update(self.where(logical))
+        if "PayloadFormatVersion" in props and isinstance(item.get("SourceLocation"), dict):
+            item["SourceLocation"]["PayloadFormatVersionSet"] = True  # written, not defaulted (AGW111)
         self.context["integrations"][logical] = logical
         api.setdefault("Integrations", []).append(item)
 
@@ -595,15 +604,72 @@ class TemplateReader:
         item.update(self.where(logical))
         self.context["qualified"][arn] = logical
 
-    def read_permission(self, logical):
-        props = self.resolved_props(logical)
-        base, qualifier = self.function_target(props.get("FunctionName"))
+    def _permission_target(self, logical, value) -> tuple[dict, str, str | None]:
+        base, qualifier = self.function_target(value)
         function = self.builder.functions.get(base)
         if function is None:
             ref = parse_lambda_arn(base)
             # A function from outside the template: its statement is still judged (AGW30x).
             function = self._function_object(base, ref.name if ref else base, self.where(logical))
             function["Tags"] = {}
+        return function, base, qualifier
+
+    def read_domain_name(self, logical):
+        """AWS::ApiGatewayV2::DomainName (SAM's HttpApi `Domain` generates one): a scope DomainNames item."""
+        props = self.resolved_props(logical)
+        name = props.get("DomainName")
+        domain = self.builder.domain(name if isinstance(name, str) else unresolved(f"{logical}.DomainName"))
+        if isinstance(props.get("DomainNameConfigurations"), list):
+            domain["DomainNameConfigurations"] = props["DomainNameConfigurations"]
+        domain.update(self.where(logical))
+
+    def read_api_mapping(self, logical):
+        """AWS::ApiGatewayV2::ApiMapping: DomainName (a Ref to the DomainName resource gives its name), ApiId,
+        Stage, ApiMappingKey."""
+        props = self.resolved_props(logical)
+        name = props.get("DomainName")
+        mapping = {"ApiMappingId": logical}
+        for key in ("ApiId", "Stage"):
+            value = props.get(key)
+            mapping[key] = value if isinstance(value, str) else unresolved(f"{logical}.{key}")
+        if isinstance(props.get("ApiMappingKey"), str):
+            mapping["ApiMappingKey"] = props["ApiMappingKey"]
+        mapping.update(self.where(logical))
+        self.builder.domain(name if isinstance(name, str) else unresolved(f"{logical}.DomainName"))[
+            "ApiMappings"].append(mapping)
+
+    def read_resource_policy(self, logical):
+        """AWS::Lambda::ResourcePolicy: the whole resource-based policy of a function, version or alias (what
+        PutResourcePolicy writes and GetPolicy returns), so its statements join the target's Policy as they are,
+        Deny, NotAction and any condition included. (With AWS::Lambda::Permission resources on the same target
+        too, the last writer wins at deploy; both are kept here, which probably over-reports.)"""
+        props = self.resolved_props(logical)
+        function, base, qualifier = self._permission_target(logical, props.get("ResourceArn"))
+        document = props.get("PolicyDocument")
+        if isinstance(document, str):
+            try:
+                document = json.loads(document)
+            except ValueError:
+                document = None
+        statements = document.get("Statement") if isinstance(document, dict) else None
+        statements = [statements] if isinstance(statements, dict) else statements
+        if not isinstance(statements, list):
+            self.builder.error("ReadResourcePolicy", logical, NO_PARAMETER_VALUE,
+                               f"{logical}: PolicyDocument is not a policy document this tool can read; not checked",
+                               "")
+            return
+        policy = function.setdefault("Policy", {"Version": "2012-10-17", "Statement": []})
+        for index, raw in enumerate(statements):
+            if not isinstance(raw, dict):
+                continue
+            statement = dict(raw)
+            statement.setdefault("Sid", f"{logical}[{index}]")
+            statement.update(self.where(logical))
+            policy["Statement"].append(statement)
+
+    def read_permission(self, logical):
+        props = self.resolved_props(logical)
+        function, base, qualifier = self._permission_target(logical, props.get("FunctionName"))
         principal = props.get("Principal")
         if principal == "*":
             principal_doc = "*"
@@ -626,6 +692,11 @@ class TemplateReader:
             condition.setdefault("StringEquals", {})["AWS:SourceAccount"] = str(props["SourceAccount"])
         if props.get("PrincipalOrgID") is not None:
             condition.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = str(props["PrincipalOrgID"])
+        # What SAM's FunctionUrlConfig (AuthType NONE) writes: the grant opens the function's URL, not an API.
+        if props.get("FunctionUrlAuthType") is not None:
+            condition.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = str(props["FunctionUrlAuthType"])
+        if _bool(props.get("InvokedViaFunctionUrl")) is True:
+            condition.setdefault("Bool", {})["lambda:InvokedViaFunctionUrl"] = "true"
         if condition:
             statement["Condition"] = condition
         tags = suppression_tags(self.resources[logical].get("Metadata"))

@@ -43,6 +43,7 @@ class DocumentBuilder:
         self.external: set[str] = set()  # APIs declared elsewhere, that this input only adds to
         self.rest_apis: dict = {}  # REST API id -> auditor.iac.rest.RestDraft
         self.usage_plans: list[dict] = []  # REST usage plans (GetUsagePlans items)
+        self.domains: dict[str, dict] = {}  # DomainName -> GetDomainNames item with its ApiMappings (core.domains)
         self.context = context if context is not None else {}
 
     def source(self, line, resource, meta: dict | None = None, file: str | None = None) -> dict:
@@ -75,6 +76,11 @@ class DocumentBuilder:
             error["_iac"] = {"kind": "error", "text": hint}
         self.errors.append(error)
 
+    def domain(self, name) -> dict:
+        """The custom domain object for a name, created on first use (its mappings may come first)."""
+        key = name if isinstance(name, str) else str(name)
+        return self.domains.setdefault(key, {"DomainName": key, "ApiMappings": []})
+
     def document(self) -> dict:
         for api_id in self.external:
             api = self.apis[api_id]
@@ -88,6 +94,8 @@ class DocumentBuilder:
         rest_scope(self, scope)
         if self.roles:
             scope["Roles"] = self.roles
+        if self.domains:
+            scope["DomainNames"] = list(self.domains.values())
         if self.errors:
             scope["Errors"] = self.errors
         document = plain({"SnapshotVersion": 1, "Scopes": [scope]})

@@ -159,7 +159,8 @@ def read_body(body: dict, api: dict, source, default_line=None, origin=None) -> 
                         out[dst] = integration[src]
                 if "payloadFormatVersion" in integration:
                     out["PayloadFormatVersion"] = _payload(integration["payloadFormatVersion"])
-                if isinstance(out.get("TimeoutInMillis"), str) and out["TimeoutInMillis"].isdigit():
+                if isinstance(out.get("TimeoutInMillis"), str) and out["TimeoutInMillis"].isdigit() \
+                        and len(out["TimeoutInMillis"]) <= 18:  # longer: no AWS value (and past int()'s limit)
                     out["TimeoutInMillis"] = int(out["TimeoutInMillis"])
                 located = source(line_of(operation, INTEGRATION) if not where else line, pointer + [INTEGRATION],
                                  "integration", key)
@@ -174,6 +175,8 @@ def read_body(body: dict, api: dict, source, default_line=None, origin=None) -> 
                     del out["IntegrationType"]
                 out.update(source(line_of(operation, INTEGRATION) if not where else line,
                                   pointer + [INTEGRATION], "integration", key))
+                if "payloadFormatVersion" in integration and isinstance(out.get("SourceLocation"), dict):
+                    out["SourceLocation"]["PayloadFormatVersionSet"] = True  # written, not defaulted (AGW111)
                 api.setdefault("Integrations", []).append(out)
             route.update(source(line, pointer, "route", key))
             api.setdefault("Routes", []).append(route)

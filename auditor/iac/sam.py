@@ -24,6 +24,7 @@ from auditor.iac.resolve import Settings
 from auditor.iac.yamlload import line_of, load_template_text
 
 PLACEHOLDER_BUCKET = "apigw-auditor-placeholder"
+PLACEHOLDER_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/apigw-auditor-placeholder:latest"
 _LOCAL_URI_KEYS = {
     "AWS::Serverless::Function": "CodeUri",
     "AWS::Serverless::LayerVersion": "ContentUri",
@@ -90,6 +91,12 @@ def prepare(template: dict, base_dir: str, file: str) -> dict:
             if "InlineCode" not in props and not image and (_is_local(props.get("CodeUri")) or
                                                             ("CodeUri" not in props and not global_code)):
                 props["CodeUri"] = _placeholder(f"{logical}.zip")
+            global_image = isinstance(globals_, dict) and isinstance(globals_.get("Function"), dict) and \
+                "ImageUri" in globals_["Function"]
+            if props.get("PackageType") == "Image" and "ImageUri" not in props and not global_image:
+                # `sam build` fills ImageUri in from the function's Metadata (DockerTag, DockerContext), and
+                # `sam validate` accepts the template without it: a placeholder image, as CodeUri gets one.
+                props["ImageUri"] = PLACEHOLDER_IMAGE
         elif key and _is_local(props.get(key)):
             props[key] = _placeholder(f"{logical}-{key}")
         if kind == "AWS::Serverless::Application" and (_is_local(props.get("Location")) or
@@ -299,7 +306,9 @@ class Origin:
                 continue
             for name, event in events.items():
                 if isinstance(event, dict) and event.get("Type") == "HttpApi":
-                    self.events.append((logical, name, event.get("Properties") or {}, line_of(events, name)))
+                    # A JSON template's lines reach its resources, not their events: the function's line then.
+                    line = line_of(events, name) or line_of(self.resources, logical)
+                    self.events.append((logical, name, event.get("Properties") or {}, line))
         self._sources = sorted(self.resources, key=len, reverse=True)
 
     def _info(self, logical: str, event: str | None = None) -> dict:
@@ -350,3 +359,37 @@ def read_sam(path: str, text: str, settings: Settings, template=None) -> dict:
     inline_includes(source, base_dir, path, [])
     translated = translate(prepare(source, base_dir, path), settings, path, source)
     return read_template(translated, path, settings, "sam", template_format(text), origin=Origin(source))
+
+
+MAX_NESTING = 5  # nested applications followed this deep (a Location pointing back at its parent stops too)
+
+
+def local_applications(path: str) -> list[str]:
+    """The template files of the template's nested applications (AWS::Serverless::Application, and
+    AWS::CloudFormation::Stack's TemplateURL) whose Location is a local file before `sam package`: each is a
+    stack of its own, audited beside its parent (its parameters come from the parent at deploy: those
+    without a default stay unknown)."""
+    from auditor.files import read_text
+    try:
+        text = read_text(path)
+    except Exception:  # noqa: BLE001 - the file itself was read a moment ago; nothing to follow if not now
+        return []
+    if "AWS::Serverless::Application" not in text and "AWS::CloudFormation::Stack" not in text:
+        return []
+    try:
+        template = load_template_text(text, path)
+    except Exception:  # noqa: BLE001 - the parent's reader already reported what is wrong with it
+        return []
+    out = []
+    base = os.path.dirname(path)
+    for resource in ((template.get("Resources") if isinstance(template, dict) else None) or {}).values():
+        if not isinstance(resource, dict) or not isinstance(resource.get("Properties"), dict):
+            continue
+        props = resource["Properties"]
+        location = props.get("Location") if resource.get("Type") == "AWS::Serverless::Application" else \
+            props.get("TemplateURL") if resource.get("Type") == "AWS::CloudFormation::Stack" else None
+        if _is_local(location):
+            candidate = os.path.normpath(os.path.join(base, location))
+            if os.path.isfile(candidate):
+                out.append(candidate)
+    return out

@@ -10,7 +10,8 @@ stays symbolic (`${unresolved:...}`) and the rules say they could not check it.
 import json
 import re
 
-from auditor.core.arns import UNRESOLVED_MARK, function_arn, invocation_uri, is_unresolved, parse_lambda_arn
+from auditor.core.arns import (UNRESOLVED_MARK, function_arn, invocation_uri, is_function_name, is_unresolved,
+                               parse_lambda_arn)
 from auditor.errors import InputError
 from auditor.files import LineIndex
 from auditor.iac.document import DocumentBuilder
@@ -258,6 +259,9 @@ class PlanReader:
         ref = parse_lambda_arn(value)
         if ref:
             return ref.unqualified_arn
+        if is_unresolved(value) and is_function_name(value):  # `items-${random_string...}`: kept by identity
+            s = self.settings
+            return function_arn(s.partition, s.region, s.account, value)
         if is_unresolved(value) or ":" in value:
             return value if is_unresolved(value) else None
         s = self.settings
@@ -278,7 +282,10 @@ class PlanReader:
                              ("aws_apigatewayv2_route", self.read_route),
                              ("aws_apigatewayv2_stage", self.read_stage),
                              ("aws_apigatewayv2_authorizer", self.read_authorizer),
-                             ("aws_lambda_permission", self.read_permission)):
+                             ("aws_lambda_permission", self.read_permission),
+                             ("aws_lambda_resource_policy", self.read_resource_policy),
+                             ("aws_apigatewayv2_domain_name", self.read_domain_name),
+                             ("aws_apigatewayv2_api_mapping", self.read_api_mapping)):
             for instance in self.of_type(kind):
                 reader(instance)
         self.read_websocket_responses()
@@ -374,7 +381,8 @@ class PlanReader:
             api["Stages"].append({"StageName": "$default", "AutoDeploy": True,
                                   **self.builder.source(line, instance.address, meta)})
         body = self.value(instance, "body")
-        if isinstance(body, str) and is_unresolved(body):
+        # jsonencode() of a document holding some values known only after apply is read, its marks kept.
+        if isinstance(body, str) and is_unresolved(body) and not _json_with_unknowns(body):
             api.pop("Routes", None)
             api.pop("Integrations", None)
             self.builder.error("ReadBody", instance.address, "Unknown",
@@ -436,6 +444,11 @@ class PlanReader:
         if _int(timeout, None) is not None:
             item["TimeoutInMillis"] = _int(timeout, None)
         item.update(self.where(instance))
+        # Written in the configuration, not the provider's default (a plan shows the default as a value too).
+        written = self.value(instance, "payload_format_version") is not None and (
+            not isinstance(instance, _Instance) or "payload_format_version" in (instance.expressions or {}))
+        if written and isinstance(item.get("SourceLocation"), dict):
+            item["SourceLocation"]["PayloadFormatVersionSet"] = True
         self.context["integrations"][integration_id] = instance.address
         api.setdefault("Integrations", []).append(item)
 
@@ -494,13 +507,14 @@ class PlanReader:
             value = self.value(instance, src)
             if value not in (None, ""):
                 item[dst] = str(value)
+        identity = self.value(instance, "identity_sources")
+        if isinstance(identity, list) and all(isinstance(v, str) for v in identity):
+            item["IdentitySource"] = identity
         item.update(self.where(instance))
         api.setdefault("Authorizers", []).append(item)
 
-    def read_permission(self, instance: _Instance):
-        raw_name = self.value(instance, "function_name")
-        qualifier = self.value(instance, "qualifier")
-        base = self.function_arn(raw_name) or unresolved(f"{instance.address}.function_name")
+    def _policy_target(self, instance: _Instance, raw_name, qualifier, attribute: str) -> tuple[dict, str, str]:
+        base = self.function_arn(raw_name) or unresolved(f"{instance.address}.{attribute}")
         ref = parse_lambda_arn(raw_name) if isinstance(raw_name, str) else None
         if not qualifier and ref and ref.qualifier:
             qualifier = ref.qualifier
@@ -509,6 +523,54 @@ class PlanReader:
             function = {"FunctionName": ref.name if ref else str(raw_name), "FunctionArn": base, "Tags": {}}
             function.update(self.where(instance))
             self.builder.functions[base] = function
+        return function, base, qualifier
+
+    def read_domain_name(self, instance: _Instance):
+        """aws_apigatewayv2_domain_name: a scope DomainNames item (core.domains)."""
+        name = self.value(instance, "domain_name")
+        domain = self.builder.domain(name if isinstance(name, str) else unresolved(f"{instance.address}.domain_name"))
+        domain.update(self.where(instance))
+
+    def read_api_mapping(self, instance: _Instance):
+        """aws_apigatewayv2_api_mapping: api_id, domain_name, stage, api_mapping_key."""
+        name = self.value(instance, "domain_name")
+        mapping = {"ApiMappingId": instance.address}
+        for src, dst in (("api_id", "ApiId"), ("stage", "Stage")):
+            value = self.value(instance, src)
+            mapping[dst] = value if isinstance(value, str) else unresolved(f"{instance.address}.{src}")
+        key = self.value(instance, "api_mapping_key")
+        if isinstance(key, str):
+            mapping["ApiMappingKey"] = key
+        mapping.update(self.where(instance))
+        self.builder.domain(name if isinstance(name, str) else unresolved(f"{instance.address}.domain_name"))[
+            "ApiMappings"].append(mapping)
+
+    def read_resource_policy(self, instance: _Instance):
+        """aws_lambda_resource_policy: the whole resource-based policy of a function, version or alias
+        (PutResourcePolicy), read as its statements; one not known at plan time is left out."""
+        import json
+        text = self.value(instance, "policy")
+        try:
+            document = json.loads(text) if isinstance(text, str) else None
+        except ValueError:
+            document = None
+        statements = document.get("Statement") if isinstance(document, dict) else None
+        statements = [statements] if isinstance(statements, dict) else statements
+        if not isinstance(statements, list):
+            return
+        function, _, _ = self._policy_target(instance, self.value(instance, "resource_arn"), None, "resource_arn")
+        policy = function.setdefault("Policy", {"Version": "2012-10-17", "Statement": []})
+        for index, raw in enumerate(statements):
+            if isinstance(raw, dict):
+                statement = dict(raw)
+                statement.setdefault("Sid", f"{instance.address}[{index}]")
+                statement.update(self.where(instance))
+                policy["Statement"].append(statement)
+
+    def read_permission(self, instance: _Instance):
+        raw_name = self.value(instance, "function_name")
+        function, base, qualifier = self._policy_target(instance, raw_name, self.value(instance, "qualifier"),
+                                                        "function_name")
         principal = str(self.value(instance, "principal", ""))
         principal_doc = "*" if principal == "*" else {"Service": principal} if principal.endswith(".amazonaws.com") \
             else {"AWS": principal}
@@ -526,10 +588,23 @@ class PlanReader:
         org = self.value(instance, "principal_org_id")
         if org not in (None, ""):
             condition.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = str(org)
+        url_auth = self.value(instance, "function_url_auth_type")
+        if url_auth not in (None, ""):
+            condition.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = str(url_auth)
         if condition:
             statement["Condition"] = condition
         statement.update(self.where(instance))
         function.setdefault("Policy", {"Version": "2012-10-17", "Statement": []})["Statement"].append(statement)
+
+
+def _json_with_unknowns(text: str) -> bool:
+    """A JSON document (jsonencode's output) whose unknown values sit inside its strings, each keeping the
+    identity of what it stands for (the function's name, an API's execution ARN): readable as it is."""
+    import json
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
 
 
 def _invoke_arn(settings, function: str) -> str:
@@ -543,7 +618,7 @@ def _int(value, default):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isdigit() and len(value) <= 18:  # longer: no AWS value
         return int(value)
     return default
 

@@ -98,6 +98,15 @@ def _loader():
             _check_aliases(node)
         return node
 
+    def construct_int(loader, node):
+        try:
+            return yaml.SafeLoader.construct_yaml_int(loader, node)
+        except ValueError:  # CPython's limit on converting long digit strings (sys.get_int_max_str_digits)
+            raise yaml.constructor.ConstructorError(
+                None, None, "an integer with more than 4300 digits (no AWS value is that long)",
+                node.start_mark) from None
+
+    TemplateLoader.add_constructor("tag:yaml.org,2002:int", construct_int)
     TemplateLoader.get_single_node = get_single_node
     TemplateLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     for fn in _FUNCTIONS:
@@ -231,6 +240,7 @@ def _json_lines(document: LineDict, text: str) -> None:
     wanted = set(resources) if isinstance(resources, dict) else set()
     after_resources = False
     current = None
+    nested: list = []
     for key, pos in keys:
         if key in top and key not in document.key_lines:
             document.key_lines[key] = line_at(pos)
@@ -242,12 +252,25 @@ def _json_lines(document: LineDict, text: str) -> None:
             current = resources[key]
             if isinstance(current, LineDict):
                 current.line = line_at(pos)
+            nested = []  # the resource's Properties, then a function's Events: their keys get lines too
             continue
         if isinstance(current, LineDict) and key in current and key not in current.key_lines:
             current.key_lines[key] = line_at(pos)
             value = current[key]
             if isinstance(value, LineDict) and value.line is None:
                 value.line = line_at(pos)
+            if key == "Properties" and isinstance(value, LineDict):
+                nested = [value]
+            continue
+        for mapping in nested:
+            if key in mapping and key not in mapping.key_lines:
+                mapping.key_lines[key] = line_at(pos)
+                value = mapping[key]
+                if isinstance(value, LineDict) and value.line is None:
+                    value.line = line_at(pos)
+                if key == "Events" and isinstance(value, LineDict) and len(nested) == 1:
+                    nested.append(value)
+                break
 
 
 def load_template_text(text: str, file: str):

@@ -14,6 +14,7 @@ from auditor.rules.rest_iac import DeploymentBeforeMethods, DeploymentWithoutTri
 from auditor.rules.roles import CredentialsRoleUntrusted
 from auditor.rules.websocket import (AuthorizerNotOnConnect, ConnectUnreachable, RouteKeyUnselectable,
                                      TwoWayRouteWithoutResponse)
+from auditor.rules.truth import FunctionUrlBesideApi, IdentitySourceUndefinedStageVariable
 from auditor.rules.wiring import (ApiNotServed, RouteKeyInvalid, RouteTargetPrefix, RouteTargetUnknown,
                                  RouteThrottledToZero, RouteWithoutTarget)
 
@@ -29,4 +30,5 @@ BUILTIN_RULES = (
     ConnectUnreachable, AuthorizerNotOnConnect,
     PermissionNoSourceArn, PermissionBroadSourceArn, FunctionPublic, RouteNoAuthorization, StageNoAccessLogs,
     IntegrationUnused, PermissionStale, AuthorizerUnused,
+    FunctionUrlBesideApi, IdentitySourceUndefinedStageVariable,
 )

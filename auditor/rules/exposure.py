@@ -57,7 +57,7 @@ class PermissionNoSourceArn(Rule):
 def _open_to_anyone(statement) -> bool:
     """Principal `*` with no condition on the source (SourceArn, SourceAccount) or on who calls (PrincipalOrgID...)."""
     return (statement.public and not statement.url_only and not statement.source_arns
-            and not statement.source_accounts and not statement.caller_conditions)
+            and not statement.source_accounts and not statement.caller_conditions and not statement.other_conditions)
 
 
 def _pinned_accounts(statement) -> tuple[str, ...] | None:

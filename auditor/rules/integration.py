@@ -19,11 +19,17 @@ class PayloadFormatV1(Rule):
     title = "Lambda integration uses payload format 1.0"
     rationale = ("HTTP API handlers written for the 2.0 event (`event.requestContext.http.method`, "
                  "APIGatewayProxyEventV2) break on the 1.0 event. An omitted PayloadFormatVersion may default "
-                 "to 1.0 (Terraform's provider always does).")
+                 "to 1.0 (Terraform's provider always does). 1.0 written in a template on purpose (e.g. .NET Lambda "
+                 "Annotations' `HttpApiVersion.V1`, whose generated handlers take the 1.0 event) is shown as low: "
+                 "it gates when it comes from a default, from a live API where the choice cannot be seen, or when "
+                 "another integration invokes the same function with 2.0 (its handler reads the 2.0 event).")
     client_sees = "The function runs but reads undefined fields; clients typically get 500 from the handler."
     fix = "Set PayloadFormatVersion to 2.0 (and keep handlers on the v2 event)."
 
     def check(self, ctx):
+        # Functions some integration invokes with 2.0: their handlers read the 2.0 event.
+        reads_v2 = {i.function_ref.unqualified_arn: i for api in ctx.http_apis for i in api.integrations
+                    if i.payload_format_version == "2.0" and i.is_lambda}
         for api in ctx.http_apis:
             for integration in api.integrations:
                 if integration.payload_format_version == "2.0" or is_unresolved(integration.payload_format_version or ""):
@@ -35,12 +41,24 @@ class PayloadFormatV1(Rule):
                 ref = integration.function_ref
                 version = integration.payload_format_version
                 said = f"payload format {version}" if version else "no PayloadFormatVersion (may default to 1.0)"
+                chosen = version == "1.0" and isinstance(integration.source, dict) and \
+                    integration.source.get("PayloadFormatVersionSet") is True
+                other = reads_v2.get(ref.unqualified_arn) if ref is not None else None
+                if chosen and other is not None:  # the same handler is given 2.0 elsewhere: 1.0 here is a slip
+                    chosen = False
+                    said += (f", while integration {other.id} invokes the same function with 2.0 (its handler "
+                             "reads one shape)")
+                if chosen:  # written in the template (e.g. .NET Lambda Annotations' HttpApiVersion.V1): on purpose
+                    message = (f"Lambda integration {integration.id} uses payload format 1.0, written in the template "
+                               "(probably on purpose: handlers for the 1.0 event work); handlers written for the 2.0 "
+                               "event (event.requestContext.http) would fail.")
+                else:
+                    message = (f"Lambda integration {integration.id} uses {said}: handlers written for the 2.0 event "
+                               "(event.requestContext.http) get the 1.0 shape and fail.")
                 yield self.finding(
-                    ctx, f"Lambda integration {integration.id} uses {said}: handlers written for the 2.0 event "
-                         "(event.requestContext.http) get the 1.0 shape and fail.",
-                    integration_resource(integration, ref.arn if ref else None), integration.location,
+                    ctx, message, integration_resource(integration, ref.arn if ref else None), integration.location,
                     update_integration(integration, "--payload-format-version 2.0"),
-                    Fix("set", {"PayloadFormatVersion": "2.0"}))
+                    Fix("set", {"PayloadFormatVersion": "2.0"}), severity=Severity.LOW if chosen else None)
 
 
 class IntegrationType(Rule):

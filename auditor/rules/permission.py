@@ -86,7 +86,13 @@ class PermissionMissing(_IntegrationPermissionRule):
                  "everyone. The same holds for REST APIs (their methods' Lambda integrations, AWS_PROXY or AWS), "
                  "reported once per API and function, naming every method; a REST API answers 500 "
                  '{"message": "Internal server error"} '
-                 "(https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).")
+                 "(https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html). "
+                 "The policy is evaluated as IAM does (explicit Deny wins, NotAction/NotResource/"
+                 "NotPrincipal, every condition operator with ...IfExists and ForAllValues/ForAnyValue) against the "
+                 "keys API Gateway's own call carries: an Allow that also requires a key the call never has "
+                 "(aws:SourceIp, aws:SourceVpc, aws:PrincipalOrgID) grants nothing. See docs/semantics.md, "
+                 "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html and "
+                 "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html.")
     client_sees = 'Every request to the routes gets 500 {"message":"Internal Server Error"}.'
     fix = "Add a permission with `aws lambda add-permission`, scoped by --source-arn to the API."
 
@@ -152,7 +158,12 @@ class PermissionRouteUncovered(_IntegrationPermissionRule):
                  "api-gateway-control-access-using-iam-policies-to-invoke-api.html); AWS does not say whether an ANY "
                  "method presents the request's verb or `ANY`, nor whether a path parameter appears as its template "
                  "(`{id}`) or its value, so a grant is certain only when it covers every reading (`*` in those "
-                 "segments, as SAM writes them), and is reported as \"probably\" otherwise.")
+                 "segments, as SAM writes them), and is reported as \"probably\" otherwise. "
+                 "A Deny that "
+                 "matches wins over any Allow; a negated operator on a key API Gateway's call lacks (`NotIpAddress` "
+                 "on aws:SourceIp, `StringNotEquals` on aws:SourceVpc) is true, so such a Deny applies to API "
+                 "Gateway (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html; "
+                 "docs/semantics.md lists the keys).")
     client_sees = 'Requests to the uncovered routes get 500 {"message":"Internal Server Error"}.'
     fix = "Add a permission for the uncovered route, or one for `<api-id>/*`."
 

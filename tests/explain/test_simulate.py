@@ -199,7 +199,7 @@ def test_principal_org_id_statement_is_explained_as_never_matching(seed, explain
     assert code == 1 and doc["verdict"]["status"] == 500
     (statement,) = doc["steps"]["permission"]["statements"]
     assert statement["verdict"] == "does not apply"
-    assert any(c["check"] == "principal-condition" and not c["ok"] for c in statement["checks"])
+    assert any(c["check"] == "conditions" and not c["ok"] for c in statement["checks"])
 
 
 def test_values_left_to_deployment_make_the_answer_unknown_not_certain(seed, explain, cli):

@@ -166,6 +166,13 @@ class SourceReader(PlanReader):
                 if attr == "execution_arn":
                     return f"arn:{s.partition}:execute-api:{s.region}:{s.account}:{api}/{name}"
                 return f"https://{invoke_host(api, s.region)}/{'' if name == '$default' else name}"
+        # The provider's id of a custom domain is its name, and a stage's id its name (API mappings use both).
+        if instance.type == "aws_apigatewayv2_domain_name" and attr == "id":
+            name = self.value(instance, "domain_name")
+            return name if isinstance(name, str) else unresolved(f"{instance.address}.id")
+        if instance.type == "aws_apigatewayv2_stage" and attr == "id":
+            name = self.value(instance, "name")
+            return name if isinstance(name, str) else unresolved(f"{instance.address}.id")
         if instance.type == "aws_apigatewayv2_api" and attr == "arn":
             return f"arn:{s.partition}:apigateway:{s.region}::/apis/{self.attribute(instance, 'id')}"
         if instance.type == "aws_iam_role" and attr in ("name", "id", "arn"):

@@ -13,8 +13,8 @@ from auditor.iac.hcl.modules import (MAX_DEPTH, META_ARGUMENTS, InstanceRef, Mod
 
 READ_TYPES = {"aws_apigatewayv2_api", "aws_apigatewayv2_route", "aws_apigatewayv2_integration",
               "aws_apigatewayv2_stage", "aws_apigatewayv2_authorizer", "aws_apigatewayv2_deployment",
-              "aws_lambda_function", "aws_lambda_alias", "aws_lambda_permission", "aws_iam_role",
-              *REST_TYPES}
+              "aws_lambda_function", "aws_lambda_alias", "aws_lambda_permission", "aws_lambda_resource_policy",
+              "aws_iam_role", "aws_apigatewayv2_domain_name", "aws_apigatewayv2_api_mapping", *REST_TYPES}
 SUPPORTED_APIGATEWAY_MAJOR = 5  # routes with nested `integration` objects: v5.x and v6.x
 
 
@@ -161,6 +161,12 @@ class Project:
                 return self.not_read(address, f"terraform-aws-modules/apigateway-v2 {version} is known built in for "
                                               "versions 5 and later (routes with nested integration objects); run "
                                               "`terraform init` to have it read")
+            older = sorted(set(inputs) & _APIGATEWAY_V4_INPUTS) if community == "apigateway-v2" and major is None else []
+            if older:  # unpinned, but called as version 4 and earlier were: read as v5+, it would lose its routes
+                return self.not_read(address, f"module not read as called: terraform-aws-modules/apigateway-v2 has no "
+                                              f"version pinned and is given {', '.join(older)}, inputs of versions 4 "
+                                              "and earlier (read as 5+ it would have no routes); pin `version` or "
+                                              "run `terraform init` to have it read")
             return ModuleOutputs(self._module(key, Path(parent.directory), builtin_blocks(community), inputs,
                                               call_site, parent, community))
         return self.not_read(address, f"module source {source} was not read (run `terraform init` to read it "
@@ -177,6 +183,13 @@ class Project:
     def not_read(self, address: str, why: str) -> Unknown:
         self.reader.builder.error("ReadTerraformModule", address, "NotRead", why)
         return Unknown(address)
+
+
+# Inputs only terraform-aws-modules/apigateway-v2 v4 and earlier take (v5 moved integrations into `routes`).
+_APIGATEWAY_V4_INPUTS = {"integrations", "create_api_domain_name", "create_default_stage",
+                         "create_default_stage_api_mapping", "default_stage_access_log_destination_arn",
+                         "default_stage_access_log_format", "default_stage_tags", "default_route_settings",
+                         "create_api_gateway"}
 
 
 def _manifest_key(key: str) -> list[str]:
