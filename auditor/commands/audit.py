@@ -133,8 +133,11 @@ def audit(args):
 
 
 def _nothing_to_audit(snapshot) -> bool:
-    """No API of any type and no function in any scope: every rule would pass on nothing."""
-    return not any(scope.apis or scope.functions or getattr(scope, "rest_apis", None) for scope in snapshot.scopes)
+    """No API of any type and no function in any scope, and nothing that failed to be read: every rule would
+    pass on nothing. A scope with errors (a module not read, a malformed answer) is audited as incomplete
+    (AGW000), never called empty."""
+    return not any(scope.apis or scope.functions or getattr(scope, "rest_apis", None) or scope.errors
+                   for scope in snapshot.scopes)
 
 
 def run(args) -> int:

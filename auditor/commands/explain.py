@@ -222,9 +222,10 @@ def run(args) -> int:
     check_not_an_input(args.output, [args.input])
     snapshot = load_input(args, request.region)
     simulator = simulator_for(args, snapshot)
-    if request.domain:
+    domain = getattr(request, "domain", None)  # custom domains: HTTP and REST requests (core.domains)
+    if domain:
         request = simulator.through_domain(request)  # the API and stage its mapping names (UsageError: unknown host)
-    if not request.domain or request.api_id:
+    if not domain or request.api_id:
         select_input_api(simulator, args.input, request.api_id, request.region,
                          "WEBSOCKET" if is_websocket_request(args) else "HTTP")
     explanation = simulator.explain(request)
