@@ -339,8 +339,8 @@ class Planner:
         for api in apis:
             source_arn = f"arn:{api.partition}:execute-api:{api.scope.region}:{api.scope.account}:{api.id}/*"
             arn = function.arn + (f":{qualifier}" if qualifier else "")
-            hint = statement.sid if len(apis) == 1 else f"{statement.sid}-{api.id}"
-            self.used_sids.setdefault(function.arn, set()).discard(statement.sid)  # removed first: its id is free
+            # a new id: the grant goes in before the old statement goes, so both hold at once for a moment
+            hint = f"{statement.sid}-scoped" if len(apis) == 1 else f"{statement.sid}-{api.id}"
             grants.append(self._grant(finding, source_arn, arn, hint))
         return [ReplaceStatement(account=function.scope.account, region=function.scope.region,
                                  location=finding.location, remove=remove, grants=grants)]

@@ -34,7 +34,13 @@ class Edit:
         raise NotImplementedError
 
     def commands(self) -> list[str]:
+        """The plain commands, as a person reads them (audit's remediation)."""
         raise NotImplementedError
+
+    def script_commands(self) -> list[str]:
+        """The commands as the script runs them: each a no-op when what it makes is already there, so a
+        script that stopped half-way (or ran to the end) can be run again from the top."""
+        return self.commands()
 
     def summary(self) -> str:
         raise NotImplementedError
@@ -46,6 +52,40 @@ class Edit:
 
 def _apigw(command: str, api_id: str, region: str, *args: str) -> str:
     return " ".join(["aws apigatewayv2", command, "--api-id", q(api_id), *args, "--region", q(region)])
+
+
+def _jmes(text: str) -> str:
+    """A JMESPath literal holding the string (JSON between backticks: no single quote, so the shell quoting stays
+    plain)."""
+    return "`" + json.dumps(text).replace("`", "\\`") + "`"
+
+
+def _none_yet(listing: str, api_id: str, region: str, field_name: str, value: str) -> str:
+    """A test that holds while the API has no member whose `field_name` is `value` (an error fails the step)."""
+    query = f"length(Items[?{field_name}=={_jmes(value)}])"
+    count = _apigw(listing, api_id, region, "--query", q(query), "--output text")
+    return f'[ "$({count})" = 0 ]'
+
+
+def _tolerating(command: str, code: str, said: str) -> str:
+    """Run `command`; AWS's `code` error (what a rerun meets: gone already) is success, any other error is not."""
+    return (f"( out=$({command} 2>&1) || {{ grep -q {code} <<<\"$out\" && echo {q(said)}; }} || "
+            f"{{ printf '%s\\n' \"$out\" >&2; exit 1; }} )")
+
+
+def _has_statement(function: str, qualifier: str | None, region: str, sid: str) -> str:
+    """A test that holds when the function's (or alias's) policy has a statement with this id.
+
+    GetPolicy returns the policy as a JSON string: JMESPath cannot parse it, but a statement id (Lambda allows
+    [A-Za-z0-9-_.] only) is found exactly by its quoted form, written compactly by AWS and with a space by others.
+    A function without any policy answers an error: then the statement is not there."""
+    compact, spaced = _jmes('"Sid":' + json.dumps(sid)), _jmes('"Sid": ' + json.dumps(sid))
+    query = f"contains(Policy, {compact}) || contains(Policy, {spaced})"
+    args = ["aws lambda get-policy --function-name", q(function)]
+    if qualifier:
+        args += ["--qualifier", q(qualifier)]
+    args += ["--region", q(region), "--query", q(query), "--output text 2>/dev/null | grep -ix true >/dev/null"]
+    return " ".join(args)
 
 
 def _cli_value(value) -> str:
@@ -152,6 +192,14 @@ class CreateIntegration(Edit):
                         "--integration-uri", q(self.function_arn), "--payload-format-version 2.0")
         return [f"{self.variable}=$({create} --query IntegrationId --output text)"]
 
+    def script_commands(self) -> list[str]:
+        """A rerun finds the integration the first run made (the plan creates one only where none calls the
+        function) and uses it."""
+        query = f"Items[?IntegrationType=='AWS_PROXY' && IntegrationUri=={_jmes(self.function_arn)}].IntegrationId | [0]"
+        find = _apigw("get-integrations", self.api_id, self.region, "--query", q(query), "--output text")
+        return [f"{self.variable}=$({find})",
+                f'if [ "${{{self.variable}}}" = None ]; then {self.commands()[0]}; fi']
+
     def summary(self) -> str:
         return f"API {self.api_id}: create a Lambda proxy integration to {self.function_arn}"
 
@@ -176,6 +224,10 @@ class CreateRoute(Edit):
         return [_apigw("create-route", self.api_id, self.region, "--route-key", q(self.route_key), "--target",
                        q(self.target))]
 
+    def script_commands(self) -> list[str]:
+        exists = _none_yet("get-routes", self.api_id, self.region, "RouteKey", self.route_key)
+        return [f"if {exists}; then {self.commands()[0]}; fi"]
+
     def summary(self) -> str:
         return f"API {self.api_id}: create route `{self.route_key}` to {self.target}"
 
@@ -198,6 +250,11 @@ class CreateStage(Edit):
         before, args = _stage_arguments(self.values, self.region)
         return before + [_apigw("create-stage", self.api_id, self.region, "--stage-name", q(self.stage), "--auto-deploy",
                                 *args)]
+
+    def script_commands(self) -> list[str]:
+        *before, create = self.commands()
+        missing = _none_yet("get-stages", self.api_id, self.region, "StageName", self.stage)
+        return before + [f"if {missing}; then {create}; fi"]
 
     def summary(self) -> str:
         return f"API {self.api_id}: create stage {self.stage} with auto-deploy" + \
@@ -262,6 +319,9 @@ class DeleteIntegration(Edit):
     def commands(self) -> list[str]:
         return [_apigw("delete-integration", self.api_id, self.region, "--integration-id", q(self.integration_id))]
 
+    def script_commands(self) -> list[str]:
+        return [_tolerating(self.commands()[0], "NotFoundException", f"integration {self.integration_id}: gone already")]
+
     def summary(self) -> str:
         return f"API {self.api_id}: delete integration {self.integration_id}, which no route targets"
 
@@ -282,6 +342,9 @@ class DeleteAuthorizer(Edit):
 
     def commands(self) -> list[str]:
         return [_apigw("delete-authorizer", self.api_id, self.region, "--authorizer-id", q(self.authorizer_id))]
+
+    def script_commands(self) -> list[str]:
+        return [_tolerating(self.commands()[0], "NotFoundException", f"authorizer {self.authorizer_id}: gone already")]
 
     def summary(self) -> str:
         return f"API {self.api_id}: delete authorizer {self.name or self.authorizer_id}, which no route uses"
@@ -382,6 +445,11 @@ class AddPermission(Edit):
                  f"--principal {APIGATEWAY}", "--source-arn", q(self.source_arn), "--region", q(self.region)]
         return [" ".join(args)]
 
+    def script_commands(self) -> list[str]:
+        """Added unless a statement with this id is there: the plan's ids are new ones, so it is the first run's."""
+        name = self.function_arn if self.other_account else self.function_name
+        return [f"{_has_statement(name, self.qualifier, self.region, self.statement_id)} || {self.commands()[0]}"]
+
     def summary(self) -> str:
         where = f":{self.qualifier}" if self.qualifier else ""
         return f"function {self.function_name}{where}: allow API Gateway from `{self.source_arn}` (statement {self.statement_id})"
@@ -413,13 +481,18 @@ class RemovePermission(Edit):
         args += ["--statement-id", q(self.statement_id), "--region", q(self.region)]
         return [" ".join(args)]
 
+    def script_commands(self) -> list[str]:
+        there = _has_statement(self.function_name, self.qualifier, self.region, self.statement_id)
+        return [f"if {there}; then {self.commands()[0]}; fi"]
+
     def summary(self) -> str:
         return f"function {self.function_name}: remove statement {self.statement_id}"
 
 
 @dataclass(eq=False, repr=False)
 class ReplaceStatement(Edit):
-    """Remove a statement and grant again, scoped: one edit, so nothing runs between the two halves."""
+    """Grant again, scoped, under new statement ids, then remove the old statement: one edit, so no other step
+    runs between the halves, and a failure between them leaves the route working (both statements there)."""
 
     remove: RemovePermission = None
     grants: list = field(default_factory=list)  # AddPermission, one per API that calls the function
@@ -437,12 +510,15 @@ class ReplaceStatement(Edit):
             grant.apply(documents)
 
     def commands(self) -> list[str]:
-        return self.remove.commands() + [c for g in self.grants for c in g.commands()]
+        return [c for g in self.grants for c in g.commands()] + self.remove.commands()
+
+    def script_commands(self) -> list[str]:
+        return [c for g in self.grants for c in g.script_commands()] + self.remove.script_commands()
 
     def summary(self) -> str:
         if not self.grants:
             return self.remove.summary()
-        return self.remove.summary() + "; " + "; ".join(g.summary() for g in self.grants)
+        return "; ".join(g.summary() for g in self.grants) + "; then " + self.remove.summary()
 
 
 @dataclass(eq=False, repr=False)
