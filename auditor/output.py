@@ -17,7 +17,8 @@ import threading
 from auditor.errors import InputError
 
 
-def write_text(text: str, path: str | None) -> None:
+def write_text(text: str, path: str | None, before_replace=None) -> None:
+    """before_replace(target): called just before the rename, to refuse (raise) when the file changed meanwhile."""
     if path is None or path == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -41,6 +42,8 @@ def write_text(text: str, path: str | None) -> None:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(text)
             os.chmod(temp, _file_mode(target))  # mkstemp makes 0600; give the file the mode open() would
+            if before_replace is not None:
+                before_replace(target)
             os.replace(temp, target)
         except BaseException as exc:
             with contextlib.suppress(OSError):

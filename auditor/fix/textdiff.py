@@ -6,9 +6,13 @@ template declares become `!Sub`/`!Ref`/`!GetAtt` (via the IaC remediation contex
 placeholder account. An edit that cannot be placed in the text is returned as a problem for a person.
 """
 
+import contextlib
 import difflib
+import hashlib
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 
 from auditor.iac import remediation
@@ -27,17 +31,20 @@ def split_edits(edits):
 
 @dataclass
 class Patched:
-    original: dict = field(default_factory=dict)  # file -> text
+    original: dict = field(default_factory=dict)  # file -> text, line endings as in the file
     lines: dict = field(default_factory=dict)  # file -> list of lines (no newlines)
     problems: list = field(default_factory=list)
+    endings: dict = field(default_factory=dict)  # file -> its line ending ("\r\n" for a CRLF file)
+    digests: dict = field(default_factory=dict)  # file -> sha256 of the bytes the plan was made from
 
     @property
     def changed(self) -> list[str]:
         return [f for f in self.lines if self.text(f) != self.original[f]]
 
     def text(self, file: str) -> str:
-        ending = "\n" if self.original[file].endswith("\n") else ""
-        return "\n".join(self.lines[file]) + ending
+        newline = self.endings.get(file, "\n")
+        ending = newline if self.original[file].endswith("\n") else ""
+        return newline.join(self.lines[file]) + ending
 
     def diff(self) -> str:
         out = []
@@ -52,10 +59,43 @@ def _labels(file: str) -> tuple[str, str]:
     return (file, file) if file.startswith("/") else (f"a/{file}", f"b/{file}")
 
 
-def write_files(patched: Patched) -> None:
-    """Each file replaced whole (a temporary file renamed over it), or left as it was."""
-    for file in patched.changed:
-        write_text(patched.text(file), file)
+def write_files(patched: Patched, started_ns: int | None = None) -> None:
+    """Each file replaced whole (a temporary file renamed over it), or left as it was.
+
+    Nothing is written when any file is read-only, or changed since this run read it (an edit saved meanwhile
+    would be lost): checked for every file first, and again for each just before its rename.
+    started_ns: when this run began reading its inputs (a file modified after it was read by a change the
+    digest misses, e.g. saved back to the same bytes, is still whole: only the bytes are compared then)."""
+    from auditor.errors import InputError
+    changed = patched.changed
+    for file in changed:
+        try:
+            mode = os.stat(file).st_mode
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror or exc}", file=file) from None
+        if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+            raise InputError("is read-only: not replaced (make it writable, or apply `fix --diff` by hand)",
+                             file=file)
+        _unchanged(patched, file, started_ns)(file)
+    for file in changed:
+        write_text(patched.text(file), file, before_replace=_unchanged(patched, file, started_ns))
+
+
+def _unchanged(patched: Patched, file: str, started_ns: int | None):
+    def check(target: str) -> None:
+        from auditor.errors import InputError
+        try:
+            with open(target, "rb") as handle:
+                now = hashlib.sha256(handle.read()).hexdigest()
+        except OSError as exc:
+            raise InputError(f"cannot read it again before writing: {exc.strerror or exc}", file=file) from None
+        changed = now != patched.digests.get(file)
+        if started_ns is not None and not changed:
+            with contextlib.suppress(OSError):
+                changed = os.stat(target).st_mtime_ns > started_ns  # saved after the audit read it
+        if changed:
+            raise InputError("changed since this run read it: nothing written (run `fix --write` again)", file=file)
+    return check
 
 
 def render_diff(edits) -> Patched:
@@ -103,9 +143,13 @@ def _still_loads(patched: Patched, file: str, before: list | None) -> str | None
 
 def _document(patched: Patched, file: str) -> "_Text":
     if file not in patched.lines:
-        with open(file, encoding="utf-8") as handle:
-            patched.original[file] = handle.read()
-        patched.lines[file] = patched.original[file].splitlines()
+        with open(file, "rb") as handle:
+            raw = handle.read()
+        patched.digests[file] = hashlib.sha256(raw).hexdigest()
+        patched.original[file] = text = raw.decode("utf-8")
+        crlf = text.count("\r\n")
+        patched.endings[file] = "\r\n" if crlf and crlf >= text.count("\n") - crlf else "\n"
+        patched.lines[file] = text.splitlines()
     return _Text(patched.lines[file], file.lower().endswith(".json"))
 
 
@@ -313,6 +357,10 @@ class _Text:
     def __init__(self, lines: list, is_json: bool):
         self.lines = lines
         self.json = is_json
+        self.unit = _indent_unit(lines) if is_json else 2  # what one level of nesting adds, in spaces
+
+    def _dumps(self, value) -> list:
+        return json.dumps(value, indent=self.unit).splitlines()
 
     # -- finding blocks -----------------------------------------------------------------------
     def _key_re(self, key: str):
@@ -358,7 +406,7 @@ class _Text:
         for i in range(start + 1, end):
             if not _blank(self.lines[i]):
                 return _indent(self.lines[i])
-        return _indent(self.lines[start]) + 2
+        return _indent(self.lines[start]) + self.unit
 
     def top(self, key: str) -> int:
         pattern = self._key_re(key)
@@ -413,7 +461,7 @@ class _Text:
 
     def _entry(self, key: str, value, width: int, comma: bool, comment: str) -> list:
         if self.json:
-            rendered = json.dumps({key: value}, indent=2)[1:-1].strip("\n").splitlines()
+            rendered = self._dumps({key: value})[1:-1]
             base = min(_indent(l) for l in rendered)
             out = [" " * width + l[base:] for l in rendered]
             if comma:
@@ -431,8 +479,8 @@ class _Text:
                 raise _Unplaced(f"line {key_line + 1} is not a list laid out one item per line")
             close = self.end(key_line) - 1
             last = next(i for i in range(close - 1, key_line - 1, -1) if self.lines[i].strip())
-            width = _indent(self.lines[last]) if last > key_line else _indent(line) + 2
-            rendered = json.dumps(item, indent=2).splitlines()
+            width = _indent(self.lines[last]) if last > key_line else _indent(line) + self.unit
+            rendered = self._dumps(item)
             if last > key_line:
                 self.lines[last] = self.lines[last].rstrip() + ","
             self.lines[close:close] = [" " * width + l for l in rendered]
@@ -460,7 +508,7 @@ class _Text:
         end = self.end(start)
         width = self._child_indent(start, end)
         if self.json:
-            rendered = json.dumps({name: resource}, indent=2)[1:-1].strip("\n").splitlines()
+            rendered = self._dumps({name: resource})[1:-1]
             base = min(_indent(l) for l in rendered)
             block = [" " * width + l[base:] for l in rendered]
             block[-1] += ","
@@ -481,6 +529,12 @@ class _Text:
                 _indent(self.lines[start - 1]) == _indent(self.lines[start]):
             start -= 1  # the comment that introduces it goes with it
         del self.lines[start:end]
+
+
+def _indent_unit(lines: list) -> int:
+    """The file's step of indentation: the smallest increase from one line to the next (2 when none is seen)."""
+    steps = [_indent(b) - _indent(a) for a, b in zip(lines, lines[1:]) if a.strip() and b.strip()]
+    return min((step for step in steps if step > 0), default=2)
 
 
 def _brace_delta(line: str) -> int:
