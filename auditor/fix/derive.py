@@ -7,7 +7,8 @@ authorizer, which of two functions) becomes a `Choice` listing the candidates.
 
 import re
 
-from auditor.core.analysis import TARGET_PREFIX
+from auditor.core.analysis import TARGET_PREFIX, names_api, route_source_arns
+from auditor.core.arns import execute_api_arn
 from auditor.core.arns import parse_lambda_arn, parse_source_arn
 import json
 
@@ -121,7 +122,8 @@ class Planner:
         return {"account": api.scope.account, "region": api.scope.region}
 
     def _target(self, finding, api, route, *, known_id: str | None = None, function_name: str | None = None):
-        """The integration a route should target: the one the model names, or a Choice."""
+        """The integration a route should target: the one the model names, the one every piece of evidence
+        points at, or a Choice whenever more than one reading remains."""
         if known_id is not None:
             return known_id
         candidates = api.integrations
@@ -130,11 +132,32 @@ class Planner:
             if len(calling) == 1 or calling and len({_behaviour(i) for i in calling}) == 1:
                 return calling[0].id  # one, or several that behave the same (SAM makes one per event)
             candidates = calling or candidates
-        elif len(candidates) == 1:
+            return self._ask(finding, api, route, candidates, [])
+        pointed = route_evidence(api, route)  # functions whose own permission names exactly this route
+        if pointed:
+            names = {f.name for f in pointed}
+            calling = [i for i in candidates if i.function_ref is not None and i.function_ref.name in names]
+            if len(names) == 1 and calling and len({_behaviour(i) for i in calling}) == 1:
+                return calling[0].id
+            return self._ask(finding, api, route, candidates, [f for f in pointed if f.name not in
+                                                                 {i.function_ref.name for i in calling}])
+        if len(candidates) == 1 and not _permission_points_elsewhere(candidates[0], api, route, self.index):
             return candidates[0].id
-        listed = [f"integrations/{i.id}" + (f" (function {i.function_ref.name})" if i.function_ref else "")
-                  for i in candidates]
-        return Choice(finding, f"Route `{route.key}` of API {api.id}: which integration should it target?", listed)
+        return self._ask(finding, api, route, candidates, [])
+
+    def _ask(self, finding, api, route, candidates, uncalled) -> Choice:
+        """The route's target, left to a person: each integration of the API, and a new one for each function
+        whose own permission names the route but which no integration calls."""
+        pointed = {f.name for f in route_evidence(api, route)}
+        listed = [f"integrations/{i.id}" + (f" (function {i.function_ref.name}" + (
+                      ", whose permission names this route" if i.function_ref.name in pointed else "") + ")"
+                      if i.function_ref else "") for i in candidates]
+        listed = [f"a new Lambda proxy integration to function {f.name}, whose own permission names this route "
+                  "(probably the route's function)" for f in uncalled] + listed
+        why = " The evidence disagrees (a function's permission names this route), so the plan does not choose." \
+            if pointed else ""
+        return Choice(finding, f"Route `{route.key}` of API {api.id}: which integration should it target?{why}",
+                      listed)
 
     def _set_target(self, finding, route=None, **hints):
         """route: the finding's, when the caller has found it already."""
@@ -435,17 +458,66 @@ class Planner:
         return [DeleteAuthorizer(**self._base(api), location=authorizer.location, api_id=api.id,
                                  authorizer_id=authorizer.id, name=authorizer.name)]
 
+    _TARGET_RULES = ("AGW101", "AGW102", "AGW103")
+
     def fix_AGW401(self, finding):
         api = self.api(finding.resource)
         integration = api and self.integration(api, finding.resource.integration_id)
         if integration is None:
             return None
+        wanted = TARGET_PREFIX + integration.id
+        for other in self.gated:  # a route without a working target may be meant for it: never delete a candidate
+            if other.rule_id in self._TARGET_RULES and (other.resource.account, other.resource.region,
+                                                        other.resource.api_id) == (api.scope.account, api.scope.region,
+                                                                                   api.id):
+                chosen = self.derive(other)
+                if isinstance(chosen, Choice) and any(c.startswith(wanted + " ") or c == wanted
+                                                      for c in chosen.candidates):
+                    return Choice(finding, f"Integration {integration.id} of API {api.id}: no route targets it, but "
+                                           f"it may be the target route `{other.resource.route_key}` is missing: "
+                                           "delete it only once that choice is made.",
+                                  [f"keep it and point route `{other.resource.route_key}` at {wanted}",
+                                   "delete it (once the route has its target)"])
         return [DeleteIntegration(**self._base(api), location=integration.location, api_id=api.id,
                                   integration_id=integration.id)]
 
     def fix_AGW402(self, finding):
         return self._remove(finding)
 
+
+
+def route_evidence(api, route) -> list:
+    """The functions whose own resource policy names exactly this route of this API (method and path, not a
+    wildcard that takes any route): the strongest sign of which function the route was made for."""
+    scope = api.scope
+    stage = next((s.name for s in api.stages), "$default")
+    arns = route_source_arns(api, route, stage)
+    probe = execute_api_arn(api.partition, scope.region, scope.account, api.id, stage,
+                            "GET /apigw-auditor-probe/no-such-route")
+    out = []
+    for function in scope.functions:
+        for statement in function.statements:
+            if statement.is_allow and statement.source_arns and names_api(statement, api) and \
+                    any(statement.allows(function.arn, arn, scope.account) for arn in arns) and \
+                    not statement.allows(function.arn, probe, scope.account):
+                out.append(function)
+                break
+    return out
+
+
+def _permission_points_elsewhere(integration, api, route, index) -> bool:
+    """The only integration calls a function whose permissions on this API name routes, none of them this one:
+    its owner scoped it to other routes, so pointing this route at it is a guess, not a repair."""
+    if integration.function_ref is None:
+        return False
+    function = index.function(integration.function_ref)
+    if function is None:
+        return False
+    stage = next((s.name for s in api.stages), "$default")
+    arns = route_source_arns(api, route, stage)
+    on_api = [s for s in function.statements if s.is_allow and s.source_arns and names_api(s, api)]
+    invoked = integration.function_ref.arn
+    return bool(on_api) and not any(s.allows(invoked, arn, api.scope.account) for s in on_api for arn in arns)
 
 
 def _behaviour(integration) -> tuple:
