@@ -7,7 +7,8 @@ authorizer, which of two functions) becomes a `Choice` listing the candidates.
 
 import re
 
-from auditor.core.analysis import TARGET_PREFIX, names_api, route_source_arns
+from auditor.core.analysis import TARGET_PREFIX, classify, names_api, route_source_arns, stage_names
+from auditor.core.arnlike import glob_match, has_wildcard
 from auditor.core.arns import execute_api_arn
 from auditor.core.arns import parse_lambda_arn, parse_source_arn
 import json
@@ -323,12 +324,87 @@ class Planner:
         grant = self._grant(finding, source_arn, details["FunctionArn"], hint.replace("$", ""))
         return [grant] if grant else None
 
-    fix_AGW201 = fix_AGW202 = fix_AGW204 = fix_AGW205 = _add_permission
+    fix_AGW201 = fix_AGW204 = fix_AGW205 = _add_permission
+
+    def fix_AGW202(self, finding):
+        """The permission names another API: when that API is known not to use the function (it is in the
+        input and calls other functions, or its account and region were fully read and it is not there), the
+        statement is a mistake: grant this API under a new id, then remove it. Otherwise it may serve an API
+        outside the input: keep it, and say so."""
+        grants = self._add_permission(finding)
+        api = self.api(finding.resource)
+        ref = parse_lambda_arn(finding.fix.details.get("FunctionArn") or "")
+        function = self.index.function(ref) if ref else None
+        if not grants or api is None or function is None:
+            return grants
+        if function.location is None or function.location.input_type != "snapshot":
+            return grants  # a template's statement is a resource of its own the model does not point at: kept
+        for statement in classify(api, ref, function)[3]:
+            if self._serves_no_api(function, statement) and len(statement.source_arns or ()) == 1:
+                return [self._replacing(function, statement, grants,
+                                        f"it names `{statement.source_arns[0]}`, which no API uses for this function")]
+        return grants
+
+    def _serves_no_api(self, function, statement) -> bool:
+        for raw in statement.source_arns or ():
+            pattern = parse_source_arn(raw)
+            if pattern is None or has_wildcard(pattern.region + pattern.account + pattern.api_id):
+                return False  # names APIs we cannot list: one of them may use it
+            if self.index.api_exists(pattern.account, pattern.region, pattern.api_id):
+                named = [a for a in self.index.apis_with_id(pattern.api_id)
+                         if (a.scope.account, a.scope.region) == (pattern.account, pattern.region)]
+                if any(a in self.index.invoking_apis(function) for a in named):
+                    return False  # that API calls the function: the statement is its grant
+            elif not self.index.is_complete(pattern.account, pattern.region):
+                return False  # an account or region not read whole: the API may be there
+        return True
+
+    def _replacing(self, function, statement, grants, why: str):
+        qualifier = statement_qualifier(function, statement.resources)
+        remove = RemovePermission(account=function.scope.account, region=function.scope.region,
+                                  location=function.location,
+                                  function_arn=function.arn, function_name=function.name, qualifier=qualifier,
+                                  statement_id=statement.sid)
+        return ReplaceStatement(account=function.scope.account, region=function.scope.region,
+                                location=function.location, remove=remove, grants=grants, why=why)
 
     def fix_AGW203(self, finding):
         if finding.fix.action == "remove-statement":
             return self._remove(finding)
-        return self._add_permission(finding)
+        grants = self._add_permission(finding)
+        wrong = grants and self._wrong_stage(finding)
+        if not wrong:
+            return grants
+        function, statement, fixed = wrong
+        grant = self._grant(finding, fixed, function.arn + (f":{grants[0].qualifier}" if grants[0].qualifier else ""),
+                            f"{statement.sid}-any-stage")
+        stage = parse_source_arn(statement.source_arns[0]).resource.split("/")[1]
+        return [self._replacing(function, statement, [grant],
+                                f"it names stage `{stage}`, which API {finding.resource.api_id} does not have")]
+
+    def _wrong_stage(self, finding):
+        """A statement on the function naming this API and route on a stage the API does not have: (function,
+        statement, its SourceArn with the stage as `*`), when that corrected ARN covers the route."""
+        api = self.api(finding.resource)
+        ref = parse_lambda_arn(finding.fix.details.get("FunctionArn") or "")
+        function = self.index.function(ref) if ref else None
+        route = api and self.route(api, finding)
+        if function is None or route is None or function.location is None or \
+                function.location.input_type != "snapshot":
+            return None
+        stages = {s.name for s in api.stages}
+        for statement in function.statements:
+            if not (statement.is_allow and statement.source_arns and len(statement.source_arns) == 1 and
+                    statement.applies_to(ref.arn) and names_api(statement, api)):
+                continue
+            pattern = parse_source_arn(statement.source_arns[0])
+            parts = pattern.resource.split("/", 2) if pattern else []
+            if len(parts) < 3 or has_wildcard(parts[1]) or parts[1] in stages:
+                continue
+            fixed = pattern.raw[:-len(pattern.resource)] + f"{parts[0]}/*/{parts[2]}"
+            if any(glob_match(fixed, arn) for s in stage_names(api) for arn in route_source_arns(api, route, s)):
+                return function, statement, fixed
+        return None
 
     def _statement(self, finding):
         function = self.function(finding.resource.function_arn or finding.fix.details.get("FunctionArn"))

@@ -496,6 +496,7 @@ class ReplaceStatement(Edit):
 
     remove: RemovePermission = None
     grants: list = field(default_factory=list)  # AddPermission, one per API that calls the function
+    why: str = ""  # why the old statement is wrong, when it is not plainly over-broad
     kind = "replace-statement"
 
     def touches(self) -> set:
@@ -518,7 +519,8 @@ class ReplaceStatement(Edit):
     def summary(self) -> str:
         if not self.grants:
             return self.remove.summary()
-        return "; ".join(g.summary() for g in self.grants) + "; then " + self.remove.summary()
+        why = f" ({self.why})" if self.why else ""
+        return "; ".join(g.summary() for g in self.grants) + "; then " + self.remove.summary() + why
 
 
 @dataclass(eq=False, repr=False)
