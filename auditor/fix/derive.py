@@ -29,7 +29,11 @@ _LIST_POSITION = re.compile(r"\[(\d+)\]$")  # the end of a JSON path: the positi
 class Planner:
     """Derives edits against one model; `used_sids` keeps statement ids unique across the whole plan."""
 
-    def __init__(self, snapshot, index, used_sids: dict):
+    def __init__(self, snapshot, index, used_sids: dict, automatic: bool = False):
+        """automatic: the plan `fix` makes and predicts (True), rather than one finding's suggested repair in an
+        audit report: a change whose safety depends on what the model cannot see (the handler's code) is then
+        left to a person instead of planned."""
+        self.automatic = automatic
         self.snapshot = snapshot
         self.index = index
         self.used_sids = used_sids  # function ARN -> statement ids taken (in the model or by the plan), kept across rounds
@@ -255,7 +259,32 @@ class Planner:
                                integration_id=integration.id, values=values)]
 
     def fix_AGW111(self, finding):
-        return self._set_integration(finding, {"PayloadFormatVersion": "2.0"})
+        """Switching a route that may work today to 2.0 is safe only for a handler that reads the 2.0 event. Planned
+        when another integration already sends the same function 2.0 events (its handler reads them); in a template
+        diff, which a person reads before applying, planned with that caution spelled out; otherwise a person's
+        choice."""
+        edits = self._set_integration(finding, {"PayloadFormatVersion": "2.0"})
+        if not edits or not self.automatic:
+            return edits
+        edit = edits[0]
+        api = self.api(finding.resource)
+        integration = self.integration(api, edit.integration_id)
+        ref = integration.function_ref
+        if ref is not None and any(other.function_ref is not None and other.function_ref.arn == ref.arn and
+                                   other.payload_format_version == "2.0"
+                                   for other_api in self.index.apis for other in other_api.integrations):
+            edit.caution = f"{ref.name} already gets 2.0 events from another integration"
+            return edits
+        caution = ("only if its handler reads the 2.0 event (event.requestContext.http, event.rawPath): a handler "
+                   "written for 1.0 would break")
+        if edit.location is not None and edit.location.input_type != "snapshot":
+            edit.caution = caution + "; drop this hunk otherwise"
+            return edits
+        return Choice(finding, f"Integration {edit.integration_id} of API {edit.api_id} sends the 1.0 event: switch it "
+                               f"to 2.0 {caution}. Otherwise keep 1.0 and accept the finding (--ignore, a tag, or the "
+                               "baseline).",
+                      [f"the handler reads 2.0 events: {edit.commands()[0]}",
+                       "the handler reads 1.0 events: keep it (accept AGW111 for this integration)"])
 
     def fix_AGW112(self, finding):
         return self._set_integration(finding, {"IntegrationType": "AWS_PROXY", "PayloadFormatVersion": "2.0"})
@@ -295,9 +324,12 @@ class Planner:
             function = self.function(details.get("FunctionArn"))
             if function is None:
                 return None
-            return [SetFunctionTimeout(account=function.scope.account, region=function.scope.region,
-                                       location=function.location, function_arn=function.arn,
-                                       function_name=function.name, timeout_s=details["Timeout"])]
+            edits = [SetFunctionTimeout(account=function.scope.account, region=function.scope.region,
+                                        location=function.location, function_arn=function.arn,
+                                        function_name=function.name, timeout_s=details["Timeout"])]
+            if "TimeoutInMillis" in details:
+                edits = (self._set_integration(finding, {"TimeoutInMillis": details["TimeoutInMillis"]}) or []) + edits
+            return edits
         return self._set_integration(finding, {"TimeoutInMillis": details["TimeoutInMillis"]})
 
     def _grant(self, finding, source_arn: str, function_arn: str, sid_hint: str):
@@ -324,7 +356,28 @@ class Planner:
         grant = self._grant(finding, source_arn, details["FunctionArn"], hint.replace("$", ""))
         return [grant] if grant else None
 
-    fix_AGW201 = fix_AGW204 = fix_AGW205 = _add_permission
+    fix_AGW201 = fix_AGW205 = _add_permission
+
+    def fix_AGW204(self, finding):
+        """The permission is on another qualifier: grant the invoked one what that statement grants this API (one
+        route stays one route), never more; the whole API only when the other statement names it whole."""
+        api = self.api(finding.resource)
+        ref = parse_lambda_arn(finding.fix.details.get("FunctionArn") or "")
+        function = self.index.function(ref) if ref else None
+        if api is None or function is None:
+            return self._add_permission(finding)
+        arns = sorted({arn for statement in classify(api, ref, function)[2] for arn in statement.source_arns or ()
+                       if names_api(_only(statement, arn), api)})
+        if not arns:
+            return self._add_permission(finding)
+        grants = []
+        for arn in arns:
+            tail = (parse_source_arn(arn).resource if parse_source_arn(arn) else "").replace("/*", "")
+            grant = self._grant(finding, arn, finding.fix.details["FunctionArn"],
+                                ("apigateway-invoke-" + tail).replace("$", "").replace("/", "-"))
+            if grant is not None:
+                grants.append(grant)
+        return grants or None
 
     def fix_AGW202(self, finding):
         """The permission names another API: when that API is known not to use the function (it is in the
@@ -560,6 +613,13 @@ class Planner:
     def fix_AGW402(self, finding):
         return self._remove(finding)
 
+
+
+def _only(statement, arn: str):
+    """The statement as if it named only this SourceArn (to ask which of its values names an API)."""
+    import msgspec
+    return msgspec.structs.replace(statement, source_arns=(arn,), source_arn_ops=statement.source_arn_ops[:1],
+                                   source_arn_clauses=())
 
 
 def route_evidence(api, route) -> list:

@@ -142,6 +142,7 @@ class SetIntegration(Edit):
     api_id: str = ""
     integration_id: str = ""
     values: dict = field(default_factory=dict)
+    caution: str = ""  # the condition under which the change is right, said with it
     kind = "set-integration"
 
     def touches(self) -> set:
@@ -159,7 +160,8 @@ class SetIntegration(Edit):
 
     def summary(self) -> str:
         said = ", ".join(f"{k} {v}" for k, v in self.values.items())
-        return f"integration {self.integration_id} of API {self.api_id}: set {said}"
+        caution = f" ({self.caution})" if self.caution else ""
+        return f"integration {self.integration_id} of API {self.api_id}: set {said}{caution}"
 
 
 @dataclass(eq=False, repr=False)
@@ -195,7 +197,7 @@ class CreateIntegration(Edit):
     def script_commands(self) -> list[str]:
         """A rerun finds the integration the first run made (the plan creates one only where none calls the
         function) and uses it."""
-        query = f"Items[?IntegrationType=='AWS_PROXY' && IntegrationUri=={_jmes(self.function_arn)}].IntegrationId | [0]"
+        query = f"Items[?IntegrationType=={_jmes('AWS_PROXY')} && IntegrationUri=={_jmes(self.function_arn)}].IntegrationId | [0]"
         find = _apigw("get-integrations", self.api_id, self.region, "--query", q(query), "--output text")
         return [f"{self.variable}=$({find})",
                 f'if [ "${{{self.variable}}}" = None ]; then {self.commands()[0]}; fi']

@@ -155,7 +155,8 @@ class IntegrationTimeout(Rule):
     rationale = ("HTTP API integrations time out between 50 and 30000 ms. A function allowed to run longer than its "
                  "integration keeps running (and billing) after the client has been given an error.")
     client_sees = "Slow requests get 503/504 while the function keeps running."
-    fix = "Keep TimeoutInMillis within 50..30000 and the function's Timeout at or below it."
+    fix = ("Keep TimeoutInMillis within 50..30000 and at or above the function's Timeout: raise the integration's "
+           "timeout when the function needs up to 30 s; only a function allowed more than 30 s is shortened.")
 
     def check(self, ctx):
         for api in ctx.http_apis:
@@ -183,15 +184,21 @@ class IntegrationTimeout(Rule):
                            f"gives up after {effective} ms: slow requests get an error (503 is reported) while the "
                            "function keeps running.")
                 resource = integration_resource(integration, ref.arn)
-                if effective >= 1000:
-                    seconds = effective // 1000
-                    yield self.finding(
-                        ctx, message, resource, integration.location,
-                        f"aws lambda update-function-configuration --function-name {q(function.name)} "
-                        f"--timeout {seconds} --region {q(function.scope.region)}",
-                        Fix("set-function", {"Timeout": seconds, "FunctionArn": function.arn}))
-                else:  # Lambda's shortest timeout is 1 s: lengthen the integration instead
-                    wanted = min(function.timeout_s * 1000, MAX_TIMEOUT_MS)
+                if function.timeout_s * 1000 <= MAX_TIMEOUT_MS:
+                    # the safe repair: the integration waits as long as the function may run (the function's
+                    # own timeout is its author's choice; shortening it could cut off work that needs the time)
+                    wanted = function.timeout_s * 1000
                     yield self.finding(ctx, message, resource, integration.location,
                                        update_integration(integration, f"--timeout-in-millis {wanted}"),
                                        Fix("set", {"TimeoutInMillis": wanted}))
+                    continue
+                # longer than any HTTP API integration waits: the integration to its 30 s maximum, the function
+                # down to it (no client can get its answer after that anyway)
+                seconds = MAX_TIMEOUT_MS // 1000
+                command = (f"aws lambda update-function-configuration --function-name {q(function.name)} "
+                           f"--timeout {seconds} --region {q(function.scope.region)}")
+                details = {"Timeout": seconds, "FunctionArn": function.arn}
+                if effective < MAX_TIMEOUT_MS:
+                    command = update_integration(integration, f"--timeout-in-millis {MAX_TIMEOUT_MS}") + " && " + command
+                    details["TimeoutInMillis"] = MAX_TIMEOUT_MS
+                yield self.finding(ctx, message, resource, integration.location, command, Fix("set-function", details))

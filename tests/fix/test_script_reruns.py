@@ -54,7 +54,9 @@ def estate(server) -> dict:
 
 def _plan(server, tmp_path, capsys):
     script = tmp_path / "fix.sh"
-    assert main(["fix", "--live", "--endpoint-url", server, "--region", REGION, "--output", str(script)]) == 0
+    # AGW111 (a 1.0 integration) is a person's choice: left out of the script, and of the verdict below
+    assert main(["fix", "--live", "--endpoint-url", server, "--region", REGION, "--ignore", "AGW111",
+                 "--output", str(script)]) == 0
     capsys.readouterr()
     return script
 
@@ -87,7 +89,7 @@ def test_a_script_stopped_half_way_finishes_when_run_again_and_a_second_run_chan
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     done = estate(moto_server)
     _no_duplicate_statement_ids(done)
-    assert main(["audit", "--live", "--endpoint-url", moto_server, "--region", REGION]) == 0
+    assert main(["audit", "--live", "--endpoint-url", moto_server, "--region", REGION, "--ignore", "AGW111"]) == 0
     capsys.readouterr()
     again = _bash(script, moto_server)
     assert again.returncode == 0, again.stderr[-2000:]
