@@ -388,9 +388,17 @@ def _policy_owner(documents, function_arn: str, qualifier: str | None) -> dict |
         return function
     for key, name in (("Aliases", "Name"), ("Versions", "Version")):
         for item in function.get(key) or ():
-            if item.get(name) == qualifier:
-                return item
+            if item.get(name) == qualifier and "Policy" in item:
+                return item  # its own policy, as GetPolicy --qualifier read it (a template keeps them on the function)
     return function
+
+
+def _policy_owners(documents, function_arn: str) -> list:
+    function = find_function(documents, function_arn)
+    if function is None:
+        return []
+    return [function] + [item for key in ("Aliases", "Versions") for item in function.get(key) or ()
+                         if "Policy" in item]
 
 
 def _statements(owner: dict) -> tuple[dict, list]:
@@ -469,12 +477,16 @@ class RemovePermission(Edit):
         return {("statement", self.function_arn, self.qualifier, self.statement_id)}
 
     def apply(self, documents) -> None:
-        owner = _policy_owner(documents, self.function_arn, self.qualifier)
-        if owner is None:
-            return
-        policy, statements = _statements(owner)
-        policy["Statement"] = [s for s in statements if not (isinstance(s, dict) and s.get("Sid") == self.statement_id)]
-        _store(owner, policy)
+        resource = self.function_arn + (f":{self.qualifier}" if self.qualifier else "")
+        owners = _policy_owners(documents, self.function_arn)
+        for owner in owners if self.qualifier else owners[:1]:
+            policy, statements = _statements(owner)
+            kept = [s for s in statements if not (isinstance(s, dict) and s.get("Sid") == self.statement_id and
+                                                  (owner.get("FunctionArn") != self.function_arn or not self.qualifier
+                                                   or resource in json.dumps(s.get("Resource"))))]
+            if len(kept) != len(statements):
+                policy["Statement"] = kept
+                _store(owner, policy)
 
     def commands(self) -> list[str]:
         args = ["aws lambda remove-permission", "--function-name", q(self.function_name)]
