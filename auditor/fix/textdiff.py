@@ -441,7 +441,15 @@ class _Text:
             if pattern.match(self.lines[i]) and _indent(self.lines[i]) == width:
                 stop = self.end(i) if self._opens_block(i) else i + 1
                 comma = self.json and self.lines[stop - 1].rstrip().endswith(",")
-                self.lines[i:stop] = self._entry(key, value, width, comma, self._comment(self.lines[i]))
+                line = self.lines[i]
+                comment = self._comment(line)
+                old = line.split(":", 1)[1][:len(line.split(":", 1)[1]) - len(comment)].strip() if ":" in line else ""
+                if comment and _comment_made_false(comment, old, value if not isinstance(value, dict) else ""):
+                    comment = ""
+                entry = self._entry(key, value, width, comma, comment)
+                if not self.json and stop == i + 1 and len(entry) == 1:
+                    entry[0] = _same_quotes(entry[0], old, key)
+                self.lines[i:stop] = entry
                 return
         comma = self.json and any(not _blank(line) and line.strip() not in ("}", "},") for line in self.lines[block + 1:end])
         self.lines[block + 1:block + 1] = self._entry(key, value, width, comma or not self.json and False, "")
@@ -529,6 +537,30 @@ class _Text:
                 _indent(self.lines[start - 1]) == _indent(self.lines[start]):
             start -= 1  # the comment that introduces it goes with it
         del self.lines[start:end]
+
+
+def _same_quotes(line: str, old: str, key: str) -> str:
+    """A YAML scalar keeps the quoting style the line had: `'1.0'` becomes `'2.0'`, not `"2.0"`."""
+    match = re.match(r"^(\s*(?:- )?[\"']?" + re.escape(key) + r"[\"']?\s*:\s+)([\"'])(.*)\2(\s*(?:#.*)?)$", line)
+    if match is None or not old[:1] in ("'", '"') or old[:1] == match.group(2):
+        return line
+    inner = match.group(3)
+    if "\\" in inner or "'" in inner or '"' in inner:
+        return line  # an escape or a quote inside: the renderer's quoting is the safe one
+    return f"{match.group(1)}{old[0]}{inner}{old[0]}{match.group(4)}"
+
+
+_STALE = re.compile(r"\b(mistake|wrong|broken|bug|fixme|todo|xxx|should be|instead of)\b", re.IGNORECASE)
+
+
+def _comment_made_false(comment: str, old: str, new: str) -> bool:
+    """A trailing comment about the value being replaced (it names the old value, or calls it a mistake) is no
+    longer true once the value changes: dropped. One about the key (`# seconds`) stays."""
+    old, new = old.strip().strip("\"'"), str(new).strip().strip("\"'")
+    if old == new:
+        return False
+    return bool(_STALE.search(comment)) or bool(old) and re.search(r"(?<![\w.])" + re.escape(old) + r"(?![\w.])",
+                                                                     comment) is not None
 
 
 def _indent_unit(lines: list) -> int:
@@ -719,11 +751,40 @@ class _Hcl:
                     if _brace_delta(line) != 0:
                         raise _Unplaced(f"{name} spans several lines: set it by hand")
                     comment = re.search(r"\s+(#|//)[^\"]*$", line)
-                    self.lines[i] = match.group(1) + expr + (comment.group(0) if comment else "")
+                    old = match.group(2)[:len(match.group(2)) - len(comment.group(0))] if comment else match.group(2)
+                    kept = comment.group(0) if comment and not _comment_made_false(comment.group(0), old, expr) else ""
+                    self.lines[i] = match.group(1) + expr + kept
+                    self.align(i)
                     return
             depth += _brace_delta(line)
         pad = " " * (width if width is not None else 2)
         self.lines.insert(block + 1, f"{pad}{name} = {expr}")
+        self.align(block + 1)
+
+    _ATTRIBUTE = re.compile(r"^(\s*)([A-Za-z_][\w-]*)\s*=(?!=)\s*(.*)$")
+
+    def align(self, at: int) -> None:
+        """`=` aligned over the run of one-line attributes around line `at`, as `terraform fmt` writes them:
+        one space after the longest name of the run (a blank line, a comment line, a nested block or a value
+        spanning lines ends a run)."""
+        def attribute(i):
+            match = self._ATTRIBUTE.match(self.lines[i]) if 0 <= i < len(self.lines) else None
+            if match is None or _brace_delta(re.sub(r"\s(#|//).*$", "", self.lines[i])) != 0:
+                return None
+            return match
+        first = attribute(at)
+        if first is None:
+            return
+        indent = first.group(1)
+        start = end = at
+        while attribute(start - 1) and attribute(start - 1).group(1) == indent:
+            start -= 1
+        while attribute(end + 1) and attribute(end + 1).group(1) == indent:
+            end += 1
+        width = max(len(attribute(i).group(2)) for i in range(start, end + 1))
+        for i in range(start, end + 1):
+            match = attribute(i)
+            self.lines[i] = f"{indent}{match.group(2).ljust(width)} = {match.group(3)}"
 
     def delete(self, kind: str, name: str) -> None:
         start = self.resource(kind, name)

@@ -43,7 +43,7 @@ def test_terraform_source_is_edited_in_place(tmp_path):
     patched = render_diff(edits)
     assert patched.problems == []
     text = patched.text(file)
-    assert '  payload_format_version = "2.0" # mistake: the handler expects 2.0' in text
+    assert '  payload_format_version = "2.0"\n' in text  # the comment calling 1.0 a mistake is dropped with it
     assert '  target    = "integrations/${aws_apigatewayv2_integration.items.id}"' in text
     assert 'source_arn    = "${aws_apigatewayv2_api.http.execution_arn}/*"' in text
     assert "function_name = aws_lambda_function.items.function_name" in text

@@ -109,3 +109,56 @@ def test_overlapping_runs_add_one_permission_and_one_default_stage(tmp_path):
     assert text.count("AWS::Lambda::Permission") == 2  # HttpApi's, and the one for DevApi
     assert "E3019" not in _lint(copy)
     assert main(["audit", str(copy)]) == 0
+
+
+def _terraform_fmt_problems(path: Path) -> str | None:
+    """What `terraform fmt -check -diff` would change (None when clean); without terraform, the same alignment
+    rule checked here: consecutive one-line attributes have their `=` in one column, one space after the
+    longest name."""
+    exe = shutil.which("terraform")
+    if exe:
+        done = subprocess.run([exe, "fmt", "-check", "-diff", str(path)], capture_output=True, text=True, timeout=120)
+        return None if done.returncode == 0 else done.stdout
+    import re
+    lines, problems, run = path.read_text().splitlines(), [], []
+    for line in lines + [""]:
+        match = re.match(r"^(\s*)([A-Za-z_][\w-]*)(\s*)=(?!=)", line)
+        if match and line.count("{") == line.count("}") and (not run or run[0][0] == match.group(1)):
+            run.append((match.group(1), match.group(2), match.group(3)))
+            continue
+        if run:
+            width = max(len(name) for _, name, _ in run)
+            problems += [name for _, name, space in run if len(name) + len(space) != width + 1]
+        run = [(match.group(1), match.group(2), match.group(3))] if match else []
+    return "\n".join(problems) or None
+
+
+def test_terraform_inserts_are_aligned_as_terraform_fmt_writes_them(tmp_path, capsys):
+    text = (Path(__file__).parent / "fixtures/seed.tf").read_text()
+    text = text.replace('  payload_format_version = "1.0" # mistake: the handler expects 2.0\n', "")
+    text = text.replace("  api_id                 =", "  api_id           =").replace(
+        "  integration_type       =", "  integration_type =").replace("  integration_uri        =", "  integration_uri  =")
+    copy = tmp_path / "main.tf"
+    copy.write_text(text)
+    assert _terraform_fmt_problems(copy) is None
+    main(["fix", str(copy), "--write"])
+    assert 'payload_format_version = "2.0"' in copy.read_text()
+    assert _terraform_fmt_problems(copy) is None
+
+
+def test_a_comment_the_fix_makes_false_is_dropped(tmp_path, capsys):
+    copy = tmp_path / "main.tf"
+    shutil.copy(Path(__file__).parent / "fixtures/seed.tf", copy)
+    main(["fix", str(copy), "--write"])
+    text = copy.read_text()
+    assert 'payload_format_version = "2.0"\n' in text and "# mistake: the handler expects 2.0" not in text
+    assert "# left over from a deleted API" in text  # a comment the fix does not touch stays
+
+
+def test_yaml_quoting_style_is_kept_on_touched_lines(tmp_path, capsys):
+    copy = tmp_path / "payload-v1.cfn.yaml"
+    copy.write_text((SEED / copy.name).read_text().replace('PayloadFormatVersion: "1.0"',
+                                                           "PayloadFormatVersion: '1.0'  # mistake: copied from v1"))
+    main(["fix", str(copy), "--write"])
+    text = copy.read_text()
+    assert "PayloadFormatVersion: '2.0'\n" in text, [l for l in text.splitlines() if "PayloadFormat" in l]
