@@ -228,6 +228,8 @@ def _place(patched: Patched, edit) -> str | None:
         _unreferenced(text, logical)
         text.delete_resource(logical)
         return None
+    if kind in ("remove-permission", "replace-statement") and hint.get("type") == "AWS::Lambda::ResourcePolicy":
+        raise _Unplaced(_in_whole_policy(hint.get("logical") or location.resource, edit, render.sub))
     if kind == "remove-permission":
         logical = hint.get("logical") or location.resource
         if hint.get("type") != "AWS::Lambda::Permission":
@@ -340,6 +342,21 @@ def _add_permission(text: "_Text", render, edit) -> None:
     text.add_resource(name, {"Type": "AWS::Lambda::Permission", "Properties": {
         "Action": "lambda:InvokeFunction", "FunctionName": function, "Principal": "apigateway.amazonaws.com",
         "SourceArn": source_arn}})
+
+
+def _in_whole_policy(resource: str, edit, render) -> str:
+    """A statement of a whole resource-based policy (PutResourcePolicy: AWS::Lambda::ResourcePolicy,
+    aws_lambda_resource_policy) is changed in that policy's document, never by removing the resource (its other
+    statements, Deny ones included, would go with it): what to change there, in words."""
+    remove = edit.remove if edit.kind == "replace-statement" else edit
+    if edit.kind == "remove-permission":
+        what = f"remove the statement with Sid `{remove.statement_id}` from its policy document"
+    else:
+        arn = render(edit.grants[0].source_arn)
+        arn = arn if isinstance(arn, str) else json.dumps(arn)
+        what = (f"in the statement with Sid `{remove.statement_id}`, set Principal to "
+                f'{{"Service": "apigateway.amazonaws.com"}} and Condition to {{"ArnLike": {{"AWS:SourceArn": {arn}}}}}')
+    return f"the statement is part of {resource}, a whole resource-based policy: {what}, the other statements kept"
 
 
 def _indent(line: str) -> int:
@@ -608,6 +625,9 @@ def _place_hcl(text: "_Hcl", render, context, hint, edit) -> str | None:
             raise _Unplaced("the function is not declared in this configuration")
         text.set_attribute(text.resource(*_address(function)), "timeout", str(edit.timeout_s))
         return None
+    if kind in ("remove-permission", "replace-statement") and \
+            (hint.get("type") == "aws_lambda_resource_policy" or address.startswith("aws_lambda_resource_policy.")):
+        raise _Unplaced(_in_whole_policy(address, edit, render.expr))  # deleting the block would drop every statement
     if kind in ("remove-permission", "delete-integration", "delete-authorizer"):
         if kind == "delete-authorizer":
             kind_name = _address(address)
