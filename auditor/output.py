@@ -23,8 +23,9 @@ def say(text: str, stream=None) -> None:
     print(terminal(text), file=stream or sys.stderr)
 
 
-def write_text(text: str, path: str | None, raw: bool = False) -> None:
-    """`raw`: text that is data for another program (a diff for `patch`), already safe where it must be."""
+def write_text(text: str, path: str | None, raw: bool = False, before_replace=None) -> None:
+    """`raw`: text that is data for another program (a diff for `patch`), already safe where it must be.
+    before_replace(target): called just before the rename, to refuse (raise) when the file changed meanwhile."""
     if path is None or path == "-":
         sys.stdout.write(text if raw else terminal(text))
         sys.stdout.flush()
@@ -48,6 +49,8 @@ def write_text(text: str, path: str | None, raw: bool = False) -> None:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(text)
             os.chmod(temp, _file_mode(target))  # mkstemp makes 0600; give the file the mode open() would
+            if before_replace is not None:
+                before_replace(target)
             os.replace(temp, target)
         except BaseException as exc:
             with contextlib.suppress(OSError):

@@ -54,12 +54,6 @@ def add_parser(sub, epilog: str) -> None:
 
 
 def run(args) -> int:
-    from auditor.commands.audit import audit
-    from auditor.config import resolve
-    from auditor.findings import Severity
-    from auditor.fix.planner import plan_fixes
-    from auditor.fix.summary import lines
-    from auditor.output import write_text
     if args.format != "table":
         raise UsageError("fix writes a script or a diff: --format does not apply (use `audit --format`)")
     output = args.output[-1] if args.output else None
@@ -69,6 +63,22 @@ def run(args) -> int:
         from auditor.output import check_not_an_input, check_output_path
         check_output_path(output)
         check_not_an_input(output, [*args.paths, args.baseline, args.config, *(args.rules_files or [])])
+    if not args.write:
+        return _run(args, output, None)
+    import time
+    from auditor.fix.lock import inputs_locked
+    with inputs_locked([p for p in args.paths if p != "-"] or ["."]):
+        return _run(args, output, time.time_ns())
+
+
+def _run(args, output, started_ns) -> int:
+    """started_ns: when a --write run began reading its inputs (a file saved after it is not replaced)."""
+    from auditor.commands.audit import audit
+    from auditor.config import resolve
+    from auditor.findings import Severity
+    from auditor.fix.planner import plan_fixes
+    from auditor.fix.summary import lines
+    from auditor.output import write_text
     result = audit(args)
     settings = resolve(args)
     threshold = getattr(args, "fail_on", Severity.MEDIUM)
@@ -99,7 +109,7 @@ def run(args) -> int:
         for problem in unplaced:
             say(visible(f"left for a person (not placed in the text): {problem}"))
         if args.write:
-            write_files(patched)
+            write_files(patched, started_ns)
             print(f"apigw-auditor: patched {len(patched.changed)} file(s)", file=sys.stderr)
         else:
             text += patched.diff()

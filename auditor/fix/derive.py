@@ -7,7 +7,9 @@ authorizer, which of two functions) becomes a `Choice` listing the candidates.
 
 import re
 
-from auditor.core.analysis import TARGET_PREFIX
+from auditor.core.analysis import TARGET_PREFIX, classify, names_api, route_source_arns, stage_names
+from auditor.core.arnlike import glob_match, has_wildcard
+from auditor.core.arns import execute_api_arn
 from auditor.core.arns import parse_lambda_arn, parse_source_arn
 import json
 
@@ -28,7 +30,11 @@ _LIST_POSITION = re.compile(r"\[(\d+)\]$")  # the end of a JSON path: the positi
 class Planner(RestFixes):
     """Derives edits against one model; `used_sids` keeps statement ids unique across the whole plan."""
 
-    def __init__(self, snapshot, index, used_sids: dict):
+    def __init__(self, snapshot, index, used_sids: dict, automatic: bool = False):
+        """automatic: the plan `fix` makes and predicts (True), rather than one finding's suggested repair in an
+        audit report: a change whose safety depends on what the model cannot see (the handler's code) is then
+        left to a person instead of planned."""
+        self.automatic = automatic
         self.snapshot = snapshot
         self.index = index
         self.used_sids = used_sids  # function ARN -> statement ids taken (in the model or by the plan), kept across rounds
@@ -125,7 +131,8 @@ class Planner(RestFixes):
         return {"account": api.scope.account, "region": api.scope.region}
 
     def _target(self, finding, api, route, *, known_id: str | None = None, function_name: str | None = None):
-        """The integration a route should target: the one the model names, or a Choice."""
+        """The integration a route should target: the one the model names, the one every piece of evidence
+        points at, or a Choice whenever more than one reading remains."""
         if known_id is not None:
             return known_id
         candidates = api.integrations
@@ -134,11 +141,32 @@ class Planner(RestFixes):
             if len(calling) == 1 or calling and len({_behaviour(i) for i in calling}) == 1:
                 return calling[0].id  # one, or several that behave the same (SAM makes one per event)
             candidates = calling or candidates
-        elif len(candidates) == 1:
+            return self._ask(finding, api, route, candidates, [])
+        pointed = route_evidence(api, route)  # functions whose own permission names exactly this route
+        if pointed:
+            names = {f.name for f in pointed}
+            calling = [i for i in candidates if i.function_ref is not None and i.function_ref.name in names]
+            if len(names) == 1 and calling and len({_behaviour(i) for i in calling}) == 1:
+                return calling[0].id
+            return self._ask(finding, api, route, candidates, [f for f in pointed if f.name not in
+                                                                 {i.function_ref.name for i in calling}])
+        if len(candidates) == 1 and not _permission_points_elsewhere(candidates[0], api, route, self.index):
             return candidates[0].id
-        listed = [f"integrations/{i.id}" + (f" (function {i.function_ref.name})" if i.function_ref else "")
-                  for i in candidates]
-        return Choice(finding, f"Route `{route.key}` of API {api.id}: which integration should it target?", listed)
+        return self._ask(finding, api, route, candidates, [])
+
+    def _ask(self, finding, api, route, candidates, uncalled) -> Choice:
+        """The route's target, left to a person: each integration of the API, and a new one for each function
+        whose own permission names the route but which no integration calls."""
+        pointed = {f.name for f in route_evidence(api, route)}
+        listed = [f"integrations/{i.id}" + (f" (function {i.function_ref.name}" + (
+                      ", whose permission names this route" if i.function_ref.name in pointed else "") + ")"
+                      if i.function_ref else "") for i in candidates]
+        listed = [f"a new Lambda proxy integration to function {f.name}, whose own permission names this route "
+                  "(probably the route's function)" for f in uncalled] + listed
+        why = " The evidence disagrees (a function's permission names this route), so the plan does not choose." \
+            if pointed else ""
+        return Choice(finding, f"Route `{route.key}` of API {api.id}: which integration should it target?{why}",
+                      listed)
 
     def _set_target(self, finding, route=None, **hints):
         """route: the finding's, when the caller has found it already."""
@@ -235,7 +263,32 @@ class Planner(RestFixes):
                                integration_id=integration.id, values=values)]
 
     def fix_AGW111(self, finding):
-        return self._set_integration(finding, {"PayloadFormatVersion": "2.0"})
+        """Switching a route that may work today to 2.0 is safe only for a handler that reads the 2.0 event. Planned
+        when another integration already sends the same function 2.0 events (its handler reads them); in a template
+        diff, which a person reads before applying, planned with that caution spelled out; otherwise a person's
+        choice."""
+        edits = self._set_integration(finding, {"PayloadFormatVersion": "2.0"})
+        if not edits or not self.automatic:
+            return edits
+        edit = edits[0]
+        api = self.api(finding.resource)
+        integration = self.integration(api, edit.integration_id)
+        ref = integration.function_ref
+        if ref is not None and any(other.function_ref is not None and other.function_ref.arn == ref.arn and
+                                   other.payload_format_version == "2.0"
+                                   for other_api in self.index.apis for other in other_api.integrations):
+            edit.caution = f"{ref.name} already gets 2.0 events from another integration"
+            return edits
+        caution = ("only if its handler reads the 2.0 event (event.requestContext.http, event.rawPath): a handler "
+                   "written for 1.0 would break")
+        if edit.location is not None and edit.location.input_type != "snapshot":
+            edit.caution = caution + "; drop this hunk otherwise"
+            return edits
+        return Choice(finding, f"Integration {edit.integration_id} of API {edit.api_id} sends the 1.0 event: switch it "
+                               f"to 2.0 {caution}. Otherwise keep 1.0 and accept the finding (--ignore, a tag, or the "
+                               "baseline).",
+                      [f"the handler reads 2.0 events: {edit.commands()[0]}",
+                       "the handler reads 1.0 events: keep it (accept AGW111 for this integration)"])
 
     def fix_AGW112(self, finding):
         return self._set_integration(finding, {"IntegrationType": "AWS_PROXY", "PayloadFormatVersion": "2.0"})
@@ -275,9 +328,12 @@ class Planner(RestFixes):
             function = self.function(details.get("FunctionArn"))
             if function is None:
                 return None
-            return [SetFunctionTimeout(account=function.scope.account, region=function.scope.region,
-                                       location=function.location, function_arn=function.arn,
-                                       function_name=function.name, timeout_s=details["Timeout"])]
+            edits = [SetFunctionTimeout(account=function.scope.account, region=function.scope.region,
+                                        location=function.location, function_arn=function.arn,
+                                        function_name=function.name, timeout_s=details["Timeout"])]
+            if "TimeoutInMillis" in details:
+                edits = (self._set_integration(finding, {"TimeoutInMillis": details["TimeoutInMillis"]}) or []) + edits
+            return edits
         return self._set_integration(finding, {"TimeoutInMillis": details["TimeoutInMillis"]})
 
     def _grant(self, finding, source_arn: str, function_arn: str, sid_hint: str):
@@ -304,12 +360,108 @@ class Planner(RestFixes):
         grant = self._grant(finding, source_arn, details["FunctionArn"], hint.replace("$", ""))
         return [grant] if grant else None
 
-    fix_AGW201 = fix_AGW202 = fix_AGW204 = fix_AGW205 = _add_permission
+    fix_AGW201 = fix_AGW205 = _add_permission
+
+    def fix_AGW204(self, finding):
+        """The permission is on another qualifier: grant the invoked one what that statement grants this API (one
+        route stays one route), never more; the whole API only when the other statement names it whole."""
+        api = self.api(finding.resource)
+        ref = parse_lambda_arn(finding.fix.details.get("FunctionArn") or "")
+        function = self.index.function(ref) if ref else None
+        if api is None or function is None:
+            return self._add_permission(finding)
+        arns = sorted({arn for statement in classify(api, ref, function)[2] for arn in statement.source_arns or ()
+                       if names_api(_only(statement, arn), api)})
+        if not arns:
+            return self._add_permission(finding)
+        grants = []
+        for arn in arns:
+            tail = (parse_source_arn(arn).resource if parse_source_arn(arn) else "").replace("/*", "")
+            grant = self._grant(finding, arn, finding.fix.details["FunctionArn"],
+                                ("apigateway-invoke-" + tail).replace("$", "").replace("/", "-"))
+            if grant is not None:
+                grants.append(grant)
+        return grants or None
+
+    def fix_AGW202(self, finding):
+        """The permission names another API: when that API is known not to use the function (it is in the
+        input and calls other functions, or its account and region were fully read and it is not there), the
+        statement is a mistake: grant this API under a new id, then remove it. Otherwise it may serve an API
+        outside the input: keep it, and say so."""
+        grants = self._add_permission(finding)
+        api = self.api(finding.resource)
+        ref = parse_lambda_arn(finding.fix.details.get("FunctionArn") or "")
+        function = self.index.function(ref) if ref else None
+        if not grants or api is None or function is None:
+            return grants
+        if function.location is None or function.location.input_type != "snapshot":
+            return grants  # a template's statement is a resource of its own the model does not point at: kept
+        for statement in classify(api, ref, function)[3]:
+            if self._serves_no_api(function, statement) and len(statement.source_arns or ()) == 1:
+                return [self._replacing(function, statement, grants,
+                                        f"it names `{statement.source_arns[0]}`, which no API uses for this function")]
+        return grants
+
+    def _serves_no_api(self, function, statement) -> bool:
+        for raw in statement.source_arns or ():
+            pattern = parse_source_arn(raw)
+            if pattern is None or has_wildcard(pattern.region + pattern.account + pattern.api_id):
+                return False  # names APIs we cannot list: one of them may use it
+            if self.index.api_exists(pattern.account, pattern.region, pattern.api_id):
+                named = [a for a in self.index.apis_with_id(pattern.api_id)
+                         if (a.scope.account, a.scope.region) == (pattern.account, pattern.region)]
+                if any(a in self.index.invoking_apis(function) for a in named):
+                    return False  # that API calls the function: the statement is its grant
+            elif not self.index.is_complete(pattern.account, pattern.region):
+                return False  # an account or region not read whole: the API may be there
+        return True
+
+    def _replacing(self, function, statement, grants, why: str):
+        qualifier = statement_qualifier(function, statement.resources)
+        remove = RemovePermission(account=function.scope.account, region=function.scope.region,
+                                  location=function.location,
+                                  function_arn=function.arn, function_name=function.name, qualifier=qualifier,
+                                  statement_id=statement.sid)
+        return ReplaceStatement(account=function.scope.account, region=function.scope.region,
+                                location=function.location, remove=remove, grants=grants, why=why)
 
     def fix_AGW203(self, finding):
         if finding.fix.action == "remove-statement":
             return self._remove(finding)
-        return self._add_permission(finding)
+        grants = self._add_permission(finding)
+        wrong = grants and self._wrong_stage(finding)
+        if not wrong:
+            return grants
+        function, statement, fixed = wrong
+        grant = self._grant(finding, fixed, function.arn + (f":{grants[0].qualifier}" if grants[0].qualifier else ""),
+                            f"{statement.sid}-any-stage")
+        stage = parse_source_arn(statement.source_arns[0]).resource.split("/")[1]
+        return [self._replacing(function, statement, [grant],
+                                f"it names stage `{stage}`, which API {finding.resource.api_id} does not have")]
+
+    def _wrong_stage(self, finding):
+        """A statement on the function naming this API and route on a stage the API does not have: (function,
+        statement, its SourceArn with the stage as `*`), when that corrected ARN covers the route."""
+        api = self.api(finding.resource)
+        ref = parse_lambda_arn(finding.fix.details.get("FunctionArn") or "")
+        function = self.index.function(ref) if ref else None
+        route = api and self.route(api, finding)
+        if function is None or route is None or function.location is None or \
+                function.location.input_type != "snapshot":
+            return None
+        stages = {s.name for s in api.stages}
+        for statement in function.statements:
+            if not (statement.is_allow and statement.source_arns and len(statement.source_arns) == 1 and
+                    statement.applies_to(ref.arn) and names_api(statement, api)):
+                continue
+            pattern = parse_source_arn(statement.source_arns[0])
+            parts = pattern.resource.split("/", 2) if pattern else []
+            if len(parts) < 3 or has_wildcard(parts[1]) or parts[1] in stages:
+                continue
+            fixed = pattern.raw[:-len(pattern.resource)] + f"{parts[0]}/*/{parts[2]}"
+            if any(glob_match(fixed, arn) for s in stage_names(api) for arn in route_source_arns(api, route, s)):
+                return function, statement, fixed
+        return None
 
     def _statement(self, finding):
         function = self.function(finding.resource.function_arn or finding.fix.details.get("FunctionArn"))
@@ -343,8 +495,8 @@ class Planner(RestFixes):
         for api in apis:
             source_arn = f"arn:{api.partition}:execute-api:{api.scope.region}:{api.scope.account}:{api.id}/*"
             arn = function.arn + (f":{qualifier}" if qualifier else "")
-            hint = statement.sid if len(apis) == 1 else f"{statement.sid}-{api.id}"
-            self.used_sids.setdefault(function.arn, set()).discard(statement.sid)  # removed first: its id is free
+            # a new id: the grant goes in before the old statement goes, so both hold at once for a moment
+            hint = f"{statement.sid}-scoped" if len(apis) == 1 else f"{statement.sid}-{api.id}"
             grants.append(self._grant(finding, source_arn, arn, hint))
         return [ReplaceStatement(account=function.scope.account, region=function.scope.region,
                                  location=finding.location, remove=remove, grants=grants)]
@@ -439,11 +591,26 @@ class Planner(RestFixes):
         return [DeleteAuthorizer(**self._base(api), location=authorizer.location, api_id=api.id,
                                  authorizer_id=authorizer.id, name=authorizer.name)]
 
+    _TARGET_RULES = ("AGW101", "AGW102", "AGW103")
+
     def fix_AGW401(self, finding):
         api = self.api(finding.resource)
         integration = api and self.integration(api, finding.resource.integration_id)
         if integration is None:
             return None
+        wanted = TARGET_PREFIX + integration.id
+        for other in self.gated:  # a route without a working target may be meant for it: never delete a candidate
+            if other.rule_id in self._TARGET_RULES and (other.resource.account, other.resource.region,
+                                                        other.resource.api_id) == (api.scope.account, api.scope.region,
+                                                                                   api.id):
+                chosen = self.derive(other)
+                if isinstance(chosen, Choice) and any(c.startswith(wanted + " ") or c == wanted
+                                                      for c in chosen.candidates):
+                    return Choice(finding, f"Integration {integration.id} of API {api.id}: no route targets it, but "
+                                           f"it may be the target route `{other.resource.route_key}` is missing: "
+                                           "delete it only once that choice is made.",
+                                  [f"keep it and point route `{other.resource.route_key}` at {wanted}",
+                                   "delete it (once the route has its target)"])
         return [DeleteIntegration(**self._base(api), location=integration.location, api_id=api.id,
                                   integration_id=integration.id)]
 
@@ -466,6 +633,47 @@ class Planner(RestFixes):
                                           "AuthorizerId": route.authorizer_id}))
         return edits
 
+
+
+def _only(statement, arn: str):
+    """The statement as if it named only this SourceArn (to ask which of its values names an API)."""
+    import msgspec
+    return msgspec.structs.replace(statement, source_arns=(arn,), source_arn_ops=statement.source_arn_ops[:1],
+                                   source_arn_clauses=())
+
+
+def route_evidence(api, route) -> list:
+    """The functions whose own resource policy names exactly this route of this API (method and path, not a
+    wildcard that takes any route): the strongest sign of which function the route was made for."""
+    scope = api.scope
+    stage = next((s.name for s in api.stages), "$default")
+    arns = route_source_arns(api, route, stage)
+    probe = execute_api_arn(api.partition, scope.region, scope.account, api.id, stage,
+                            "GET /apigw-auditor-probe/no-such-route")
+    out = []
+    for function in scope.functions:
+        for statement in function.statements:
+            if statement.is_allow and statement.source_arns and names_api(statement, api) and \
+                    any(statement.allows(function.arn, arn, scope.account) for arn in arns) and \
+                    not statement.allows(function.arn, probe, scope.account):
+                out.append(function)
+                break
+    return out
+
+
+def _permission_points_elsewhere(integration, api, route, index) -> bool:
+    """The only integration calls a function whose permissions on this API name routes, none of them this one:
+    its owner scoped it to other routes, so pointing this route at it is a guess, not a repair."""
+    if integration.function_ref is None:
+        return False
+    function = index.function(integration.function_ref)
+    if function is None:
+        return False
+    stage = next((s.name for s in api.stages), "$default")
+    arns = route_source_arns(api, route, stage)
+    on_api = [s for s in function.statements if s.is_allow and s.source_arns and names_api(s, api)]
+    invoked = integration.function_ref.arn
+    return bool(on_api) and not any(s.allows(invoked, arn, api.scope.account) for s in on_api for arn in arns)
 
 
 def _behaviour(integration) -> tuple:

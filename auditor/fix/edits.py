@@ -35,7 +35,13 @@ class Edit:
         raise NotImplementedError
 
     def commands(self) -> list[str]:
+        """The plain commands, as a person reads them (audit's remediation)."""
         raise NotImplementedError
+
+    def script_commands(self) -> list[str]:
+        """The commands as the script runs them: each a no-op when what it makes is already there, so a
+        script that stopped half-way (or ran to the end) can be run again from the top."""
+        return self.commands()
 
     def summary(self) -> str:
         raise NotImplementedError
@@ -47,6 +53,40 @@ class Edit:
 
 def _apigw(command: str, api_id: str, region: str, *args: str) -> str:
     return " ".join(["aws apigatewayv2", command, "--api-id", q(api_id), *args, "--region", q(region)])
+
+
+def _jmes(text: str) -> str:
+    """A JMESPath literal holding the string (JSON between backticks: no single quote, so the shell quoting stays
+    plain)."""
+    return "`" + json.dumps(text).replace("`", "\\`") + "`"
+
+
+def _none_yet(listing: str, api_id: str, region: str, field_name: str, value: str) -> str:
+    """A test that holds while the API has no member whose `field_name` is `value` (an error fails the step)."""
+    query = f"length(Items[?{field_name}=={_jmes(value)}])"
+    count = _apigw(listing, api_id, region, "--query", q(query), "--output text")
+    return f'[ "$({count})" = 0 ]'
+
+
+def _tolerating(command: str, code: str, said: str) -> str:
+    """Run `command`; AWS's `code` error (what a rerun meets: gone already) is success, any other error is not."""
+    return (f"( out=$({command} 2>&1) || {{ grep -q {code} <<<\"$out\" && echo {q(said)}; }} || "
+            f"{{ printf '%s\\n' \"$out\" >&2; exit 1; }} )")
+
+
+def _has_statement(function: str, qualifier: str | None, region: str, sid: str) -> str:
+    """A test that holds when the function's (or alias's) policy has a statement with this id.
+
+    GetPolicy returns the policy as a JSON string: JMESPath cannot parse it, but a statement id (Lambda allows
+    [A-Za-z0-9-_.] only) is found exactly by its quoted form, written compactly by AWS and with a space by others.
+    A function without any policy answers an error: then the statement is not there."""
+    compact, spaced = _jmes('"Sid":' + json.dumps(sid)), _jmes('"Sid": ' + json.dumps(sid))
+    query = f"contains(Policy, {compact}) || contains(Policy, {spaced})"
+    args = ["aws lambda get-policy --function-name", q(function)]
+    if qualifier:
+        args += ["--qualifier", q(qualifier)]
+    args += ["--region", q(region), "--query", q(query), "--output text 2>/dev/null | grep -ix true >/dev/null"]
+    return " ".join(args)
 
 
 def _cli_value(value) -> str:
@@ -103,6 +143,7 @@ class SetIntegration(Edit):
     api_id: str = ""
     integration_id: str = ""
     values: dict = field(default_factory=dict)
+    caution: str = ""  # the condition under which the change is right, said with it
     kind = "set-integration"
 
     def touches(self) -> set:
@@ -120,7 +161,8 @@ class SetIntegration(Edit):
 
     def summary(self) -> str:
         said = ", ".join(f"{k} {v}" for k, v in self.values.items())
-        return f"integration {self.integration_id} of API {self.api_id}: set {said}"
+        caution = f" ({self.caution})" if self.caution else ""
+        return f"integration {self.integration_id} of API {self.api_id}: set {said}{caution}"
 
 
 @dataclass(eq=False, repr=False)
@@ -153,6 +195,14 @@ class CreateIntegration(Edit):
                         "--integration-uri", q(self.function_arn), "--payload-format-version 2.0")
         return [f"{self.variable}=$({create} --query IntegrationId --output text)"]
 
+    def script_commands(self) -> list[str]:
+        """A rerun finds the integration the first run made (the plan creates one only where none calls the
+        function) and uses it."""
+        query = f"Items[?IntegrationType=={_jmes('AWS_PROXY')} && IntegrationUri=={_jmes(self.function_arn)}].IntegrationId | [0]"
+        find = _apigw("get-integrations", self.api_id, self.region, "--query", q(query), "--output text")
+        return [f"{self.variable}=$({find})",
+                f'if [ "${{{self.variable}}}" = None ]; then {self.commands()[0]}; fi']
+
     def summary(self) -> str:
         return f"API {self.api_id}: create a Lambda proxy integration to {self.function_arn}"
 
@@ -177,6 +227,10 @@ class CreateRoute(Edit):
         return [_apigw("create-route", self.api_id, self.region, "--route-key", q(self.route_key), "--target",
                        q(self.target))]
 
+    def script_commands(self) -> list[str]:
+        exists = _none_yet("get-routes", self.api_id, self.region, "RouteKey", self.route_key)
+        return [f"if {exists}; then {self.commands()[0]}; fi"]
+
     def summary(self) -> str:
         return f"API {self.api_id}: create route `{self.route_key}` to {self.target}"
 
@@ -199,6 +253,11 @@ class CreateStage(Edit):
         before, args = _stage_arguments(self.values, self.region)
         return before + [_apigw("create-stage", self.api_id, self.region, "--stage-name", q(self.stage), "--auto-deploy",
                                 *args)]
+
+    def script_commands(self) -> list[str]:
+        *before, create = self.commands()
+        missing = _none_yet("get-stages", self.api_id, self.region, "StageName", self.stage)
+        return before + [f"if {missing}; then {create}; fi"]
 
     def summary(self) -> str:
         return f"API {self.api_id}: create stage {self.stage} with auto-deploy" + \
@@ -263,6 +322,9 @@ class DeleteIntegration(Edit):
     def commands(self) -> list[str]:
         return [_apigw("delete-integration", self.api_id, self.region, "--integration-id", q(self.integration_id))]
 
+    def script_commands(self) -> list[str]:
+        return [_tolerating(self.commands()[0], "NotFoundException", f"integration {self.integration_id}: gone already")]
+
     def summary(self) -> str:
         return f"API {self.api_id}: delete integration {self.integration_id}, which no route targets"
 
@@ -283,6 +345,9 @@ class DeleteAuthorizer(Edit):
 
     def commands(self) -> list[str]:
         return [_apigw("delete-authorizer", self.api_id, self.region, "--authorizer-id", q(self.authorizer_id))]
+
+    def script_commands(self) -> list[str]:
+        return [_tolerating(self.commands()[0], "NotFoundException", f"authorizer {self.authorizer_id}: gone already")]
 
     def summary(self) -> str:
         return f"API {self.api_id}: delete authorizer {self.name or self.authorizer_id}, which no route uses"
@@ -324,9 +389,17 @@ def _policy_owner(documents, function_arn: str, qualifier: str | None) -> dict |
         return function
     for key, name in (("Aliases", "Name"), ("Versions", "Version")):
         for item in function.get(key) or ():
-            if item.get(name) == qualifier:
-                return item
+            if item.get(name) == qualifier and "Policy" in item:
+                return item  # its own policy, as GetPolicy --qualifier read it (a template keeps them on the function)
     return function
+
+
+def _policy_owners(documents, function_arn: str) -> list:
+    function = find_function(documents, function_arn)
+    if function is None:
+        return []
+    return [function] + [item for key in ("Aliases", "Versions") for item in function.get(key) or ()
+                         if "Policy" in item]
 
 
 def _statements(owner: dict) -> tuple[dict, list]:
@@ -383,6 +456,11 @@ class AddPermission(Edit):
                  f"--principal {APIGATEWAY}", "--source-arn", q(self.source_arn), "--region", q(self.region)]
         return [" ".join(args)]
 
+    def script_commands(self) -> list[str]:
+        """Added unless a statement with this id is there: the plan's ids are new ones, so it is the first run's."""
+        name = self.function_arn if self.other_account else self.function_name
+        return [f"{_has_statement(name, self.qualifier, self.region, self.statement_id)} || {self.commands()[0]}"]
+
     def summary(self) -> str:
         where = f":{self.qualifier}" if self.qualifier else ""
         return f"function {self.function_name}{where}: allow API Gateway from `{self.source_arn}` (statement {self.statement_id})"
@@ -400,12 +478,16 @@ class RemovePermission(Edit):
         return {("statement", self.function_arn, self.qualifier, self.statement_id)}
 
     def apply(self, documents) -> None:
-        owner = _policy_owner(documents, self.function_arn, self.qualifier)
-        if owner is None:
-            return
-        policy, statements = _statements(owner)
-        policy["Statement"] = [s for s in statements if not (isinstance(s, dict) and s.get("Sid") == self.statement_id)]
-        _store(owner, policy)
+        resource = self.function_arn + (f":{self.qualifier}" if self.qualifier else "")
+        owners = _policy_owners(documents, self.function_arn)
+        for owner in owners if self.qualifier else owners[:1]:
+            policy, statements = _statements(owner)
+            kept = [s for s in statements if not (isinstance(s, dict) and s.get("Sid") == self.statement_id and
+                                                  (owner.get("FunctionArn") != self.function_arn or not self.qualifier
+                                                   or resource in json.dumps(s.get("Resource"))))]
+            if len(kept) != len(statements):
+                policy["Statement"] = kept
+                _store(owner, policy)
 
     def commands(self) -> list[str]:
         args = ["aws lambda remove-permission", "--function-name", q(self.function_name)]
@@ -414,16 +496,22 @@ class RemovePermission(Edit):
         args += ["--statement-id", q(self.statement_id), "--region", q(self.region)]
         return [" ".join(args)]
 
+    def script_commands(self) -> list[str]:
+        there = _has_statement(self.function_name, self.qualifier, self.region, self.statement_id)
+        return [f"if {there}; then {self.commands()[0]}; fi"]
+
     def summary(self) -> str:
         return f"function {self.function_name}: remove statement {self.statement_id}"
 
 
 @dataclass(eq=False, repr=False)
 class ReplaceStatement(Edit):
-    """Remove a statement and grant again, scoped: one edit, so nothing runs between the two halves."""
+    """Grant again, scoped, under new statement ids, then remove the old statement: one edit, so no other step
+    runs between the halves, and a failure between them leaves the route working (both statements there)."""
 
     remove: RemovePermission = None
     grants: list = field(default_factory=list)  # AddPermission, one per API that calls the function
+    why: str = ""  # why the old statement is wrong, when it is not plainly over-broad
     kind = "replace-statement"
 
     def touches(self) -> set:
@@ -438,12 +526,16 @@ class ReplaceStatement(Edit):
             grant.apply(documents)
 
     def commands(self) -> list[str]:
-        return self.remove.commands() + [c for g in self.grants for c in g.commands()]
+        return [c for g in self.grants for c in g.commands()] + self.remove.commands()
+
+    def script_commands(self) -> list[str]:
+        return [c for g in self.grants for c in g.script_commands()] + self.remove.script_commands()
 
     def summary(self) -> str:
         if not self.grants:
             return self.remove.summary()
-        return self.remove.summary() + "; " + "; ".join(g.summary() for g in self.grants)
+        why = f" ({self.why})" if self.why else ""
+        return "; ".join(g.summary() for g in self.grants) + "; then " + self.remove.summary() + why
 
 
 @dataclass(eq=False, repr=False)

@@ -51,7 +51,7 @@ def plan_fixes(snapshot, rules, severity_overrides, threshold, keep=lambda findi
         targets = [f for f in findings if threshold is not None and f.severity >= threshold]
         if not targets:
             break
-        planner = Planner(current, index, used_sids)
+        planner = Planner(current, index, used_sids, automatic=True)
         planner.gated = targets
         touched: set = set()
         keys = {edit.key() for edit in applied}
@@ -121,6 +121,8 @@ def compact(edits: list) -> list:
             elif type(edit) is type(earlier) and isinstance(edit, (SetRoute, SetIntegration, SetStage)) and \
                     edit.touches() & earlier.touches() and _same_object(edit, earlier):
                 earlier.values.update(edit.values)
+                if getattr(edit, "caution", ""):
+                    earlier.caution = "; ".join(filter(None, (earlier.caution, edit.caution)))
                 merged = True
             if merged:
                 break

@@ -33,6 +33,12 @@ def lines(plan) -> list[str]:
             out += [f"  - {first}", *(f"    {line}" for line in candidates)]
         for finding in manual:
             why = "the planned change did not clear it" if finding.fingerprint in unfixed else "no automatic fix"
+            location = finding.location
+            if location is not None and location.input_type != "snapshot":
+                # the re-read model's remediation is an `aws` command; a template is changed in its own text
+                out.append(f"  - {finding.rule_id} {finding.message} Fix ({why}): change {location.file} by hand "
+                           f"(`apigw-auditor audit {location.file}` shows the change in its own form)")
+                continue
             out.append(f"  - {finding.rule_id} {finding.message} Fix ({why}):")
             out += [f"      {line}" for line in (finding.remediation or "").splitlines()]
     return out

@@ -6,9 +6,13 @@ template declares become `!Sub`/`!Ref`/`!GetAtt` (via the IaC remediation contex
 placeholder account. An edit that cannot be placed in the text is returned as a problem for a person.
 """
 
+import contextlib
 import difflib
+import hashlib
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 
 from auditor.iac import remediation
@@ -27,17 +31,20 @@ def split_edits(edits):
 
 @dataclass
 class Patched:
-    original: dict = field(default_factory=dict)  # file -> text
+    original: dict = field(default_factory=dict)  # file -> text, line endings as in the file
     lines: dict = field(default_factory=dict)  # file -> list of lines (no newlines)
     problems: list = field(default_factory=list)
+    endings: dict = field(default_factory=dict)  # file -> its line ending ("\r\n" for a CRLF file)
+    digests: dict = field(default_factory=dict)  # file -> sha256 of the bytes the plan was made from
 
     @property
     def changed(self) -> list[str]:
         return [f for f in self.lines if self.text(f) != self.original[f]]
 
     def text(self, file: str) -> str:
-        ending = "\n" if self.original[file].endswith("\n") else ""
-        return "\n".join(self.lines[file]) + ending
+        newline = self.endings.get(file, "\n")
+        ending = newline if self.original[file].endswith("\n") else ""
+        return newline.join(self.lines[file]) + ending
 
     def diff(self) -> str:
         out = []
@@ -52,10 +59,43 @@ def _labels(file: str) -> tuple[str, str]:
     return (file, file) if file.startswith("/") else (f"a/{file}", f"b/{file}")
 
 
-def write_files(patched: Patched) -> None:
-    """Each file replaced whole (a temporary file renamed over it), or left as it was."""
-    for file in patched.changed:
-        write_text(patched.text(file), file)
+def write_files(patched: Patched, started_ns: int | None = None) -> None:
+    """Each file replaced whole (a temporary file renamed over it), or left as it was.
+
+    Nothing is written when any file is read-only, or changed since this run read it (an edit saved meanwhile
+    would be lost): checked for every file first, and again for each just before its rename.
+    started_ns: when this run began reading its inputs (a file modified after it was read by a change the
+    digest misses, e.g. saved back to the same bytes, is still whole: only the bytes are compared then)."""
+    from auditor.errors import InputError
+    changed = patched.changed
+    for file in changed:
+        try:
+            mode = os.stat(file).st_mode
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror or exc}", file=file) from None
+        if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+            raise InputError("is read-only: not replaced (make it writable, or apply `fix --diff` by hand)",
+                             file=file)
+        _unchanged(patched, file, started_ns)(file)
+    for file in changed:
+        write_text(patched.text(file), file, before_replace=_unchanged(patched, file, started_ns))
+
+
+def _unchanged(patched: Patched, file: str, started_ns: int | None):
+    def check(target: str) -> None:
+        from auditor.errors import InputError
+        try:
+            with open(target, "rb") as handle:
+                now = hashlib.sha256(handle.read()).hexdigest()
+        except OSError as exc:
+            raise InputError(f"cannot read it again before writing: {exc.strerror or exc}", file=file) from None
+        changed = now != patched.digests.get(file)
+        if started_ns is not None and not changed:
+            with contextlib.suppress(OSError):
+                changed = os.stat(target).st_mtime_ns > started_ns  # saved after the audit read it
+        if changed:
+            raise InputError("changed since this run read it: nothing written (run `fix --write` again)", file=file)
+    return check
 
 
 def render_diff(edits) -> Patched:
@@ -103,9 +143,13 @@ def _still_loads(patched: Patched, file: str, before: list | None) -> str | None
 
 def _document(patched: Patched, file: str) -> "_Text":
     if file not in patched.lines:
-        with open(file, encoding="utf-8") as handle:
-            patched.original[file] = handle.read()
-        patched.lines[file] = patched.original[file].splitlines()
+        with open(file, "rb") as handle:
+            raw = handle.read()
+        patched.digests[file] = hashlib.sha256(raw).hexdigest()
+        patched.original[file] = text = raw.decode("utf-8")
+        crlf = text.count("\r\n")
+        patched.endings[file] = "\r\n" if crlf and crlf >= text.count("\n") - crlf else "\n"
+        patched.lines[file] = text.splitlines()
     return _Text(patched.lines[file], file.lower().endswith(".json"))
 
 
@@ -184,6 +228,8 @@ def _place(patched: Patched, edit) -> str | None:
         _unreferenced(text, logical)
         text.delete_resource(logical)
         return None
+    if kind in ("remove-permission", "replace-statement") and hint.get("type") == "AWS::Lambda::ResourcePolicy":
+        raise _Unplaced(_in_whole_policy(hint.get("logical") or location.resource, edit, render.sub))
     if kind == "remove-permission":
         logical = hint.get("logical") or location.resource
         if hint.get("type") != "AWS::Lambda::Permission":
@@ -298,6 +344,21 @@ def _add_permission(text: "_Text", render, edit) -> None:
         "SourceArn": source_arn}})
 
 
+def _in_whole_policy(resource: str, edit, render) -> str:
+    """A statement of a whole resource-based policy (PutResourcePolicy: AWS::Lambda::ResourcePolicy,
+    aws_lambda_resource_policy) is changed in that policy's document, never by removing the resource (its other
+    statements, Deny ones included, would go with it): what to change there, in words."""
+    remove = edit.remove if edit.kind == "replace-statement" else edit
+    if edit.kind == "remove-permission":
+        what = f"remove the statement with Sid `{remove.statement_id}` from its policy document"
+    else:
+        arn = render(edit.grants[0].source_arn)
+        arn = arn if isinstance(arn, str) else json.dumps(arn)
+        what = (f"in the statement with Sid `{remove.statement_id}`, set Principal to "
+                f'{{"Service": "apigateway.amazonaws.com"}} and Condition to {{"ArnLike": {{"AWS:SourceArn": {arn}}}}}')
+    return f"the statement is part of {resource}, a whole resource-based policy: {what}, the other statements kept"
+
+
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
@@ -313,6 +374,10 @@ class _Text:
     def __init__(self, lines: list, is_json: bool):
         self.lines = lines
         self.json = is_json
+        self.unit = _indent_unit(lines) if is_json else 2  # what one level of nesting adds, in spaces
+
+    def _dumps(self, value) -> list:
+        return json.dumps(value, indent=self.unit).splitlines()
 
     # -- finding blocks -----------------------------------------------------------------------
     def _key_re(self, key: str):
@@ -358,7 +423,7 @@ class _Text:
         for i in range(start + 1, end):
             if not _blank(self.lines[i]):
                 return _indent(self.lines[i])
-        return _indent(self.lines[start]) + 2
+        return _indent(self.lines[start]) + self.unit
 
     def top(self, key: str) -> int:
         pattern = self._key_re(key)
@@ -393,7 +458,15 @@ class _Text:
             if pattern.match(self.lines[i]) and _indent(self.lines[i]) == width:
                 stop = self.end(i) if self._opens_block(i) else i + 1
                 comma = self.json and self.lines[stop - 1].rstrip().endswith(",")
-                self.lines[i:stop] = self._entry(key, value, width, comma, self._comment(self.lines[i]))
+                line = self.lines[i]
+                comment = self._comment(line)
+                old = line.split(":", 1)[1][:len(line.split(":", 1)[1]) - len(comment)].strip() if ":" in line else ""
+                if comment and _comment_made_false(comment, old, value if not isinstance(value, dict) else ""):
+                    comment = ""
+                entry = self._entry(key, value, width, comma, comment)
+                if not self.json and stop == i + 1 and len(entry) == 1:
+                    entry[0] = _same_quotes(entry[0], old, key)
+                self.lines[i:stop] = entry
                 return
         comma = self.json and any(not _blank(line) and line.strip() not in ("}", "},") for line in self.lines[block + 1:end])
         self.lines[block + 1:block + 1] = self._entry(key, value, width, comma or not self.json and False, "")
@@ -413,7 +486,7 @@ class _Text:
 
     def _entry(self, key: str, value, width: int, comma: bool, comment: str) -> list:
         if self.json:
-            rendered = json.dumps({key: value}, indent=2)[1:-1].strip("\n").splitlines()
+            rendered = self._dumps({key: value})[1:-1]
             base = min(_indent(l) for l in rendered)
             out = [" " * width + l[base:] for l in rendered]
             if comma:
@@ -431,8 +504,8 @@ class _Text:
                 raise _Unplaced(f"line {key_line + 1} is not a list laid out one item per line")
             close = self.end(key_line) - 1
             last = next(i for i in range(close - 1, key_line - 1, -1) if self.lines[i].strip())
-            width = _indent(self.lines[last]) if last > key_line else _indent(line) + 2
-            rendered = json.dumps(item, indent=2).splitlines()
+            width = _indent(self.lines[last]) if last > key_line else _indent(line) + self.unit
+            rendered = self._dumps(item)
             if last > key_line:
                 self.lines[last] = self.lines[last].rstrip() + ","
             self.lines[close:close] = [" " * width + l for l in rendered]
@@ -460,7 +533,7 @@ class _Text:
         end = self.end(start)
         width = self._child_indent(start, end)
         if self.json:
-            rendered = json.dumps({name: resource}, indent=2)[1:-1].strip("\n").splitlines()
+            rendered = self._dumps({name: resource})[1:-1]
             base = min(_indent(l) for l in rendered)
             block = [" " * width + l[base:] for l in rendered]
             block[-1] += ","
@@ -481,6 +554,36 @@ class _Text:
                 _indent(self.lines[start - 1]) == _indent(self.lines[start]):
             start -= 1  # the comment that introduces it goes with it
         del self.lines[start:end]
+
+
+def _same_quotes(line: str, old: str, key: str) -> str:
+    """A YAML scalar keeps the quoting style the line had: `'1.0'` becomes `'2.0'`, not `"2.0"`."""
+    match = re.match(r"^(\s*(?:- )?[\"']?" + re.escape(key) + r"[\"']?\s*:\s+)([\"'])(.*)\2(\s*(?:#.*)?)$", line)
+    if match is None or not old[:1] in ("'", '"') or old[:1] == match.group(2):
+        return line
+    inner = match.group(3)
+    if "\\" in inner or "'" in inner or '"' in inner:
+        return line  # an escape or a quote inside: the renderer's quoting is the safe one
+    return f"{match.group(1)}{old[0]}{inner}{old[0]}{match.group(4)}"
+
+
+_STALE = re.compile(r"\b(mistake|wrong|broken|bug|fixme|todo|xxx|should be|instead of)\b", re.IGNORECASE)
+
+
+def _comment_made_false(comment: str, old: str, new: str) -> bool:
+    """A trailing comment about the value being replaced (it names the old value, or calls it a mistake) is no
+    longer true once the value changes: dropped. One about the key (`# seconds`) stays."""
+    old, new = old.strip().strip("\"'"), str(new).strip().strip("\"'")
+    if old == new:
+        return False
+    return bool(_STALE.search(comment)) or bool(old) and re.search(r"(?<![\w.])" + re.escape(old) + r"(?![\w.])",
+                                                                     comment) is not None
+
+
+def _indent_unit(lines: list) -> int:
+    """The file's step of indentation: the smallest increase from one line to the next (2 when none is seen)."""
+    steps = [_indent(b) - _indent(a) for a, b in zip(lines, lines[1:]) if a.strip() and b.strip()]
+    return min((step for step in steps if step > 0), default=2)
 
 
 def _brace_delta(line: str) -> int:
@@ -522,6 +625,9 @@ def _place_hcl(text: "_Hcl", render, context, hint, edit) -> str | None:
             raise _Unplaced("the function is not declared in this configuration")
         text.set_attribute(text.resource(*_address(function)), "timeout", str(edit.timeout_s))
         return None
+    if kind in ("remove-permission", "replace-statement") and \
+            (hint.get("type") == "aws_lambda_resource_policy" or address.startswith("aws_lambda_resource_policy.")):
+        raise _Unplaced(_in_whole_policy(address, edit, render.expr))  # deleting the block would drop every statement
     if kind in ("remove-permission", "delete-integration", "delete-authorizer"):
         if kind == "delete-authorizer":
             kind_name = _address(address)
@@ -665,11 +771,40 @@ class _Hcl:
                     if _brace_delta(line) != 0:
                         raise _Unplaced(f"{name} spans several lines: set it by hand")
                     comment = re.search(r"\s+(#|//)[^\"]*$", line)
-                    self.lines[i] = match.group(1) + expr + (comment.group(0) if comment else "")
+                    old = match.group(2)[:len(match.group(2)) - len(comment.group(0))] if comment else match.group(2)
+                    kept = comment.group(0) if comment and not _comment_made_false(comment.group(0), old, expr) else ""
+                    self.lines[i] = match.group(1) + expr + kept
+                    self.align(i)
                     return
             depth += _brace_delta(line)
         pad = " " * (width if width is not None else 2)
         self.lines.insert(block + 1, f"{pad}{name} = {expr}")
+        self.align(block + 1)
+
+    _ATTRIBUTE = re.compile(r"^(\s*)([A-Za-z_][\w-]*)\s*=(?!=)\s*(.*)$")
+
+    def align(self, at: int) -> None:
+        """`=` aligned over the run of one-line attributes around line `at`, as `terraform fmt` writes them:
+        one space after the longest name of the run (a blank line, a comment line, a nested block or a value
+        spanning lines ends a run)."""
+        def attribute(i):
+            match = self._ATTRIBUTE.match(self.lines[i]) if 0 <= i < len(self.lines) else None
+            if match is None or _brace_delta(re.sub(r"\s(#|//).*$", "", self.lines[i])) != 0:
+                return None
+            return match
+        first = attribute(at)
+        if first is None:
+            return
+        indent = first.group(1)
+        start = end = at
+        while attribute(start - 1) and attribute(start - 1).group(1) == indent:
+            start -= 1
+        while attribute(end + 1) and attribute(end + 1).group(1) == indent:
+            end += 1
+        width = max(len(attribute(i).group(2)) for i in range(start, end + 1))
+        for i in range(start, end + 1):
+            match = attribute(i)
+            self.lines[i] = f"{indent}{match.group(2).ljust(width)} = {match.group(3)}"
 
     def delete(self, kind: str, name: str) -> None:
         start = self.resource(kind, name)

@@ -205,7 +205,8 @@ class IntegrationTimeout(Rule):
     rationale = ("HTTP API integrations time out between 50 and 30000 ms. A function allowed to run longer than its "
                  "integration keeps running (and billing) after the client has been given an error.")
     client_sees = "Slow requests get 503/504 while the function keeps running."
-    fix = "Keep TimeoutInMillis within 50..30000 and the function's Timeout at or below it."
+    fix = ("Keep TimeoutInMillis within 50..30000 and at or above the function's Timeout: raise the integration's "
+           "timeout when the function needs up to 30 s; only a function allowed more than 30 s is shortened.")
 
     def check(self, ctx):
         yield from self._check(ctx, [(api, i) for api in ctx.http_apis for i in api.integrations
@@ -242,15 +243,21 @@ class IntegrationTimeout(Rule):
                        f"({_REST_TIMEOUT if rest else '503 is reported'}) "
                        "while the function keeps running.")
             resource = integration_resource(integration, ref.arn)
-            if effective >= 1000:
-                seconds = effective // 1000
-                yield self.finding(
-                    ctx, message, resource, integration.location,
-                    f"aws lambda update-function-configuration --function-name {q(function.name)} "
-                    f"--timeout {seconds} --region {q(function.scope.region)}",
-                    Fix("set-function", {"Timeout": seconds, "FunctionArn": function.arn}))
-            else:  # Lambda's shortest timeout is 1 s: lengthen the integration instead
-                wanted = min(function.timeout_s * 1000, maximum)
+            if function.timeout_s * 1000 <= maximum:
+                # the safe repair: the integration waits as long as the function may run (the function's
+                # own timeout is its author's choice; shortening it could cut off work that needs the time)
+                wanted = function.timeout_s * 1000
                 yield self.finding(ctx, message, resource, integration.location,
                                    update_integration(integration, f"--timeout-in-millis {wanted}"),
                                    Fix("set", {"TimeoutInMillis": wanted}))
+                continue
+            # longer than any integration of this API type waits: the integration to its maximum, the function
+            # down to it (no client can get its answer after that anyway)
+            seconds = maximum // 1000
+            command = (f"aws lambda update-function-configuration --function-name {q(function.name)} "
+                       f"--timeout {seconds} --region {q(function.scope.region)}")
+            details = {"Timeout": seconds, "FunctionArn": function.arn}
+            if effective < maximum:
+                command = update_integration(integration, f"--timeout-in-millis {maximum}") + " && " + command
+                details["TimeoutInMillis"] = maximum
+            yield self.finding(ctx, message, resource, integration.location, command, Fix("set-function", details))

@@ -129,9 +129,10 @@ class PermissionApiMismatch(_IntegrationPermissionRule):
                              if arn.count(":") >= 5 and arn.split(":")[1] not in ("*", check.api.partition)})
         partition_note = (f" (the API is in partition {check.api.partition}, the SourceArn names "
                           f"{', '.join(partitions)}: nothing crosses a partition)" if partitions else "")
+        sids = ", ".join(f"`{s.sid}`" for s in check.foreign_statements if s.sid)
         yield self.finding(
             ctx, f"{check.ref.name}'s API Gateway permissions allow only {_source_arns(check.foreign_statements)}"
-                 f"{account_note}, none of which is API {check.api.id} in "
+                 f"{f' (statement {sids})' if sids else ''}{account_note}, none of which is API {check.api.id} in "
                  f"{check.api.scope.account}/{check.api.scope.region}{partition_note}: "
                  f"{_fails(check, routes)}.",
             integration_resource(check.integration, check.ref.arn), check.integration.location, command, fix)

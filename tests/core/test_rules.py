@@ -171,7 +171,7 @@ def test_agw115_function_outlives_integration(seed, audit):
     seed.integration["TimeoutInMillis"] = 5000
     seed.function["Timeout"] = 10
     (finding,) = findings_of(audit(seed.doc)[1], "AGW115")
-    assert "--timeout 5" in finding["remediation"]
+    assert "--timeout-in-millis 10000" in finding["remediation"]  # the integration waits: the function is kept
     seed.function["Timeout"] = 5
     assert not findings_of(audit(seed.doc)[1], "AGW115")
 

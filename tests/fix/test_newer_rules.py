@@ -238,7 +238,7 @@ def test_audit_prints_the_deletion_the_plan_makes(tmp_path, capsys):
     finding = next(f for f in json.loads(capsys.readouterr().out)["findings"] if f["rule_id"] == "AGW403")
     main(["fix", str(path), "--fail-on", "low", "--select", "AGW403"])
     script = capsys.readouterr().out
-    assert finding["remediation"] in script.splitlines()
+    assert finding["remediation"] in script
 
 
 def _terraform_with_credentials(tmp_path, trust_edit=lambda text: text) -> Path:

@@ -43,7 +43,7 @@ def test_terraform_source_is_edited_in_place(tmp_path):
     patched = render_diff(edits)
     assert patched.problems == []
     text = patched.text(file)
-    assert '  payload_format_version = "2.0" # mistake: the handler expects 2.0' in text
+    assert '  payload_format_version = "2.0"\n' in text  # the comment calling 1.0 a mistake is dropped with it
     assert '  target    = "integrations/${aws_apigatewayv2_integration.items.id}"' in text
     assert 'source_arn    = "${aws_apigatewayv2_api.http.execution_arn}/*"' in text
     assert "function_name = aws_lambda_function.items.function_name" in text
@@ -66,3 +66,29 @@ def test_module_resources_are_left_for_a_person(tmp_path):
                           api_id=API, integration_id="x", values={"PayloadFormatVersion": "2.0"})
     patched = render_diff([edit])
     assert patched.changed == [] and "made by a module" in patched.problems[0]
+
+
+def test_a_statement_of_a_whole_resource_policy_is_never_removed_with_its_resource(tmp_path):
+    """aws_lambda_resource_policy holds every statement (Deny ones too): removing or narrowing one of them must
+    not delete or rewrite the block as if it were an aws_lambda_permission; the plan says what to change."""
+    from auditor.fix.edits import ReplaceStatement
+    tf = tmp_path / "main.tf"
+    tf.write_text('resource "aws_lambda_resource_policy" "items" {\n'
+                  '  resource_arn = aws_lambda_function.items.arn\n'
+                  '  policy       = jsonencode({ Version = "2012-10-17", Statement = [] })\n}\n')
+    file = str(tf)
+    remediation.register(file, {"input_type": "terraform", "apis": {API: "aws_apigatewayv2_api.http"},
+                                "functions": {FUNCTION: "aws_lambda_function.items"}},
+                         {"$.P": {"kind": "tf", "address": "aws_lambda_resource_policy.items",
+                                  "type": "aws_lambda_resource_policy"}})
+    at = Location(file, "$.P", None, None, "terraform")
+    base = {"account": ACCOUNT, "region": REGION}
+    remove = RemovePermission(**base, location=at, function_arn=FUNCTION, function_name="my-frontend-app-api",
+                              statement_id="wide")
+    grant = AddPermission(**base, location=at, function_arn=FUNCTION, function_name="my-frontend-app-api",
+                          statement_id="wide-scoped", source_arn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API}/*")
+    patched = render_diff([ReplaceStatement(**base, location=at, remove=remove, grants=[grant]), remove])
+    assert patched.changed == [] and tf.read_text().startswith('resource "aws_lambda_resource_policy"')
+    assert len(patched.problems) == 2
+    assert all("aws_lambda_resource_policy.items, a whole resource-based policy" in p for p in patched.problems)
+    assert "Sid `wide`" in patched.problems[0] and "execution_arn" in patched.problems[0]
