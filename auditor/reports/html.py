@@ -162,8 +162,9 @@ def _api_section(number: int, graph) -> list[str]:
            f'<div class="wiring-box"><div class="legend">routes | integrations | functions; '
            f'<span class="red">red</span>: broken (rule: what the client gets)</div>'
            f'<div class="svg-holder" id="svg-{number}" data-graph="{number}"></div></div>']
-    reaching = [v for v in graph.verdicts if v.outcome in ("reaches-function", "reaches-backend")]
-    others = [v for v in graph.verdicts if v not in reaching]
+    reaching, others = [], []
+    for v in graph.verdicts:  # one pass: `v not in reaching` compared every pair (10,000 routes: minutes)
+        (reaching if v.outcome in ("reaches-function", "reaches-backend") else others).append(v)
     head = ("<table><thead><tr><th>Route</th><th>Stage</th><th>Verdict</th><th>Rule</th></tr></thead><tbody>")
     out.append(f'<div class="verdicts"><h4>explain, per route</h4><div class="table-wrap">{head}')
     out += [_verdict_row(number, v) for v in others]  # what fails first: that is what a reader looks for

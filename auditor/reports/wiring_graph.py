@@ -146,6 +146,11 @@ class _Builder:
         self._routes = {r.key: r for r in api.routes}
         self._route_count = self._simulated = 0
         self._simulate_at_most = max(20, RANKING_BUDGET // max(1, len(api.routes)))
+        self._edges: dict[str, Edge] = {}  # by id: a broken route marks its integration's edge without a search
+
+    def _add_edge(self, edge: Edge) -> None:
+        self.graph.edges.append(edge)
+        self._edges[edge.id] = edge
 
     def build(self) -> ApiGraph:
         graph, api = self.graph, self.api
@@ -175,7 +180,7 @@ class _Builder:
         self.graph.stage_edges[stage_name] = edge.id
         if finding is not None:
             edge.broken, edge.rule_id, edge.status = True, finding.rule_id, "404"
-        self.graph.edges.append(edge)
+        self._add_edge(edge)
 
     def _integration_node(self, integration_id: str) -> str:
         graph = self.graph
@@ -211,7 +216,7 @@ class _Builder:
                             (f"qualifier {ref.qualifier}" if ref.qualifier else "unqualified"))))
         edge = Edge(f"e{len(graph.edges)}", node_id, target, "invokes",
                     label=f"role {integration.credentials_arn}" if integration.credentials_arn else "")
-        graph.edges.append(edge)
+        self._add_edge(edge)
         graph.integration_edges[integration.id] = edge.id
 
     def _target_node(self, row) -> str:
@@ -241,7 +246,7 @@ class _Builder:
         graph.add(Node(node_id, "route", row["route_key"], f"priority {row['priority'] or 'never'}",
                        group=target))
         edge = Edge(f"e{len(graph.edges)}", node_id, target, "routes")
-        graph.edges.append(edge)
+        self._add_edge(edge)
         graph.route_edges.setdefault(row["route_key"], edge.id)
         suspect = self._suspect(row)
         if suspect is None:
@@ -265,9 +270,9 @@ class _Builder:
         rule = verdict.rule_id
         broken_edge = edge
         if rule in INTEGRATION_RULES and row["integration"] is not None:
-            broken_edge = next(e for e in graph.edges if e.id == graph.integration_edges[row["integration"]["id"]])
+            broken_edge = self._edges[graph.integration_edges[row["integration"]["id"]]]
         elif rule in STAGE_RULES:
-            broken_edge = next((e for e in graph.edges if e.kind == "serves" and e.broken), edge)
+            broken_edge = next((e for e in map(self._edges.get, graph.stage_edges.values()) if e.broken), edge)
         for e in {id(edge): edge, id(broken_edge): broken_edge}.values():
             e.broken, e.rule_id, e.status = True, rule, verdict.status
         graph.node(node_id).broken = True
