@@ -900,7 +900,7 @@ def _permission_cell(checks, route) -> dict:
     if len(checks) > 1 or checks[0].stages is not None:  # stage variables: each stage its own function
         by_stage = {}
         for check in checks:
-            verdicts = ({c.stage: c.verdict for c in check.coverage_of(route)}
+            verdicts = (check.verdicts_of(route)
                         if check.status in ("ok", "uncovered") else {})
             for stage in check.stages or ():
                 by_stage[stage] = verdicts.get(stage, "allowed" if check.status == "credentials" else check.status)
@@ -909,7 +909,7 @@ def _permission_cell(checks, route) -> dict:
         return {"status": status, "by_stage": by_stage}
     check = checks[0]
     if check.status in ("ok", "uncovered"):
-        by_stage = {c.stage: c.verdict for c in check.coverage_of(route)}
+        by_stage = check.verdicts_of(route)
         verdicts = set(by_stage.values())
         if not verdicts:
             return {"status": check.status, "by_stage": {}}

@@ -31,9 +31,14 @@ def simulators_for_result(result):
     return wiring_graph.simulators_for_result(result)
 
 
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+
+
 def _e(text) -> str:
-    from html import escape  # only for this format: discovery imports every renderer
-    return escape("" if text is None else readable(str(text)), quote=True)
+    """html.escape(readable(text), quote=True), in one translate: it runs for every cell of 10,000 routes."""
+    if text is None:
+        return ""
+    return readable(text if type(text) is str else str(text)).translate(_ESCAPES)
 
 
 def script_json(value) -> str:
