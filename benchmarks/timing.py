@@ -84,11 +84,12 @@ class Runs:
 
     def table(self, base: str, label: str = "x base") -> str:
         """One row per command: wall and CPU min/median, each min and per-round median against `base`."""
-        rows = [f"{'':34} {'wall min':>8} {'median':>7} {'CPU min':>8} {'median':>7} "
+        width = max(len(name) for name in self.commands)
+        rows = [f"{'':{width}} {'wall min':>8} {'median':>7} {'CPU min':>8} {'median':>7} "
                 f"{label + ' (min)':>13} {'(median)':>9} {'max RSS MB':>10}"]
         for name in self.commands:
             low, mid = self.ratio(name, base)
-            rows.append(f"{name:34} {min(self.wall[name]):8.3f} {statistics.median(self.wall[name]):7.3f} "
+            rows.append(f"{name:{width}} {min(self.wall[name]):8.3f} {statistics.median(self.wall[name]):7.3f} "
                         f"{min(self.cpu[name]):8.3f} {statistics.median(self.cpu[name]):7.3f} "
                         f"{low:13.2f} {mid:9.2f} {max(self.rss[name]):10d}")
         return "\n".join(rows)

@@ -9,6 +9,7 @@ and `audit` cannot tell two different stories.
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from auditor.core.analysis import Index, cover, throttling_limits
@@ -183,6 +184,7 @@ def _rank_reason(winner, loser) -> str:
     return "equal priority; API Gateway rejects duplicate route keys"
 
 
+@lru_cache(maxsize=1 << 16)
 def static_rank(route_key) -> tuple:
     """A route's place in the routing table: routekey's rank for a request shaped like the route itself."""
     method = "GET" if route_key.method in ("ANY", "$default") else route_key.method
