@@ -25,7 +25,7 @@ SIMULATE_ALL_UP_TO = 500
 # further APIs take the routing table's verdict unless a finding concerns them (10,000 routes in 500
 # small APIs: the HTML report stays within 3x the JSON one).
 SIMULATE_REPORT_UP_TO = 500
-RANKING_BUDGET = 1_000_000  # route comparisons the simulations of one larger API may spend in all;
+RANKING_BUDGET = 250_000  # route comparisons the simulations of one larger API may spend in all;
 # past it, the remaining routes a finding concerns are left unknown (said on their edge)
 
 
