@@ -149,3 +149,15 @@ def test_the_linear_terminals_lex_as_python_hcl2_does():
 
     for text in texts:
         assert outcome(linear, text) == outcome(original, text), text
+
+
+def test_modules_nested_past_the_depth_limit_are_reported_not_read(tmp_path):
+    files = {"main.tf": 'module "m0" {\n  source = "./m0"\n}\n'}
+    for level in range(20):  # twenty distinct folders, each calling the next: no cycle, just deep
+        files[f"{'/'.join(f'm{i}' for i in range(level + 1))}/main.tf"] = (
+            f'module "m{level + 1}" {{\n  source = "./m{level + 1}"\n}}\n' + (API if level == 3 else ""))
+    write(tmp_path, files)
+    code, out, err = run(tmp_path)
+    assert code == 0, err
+    assert any("nest more than 16 deep" in m for m in messages(out))
+    assert json.loads(out)["summary"]["apis"] == 1  # what sits above the limit is still read
