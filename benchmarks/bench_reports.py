@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--functions", type=int, default=20000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--formats", default="json,table,sarif,junit,markdown,github",
-                        help="comma-separated (html simulates every route of every API: minutes at 100,000)")
+                        help="comma-separated (html: see bench_html.py for it as a whole process)")
     args = parser.parse_args()
     formats = ["json", *(name for name in args.formats.split(",") if name != "json")]
     document = build(args.routes, args.functions)

@@ -264,6 +264,7 @@ class PermissionCheck(msgspec.Struct):
     stages: tuple[str, ...] | None = None
     uri: str | None = None
     _coverage: list[Coverage] | None = None
+    _by_route: dict | None = None
 
     @property
     def stage_names(self) -> list[str]:
@@ -303,8 +304,24 @@ class PermissionCheck(msgspec.Struct):
             return []
         return [c for c in self.coverage if c.verdict == "unknown"]
 
+    def coverage_of(self, route: Route) -> list[Coverage]:
+        """The route's coverage on each stage: looked up, not searched (10,000 routes on one integration)."""
+        if self._by_route is None:
+            by_route: dict = {}
+            for c in self.coverage:
+                by_route.setdefault(id(c.route), []).append(c)
+            self._by_route = by_route
+        return [c for c in self._by_route.get(id(route), ()) if c.route is route]
+
+    def verdicts_of(self, route: Route) -> dict[str, str]:
+        """stage -> coverage verdict for one route. An Allow of `<api ARN>/*` with no Deny (whole_api)
+        allows every route on every stage: said without evaluating each (the routing table's 10,000 rows)."""
+        if self.whole_api:
+            return dict.fromkeys(self.stage_names, "allowed")
+        return {c.stage: c.verdict for c in self.coverage_of(route)}
+
     def coverage_for(self, route: Route, stage: str) -> Coverage | None:
-        return next((c for c in self.coverage if c.route is route and c.stage == stage), None)
+        return next((c for c in self.coverage_of(route) if c.stage == stage), None)
 
 
 def routable(route: Route) -> bool:

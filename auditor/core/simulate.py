@@ -9,6 +9,7 @@ and `audit` cannot tell two different stories.
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from auditor.core import rest
@@ -214,6 +215,7 @@ def _rank_reason(winner, loser) -> str:
     return "equal priority; API Gateway rejects duplicate route keys"
 
 
+@lru_cache(maxsize=1 << 16)
 def static_rank(route_key) -> tuple:
     """A route's place in the routing table: routekey's rank for a request shaped like the route itself."""
     method = "GET" if route_key.method in ("ANY", "$default") else route_key.method
@@ -678,6 +680,7 @@ class Simulator(_RestSimulation):
         self._rules, self._severity = rules, severity
         self._audited = audited
         self._findings = None
+        self._keys: dict[int, tuple] = {}  # per API (by id): its parsed route keys, read once for all requests
 
     @property
     def findings(self) -> Findings:
@@ -951,9 +954,8 @@ class Simulator(_RestSimulation):
         if not api.has_routes:
             steps["route"] = {"chosen": None, "candidates": [], "reason": "the input does not list this API's routes"}
             raise self._unknown(f"cannot tell which route matches: the input holds no route list for API {api.id}")
-        valid = [(route, parse_route_key(route.key)) for route in api.routes]
-        keyed = [(route, key) for route, key in valid if key is not None]
-        best, verdicts = choose_route([key for _, key in keyed], method, path)
+        valid, keyed, keys, unparsed = self._route_keys(api)
+        best, verdicts = choose_route(keys, method, path)
         matched = sorted((i for i, v in enumerate(verdicts) if v.matched), key=lambda i: verdicts[i].rank)
         candidates = []
         for position, i in enumerate(matched):
@@ -966,12 +968,12 @@ class Simulator(_RestSimulation):
             if not v.matched:
                 candidates.append({"route_key": keyed[i][0].key, "matched": False, "won": False, "priority": None,
                                    "reason": v.reason})
-        unknown_keys = [route.key for route, key in valid if key is None and is_unresolved(route.key)]
-        for route, key in valid:
-            if key is None and is_unresolved(route.key):
+        unknown_keys = [route.key for route in unparsed if is_unresolved(route.key)]
+        for route in unparsed:
+            if is_unresolved(route.key):
                 candidates.append({"route_key": route.key, "matched": None, "won": False, "priority": None,
                                    "reason": "route key not known before deployment: it may or may not match"})
-            elif key is None:
+            else:
                 candidates.append({"route_key": route.key, "matched": False, "won": False, "priority": None,
                                    "reason": f"invalid route key ({route_key_problem(route.key)}): never matches",
                                    "rule_id": "AGW104"})
@@ -997,9 +999,19 @@ class Simulator(_RestSimulation):
                                      "meant to but its key is invalid", "AGW104", finding, 404)
             raise self._fail(f"{NOT_FOUND}: no route matches {method} {path} and the API has no `$default` route",
                              None, None, 404)
-        route = keyed[verdicts.index(best)][0]
+        route = keyed[next(i for i in matched if verdicts[i] is best)][0]
         step.update({"chosen": route.key, "route_id": route.id, "path_parameters": best.path_parameters or {}})
         return route, best.route_key, best.path_parameters or {}
+
+    def _route_keys(self, api) -> tuple[list, list, list, list]:
+        """(every (route, key or None), the valid ones, their keys, the routes whose key is invalid)."""
+        cached = self._keys.get(id(api))
+        if cached is None or cached[0] is not api or len(cached[1][0]) != len(api.routes):
+            valid = [(route, parse_route_key(route.key)) for route in api.routes]
+            keyed = [(route, key) for route, key in valid if key is not None]
+            cached = (api, (valid, keyed, [key for _, key in keyed], [r for r, key in valid if key is None]))
+            self._keys[id(api)] = cached
+        return cached[1]
 
     def _authorization(self, api, route, steps: dict, stage=None, request: Request | None = None) -> list[str]:
         kind = route.authorization_type or "NONE"
@@ -1396,7 +1408,7 @@ def _permission_cell(checks, route) -> dict:
     if len(checks) > 1 or checks[0].stages is not None:  # stage variables: each stage its own function
         by_stage = {}
         for check in checks:
-            verdicts = ({c.stage: c.verdict for c in check.coverage if c.route is route}
+            verdicts = (check.verdicts_of(route)
                         if check.status in ("ok", "uncovered") else {})
             for stage in check.stages or ():
                 by_stage[stage] = verdicts.get(stage, "allowed" if check.status == "credentials" else check.status)
@@ -1405,7 +1417,7 @@ def _permission_cell(checks, route) -> dict:
         return {"status": status, "by_stage": by_stage}
     check = checks[0]
     if check.status in ("ok", "uncovered"):
-        by_stage = {c.stage: c.verdict for c in check.coverage if c.route is route}
+        by_stage = check.verdicts_of(route)
         verdicts = set(by_stage.values())
         if not verdicts:
             return {"status": check.status, "by_stage": {}}

@@ -6,6 +6,7 @@ authorizer, which of two functions) becomes a `Choice` listing the candidates.
 """
 
 import re
+from types import SimpleNamespace
 
 from auditor.core.analysis import TARGET_PREFIX, classify, names_api, route_source_arns, stage_names
 from auditor.core.arnlike import glob_match, has_wildcard
@@ -26,6 +27,9 @@ from auditor.rules.roles import fixed_trust_policy, untrusted_role
 _CREATED_INTEGRATIONS = ("created", "integrations")  # key in used_sids: stand-in ids of integrations planned
 _LIST_POSITION = re.compile(r"\[(\d+)\]$")  # the end of a JSON path: the position in a parent's list
 
+
+# The `$default` route AGW105 would create: what the evidence of a route reads of it (its key; not REST)
+_PLANNED_DEFAULT_ROUTE = SimpleNamespace(key="$default", is_rest=False)
 
 class Planner(RestFixes):
     """Derives edits against one model; `used_sids` keeps statement ids unique across the whole plan."""
@@ -241,7 +245,7 @@ class Planner(RestFixes):
         for step in finding.fix.details.get("steps", []):
             action = step.get("action")
             if action == "create-route":
-                chosen = self._target(finding, api, type("R", (), {"key": "$default"})())
+                chosen = self._target(finding, api, _PLANNED_DEFAULT_ROUTE)
                 if isinstance(chosen, Choice):
                     return chosen
                 edits.append(CreateRoute(**self._base(api), location=api.location, api_id=api.id, route_key="$default",

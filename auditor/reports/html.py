@@ -31,14 +31,33 @@ def simulators_for_result(result):
     return wiring_graph.simulators_for_result(result)
 
 
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+
+
+_ESCAPED: dict[str, str] = {}  # the same stage names, outcomes and rule ids fill most cells
+
+
 def _e(text) -> str:
-    from html import escape  # only for this format: discovery imports every renderer
-    return escape("" if text is None else readable(str(text)), quote=True)
+    """html.escape(readable(text), quote=True), in one translate: it runs for every cell of 10,000 routes."""
+    if text is None:
+        return ""
+    if type(text) is not str:
+        text = str(text)
+    done = _ESCAPED.get(text)
+    if done is None:
+        done = readable(text).translate(_ESCAPES)
+        if len(_ESCAPED) < 50_000:
+            _ESCAPED[text] = done
+    return done
 
 
 def script_json(value) -> str:
     """JSON safe inside a <script> element: no `</script>`, `<!--` or line separator can end it."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    import msgspec
+    try:  # the same text as json.dumps(ensure_ascii=False, compact), several times faster
+        text = msgspec.json.encode(value).decode()
+    except (UnicodeEncodeError, TypeError, OverflowError):  # a lone surrogate: json.dumps writes it as it is
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
@@ -162,8 +181,9 @@ def _api_section(number: int, graph) -> list[str]:
            f'<div class="wiring-box"><div class="legend">routes | integrations | functions; '
            f'<span class="red">red</span>: broken (rule: what the client gets)</div>'
            f'<div class="svg-holder" id="svg-{number}" data-graph="{number}"></div></div>']
-    reaching = [v for v in graph.verdicts if v.outcome in ("reaches-function", "reaches-backend")]
-    others = [v for v in graph.verdicts if v not in reaching]
+    reaching, others = [], []
+    for v in graph.verdicts:  # one pass: `v not in reaching` compared every pair (10,000 routes: minutes)
+        (reaching if v.outcome in ("reaches-function", "reaches-backend") else others).append(v)
     head = ("<table><thead><tr><th>Route</th><th>Stage</th><th>Verdict</th><th>Rule</th></tr></thead><tbody>")
     out.append(f'<div class="verdicts"><h4>explain, per route</h4><div class="table-wrap">{head}')
     out += [_verdict_row(number, v) for v in others]  # what fails first: that is what a reader looks for

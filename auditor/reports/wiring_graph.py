@@ -21,7 +21,11 @@ STAGE_RULES = frozenset({"AGW105"})
 # finding of medium or higher severity concerns are simulated one by one (the rest take the routing
 # table's verdict), so drawing 10,000 routes stays linear.
 SIMULATE_ALL_UP_TO = 500
-RANKING_BUDGET = 1_000_000  # route comparisons the simulations of one larger API may spend in all;
+# The same across a report's APIs: once this many routes were simulated one by one, the routes of
+# further APIs take the routing table's verdict unless a finding concerns them (10,000 routes in 500
+# small APIs: the HTML report stays within 3x the JSON one).
+SIMULATE_REPORT_UP_TO = 500
+RANKING_BUDGET = 250_000  # route comparisons the simulations of one larger API may spend in all;
 # past it, the remaining routes a finding concerns are left unknown (said on their edge)
 
 
@@ -138,7 +142,7 @@ def _sample_requests(route_key: str):
 
 
 class _Builder:
-    def __init__(self, simulator, api):
+    def __init__(self, simulator, api, budget: list | None = None):
         from auditor.core.simulate import routing_table
         self.simulator = simulator
         self.api = api
@@ -148,6 +152,15 @@ class _Builder:
         self._routes = {r.key: r for r in api.routes}
         self._route_count = self._simulated = 0
         self._simulate_at_most = max(20, RANKING_BUDGET // max(1, len(api.routes)))
+        # every route simulated: a small API, while the report's budget (routes left to simulate) lasts
+        self._whole = len(api.routes) <= SIMULATE_ALL_UP_TO and (budget is None or budget[0] >= len(api.routes))
+        if self._whole and budget is not None:
+            budget[0] -= len(api.routes)
+        self._edges: dict[str, Edge] = {}  # by id: a broken route marks its integration's edge without a search
+
+    def _add_edge(self, edge: Edge) -> None:
+        self.graph.edges.append(edge)
+        self._edges[edge.id] = edge
 
     def build(self) -> ApiGraph:
         graph, api = self.graph, self.api
@@ -177,7 +190,7 @@ class _Builder:
         self.graph.stage_edges[stage_name] = edge.id
         if finding is not None:
             edge.broken, edge.rule_id, edge.status = True, finding.rule_id, "404"
-        self.graph.edges.append(edge)
+        self._add_edge(edge)
 
     def _integration_node(self, integration_id: str) -> str:
         graph = self.graph
@@ -215,7 +228,7 @@ class _Builder:
                             (f"qualifier {ref.qualifier}" if ref.qualifier else "unqualified"))))
         edge = Edge(f"e{len(graph.edges)}", node_id, target, "invokes",
                     label=f"role {integration.credentials_arn}" if integration.credentials_arn else "")
-        graph.edges.append(edge)
+        self._add_edge(edge)
         graph.integration_edges[integration.id] = edge.id
 
     def _target_node(self, row) -> str:
@@ -245,12 +258,12 @@ class _Builder:
         graph.add(Node(node_id, "route", row["route_key"], f"priority {row['priority'] or 'never'}",
                        group=target))
         edge = Edge(f"e{len(graph.edges)}", node_id, target, "routes")
-        graph.edges.append(edge)
+        self._add_edge(edge)
         graph.route_edges.setdefault(row["route_key"], edge.id)
         suspect = self._suspect(row)
         if suspect is None:
             verdict = self._table_verdict(row, edge)
-        elif len(self.table["routes"]) <= SIMULATE_ALL_UP_TO or self._simulated < self._simulate_at_most:
+        elif self._whole or self._simulated < self._simulate_at_most:
             self._simulated += 1
             verdict = self._verdict(row, edge)
         else:
@@ -269,9 +282,9 @@ class _Builder:
         rule = verdict.rule_id
         broken_edge = edge
         if rule in INTEGRATION_RULES and row["integration"] is not None:
-            broken_edge = next(e for e in graph.edges if e.id == graph.integration_edges[row["integration"]["id"]])
+            broken_edge = self._edges[graph.integration_edges[row["integration"]["id"]]]
         elif rule in STAGE_RULES:
-            broken_edge = next((e for e in graph.edges if e.kind == "serves" and e.broken), edge)
+            broken_edge = next((e for e in map(self._edges.get, graph.stage_edges.values()) if e.broken), edge)
         for e in {id(edge): edge, id(broken_edge): broken_edge}.values():
             e.broken, e.rule_id, e.status = True, rule, verdict.status
         graph.node(node_id).broken = True
@@ -280,7 +293,7 @@ class _Builder:
     def _suspect(self, row) -> list[str] | None:
         """None for a route an API too large to simulate route by route may take the routing table's
         verdict for; else the rules of medium or higher severity that concern it (maybe none)."""
-        if len(self.table["routes"]) <= SIMULATE_ALL_UP_TO:
+        if self._whole:
             return []
         route = self._routes.get(row["route_key"])
         integration = self.integrations.get((row["integration"] or {}).get("id"))
@@ -294,10 +307,12 @@ class _Builder:
         """A route no finding of medium or more concerns, in an API too large to simulate route by route."""
         function = row["function"] or {}
         edge.permission = "permission covers it" if row["permission"]["status"] == "covered" else "role"
+        why = (f"in an API of over {SIMULATE_ALL_UP_TO:,} routes" if len(self.api.routes) > SIMULATE_ALL_UP_TO else
+               f"one by one: the report's first {SIMULATE_REPORT_UP_TO:,} routes were")
         return RouteVerdict(row["route_key"], edge.id, "reaches-function",
                             f"reaches {function.get('arn', 'its function')}: its permission covers it and no finding "
-                            f"of medium or higher concerns it (routing table; not simulated in an API of over "
-                            f"{SIMULATE_ALL_UP_TO:,} routes)", None, None, False, None)
+                            f"of medium or higher concerns it (routing table; not simulated {why})", None, None,
+                            False, None)
 
     def _verdict(self, row, edge) -> RouteVerdict:
         """explain's verdict for requests shaped like the route, on every stage that serves."""
@@ -383,8 +398,8 @@ class _RestBuilder(_Builder):
     """A REST API (v1): methods on their resources, one integration node per backend they call (type and URI),
     the verdicts from the same simulator."""
 
-    def __init__(self, simulator, api):
-        super().__init__(simulator, api)
+    def __init__(self, simulator, api, budget: list | None = None):
+        super().__init__(simulator, api, budget)
         self.graph.api_type = "REST"
         self.integrations = {}
         self._by_method = {}
@@ -512,15 +527,15 @@ def simulators_for_result(result) -> list:
 
 def build_graphs(snapshot, simulator=None, api_id: str | None = None, rules=None, simulators=None) -> list[ApiGraph]:
     """One graph per HTTP API of the snapshot (or only `api_id`'s), each simulated within its own stack."""
-    graphs = []
+    graphs, budget = [], [SIMULATE_REPORT_UP_TO]
     for part in simulators if simulators is not None else simulators_for(snapshot, simulator, rules):
         for api in part.index.apis:
             if not api.is_v2 or (api_id is not None and api.id != api_id):
                 continue
-            graphs.append(_Builder(part, api).build())
+            graphs.append(_Builder(part, api, budget).build())
         for api in part.index.rest_apis:
             if api_id is None or api.id == api_id:
-                graphs.append(_RestBuilder(part, api).build())
+                graphs.append(_RestBuilder(part, api, budget).build())
     return graphs
 
 
@@ -533,6 +548,7 @@ class GraphsOnDemand:
         self._apis += [(simulator, api) for simulator in simulators for api in simulator.index.rest_apis]
         self.api_ids = [api.id for _, api in self._apis]
         self._built: dict[int, ApiGraph] = {}
+        self._budget = [SIMULATE_REPORT_UP_TO]
 
     def __len__(self) -> int:
         return len(self._apis)
@@ -540,7 +556,7 @@ class GraphsOnDemand:
     def __getitem__(self, position: int) -> ApiGraph:
         if position not in self._built:
             simulator, api = self._apis[position]
-            self._built[position] = (_RestBuilder if api.is_rest else _Builder)(simulator, api).build()
+            self._built[position] = (_RestBuilder if api.is_rest else _Builder)(simulator, api, self._budget).build()
         return self._built[position]
 
     def __iter__(self):

@@ -234,6 +234,8 @@ class Evaluator:
         return _unescape(str(node.children[0])[2:-2])
 
     def _heredoc(self, token: str, trim: bool, scope):
+        if len(token) > MAX_TEXT:  # before any copy of it: the limit every string has
+            return Unknown(f"heredoc of {len(token):,} characters")
         first, _, rest = token.partition("\n")
         lines = rest.split("\n")
         while lines and lines[-1].strip() == "":

@@ -55,7 +55,7 @@ def _line(node) -> int | None:
     return node.line
 
 
-def _cache_file() -> str:
+def _cache_file(variant: str = "") -> str:
     """A private file for Lark's compiled parser (a pickle: never in a shared temporary folder)."""
     import os
     import hcl2
@@ -64,19 +64,51 @@ def _cache_file() -> str:
     os.makedirs(folder, mode=0o700, exist_ok=True)
     if os.stat(folder).st_uid != os.getuid() or os.stat(folder).st_mode & 0o022:
         raise PermissionError(folder)
-    return os.path.join(folder, f"hcl2-{getattr(hcl2, '__version__', 'unknown')}.lark")
+    return os.path.join(folder, f"hcl2-{getattr(hcl2, '__version__', 'unknown')}{variant and '-' + variant}.lark")
+
+
+# python-hcl2's terminals that repeat a group once per character: Python's regular expression engine
+# keeps a backtracking record per repetition, so a 10 MB heredoc, block comment or quoted string took
+# over 1 GB to lex. The same languages written as one character class (or a possessive repetition,
+# Python 3.11+) are matched in constant memory.
+_LINEAR_TERMINALS = (
+    (r"/\/\*(.|\n)*?(\*\/)/", r"/\/\*[\s\S]*?(\*\/)/"),
+    (r"(?:(?:.|\n)*?\r?\n)??\s*(?P=heredoc)", r"(?:[\s\S]*?\r?\n)??\s*(?P=heredoc)"),
+    (r"(?:(?:.|\n)*?\r?\n)??\s*(?P=heredoc_trim)", r"(?:[\s\S]*?\r?\n)??\s*(?P=heredoc_trim)"),
+    (r'/(?:(?!\$\$\{)(?!\$\{)(?!%%\{)(?!%\{)[^"\\]|\\.|(?:\$(?!\$?\{))|(?:%(?!%?\{)))+/',
+     r'/(?:[^"\\$%]+|\\.|\$(?!\$?\{)|%(?!%?\{))++/'),
+)
+
+
+def _grammar(hcl2_folder: str) -> str | None:
+    """hcl2.lark with _LINEAR_TERMINALS swapped in; None if any is not found as written (another version)."""
+    import os
+    with open(os.path.join(hcl2_folder, "hcl2.lark"), encoding="utf-8") as handle:
+        text = handle.read()
+    for old, new in _LINEAR_TERMINALS:
+        if old not in text:
+            return None
+        text = text.replace(old, new)
+    return text
 
 
 @lru_cache(maxsize=1)
 def _parser():
     """python-hcl2's grammar without per-node positions (tokens keep their lines): 40% faster on
-    large projects. Falls back to python-hcl2's own parser if its grammar cannot be loaded so."""
+    large projects; with terminals that lex in linear memory (_LINEAR_TERMINALS). Falls back to
+    python-hcl2's own parser if its grammar cannot be loaded so."""
+    import os
     import hcl2
     from lark import Lark
     try:
         from hcl2.postlexer import PostLexer
-        return Lark.open("hcl2.lark", parser="lalr", rel_to=hcl2.__file__, propagate_positions=False,
-                         postlex=PostLexer(), cache=_cache_file()).parse
+        folder = os.path.dirname(hcl2.__file__)
+        grammar = _grammar(folder)
+        if grammar is None:
+            return Lark.open("hcl2.lark", parser="lalr", rel_to=hcl2.__file__, propagate_positions=False,
+                             postlex=PostLexer(), cache=_cache_file()).parse
+        return Lark(grammar, parser="lalr", import_paths=[folder], propagate_positions=False, postlex=PostLexer(),
+                    cache=_cache_file("linear")).parse
     except Exception:  # noqa: BLE001 - no private cache or an unknown python-hcl2 layout: its own parser
         return hcl2.parses_to_tree
 

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from auditor.core.arns import dns_suffix_for_region
+from auditor.errors import InputError
 from auditor.iac.hcl.evaluate import EvalError, Evaluator, Scope, Unknown
 from auditor.iac.hcl.functions import FUNCTIONS
 from auditor.iac.terraform_rest import REST_TYPES
@@ -16,6 +17,10 @@ READ_TYPES = {"aws_apigatewayv2_api", "aws_apigatewayv2_route", "aws_apigatewayv
               "aws_lambda_function", "aws_lambda_alias", "aws_lambda_permission", "aws_lambda_resource_policy",
               "aws_iam_role", "aws_apigatewayv2_domain_name", "aws_apigatewayv2_api_mapping", *REST_TYPES}
 SUPPORTED_APIGATEWAY_MAJOR = 5  # routes with nested `integration` objects: v5.x and v6.x
+# Expansion budgets for the whole configuration: `count` around `count` multiplies (10,000 module
+# instances of 10,000 resources each is 10^8); past these, what is left is read as unknown (AGW000).
+MAX_MODULE_INSTANCES = 2_000
+MAX_RESOURCE_INSTANCES = 100_000
 
 
 class DataRef:
@@ -30,6 +35,12 @@ class DataRef:
         return self.known.get(name, Unknown(f"{self.label}.{name}"))
 
 
+class OverBudget(Unknown):
+    """Instances past the configuration's budget: known, but not expanded."""
+
+    __slots__ = ()
+
+
 class Project:
     def __init__(self, root: Path, blocks, root_inputs: dict, reader):
         self.root = root
@@ -37,12 +48,24 @@ class Project:
         self.evaluator = Evaluator(FUNCTIONS)
         self.modules: list[ModuleInstance] = []
         self.initialised = initialised_modules(root)
+        self.resource_instances = 0
+        self._blocks: dict[str, list | None] = {}  # a module's code, read once however many instances it has
         self.root_module = self.add_module("", root, blocks, root_inputs)
+        self.root_module.code = _code_of(root)
 
-    def add_module(self, key, directory, blocks, inputs, call_site=None, depth=0) -> ModuleInstance:
+    def add_module(self, key, directory, blocks, inputs, call_site=None, depth=0, parent=None,
+                   code=None) -> ModuleInstance:
         module = ModuleInstance(self, key, directory, blocks, inputs, call_site, depth)
+        module.parent, module.code = parent, code
         self.modules.append(module)
         return module
+
+    def blocks_of(self, directory: Path):
+        """A module folder's blocks, parsed once: `count = 1000` on a module call reads its files once."""
+        code = _code_of(directory)
+        if code not in self._blocks:
+            self._blocks[code] = module_blocks(directory)
+        return self._blocks[code]
 
     def expand_all(self) -> None:
         """Every resource of every module reached from the root (modules are reached on the way)."""
@@ -65,6 +88,10 @@ class Project:
                 if isinstance(pairs, Unknown):
                     self.unresolved_expansion(base, kind, "for_each", pairs)
                     return pairs
+                refused = self._over_budget(base, len(pairs))
+                if refused is not None:
+                    self.unresolved_expansion(base, kind, "for_each", refused)
+                    return refused
                 return {k: self.instance(module, block, base + tf_key(k), kind, name, k,
                                          {"__each__": {"key": k, "value": v}}) for k, v in pairs}
             if "count" in block.attributes:
@@ -72,19 +99,36 @@ class Project:
                 if isinstance(count, Unknown):
                     self.unresolved_expansion(base, kind, "count", count)
                     return count
+                refused = self._over_budget(base, count)
+                if refused is not None:
+                    self.unresolved_expansion(base, kind, "count", refused)
+                    return refused
                 return [self.instance(module, block, base + f"[{i}]", kind, name, i, {"__count__": {"index": i}})
                         for i in range(count)]
         except EvalError as exc:
             self.unresolved_expansion(base, kind, "count" if "count" in block.attributes else "for_each",
                                       Unknown(str(exc)))
             return Unknown(f"{base} ({exc})")
+        refused = self._over_budget(base, 1)
+        if refused is not None:
+            self.unresolved_expansion(base, kind, "resource", refused)
+            return refused
         return self.instance(module, block, base, kind, name, None, {})
+
+    def _over_budget(self, address: str, instances: int) -> "OverBudget | None":
+        """None when `instances` more resource instances fit the configuration's budget (and counts them)."""
+        if self.resource_instances + instances > MAX_RESOURCE_INSTANCES:
+            return OverBudget(f"its {instances:,} instance(s) would make over {MAX_RESOURCE_INSTANCES:,} resource "
+                              "instances in the configuration (count or for_each multiplied by a module's)")
+        self.resource_instances += instances
+        return None
 
     def unresolved_expansion(self, address: str, kind: str, what: str, unknown: Unknown) -> None:
         if kind not in READ_TYPES:
             return  # resources the audit does not read: nothing is lost
-        self.reader.builder.error("ReadTerraform", address, "Unresolved",
-                                  f"{what} is not known before a plan ({unknown.what}); its instances were not checked")
+        why = (f"not expanded: {unknown.what}" if isinstance(unknown, OverBudget) else
+               f"{what} is not known before a plan ({unknown.what})")
+        self.reader.builder.error("ReadTerraform", address, "Unresolved", f"{why}; its instances were not checked")
 
     def instance(self, module, block, address, kind, name, index, names):
         scope = Scope(module, names)
@@ -111,24 +155,51 @@ class Project:
         source = self.evaluator.value(source_tree, parent.scope) if source_tree is not None else None
         if not isinstance(source, str):
             return self.not_read(address, "its source is not a literal string")
+        if source.startswith(("./", "../")):
+            self._check_cycle(parent, block, _code_of(os.path.normpath(Path(parent.directory) / source)), address,
+                              source)
         if parent.depth >= MAX_DEPTH:
-            return self.not_read(address, "modules nest too deeply")
+            return self.not_read(address, f"modules nest more than {MAX_DEPTH} deep")
         try:
             if "for_each" in block.attributes:
                 pairs = each_of(self.evaluator.ev(block.attributes["for_each"], parent.scope))
                 if isinstance(pairs, Unknown):
                     return self.not_read(address, f"its for_each is not known before a plan ({pairs.what})")
+                if len(self.modules) + len(pairs) > MAX_MODULE_INSTANCES:
+                    return self.not_read(address, self._too_many_modules(len(pairs)))
                 return {k: self._instantiate(parent, block, source, f"{address}{tf_key(k)}.",
                                              {"__each__": {"key": k, "value": v}}) for k, v in pairs}
             if "count" in block.attributes:
                 count = count_of(self.evaluator.ev(block.attributes["count"], parent.scope))
                 if isinstance(count, Unknown):
                     return self.not_read(address, f"its count is not known before a plan ({count.what})")
+                if len(self.modules) + count > MAX_MODULE_INSTANCES:
+                    return self.not_read(address, self._too_many_modules(count))
                 return [self._instantiate(parent, block, source, f"{address}[{i}].", {"__count__": {"index": i}})
                         for i in range(count)]
         except EvalError as exc:
             return self.not_read(address, str(exc))
+        if len(self.modules) + 1 > MAX_MODULE_INSTANCES:
+            return self.not_read(address, self._too_many_modules(1))
         return self._instantiate(parent, block, source, f"{address}.", {})
+
+    def _too_many_modules(self, more: int) -> str:
+        return (f"its {more:,} instance(s) would make over {MAX_MODULE_INSTANCES:,} module instances in the "
+                "configuration (count or for_each multiplied by a calling module's); not expanded")
+
+    def _check_cycle(self, parent, block, code: str, address: str, source: str) -> None:
+        """A module whose code is its own caller's or an ancestor's calls itself forever: Terraform's
+        `terraform init` cannot load it (hashicorp/terraform#31557), so neither does the audit."""
+        chain, module = [], parent
+        while module is not None:
+            chain.append(module)
+            if module.code == code:
+                names = " -> ".join((m.key.rstrip(".") or "the root module") for m in reversed(chain))
+                itself = module.key.rstrip(".") or "the root module"
+                raise InputError(f"{address} calls {source!r}, the code of {itself}: modules call each other in a "
+                                 f"cycle ({names} -> {address}), which Terraform cannot load", 
+                                 file=block.file, line=block.line)
+            module = module.parent
 
     def _instantiate(self, parent, block, source, key, names):
         scope = Scope(parent, names)
@@ -136,10 +207,12 @@ class Project:
         address = key.rstrip(".")
         if source.startswith("./") or source.startswith("../"):
             directory = Path(os.path.normpath(Path(parent.directory) / source))
-            blocks = module_blocks(directory)
+            self._check_cycle(parent, block, _code_of(directory), address, source)
+            blocks = self.blocks_of(directory)
             if blocks is None:
                 return self.not_read(address, f"its source {source} holds no .tf files")
-            return ModuleOutputs(self.add_module(key, directory, blocks, inputs, parent.call_site, parent.depth + 1))
+            return ModuleOutputs(self.add_module(key, directory, blocks, inputs, parent.call_site, parent.depth + 1,
+                                                 parent, _code_of(directory)))
         call_site = parent.call_site or (block.file, block.line)
         community = community_module(source)
         version = self.evaluator.value(block.attributes["version"], scope) if "version" in block.attributes else ""
@@ -152,9 +225,11 @@ class Project:
         known_inputs = community if community != "apigateway-v2" or major is None or \
             major >= SUPPORTED_APIGATEWAY_MAJOR else None
         if initialised:  # `terraform init` has run: the module's own code, whatever its version
-            blocks = module_blocks(initialised[0])
+            self._check_cycle(parent, block, _code_of(initialised[0]), address, source)
+            blocks = self.blocks_of(initialised[0])
             if blocks is not None:
-                return ModuleOutputs(self._module(key, initialised[0], blocks, inputs, call_site, parent, known_inputs))
+                return ModuleOutputs(self._module(key, initialised[0], blocks, inputs, call_site, parent, known_inputs,
+                                                  _code_of(initialised[0])))
         if community is not None:
             from auditor.iac.hcl.community import builtin_blocks
             if known_inputs is None:
@@ -168,12 +243,12 @@ class Project:
                                               "and earlier (read as 5+ it would have no routes); pin `version` or "
                                               "run `terraform init` to have it read")
             return ModuleOutputs(self._module(key, Path(parent.directory), builtin_blocks(community), inputs,
-                                              call_site, parent, community))
+                                              call_site, parent, community, f"built-in:{community}"))
         return self.not_read(address, f"module source {source} was not read (run `terraform init` to read it "
                                       "from .terraform/modules)")
 
-    def _module(self, key, directory, blocks, inputs, call_site, parent, community):
-        module = self.add_module(key, directory, blocks, inputs, call_site, parent.depth + 1)
+    def _module(self, key, directory, blocks, inputs, call_site, parent, community, code):
+        module = self.add_module(key, directory, blocks, inputs, call_site, parent.depth + 1, parent, code)
         if community:
             module.community = community
             self.reader.context.setdefault("modules", {})[key] = community
@@ -190,6 +265,11 @@ _APIGATEWAY_V4_INPUTS = {"integrations", "create_api_domain_name", "create_defau
                          "create_default_stage_api_mapping", "default_stage_access_log_destination_arn",
                          "default_stage_access_log_format", "default_stage_tags", "default_route_settings",
                          "create_api_gateway"}
+
+
+def _code_of(directory) -> str:
+    """What identifies a module's code: its folder, symbolic links resolved."""
+    return os.path.realpath(directory)
 
 
 def _manifest_key(key: str) -> list[str]:
