@@ -143,8 +143,9 @@ class RestPlanReader:
                 method.setdefault("methodResponses", {})[status] = {"statusCode": status}
         for instance in of_type("aws_api_gateway_integration"):
             method = methods.get(self.method_key(instance))
-            if method is not None:
-                method["methodIntegration"] = dict(self.integration(instance), **method.get("methodIntegration", {}))
+            if method is not None:  # located at its own block
+                method["methodIntegration"] = dict(self.integration(instance), **method.get("methodIntegration", {}),
+                                                   **self.where(instance))
         for instance in of_type("aws_api_gateway_integration_response"):
             method = methods.get(self.method_key(instance))
             status = self.value(instance, "status_code")

@@ -286,3 +286,26 @@ resource "aws_api_gateway_rest_api" "api" {
     post = next(r for r in api["Resources"] if r["path"] == "/pets")["resourceMethods"]["POST"]
     assert post["methodIntegration"]["credentials"].startswith("${unresolved:")  # the role's name is made at apply
     assert not any(e["Operation"] == "ReadBody" for e in document["Scopes"][0].get("Errors", []))
+
+
+def _remediation(path, rule):
+    return next(f for f in audit_json(path)["findings"] if f["rule_id"] == rule)["remediation"]
+
+
+def test_rest_fixes_are_written_in_the_template_syntax(tmp_path):
+    cfn = tmp_path / "t.yaml"
+    cfn.write_text((FIXTURES / "cfn-deployment-depends.yaml").read_text().replace(
+        "IntegrationHttpMethod: POST", "IntegrationHttpMethod: GET"))
+    text = _remediation(cfn, "AGW120")
+    assert "in resource GetItem (AWS::ApiGateway::Method)" in text and "IntegrationHttpMethod: POST" in text
+    folder = tmp_path / "tf"
+    shutil.copytree(FIXTURES / "tf-triggers", folder)
+    main = folder / "main.tf"
+    main.write_text(main.read_text().replace('integration_http_method = "POST"', 'integration_http_method = "GET"'))
+    text = _remediation(folder, "AGW120")
+    assert "in aws_api_gateway_integration.get" in text and 'integration_http_method = "POST"' in text
+    export = tmp_path / "export.json"
+    export.write_text((FIXTURES / "petstore-export.json").read_text().replace(
+        '"responses": {"default": {"statusCode": "200"}}, ', ""))
+    text = _remediation(export, "AGW121")
+    assert "x-amazon-apigateway-integration" in text and '"statusCode": "200"' in text
