@@ -183,6 +183,9 @@ def render_text(doc: dict) -> str:
         heading("Method", route["chosen"] or "none matches")
         lines.append(f"   resource: {route.get('resource') or 'none matches ' + route.get('path', '')}"
                      + (f", path parameters {route['path_parameters']}" if route.get("path_parameters") else ""))
+        for other in route.get("resources") or ():
+            if not other["won"]:
+                lines.append(f"   lost resource {other['path']}: {other['reason']}")
         for candidate in route["candidates"]:
             lines.append(f"   {'won ' if candidate['won'] else 'no  '} {candidate['route_key']:<28} {candidate['reason']}")
         route = None

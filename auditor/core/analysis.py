@@ -14,6 +14,7 @@ from auditor.core.arns import (UNRESOLVED_MARK, FunctionRef, authorizer_source_a
                           uses_stage_variable)
 from auditor.core.model import Api, Authorizer, Function, Integration, RestIntegration, Route
 from auditor.core.policy import Statement
+from auditor.core.rest import PARAMETER_VALUE, method_source_arns
 from auditor.core.routekey import CONCRETE_METHODS, parse_route_key
 
 TARGET_PREFIX = "integrations/"
@@ -112,7 +113,6 @@ class Coverage(msgspec.Struct):
 def route_source_arns(api: Api, route: Route, stage: str) -> list[str]:
     """The execute-api ARNs a route can present: one, or one per method for ANY (unconfirmed form)."""
     if route.is_rest:  # a REST method: `<api>/<stage>/<VERB>/<path>`, every reading (core/rest.py)
-        from auditor.core.rest import method_source_arns
         return method_source_arns(api, route, stage)
     scope = api.scope
     if route.key.startswith("ANY "):
@@ -212,7 +212,7 @@ class Grants:
         if unknown_stage:
             arns = [arn.replace(UNKNOWN_STAGE, stage) for arn in arns]
         best = next((d for d in decisions if d.allowed), decisions[0])
-        shown = arns[-1] if not route.is_rest else [a for a in arns if _VALUE_MARK not in a][-1]
+        shown = arns[-1] if not route.is_rest else [a for a in arns if PARAMETER_VALUE not in a][-1]  # the template
         return Coverage(route, stage, arns[0] if len(arns) == 1 else shown, verdict, best)
 
 
@@ -221,7 +221,6 @@ def cover(statements: list[Statement], function_arn: str, api: Api, route: Route
     return Grants(statements, function_arn, api).cover(api, route, stage)
 
 
-_VALUE_MARK = "\ue002"  # core/rest.py's stand-in for a path parameter's value: not shown in messages
 UNKNOWN_STAGE = "\ue000"  # stands for a stage name not known before deployment (see Grants.cover)
 UNKNOWN_ID = "\ue001"  # stands for an authorizer id API Gateway assigns at deployment: only a wildcard matches it
 

@@ -306,3 +306,24 @@ def method_throttling(stage, method) -> dict:
         else:
             limits[label] = {"value": None, "from": "not set: the account's limit for the region applies"}
     return limits
+
+
+def resource_matches(resource, path: str) -> bool:
+    """Does a resource's path pattern match a request path, priority aside?"""
+    pattern, request = segments(resource.path), segments(path)
+    for index, part in enumerate(pattern):
+        if is_greedy(part):
+            return len(request) > index
+        if index >= len(request) or (not is_parameter(part) and part != request[index]):
+            return False
+    return len(pattern) == len(request)
+
+
+def why_not_chosen(winner, loser) -> str:
+    """Why a resource that also matches lost to the one API Gateway picks."""
+    for index, (a, b) in enumerate(zip(segments(winner.path), segments(loser.path))):
+        if a == b:
+            continue
+        kind = "literal" if not is_parameter(a) else "{param}" if not is_greedy(a) else "{proxy+}"
+        return f"at segment {index + 1} the {kind} `{a}` beats `{b}`"
+    return "a more specific path wins"

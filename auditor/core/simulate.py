@@ -318,6 +318,18 @@ class Explanation:
                 "verdict": self.verdict.as_dict()}
 
 
+def _shown_values(detail: dict) -> dict:
+    """A statement's detail with core/rest.py's stand-in for a path parameter's value written `<value>`."""
+    for comparison in detail["source_arn_comparisons"]:
+        comparison["arn"] = comparison["arn"].replace(rest.PARAMETER_VALUE, "<value>")
+        if "why" in comparison:
+            comparison["why"] = comparison["why"].replace(rest.PARAMETER_VALUE, "<value>")
+        for part in comparison["parts"]:
+            part["value"] = part["value"].replace(rest.PARAMETER_VALUE, "<value>")
+    detail["matches"] = [m.replace(rest.PARAMETER_VALUE, "<value>") for m in detail["matches"]]
+    return detail
+
+
 class _RestSimulation:
     """The REST API (v1) steps of `explain`: stage, resource and method selection, resource policy, API key,
     authorizer, integration, permission; each failure answered with its documented gateway response
@@ -407,6 +419,9 @@ class _RestSimulation:
                                   f"{path}")
         resource, params = found
         step["resource"] = resource.path
+        step["resources"] = [{"path": r.path, "won": r is resource,
+                              "reason": "the most specific match" if r is resource else rest.why_not_chosen(resource, r)}
+                             for r in api.resources if rest.resource_matches(r, path)]
         verbs = sorted(resource.resource_methods or {})
         chosen = rest.select_method(resource, method)
         for verb in verbs:
@@ -559,12 +574,14 @@ class _RestSimulation:
                              "region": ref.region, "account": ref.account, "in_input": function is not None,
                              "timeout_s": function.timeout_s if function else None}
         arns = rest.method_source_arns(api, chosen, stage.name)
-        shown = [a for a in arns if rest.PARAMETER_VALUE not in a]
+        # this request's readings (its verb, or `ANY`; the template or the value), shown with the value as written
+        mine = [a for a in arns if a.split(":", 5)[5].split("/")[2] in (method, rest.ANY)]
+        shown = [a.replace(rest.PARAMETER_VALUE, "<value>") for a in mine]
         source = {"arn": shown[0], "template": chosen.key}
-        if len(arns) > 1:
-            source["alternatives"] = [a.replace(rest.PARAMETER_VALUE, "<value>") for a in arns[1:4]]
+        if len(shown) > 1:
+            source["alternatives"] = shown[1:]
             source["note"] = ("AWS does not document what an ANY method or a path parameter puts in the SourceArn; "
-                              "every reading is checked")
+                              "each reading is checked, and the verdict covers every verb an ANY method takes")
         steps["source_arn"] = source
         if problem == "function-missing":
             finding = self.findings.find("AGW114", api, route=chosen, function_arn=ref.arn)
@@ -583,7 +600,8 @@ class _RestSimulation:
                                              "function's resource policy is not consulted"}
             return Verdict(True, "reaches-function", f"reaches {ref.arn} through credentials "
                            f"{integration.credentials_arn}", warnings=warnings, event=event)
-        statements = [statement_detail(s, ref.arn, arns, api.scope.account) for s in function.statements]
+        statements = [_shown_values(statement_detail(s, ref.arn, mine, api.scope.account))
+                      for s in function.statements]
         status = check.status if check is not None else "missing"
         coverage = check.coverage_for(chosen, stage.name) if status in ("ok", "uncovered") else None
         if coverage is None and status in ("ok", "uncovered"):

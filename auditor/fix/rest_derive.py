@@ -3,7 +3,8 @@ that takes the change live on each serving stage (auditor.fix.rest_edits)."""
 
 import json
 
-from auditor.fix.rest_edits import CreateRestDeployment, CreateUsagePlan, PatchRest, redeployments
+from auditor.fix.rest_edits import (CreateRestDeployment, CreateUsagePlan, PatchRest, PutDefaultResponse,
+                                    redeployments)
 
 # Rules whose fix is the function's (a permission, a trust policy, a function timeout): the shared handlers.
 _SHARED = {"AGW201", "AGW202", "AGW203", "AGW204", "AGW205", "AGW210", "AGW301", "AGW302", "AGW303", "AGW402"}
@@ -52,6 +53,14 @@ class RestFixes:
 
     def rest_AGW120(self, finding, api):
         return self._patch(api, finding, "integration", {"/httpMethod": "POST"})
+
+    def rest_AGW121(self, finding, api):
+        method = self._method(api, finding)
+        if method is None:
+            return None
+        base = self._base(api)
+        return [PutDefaultResponse(**base, location=method.integration.location, api_id=api.id,
+                                   resource_id=method.resource.id, verb=method.verb)] + redeployments(api, base)
 
     def rest_AGW122(self, finding, api):
         return [CreateUsagePlan(**self._base(api), location=api.location, api_id=api.id, stage=finding.resource.stage)]

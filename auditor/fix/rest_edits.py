@@ -71,6 +71,40 @@ class PatchRest(Edit):
         return f"{where}: set {said}"
 
 
+@dataclass(eq=False, repr=False)
+class PutDefaultResponse(Edit):
+    """A default (no selection pattern) 200 integration response, with its 200 method response, on a non-proxy
+    integration (AGW121)."""
+
+    api_id: str = ""
+    resource_id: str = ""
+    verb: str = ""
+    kind = "set-rest"
+
+    def touches(self) -> set:
+        return {("rest", self.api_id, "integration", self.resource_id, self.verb)}
+
+    def apply(self, documents) -> None:
+        api = find_rest_api(documents, self.account, self.region, self.api_id)
+        for resource in (api or {}).get("Resources") or ():
+            method = (resource.get("resourceMethods") or {}).get(self.verb) if resource.get("id") == self.resource_id \
+                else None
+            if method is not None:
+                method.setdefault("methodResponses", {}).setdefault("200", {"statusCode": "200"})
+                integration = method.setdefault("methodIntegration", {})
+                if not isinstance(integration.get("integrationResponses"), dict):
+                    integration["integrationResponses"] = {}
+                integration["integrationResponses"]["200"] = {"statusCode": "200", "selectionPattern": ""}
+
+    def commands(self) -> list[str]:
+        where = ("--resource-id", q(self.resource_id), "--http-method", q(self.verb), "--status-code 200")
+        return [_rest("put-method-response", self.api_id, self.region, *where) + " 2>/dev/null || true",
+                _rest("put-integration-response", self.api_id, self.region, *where, "--selection-pattern", q(""))]
+
+    def summary(self) -> str:
+        return f"integration of {self.verb} (resource {self.resource_id}) of REST API {self.api_id}: a default 200 response"
+
+
 def _summary_of(api: dict) -> dict:
     """The apiSummary a deployment made now would have: every current method."""
     return {r.get("path"): {verb: {"authorizationType": m.get("authorizationType", "NONE"),

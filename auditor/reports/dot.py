@@ -38,6 +38,8 @@ def dot_document(graphs) -> str:
             if node.broken:
                 attributes += [f'color="{RED}"', "penwidth=2"]
             lines.append(f"    {ids[node.id]} [{', '.join(attributes)}];")
+        if graph.api_type == "REST":
+            lines.extend(_resource_tree(picture, ids, prefix))
         for kind in ("route", "integration", "function"):
             members = [ids[n.id] for n in picture.nodes if n.kind == kind]
             if members:
@@ -56,6 +58,28 @@ def dot_document(graphs) -> str:
         lines.append("  }")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _resource_tree(picture, ids: dict, prefix: str) -> list[str]:
+    """A REST API's resources as folders, each under its parent and over its methods (dotted, no arrows)."""
+    methods = [n for n in picture.nodes if n.kind == "route" and n.resource is not None]
+    if not methods:
+        return []
+    paths = {"/"} | {n.resource for n in methods}
+    for path in list(paths):
+        parts = [p for p in path.split("/") if p]
+        paths.update("/" + "/".join(parts[:n]) for n in range(len(parts)))
+    names = {path: f"{prefix}res{number}" for number, path in enumerate(sorted(paths))}
+    tree = 'style=dotted, arrowhead=none, color="#8a94a3"'
+    lines = [f'    {names[path]} [label={quote("resource " + path)}, shape=folder, fillcolor="#ffffff"];'
+             for path in sorted(paths)]
+    api = next((ids[n.id] for n in picture.nodes if n.kind == "api"), None)
+    if api is not None:
+        lines.append(f"    {api} -> {names['/']} [{tree}];")
+    for path in sorted(paths - {"/"}):
+        lines.append(f"    {names[path.rsplit('/', 1)[0] or '/']} -> {names[path]} [{tree}];")
+    lines += [f"    {names[n.resource]} -> {ids[n.id]} [{tree}];" for n in methods]
+    return lines
 
 
 __all__ = ["dot_document", "quote"]

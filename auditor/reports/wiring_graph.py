@@ -377,7 +377,8 @@ class _RestBuilder(_Builder):
         if node_id in graph._nodes:
             return node_id
         integration = self.integrations[integration_id]
-        detail = " ".join(p for p in (integration.type or "untyped", integration.integration_http_method) if p)
+        verb = integration.integration_http_method
+        detail = f"calls with {verb}" if verb else ""
         graph.add(Node(node_id, "integration", "integration " + (integration.type or "untyped"), detail))
         self._function_edge(integration, node_id, integration_id)
         return node_id

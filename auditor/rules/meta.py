@@ -99,7 +99,7 @@ class AuditIncomplete(Rule):
                         route_resource(route, integration_id=integration.id, function_arn=check.ref.arn),
                         route.location, "# pass --parameter for the stage name, or grant `<api-id>/*/...`",
                         Fix("review", {}), severity=Severity.INFO)
-        for api in ctx.http_apis:
+        for api in (*ctx.http_apis, *ctx.rest_apis):
             for authorizer in api.authorizers:
                 check = ctx.index.authorizer_check(authorizer)
                 if check is None or not (ctx.index.authorizer_routes(authorizer)
@@ -145,7 +145,7 @@ class AuditIncomplete(Rule):
                                  "not checked.", route_resource(route), route.location,
                             "# pass --parameter for the value, or audit the deployed API", Fix("review", {}),
                             severity=Severity.INFO)
-        for api in ctx.http_apis:
+        for api in (*ctx.http_apis, *ctx.rest_apis):
             for integration in api.integrations:
                 kind, version = integration.type, integration.payload_format_version
                 if not ((kind and UNRESOLVED_MARK in kind) or (version and UNRESOLVED_MARK in version)):

@@ -10,12 +10,12 @@ import re
 from dataclasses import dataclass, field
 
 LABEL = r'(?:[A-Za-z0-9 .,:/_=+*@\-]|#\d{1,7};|<br/>)*'
-NODE_ID, GROUP_ID = r"n\d+", r"g\d+"
+NODE_ID, GROUP_ID = r"n\d+", r"(?:g|res)\d+"  # res: a REST API's resources, nested as its tree
 STATEMENTS = {
     "comment": re.compile(rf"^  %% ({LABEL})$"),
-    "node": re.compile(rf'^(?:  |    )({NODE_ID})\["({LABEL})"\]$'),
-    "subgraph": re.compile(rf'^  subgraph ({GROUP_ID})\["({LABEL})"\]$'),
-    "end": re.compile(r"^  end$"),
+    "node": re.compile(rf'^((?:  )+)({NODE_ID})\["({LABEL})"\]$'),
+    "subgraph": re.compile(rf'^((?:  )+)subgraph ({GROUP_ID})\["({LABEL})"\]$'),
+    "end": re.compile(r"^((?:  )+)end$"),
     "edge": re.compile(rf'^  ({NODE_ID}) (-->|-\.->)(?:\|"({LABEL})"\|)? ({NODE_ID})$'),
     "classDef": re.compile(r"^  classDef ([a-z]+) ([a-z-]+:[#\w.]+(?:,[a-z-]+:[#\w.]+)*)$"),
     "class": re.compile(rf"^  class ({NODE_ID}(?:,{NODE_ID})*) ([a-z]+)$"),
@@ -49,7 +49,7 @@ def parse(text: str, max_text: int = 50_000, max_edges: int = 500) -> Flowchart:
     lines = text.rstrip("\n").split("\n")
     if lines[0] != "flowchart LR":
         raise GrammarError(f"first line {lines[0]!r} is not `flowchart LR`")
-    chart, defined_classes, in_group = Flowchart(), {}, None
+    chart, defined_classes, stack = Flowchart(), {}, []  # stack: the subgraphs open, outermost first
     for number, line in enumerate(lines[1:], start=2):
         kind, match = next(((k, m) for k, p in STATEMENTS.items() if (m := p.match(line))), (None, None))
         if kind is None:
@@ -57,22 +57,24 @@ def parse(text: str, max_text: int = 50_000, max_edges: int = 500) -> Flowchart:
         if kind == "comment":
             chart.comments.append(decode(match.group(1)))
         elif kind == "node":
-            if line.startswith("    ") != (in_group is not None):
+            if len(match.group(1)) != 2 * (len(stack) + 1):
                 raise GrammarError(f"line {number}: node indentation does not match its subgraph")
-            if match.group(1) in chart.nodes:
-                raise GrammarError(f"line {number}: node {match.group(1)} declared twice")
-            chart.nodes[match.group(1)] = decode(match.group(2))
-            if in_group is not None:
-                chart.groups[in_group][1].append(match.group(1))
+            if match.group(2) in chart.nodes:
+                raise GrammarError(f"line {number}: node {match.group(2)} declared twice")
+            chart.nodes[match.group(2)] = decode(match.group(3))
+            if stack:
+                chart.groups[stack[-1]][1].append(match.group(2))
         elif kind == "subgraph":
-            if in_group is not None:
-                raise GrammarError(f"line {number}: nested subgraph")
-            in_group = match.group(1)
-            chart.groups[in_group] = (decode(match.group(2)), [])
+            if len(match.group(1)) != 2 * (len(stack) + 1) or match.group(2) in chart.groups:
+                raise GrammarError(f"line {number}: subgraph indentation does not match its nesting, or id reused")
+            if stack and not match.group(2).startswith("res"):
+                raise GrammarError(f"line {number}: nested subgraph")  # only a REST resource tree nests
+            stack.append(match.group(2))
+            chart.groups[stack[-1]] = (decode(match.group(3)), [])
         elif kind == "end":
-            if in_group is None:
-                raise GrammarError(f"line {number}: `end` outside a subgraph")
-            in_group = None
+            if not stack or len(match.group(1)) != 2 * len(stack):
+                raise GrammarError(f"line {number}: `end` outside a subgraph, or indented unlike it")
+            stack.pop()
         elif kind == "edge":
             source, arrow, label, target = match.groups()
             for node in (source, target):
@@ -92,7 +94,7 @@ def parse(text: str, max_text: int = 50_000, max_edges: int = 500) -> Flowchart:
                 raise GrammarError(f"line {number}: linkStyle names an edge that does not exist")
             if "stroke:#d32f2f" in match.group(2):
                 chart.red.update(indexes)
-    if in_group is not None:
+    if stack:
         raise GrammarError("subgraph not closed")
     if len(chart.edges) > max_edges:
         raise GrammarError(f"{len(chart.edges)} edges: over Mermaid's maxEdges {max_edges}")

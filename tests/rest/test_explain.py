@@ -7,7 +7,7 @@ import json
 import pytest
 
 from auditor.cli import main
-from tests.rest.estate import API, AUTH_FN, arn, fresh, grant, policy, resource, rest_api, scope, uri
+from tests.rest.estate import API, AUTH_FN, arn, fresh, grant, method, policy, resource, rest_api, scope, uri
 
 
 def explain(tmp_path, capsys, doc, *request):
@@ -160,3 +160,21 @@ def test_explain_agrees_with_audit_on_every_method(tmp_path, capsys):
                                           if f["resource"].get("route_key") in (key, None)}, (key, verdict)
         compared += 1
     assert compared == 4
+
+
+def test_explain_says_why_other_matching_resources_lost(tmp_path, capsys):
+    doc = fresh()
+    rest_api(doc)["Resources"] += [
+        {"id": "lit", "parentId": "res1", "pathPart": "mine", "path": "/pets/mine", "resourceMethods": {"GET": method("GET")}},
+        {"id": "gr", "parentId": "root1", "pathPart": "{proxy+}", "path": "/{proxy+}",
+         "resourceMethods": {"ANY": method("ANY")}}]
+    summary = rest_api(doc)["Deployments"][0]["apiSummary"]
+    summary["/pets/mine"], summary["/{proxy+}"] = {"GET": {}}, {"ANY": {}}
+    code, out = explain(tmp_path, capsys, doc, "GET", "/prod/pets/mine")
+    resources = {r["path"]: r for r in out["steps"]["route"]["resources"]}
+    assert code == 0 and resources["/pets/mine"]["won"]
+    assert resources["/pets/{id}"]["reason"] == "at segment 2 the literal `mine` beats `{id}`"
+    assert "{proxy+}" in resources["/{proxy+}"]["reason"]
+    _, out = explain(tmp_path, capsys, doc, "GET", "/prod/toys/1/2")
+    assert out["steps"]["route"]["chosen"] == "ANY /{proxy+}"
+    assert out["verdict"]["event"]["path_parameters"] == {"proxy": "toys/1/2"}

@@ -44,3 +44,17 @@ def test_audit_remediation_of_a_rest_change_includes_the_deployment(tmp_path, ca
     [finding] = [f for f in report["findings"] if f["rule_id"] == "AGW120"]
     assert finding["remediation"].endswith(
         "aws apigateway create-deployment --rest-api-id r3st000001 --stage-name prod --region us-east-1")
+
+
+def test_fix_adds_a_default_integration_response_to_a_non_proxy_integration(tmp_path, capsys):
+    doc = fresh()
+    integration = resource(doc, "/pets")["resourceMethods"]["GET"]["methodIntegration"]
+    integration["type"] = "AWS"
+    path = tmp_path / "rest.json"
+    path.write_text(json.dumps(doc))
+    capsys.readouterr()
+    assert main(["fix", str(path)]) == 0
+    script = capsys.readouterr().out
+    assert "Findings after (predicted by re-auditing the fixed model): no findings" in script
+    assert "put-integration-response --rest-api-id r3st000001 --resource-id res1 --http-method GET --status-code 200 " \
+           "--selection-pattern ''" in script and "create-deployment" in script

@@ -34,7 +34,8 @@ def test_correct_rest_api_graph_is_healthy_and_reports_draw_it(tmp_path, capsys)
     assert main(["graph", str(path), "--format", "mermaid"]) == 0
     assert "linkStyle" not in capsys.readouterr().out
     assert main(["graph", str(path), "--format", "dot"]) == 0
-    assert "REST API r3st000001" in capsys.readouterr().out
+    dot = capsys.readouterr().out
+    assert "REST API r3st000001" in dot and '"resource /pets/{id}", shape=folder' in dot
     out = tmp_path / "report.html"
     assert main(["audit", str(path), "--format", "html", "--output", str(out)]) == 0
     assert "r3st000001" in out.read_text()

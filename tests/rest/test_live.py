@@ -52,6 +52,10 @@ def estate(aws):  # noqa: F811
     api_id, root = _api(gw, "correct")
     items = _method(gw, api_id, root, "items", "GET", good_fn)
     _method(gw, api_id, items, "{id}", "ANY", good_fn)
+    legacy = _method(gw, api_id, root, "legacy", "GET", good_fn, kind="AWS")  # non-proxy, with a default response
+    gw.put_method_response(restApiId=api_id, resourceId=legacy, httpMethod="GET", statusCode="200")
+    gw.put_integration_response(restApiId=api_id, resourceId=legacy, httpMethod="GET", statusCode="200",
+                                selectionPattern="")
     gw.create_deployment(restApiId=api_id, stageName="prod")
     _grant(lam, "good", "correct", _arn(api_id, "/*"))
     out["correct"] = api_id
@@ -64,6 +68,7 @@ def estate(aws):  # noqa: F811
                        integrationHttpMethod="POST", uri=_uri(good_fn))
     _method(gw, api_id, root, "nope", "GET", bad_fn)
     _method(gw, api_id, root, "keyed", "GET", good_fn, key=True)
+    _method(gw, api_id, root, "legacy", "GET", good_fn, kind="AWS")  # non-proxy without any integration response
     authorizer = gw.create_authorizer(restApiId=api_id, name="tok", type="TOKEN", authorizerUri=_uri(auth_fn),
                                       identitySource="method.request.header.Authorization")["id"]
     _method(gw, api_id, root, "guarded", "GET", good_fn, authorizer=authorizer)
@@ -75,13 +80,26 @@ def estate(aws):  # noqa: F811
     _method(gw, api_id, root, "x", "GET", good_fn)
     _grant(lam, "good", "private", _arn(api_id, "/*"))
     out["private"] = api_id
+    # 4. a resource policy that denies every POST (AGW221 on POST only)
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+        {"Sid": "no-post", "Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+         "Resource": "execute-api:/*/POST/*"}]}
+    api_id, root = _api(gw, "denied", policy=policy)
+    things = _method(gw, api_id, root, "things", "GET", good_fn)
+    gw.put_method(restApiId=api_id, resourceId=things, httpMethod="POST", authorizationType="NONE")
+    gw.put_integration(restApiId=api_id, resourceId=things, httpMethod="POST", type="AWS_PROXY",
+                       integrationHttpMethod="POST", uri=_uri(good_fn))
+    gw.create_deployment(restApiId=api_id, stageName="prod")
+    _grant(lam, "good", "denied", _arn(api_id, "/*"))
+    out["denied"] = api_id
     return out
 
 
 def test_rest_estate_collected_live_finds_every_planted_mistake(estate):
     document, stats = collect(LiveOptions(regions=[REGION], progress=False))
     scope = document["Scopes"][0]
-    assert {a["name"] for a in scope["RestApis"]} == {"correct", "broken", "private"}
+    assert {a["name"] for a in scope["RestApis"]} == {"correct", "broken", "private", "denied"}
     assert scope["UsagePlans"] == []
     findings = audit(document)
     by_api = {}
@@ -92,15 +110,22 @@ def test_rest_estate_collected_live_finds_every_planted_mistake(estate):
     assert ("AGW120", "GET /pets") in broken
     assert ("AGW203", "POST /pets") in broken
     assert ("AGW122", "dev") in broken
+    assert ("AGW121", "GET /legacy") in broken
     assert any(rule == "AGW201" for rule, _ in broken)  # `unpermitted` has no permission at all
     assert ("AGW205", "") in {(r, "") for r, _ in broken if r == "AGW205"}
     assert {r for r, _ in by_api[estate["private"]]} == {"AGW220"}
+    assert by_api[estate["denied"]] == {("AGW221", "POST /things")}
     # read-only, with the calls the contract names
     operations = set(stats.operations)
     assert {"GetRestApis", "GetResources", "GetStages", "GetDeployment", "GetAuthorizers", "GetGatewayResponses",
             "GetUsagePlans"} <= operations
     assert not any(op.startswith(("Create", "Put", "Update", "Delete")) for op in operations)
     assert stats.operations["GetAuthorizers"] == 1  # only the API whose methods name one
+    import jsonschema
+    from importlib.resources import files
+    from auditor.live import dumps
+    schema = json.loads(files("auditor").joinpath("schemas/snapshot.schema.json").read_text())
+    jsonschema.validate(json.loads(dumps(document)), schema)  # what `apigw-auditor snapshot` writes
 
 
 def test_a_usage_plan_on_the_stage_clears_agw122(estate):

@@ -272,3 +272,12 @@ def test_a_policy_as_aws_returns_it_with_escaped_quotes_is_read(audit):
     rest_api(doc)["policy"] = json.dumps(deny).replace('"', '\\"')
     [finding] = found(audit(doc)[1], "AGW221")
     assert "GET /pets" in finding["message"]
+
+
+def test_an_authorizer_function_not_in_the_input_is_agw000(audit):
+    doc = fresh()
+    _authorizer(doc)
+    scope(doc)["Complete"] = False
+    scope(doc)["Functions"] = [f for f in scope(doc)["Functions"] if f["FunctionName"] != "auth"]
+    [finding] = [f for f in found(audit(doc)[1], "AGW000") if f["resource"].get("authorizer_id") == "auth01"]
+    assert "not in the snapshot" in finding["message"]
