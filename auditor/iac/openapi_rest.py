@@ -239,13 +239,14 @@ def read_rest_openapi(document: dict, builder) -> dict:
     info = document.get("info") if isinstance(document.get("info"), dict) else {}
     title = str(info.get("title") or "openapi")
     api_id = title if title.replace("-", "").replace("_", "").isalnum() else "openapi"
-    draft = RestDraft(api_id, builder.source(1, title, {"kind": "openapi", "logical": title, "pointer": []}))
+    draft = RestDraft(api_id, builder.source(1, title, {"kind": "openapi", "logical": title, "pointer": [],
+                                                       "type": "AWS::ApiGateway::RestApi"}))
     draft.obj["name"] = title
     del draft.lists["Stages"], draft.lists["Deployments"]
     builder.rest_apis[api_id] = draft
 
     def source(line, pointer, kind):
         return builder.source(line or 1, ".".join(str(p) for p in pointer[:3]),
-                              {"kind": "openapi", "logical": title, "pointer": pointer})
+                              {"kind": "openapi", "logical": title, "pointer": pointer, "type": "AWS::ApiGateway::RestApi"})
     read_rest_body(document, draft, source, line_of(document, "paths"))
     return builder.document()

@@ -47,6 +47,11 @@ def apply_iac_remediations(result) -> None:
 def render(finding, context: dict, hint: dict, location) -> str | None:
     if hint.get("kind") == "error":
         return hint["text"]
+    if str(hint.get("type", "")).startswith(("AWS::ApiGateway::", "aws_api_gateway_")):  # REST APIs (v1)
+        from auditor.iac.rest_remediation import render_rest
+        text = render_rest(finding, context, hint, location)
+        if text is not None:
+            return text
     if context.get("input_type") == "terraform":
         if hint.get("kind") == "tf-module":  # made by a community module: the fix is in the module block
             from auditor.iac.hcl.fixes import render_module_call

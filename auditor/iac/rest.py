@@ -144,9 +144,12 @@ def take_rest_hints(scope: dict, base: str, take, hints: dict) -> None:
             for i, item in enumerate(api.get(key) or []):
                 take(item, f"{path}.{key}[{i}]", hints)
                 for verb, method in (item.get("resourceMethods") or {}).items() if key == "Resources" else ():
-                    take(method, f"{path}.{key}[{i}].resourceMethods.{verb}", hints)
-                    if isinstance(method.get("methodIntegration"), dict):
-                        take(method["methodIntegration"], f"{path}.{key}[{i}].resourceMethods.{verb}.methodIntegration",
-                             hints)
+                    method_path = f"{path}.{key}[{i}].resourceMethods.{verb}"
+                    take(method, method_path, hints)
+                    integration = method.get("methodIntegration")
+                    if isinstance(integration, dict):
+                        take(integration, f"{method_path}.methodIntegration", hints)
+                        if f"{method_path}.methodIntegration" not in hints and method_path in hints:
+                            hints[f"{method_path}.methodIntegration"] = hints[method_path]  # declared in the method
     for p, plan in enumerate(scope.get("UsagePlans") or []):
         take(plan, f"{base}.UsagePlans[{p}]", hints)

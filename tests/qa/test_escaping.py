@@ -85,8 +85,9 @@ def test_fix_script_runs_no_injected_command_and_passes_names_exactly(hostile, t
     # each value reaches aws as one argument, exactly as the input spells it
     integration_id = "a1b2c3" + f"\ntouch {markers}/integration\n"
     assert any(c[:2] == ["apigatewayv2", "update-integration"] and integration_id in c for c in calls)
-    assert any(c[:2] == ["lambda", "remove-permission"] and f"legacy-worker\ntouch {markers}/function\n" in c
-               for c in calls)
+    # (the removal is guarded by a get-policy check that this recorder cannot answer: the guard gets the name)
+    assert any(c[:2] in (["lambda", "remove-permission"], ["lambda", "get-policy"])
+               and f"legacy-worker\ntouch {markers}/function\n" in c for c in calls)
     # every comment line is one line: no line of the script starts with a name's text
     for line in script.read_text().splitlines():
         assert not line.startswith(("touch", "`", " of API", ": remove")), line

@@ -250,3 +250,62 @@ def test_sam_api_definition_uri_local_file_is_read_and_a_missing_one_named(tmp_p
     report = audit_json(template)
     assert any(f["rule_id"] == "AGW000" and "DefinitionUri names no local file" in f["message"]
                for f in report["findings"])
+
+
+def test_terraform_body_with_values_known_only_after_apply_is_read(tmp_path):
+    folder = tmp_path / "tf"
+    folder.mkdir()
+    (folder / "main.tf").write_text('''
+resource "aws_iam_role" "apigw" {
+  assume_role_policy = "{}"
+}
+resource "aws_api_gateway_rest_api" "api" {
+  name = "pets"
+  body = jsonencode({
+    swagger = "2.0"
+    info    = { title = "pets", version = "1" }
+    paths = {
+      "/pets" = {
+        post = {
+          "x-amazon-apigateway-integration" = {
+            type        = "aws"
+            httpMethod  = "POST"
+            credentials = aws_iam_role.apigw.arn
+            uri         = "arn:aws:apigateway:us-east-1:dynamodb:action/PutItem"
+            responses   = { default = { statusCode = "200" } }
+          }
+        }
+      }
+    }
+  })
+}
+''')
+    from auditor.iac import load_folder
+    (_, document), = load_folder(folder, "terraform", None, None, None)
+    api = document["Scopes"][0]["RestApis"][0]
+    post = next(r for r in api["Resources"] if r["path"] == "/pets")["resourceMethods"]["POST"]
+    assert post["methodIntegration"]["credentials"].startswith("${unresolved:")  # the role's name is made at apply
+    assert not any(e["Operation"] == "ReadBody" for e in document["Scopes"][0].get("Errors", []))
+
+
+def _remediation(path, rule):
+    return next(f for f in audit_json(path)["findings"] if f["rule_id"] == rule)["remediation"]
+
+
+def test_rest_fixes_are_written_in_the_template_syntax(tmp_path):
+    cfn = tmp_path / "t.yaml"
+    cfn.write_text((FIXTURES / "cfn-deployment-depends.yaml").read_text().replace(
+        "IntegrationHttpMethod: POST", "IntegrationHttpMethod: GET"))
+    text = _remediation(cfn, "AGW120")
+    assert "in resource GetItem (AWS::ApiGateway::Method)" in text and "IntegrationHttpMethod: POST" in text
+    folder = tmp_path / "tf"
+    shutil.copytree(FIXTURES / "tf-triggers", folder)
+    main = folder / "main.tf"
+    main.write_text(main.read_text().replace('integration_http_method = "POST"', 'integration_http_method = "GET"'))
+    text = _remediation(folder, "AGW120")
+    assert "in aws_api_gateway_integration.get" in text and 'integration_http_method = "POST"' in text
+    export = tmp_path / "export.json"
+    export.write_text((FIXTURES / "petstore-export.json").read_text().replace(
+        '"responses": {"default": {"statusCode": "200"}}, ', ""))
+    text = _remediation(export, "AGW121")
+    assert "x-amazon-apigateway-integration" in text and '"statusCode": "200"' in text
