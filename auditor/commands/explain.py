@@ -3,6 +3,7 @@
 ORDER = 30
 
 import argparse
+import itertools
 import json
 
 from auditor.commands import choice
@@ -260,17 +261,10 @@ def render_text(doc: dict) -> str:
     lines = [f"{req['method']} {req['path']}  ->  API {req['api_id']}"
              f"{' (' + req['api_name'] + ')' if req.get('api_name') else ''}, account {req['account']}, "
              f"{req['region']}" + (f", --stage {req['stage']}" if req.get("stage") else ""), ""]
-    number = 0
-
-    def heading(title: str, value: str) -> None:
-        nonlocal number
-        number += 1
-        lines.append(f"{number}. {title}: {value}")
-
+    heading = _numbered(lines)
     stage = steps.get("stage")
     if stage is not None:
-        heading("Stage", stage["name"] or "none")
-        lines.append(f"   {stage['reason']}" + (f"; it {stage['deployment']}" if stage.get("deployment") else ""))
+        _stage_step(lines, heading, stage)
         if stage.get("name") and stage.get("path_in_stage") != req["path"]:
             lines.append(f"   path within the stage: {stage['path_in_stage']}")
     route = steps.get("route")
@@ -398,6 +392,21 @@ def _verdict_lines(verdict: dict) -> list[str]:
     return out
 
 
+
+def _numbered(lines: list[str]):
+    """`heading(title, value)` appends the next numbered step to `lines` (shared by every API type's text)."""
+    count = itertools.count(1)
+
+    def heading(title: str, value: str) -> None:
+        lines.append(f"{next(count)}. {title}: {value}")
+    return heading
+
+
+def _stage_step(lines: list[str], heading, stage: dict) -> None:
+    heading("Stage", stage["name"] or "none")
+    lines.append(f"   {stage['reason']}" + (f"; it {stage['deployment']}" if stage.get("deployment") else ""))
+
+
 def _render_websocket(doc: dict) -> str:
     """A WebSocket connection or message: stage, handshake or selection, route, then the shared steps."""
     req, steps, verdict = doc["request"], doc["steps"], doc["verdict"]
@@ -405,17 +414,10 @@ def _render_websocket(doc: dict) -> str:
         if req.get("route_key") == "$connect" else str(req.get("route_key"))
     lines = [f"{what}  ->  WebSocket API {req['api_id']}" + (f" ({req['api_name']})" if req.get("api_name") else "")
              + f", account {req['account']}, {req['region']}", ""]
-    number = 0
-
-    def heading(title: str, value: str) -> None:
-        nonlocal number
-        number += 1
-        lines.append(f"{number}. {title}: {value}")
-
+    heading = _numbered(lines)
     stage = steps.get("stage")
     if stage is not None:
-        heading("Stage", stage["name"] or "none")
-        lines.append(f"   {stage['reason']}" + (f"; it {stage['deployment']}" if stage.get("deployment") else ""))
+        _stage_step(lines, heading, stage)
     connection = steps.get("connection")
     if connection is not None:
         heading("Connection", "accepted")

@@ -16,7 +16,7 @@ from auditor.errors import InputError
 from auditor.escape import shell_word
 from auditor.iac.document import DocumentBuilder, suppression_tags
 from auditor.iac.openapi import api_settings, read_body
-from auditor.iac.resolve import Resolver, Settings, unresolved
+from auditor.iac.resolve import Resolver, Settings, as_int as _int, unresolved
 from auditor.core.model import NO_PARAMETER_VALUE
 from auditor.files import read_text
 from auditor.iac.yamlload import LineDict, line_of, load_template_text
@@ -118,18 +118,6 @@ def inline_includes(node, base_dir: str, file: str, unreadable: list):
         for index, item in enumerate(node):
             node[index] = inline_includes(item, base_dir, file, unreadable)
     return node
-
-
-def _int(value):
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:  # longer: no AWS value
-        return int(value)
-    return None
 
 
 def _bool(value):

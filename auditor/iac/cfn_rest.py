@@ -10,7 +10,7 @@ AGW125: CloudFormation may create it before them, and the stage then serves an A
 
 from auditor.core.arns import is_unresolved
 from auditor.iac.openapi_rest import read_rest_body
-from auditor.iac.resolve import unresolved
+from auditor.iac.resolve import as_int as _int, unresolved
 from auditor.iac.rest import RestDraft, camel, root_id
 from auditor.iac.yamlload import line_of
 
@@ -39,16 +39,6 @@ def physical(reader, logical: str, kind: str, attribute):
         return name if isinstance(name, str) else unresolved(f"{logical}.StageName")
     if kind in ID_TYPES and attribute in (None, "RestApiId", "DeploymentId", "AuthorizerId", "Id"):
         return logical
-    return None
-
-
-def _int(value):
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
     return None
 
 

@@ -8,6 +8,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger
 """
 
 from auditor.iac.openapi import ANY, INTEGRATION, METHODS, _checked, _intrinsic, _ref
+from auditor.iac.resolve import as_int
 from auditor.iac.yamlload import line_of
 
 _AUTHORIZER_TYPES = {"token": "TOKEN", "request": "REQUEST", "cognito_user_pools": "COGNITO_USER_POOLS"}
@@ -207,7 +208,8 @@ def _integration(integration: dict, located: dict) -> dict:
             out[key] = _checked(out[key], str, located, f"{INTEGRATION}.{key}")
     if "timeoutInMillis" in out:
         value = out["timeoutInMillis"]
-        out["timeoutInMillis"] = int(value) if isinstance(value, str) and value.isdigit() else \
+        number = as_int(value) if isinstance(value, str) else None  # a digit string longer than any AWS value: checked below
+        out["timeoutInMillis"] = number if number is not None else \
             _checked(value, int, located, f"{INTEGRATION}.timeoutInMillis")
         if out["timeoutInMillis"] is None:
             del out["timeoutInMillis"]

@@ -322,3 +322,17 @@ def _has_unresolved(value) -> bool:
     if isinstance(value, list):
         return any(_has_unresolved(v) for v in value)
     return isinstance(value, dict)
+
+
+def as_int(value):
+    """A template's number as an int, or None: booleans are not numbers, and a digit string longer than any AWS
+    value (18 digits) is refused before int() would have to parse it (Python's 4,300-digit limit)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:
+        return int(value)
+    return None

@@ -17,7 +17,7 @@ from auditor.files import LineIndex
 from auditor.iac.document import DocumentBuilder
 from auditor.iac import terraform_rest
 from auditor.iac.openapi import read_body
-from auditor.iac.resolve import unresolved
+from auditor.iac.resolve import as_int, unresolved
 
 SUPPORTED_MAJOR = ("0", "1")
 # Arguments that, when they reference another resource, are that attribute and nothing more.
@@ -612,15 +612,8 @@ def _invoke_arn(settings, function: str) -> str:
 
 
 def _int(value, default):
-    if isinstance(value, bool):
-        return default
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.isdigit() and len(value) <= 18:  # longer: no AWS value
-        return int(value)
-    return default
+    number = as_int(value)
+    return default if number is None else number
 
 
 def _provider_region(plan: dict) -> str | None:

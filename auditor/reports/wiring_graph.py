@@ -158,6 +158,15 @@ class _Builder:
             budget[0] -= len(api.routes)
         self._edges: dict[str, Edge] = {}  # by id: a broken route marks its integration's edge without a search
 
+    def _function_node(self, ref) -> str:
+        """The node of the function an integration invokes (one per ARN), named as the input names it."""
+        target = f"f_{ref.arn}"
+        function, _ = self.simulator.index.locate(ref)
+        self.graph.add(Node(target, "function", ref.name + (f":{ref.qualifier}" if ref.qualifier else ""),
+                            (f"{ref.account}/{ref.region}" if function is None else
+                             (f"qualifier {ref.qualifier}" if ref.qualifier else "unqualified"))))
+        return target
+
     def _add_edge(self, edge: Edge) -> None:
         self.graph.edges.append(edge)
         self._edges[edge.id] = edge
@@ -221,11 +230,7 @@ class _Builder:
             graph.add(Node(target, "target", "no Lambda function", integration.uri or "(no IntegrationUri)",
                            broken=True))
         else:
-            target = f"f_{ref.arn}"
-            function, _ = self.simulator.index.locate(ref)
-            graph.add(Node(target, "function", ref.name + (f":{ref.qualifier}" if ref.qualifier else ""),
-                           (f"{ref.account}/{ref.region}" if function is None else
-                            (f"qualifier {ref.qualifier}" if ref.qualifier else "unqualified"))))
+            target = self._function_node(ref)
         edge = Edge(f"e{len(graph.edges)}", node_id, target, "invokes",
                     label=f"role {integration.credentials_arn}" if integration.credentials_arn else "")
         self._add_edge(edge)
@@ -453,14 +458,10 @@ class _RestBuilder(_Builder):
             target = f"b_{integration_id}"
             graph.add(Node(target, "target", "no Lambda function", integration.uri or "(no uri)", broken=True))
         else:
-            target = f"f_{ref.arn}"
-            function, _ = self.simulator.index.locate(ref)
-            graph.add(Node(target, "function", ref.name + (f":{ref.qualifier}" if ref.qualifier else ""),
-                           (f"{ref.account}/{ref.region}" if function is None else
-                            (f"qualifier {ref.qualifier}" if ref.qualifier else "unqualified"))))
+            target = self._function_node(ref)
         edge = Edge(f"e{len(graph.edges)}", node_id, target, "invokes",
                     label=f"credentials {integration.credentials_arn}" if integration.credentials_arn else "")
-        graph.edges.append(edge)
+        self._add_edge(edge)
         graph.integration_edges[integration_id] = edge.id
 
     def _target_node(self, row) -> str:
