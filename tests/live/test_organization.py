@@ -143,7 +143,7 @@ def test_external_id_and_role_name_reach_assume_role(org):
     assert seen == ["ext-1234"]
 
 
-def test_the_cli_audits_the_organization_in_one_command(org, monkeypatch, capsys):
+def _cli_hooks(org, monkeypatch):
     from auditor import live
     original = live.Collector._client
     factory = org_hooks(org)
@@ -152,6 +152,10 @@ def test_the_cli_audits_the_organization_in_one_command(org, monkeypatch, capsys
         self.options.client_factory = factory
         return original(self, session, service, region, *args, **kwargs)
     monkeypatch.setattr(live.Collector, "_client", hooked)
+
+
+def test_the_cli_audits_the_organization_in_one_command(org, monkeypatch, capsys):
+    _cli_hooks(org, monkeypatch)
     code = main(["audit", "--live", "--organization", "--region", REGION, "--format", "json"])
     out, err = capsys.readouterr()
     assert code == 1, err
@@ -230,3 +234,18 @@ def test_an_interrupted_scan_continues_where_it_stopped(org, tmp_path):
     assert stats.cached == len(held_before)
     assert {a for a, op in record if op == "GetApis"} == {ACCOUNT, *org.values()} - held_before - {org["norole"]}
     assert org["broken"] in {s["AccountId"] for s in document["Scopes"] if s["Complete"]}
+
+
+def test_snapshot_fix_and_graph_take_the_organization_too(org, monkeypatch, capsys, tmp_path):
+    _cli_hooks(org, monkeypatch)
+    out = tmp_path / "org.json"
+    assert main(["snapshot", "--organization", "--region", REGION, "-q", "--output", str(out)]) == 0
+    assert capsys.readouterr().err.count("\n") == 1  # the failed calls, said once; -q drops the summary
+    assert len(json.loads(out.read_text())["Scopes"]) == 5
+    assert main(["fix", "--live", "--organization", "--region", REGION]) == 1
+    script = capsys.readouterr().out
+    assert "aws lambda add-permission" in script and org["broken"] in script
+    assert "remove-permission" not in script  # nothing planned from the accounts it could not read
+    assert main(["graph", "--live", "--organization", "--region", REGION, "-q"]) == 1
+    drawing = capsys.readouterr().out
+    assert drawing.count("```mermaid") == 3  # management, clean, broken: the accounts whose APIs it could read
