@@ -809,7 +809,12 @@ class Collector:
                 self.stats.unreachable.append(account)
             return _Account(account, partition, None, {"Operation": "AssumeRole", "Resource": role,
                                                        "Code": code, "Message": message})
-        session = boto3.Session(aws_access_key_id=creds["AccessKeyId"],
+        # One botocore session per account, all sharing the base session's loader: the service models
+        # are read and kept once, not once per account (8 MiB a scope otherwise, at 600 scopes).
+        import botocore.session
+        core = botocore.session.get_session()
+        core.register_component("data_loader", base._session.get_component("data_loader"))  # noqa: SLF001
+        session = boto3.Session(botocore_session=core, aws_access_key_id=creds["AccessKeyId"],
                                 aws_secret_access_key=creds["SecretAccessKey"],
                                 aws_session_token=creds["SessionToken"], region_name=self._home_region(base))
         return _Account(account, partition, session)
@@ -1187,6 +1192,8 @@ class Collector:
                 pool.submit(self._get_role, scope, iam, arn)
 
     def _scope_done(self, scope: _Scope):
+        scope.apigw = scope.tagging = None  # clients hold their own models and pools: not kept past the scope
+        scope.lam = None
         if not scope.counted:
             scope.counted = True
             self.progress.scope_done()
@@ -1198,7 +1205,7 @@ class Collector:
     def _cross_scope_details(self, pool: _Pool):
         """Aliases and versions one scope's integrations name of a function in ANOTHER scope (another
         account or region) that its own scope did not read: read them now, in that scope."""
-        by_key = {(s.account.account, s.region): s for s in self.scopes if s.lam is not None}
+        by_key = {(s.account.account, s.region): s for s in self.scopes if s.account.session is not None}
         found = self._references(self.scopes)
         for document in self.cached:
             self._references_in(document.get("Apis") or (), found)
@@ -1212,6 +1219,7 @@ class Collector:
                 extra.setdefault(key, []).append((arn, qualifiers | (done or set())))
         for key, reads in extra.items():
             scope = by_key[key]
+            scope.lam = self._client(scope.account.session, "lambda", scope.region)
             scope.phase = 1  # back in phase 2 for these reads: done (and cached again) when they are
             pool.submit_for(scope, self._more_details, pool, reads)
 
