@@ -523,7 +523,7 @@ def _check_body(operation_model=None, response_dict=None, **_):
         return
     try:
         json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise MalformedResponse(f"the answer is not JSON ({content_type}: {_short(body, 80)!r})") from None
 
 
