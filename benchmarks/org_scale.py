@@ -83,9 +83,10 @@ def run(endpoint, regions, workers, latency, accounts=None, memory=False):
                           progress=False, accounts=accounts or [], client_factory=_with_latency(latency / 1000))
     if memory:
         tracemalloc.start()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     document, stats = collect(options)
     wall = time.perf_counter() - started
+    stats.cpu = time.process_time() - cpu
     peak = tracemalloc.get_traced_memory()[1] if memory else None
     if memory:
         tracemalloc.stop()
@@ -130,7 +131,8 @@ def main() -> int:
             print(f"workers={workers:3d} latency={args.latency_ms:g}ms: {wall:7.1f}s wall, {len(scopes)} scopes "
                   f"({len(bad)} incomplete), {stats.calls} calls ({stats.attempts} HTTP requests), "
                   f"{per_scope:g} calls per scope (alone: {alone}), "
-                  f"{stats.operations.get('AssumeRole', 0)} AssumeRole, {len(scopes) / wall:.1f} scopes/s")
+                  f"{stats.operations.get('AssumeRole', 0)} AssumeRole, {len(scopes) / wall:.1f} scopes/s, "
+                  f"collector CPU {stats.cpu:.1f}s")
             failed |= bool(bad) or per_scope != alone
         peaks = []
         for size in args.memory_sizes:
