@@ -779,7 +779,12 @@ class Collector:
                 raise UsageError(f"--accounts {', '.join(unknown)}: not an active account of the organization")
             active = [a for a in active if a in set(self.options.accounts)]
         excluded = set(self.options.exclude_accounts)
-        return sorted(dict.fromkeys(a for a in active if a not in excluded))
+        chosen = sorted(dict.fromkeys(a for a in active if a not in excluded))
+        if not chosen:  # nothing audited must never read as a clean organization
+            raise UsageError("--organization: organizations:ListAccounts listed no active account"
+                             + (" left after --accounts/--exclude-accounts" if self.options.accounts
+                                or excluded else "") + "; nothing to audit")
+        return chosen
 
     def _assume(self, base, role: str, account: str, partition: str) -> _Account:
         """The account through `role`; an account whose role cannot be assumed (missing, AccessDenied, a

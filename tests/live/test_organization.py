@@ -250,3 +250,24 @@ def test_snapshot_fix_and_graph_take_the_organization_too(org, monkeypatch, caps
     assert main(["graph", "--live", "--organization", "--region", REGION, "-q"]) == 1
     drawing = capsys.readouterr().out
     assert drawing.count("```mermaid") == 3  # management, clean, broken: the accounts whose APIs it could read
+
+
+def test_no_account_to_audit_is_one_line_exit_2_not_a_clean_pass(aws, capsys):
+    build_seed()  # moto lists no account when there is no organization
+    assert main(["audit", "--live", "--organization", "--region", REGION]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "organizations:ListAccounts listed no active account" in line
+
+
+def test_list_accounts_denied_is_one_line_exit_2(org, monkeypatch, capsys):
+    from tests.live.test_untrusted import on_cli_clients
+    on_cli_clients(monkeypatch, "organizations", "before-send.organizations.ListAccounts",
+                   lambda **_: error_response(400, "AccessDeniedException", "not the management account"))
+    assert main(["audit", "--live", "--organization", "--region", REGION]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "AWS rejected the call (organizations:ListAccounts" in line and "not the management account" in line
+
+
+def test_an_unknown_account_in_accounts_is_a_usage_error(org, capsys):
+    assert main(["snapshot", "--organization", "--region", REGION, "--accounts", "999999999999"]) == 2
+    assert "999999999999" in capsys.readouterr().err
