@@ -393,6 +393,17 @@ class DeadlineExceeded(Exception):
     """The scope's --region-deadline passed: the calls left are not made."""
 
 
+class _Deadline:
+    """The deadline of an account's own calls (AssumeRole, DescribeRegions): the same --region-deadline."""
+
+    def __init__(self, seconds: float):
+        self.deadline_seconds = seconds
+        self.deadline = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+
 class _Scope:
     """One account x region being collected: what its calls found, what failed, and its deadline."""
 
@@ -806,10 +817,13 @@ class Collector:
         except CredentialRetrievalError as exc:
             raise UsageError(f"could not obtain AWS credentials: {_short(exc, 300)}") from None
         except Exception as exc:  # noqa: BLE001
-            if not isinstance(exc, (ClientError, BotoCoreError, MalformedResponse, ResponseParserError)) \
-                    and not _raised_by_parser(exc):
+            if not isinstance(exc, (ClientError, BotoCoreError, MalformedResponse, ResponseParserError,
+                                    DeadlineExceeded)) and not _raised_by_parser(exc):
                 raise
             code, message = _error_of(exc)
+            if isinstance(exc, DeadlineExceeded) or _is_timeout(exc):
+                code, message = "DeadlineExceeded", (f"account {account} did not answer sts:AssumeRole within "
+                                                     f"{self.options.region_deadline:g} s (--region-deadline)")
             with self.stats_lock:
                 self.stats.unreachable.append(account)
             return _Account(account, partition, None, {"Operation": "AssumeRole", "Resource": role,
@@ -1148,8 +1162,12 @@ class Collector:
                 for _ in held:
                     self.progress.scope_done()
                 return
-        account = self._assume(base, role, account_id, partition) if role else _Account(account_id, partition, base)
-        regions = self._regions(account, base)
+        _current.scope = _Deadline(self.options.region_deadline)  # an STS that never answers is bounded too
+        try:
+            account = self._assume(base, role, account_id, partition) if role else _Account(account_id, partition, base)
+            regions = self._regions(account, base)
+        finally:
+            _current.scope = None
         for region in regions:
             if self.cache is not None and not narrowed and account.session is not None:
                 held = self._cached_scopes(account_id, [region])

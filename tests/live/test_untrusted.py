@@ -174,6 +174,26 @@ def test_a_region_that_never_answers_costs_at_most_its_deadline(aws):
     assert "eu-west-1" in finding.message and "--region-deadline" in finding.message
 
 
+def test_an_sts_that_never_answers_costs_at_most_the_deadline_and_is_agw000_for_that_account(aws):
+    build_seed()
+    server = SilentServer()
+    try:
+        def factory(session, service, region, config, endpoint_url):
+            url = server.url if service == "sts" else endpoint_url
+            return session.client(service, region_name=region, config=config, endpoint_url=url)
+        started = time.monotonic()
+        document, _ = snapshot(role_arns=["arn:aws:iam::222222222222:role/auditor"], client_factory=factory,
+                               region_deadline=1.5)
+        elapsed = time.monotonic() - started
+    finally:
+        server.close()
+    assert elapsed < 1.5 + 8, elapsed
+    [scope] = document["Scopes"]
+    [error] = scope["Errors"]
+    assert (error["Operation"], error["Code"]) == ("AssumeRole", "DeadlineExceeded") and "222222222222" in error["Message"]
+    assert [f.resource.account for f in medium_agw000(audit(document))] == ["222222222222"]
+
+
 def test_timeouts_and_limits_are_in_help(capsys):
     with pytest.raises(SystemExit):
         main(["audit", "--help"])
