@@ -45,6 +45,7 @@ DEFAULT_REGION_DEADLINE = 600.0  # one account x region; a healthy region of 1,0
 DEFAULT_MAX_PAGES = 1000  # per list call: 1,000 pages of 100 items is far beyond any real account
 DEFAULT_CACHE_MAX_AGE = 86400.0
 DEFAULT_ROLE_NAME = "apigw-auditor-readonly"  # the role deploy/ creates in each account
+_COLLECT_EVERY = 16  # scopes between two full garbage collections while collecting
 # Fields a collected object never carries into the snapshot (secrets, noise).
 _SECRET_FIELDS = ("Environment",)
 _NO_POLICY = "ResourceNotFoundException"
@@ -674,6 +675,7 @@ class Collector:
         self.progress = _Progress(options.progress)
         self.config = None
         self.scopes: list[_Scope] = []  # collected now
+        self.finished = 0  # scopes done, for the periodic garbage collection
         self.cached: list[dict] = []  # scope documents read from --cache
         self.cache = (_Cache(options.cache_dir, options.cache_max_age, options)
                       if options.cache_dir is not None else None)
@@ -1187,10 +1189,16 @@ class Collector:
             if account.session is None:
                 self.progress.scope_done()
                 continue
-            scope.apigw = self._client(account.session, "apigatewayv2", region)
-            scope.lam = self._client(account.session, "lambda", region)
-            scope.tagging = self._client(account.session, "resourcegroupstaggingapi", region)
-            pool.submit_for(scope, self.collect_scope, pool, scope)
+            pool.submit_for(scope, self._start_scope, pool, scope)
+
+    def _start_scope(self, pool: _Pool, scope: _Scope):
+        """A scope's clients are made when it starts, not when it is queued: at most --max-workers scopes
+        hold clients at once, however large the organization."""
+        session, region = scope.account.session, scope.region
+        scope.apigw = self._client(session, "apigatewayv2", region)
+        scope.lam = self._client(session, "lambda", region)
+        scope.tagging = self._client(session, "resourcegroupstaggingapi", region)
+        self.collect_scope(pool, scope)
 
     def _cached_scopes(self, account_id: str, regions: list[str]) -> list[dict] | None:
         held = []
@@ -1231,6 +1239,12 @@ class Collector:
             if client is not None and hasattr(client, "close"):
                 client.close()
         scope.apigw = scope.tagging = scope.lam = None
+        with self.stats_lock:
+            self.finished += 1
+            due = self.finished % _COLLECT_EVERY == 0
+        if due:  # a finished scope leaves ~1 MiB of cyclic garbage (botocore): collect it now and then, or the
+            import gc  # organization's peak memory is that garbage (gen-2 passes grow rarer as the heap grows)
+            gc.collect()
         if not scope.counted:
             scope.counted = True
             self.progress.scope_done()
