@@ -45,7 +45,7 @@ DEFAULT_REGION_DEADLINE = 600.0  # one account x region; a healthy region of 1,0
 DEFAULT_MAX_PAGES = 1000  # per list call: 1,000 pages of 100 items is far beyond any real account
 DEFAULT_CACHE_MAX_AGE = 86400.0
 DEFAULT_ROLE_NAME = "apigw-auditor-readonly"  # the role deploy/ creates in each account
-_COLLECT_EVERY = 16  # scopes between two full garbage collections while collecting
+_COLLECT_EVERY = 64  # scopes between two full garbage collections while collecting
 # Fields a collected object never carries into the snapshot (secrets, noise).
 _SECRET_FIELDS = ("Environment",)
 _NO_POLICY = "ResourceNotFoundException"
@@ -390,6 +390,40 @@ class _Account:
     error: dict | None = None
 
 
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class _AccountSession:
+    """An assumed role's credentials over the caller's boto3 session: its clients are made from the one
+    session (a botocore session per account costs ~1 MiB of event handlers; at 200 accounts, that is
+    the collector's memory). Quacks like the boto3.Session that client factories are given."""
+
+    _lock = threading.Lock()  # botocore sessions are not thread-safe: clients are made one at a time
+
+    def __init__(self, base, creds: dict, region: str):
+        self._base = base
+        self._creds = {"aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
+                       "aws_session_token": creds["SessionToken"]}
+        self.region_name = region
+
+    def client(self, service: str, **kwargs):
+        with self._lock:
+            return self._base.client(service, **self._creds, **kwargs)
+
+    def get_credentials(self):
+        from botocore.credentials import Credentials
+        return Credentials(self._creds["aws_access_key_id"], self._creds["aws_secret_access_key"],
+                           self._creds["aws_session_token"])
+
+    def get_available_regions(self, *args, **kwargs):
+        return self._base.get_available_regions(*args, **kwargs)
+
+
 class DeadlineExceeded(Exception):
     """The scope's --region-deadline passed: the calls left are not made."""
 
@@ -676,6 +710,7 @@ class Collector:
         self.config = None
         self.scopes: list[_Scope] = []  # collected now
         self.finished = 0  # scopes done, for the periodic garbage collection
+        self.sts = None  # the caller's STS client, shared by every AssumeRole
         self.cached: list[dict] = []  # scope documents read from --cache
         self.cache = (_Cache(options.cache_dir, options.cache_max_age, options)
                       if options.cache_dir is not None else None)
@@ -693,11 +728,12 @@ class Collector:
                                  user_agent_extra=f"apigw-auditor/{__version__}",
                                  connect_timeout=self.options.connect_timeout,
                                  read_timeout=self.options.read_timeout)
-        if self.options.client_factory is not None:
-            client = self.options.client_factory(session, service, region, self.config, self.options.endpoint_url)
-        else:
-            client = session.client(service, region_name=region, config=self.config,
-                                    endpoint_url=self.options.endpoint_url)
+        with _AccountSession._lock if not isinstance(session, _AccountSession) else _nothing():
+            if self.options.client_factory is not None:
+                client = self.options.client_factory(session, service, region, self.config, self.options.endpoint_url)
+            else:
+                client = session.client(service, region_name=region, config=self.config,
+                                        endpoint_url=self.options.endpoint_url)
         client.meta.events.register("before-parse", _check_body)
         client.meta.events.register_first("before-parameter-build", self._count_call)
         client.meta.events.register_first("before-send", self._before_send)
@@ -809,7 +845,7 @@ class Collector:
         if self.options.external_id:
             params["ExternalId"] = self.options.external_id
         try:
-            sts = self._client(base, "sts", self._home_region(base))
+            sts = self._sts_client(base)
             creds = sts.assume_role(**params).get("Credentials")
             if not (isinstance(creds, dict) and all(isinstance(creds.get(k), str) and creds.get(k)
                                                     for k in ("AccessKeyId", "SecretAccessKey", "SessionToken"))):
@@ -830,15 +866,15 @@ class Collector:
                 self.stats.unreachable.append(account)
             return _Account(account, partition, None, {"Operation": "AssumeRole", "Resource": role,
                                                        "Code": code, "Message": message})
-        # One botocore session per account, all sharing the base session's loader: the service models
-        # are read and kept once, not once per account (8 MiB a scope otherwise, at 600 scopes).
-        import botocore.session
-        core = botocore.session.get_session()
-        core.register_component("data_loader", base._session.get_component("data_loader"))  # noqa: SLF001
-        session = boto3.Session(botocore_session=core, aws_access_key_id=creds["AccessKeyId"],
-                                aws_secret_access_key=creds["SecretAccessKey"],
-                                aws_session_token=creds["SessionToken"], region_name=self._home_region(base))
+        session = _AccountSession(base, creds, self._home_region(base))
         return _Account(account, partition, session)
+
+    def _sts_client(self, base):
+        """One STS client for every AssumeRole (botocore clients are thread-safe): not one per account."""
+        with self.stats_lock:
+            if self.sts is None:
+                self.sts = self._client(base, "sts", self._home_region(base))
+            return self.sts
 
     def _explicit_roles(self) -> list[tuple[str, str, str]]:
         out = []
