@@ -25,20 +25,9 @@ def collect_domains(collector, scope) -> None:
         domain = {k: v for k, v in item.items() if k in _KEEP}
         name = domain.get("DomainName")
         mappings: list = []
-        ok, _ = collector._try(scope, "GetApiMappings", str(name), lambda: _mappings(client, name, mappings))
+        ok, _ = collector._try(scope, "GetApiMappings", str(name), lambda: collector._paginate(client, "get_api_mappings", "Items", mappings, DomainName=name))
         if ok:
             domain["ApiMappings"] = [{k: m[k] for k in ("ApiId", "ApiMappingId", "ApiMappingKey", "Stage") if k in m}
                                      for m in mappings]
         domains.append(domain)
     scope.domain_names = domains
-
-
-def _mappings(client, name: str, into: list) -> list:
-    """Every page of GetApiMappings (botocore has no paginator for it: NextToken by hand)."""
-    token = None
-    while True:
-        page = client.get_api_mappings(DomainName=name, **({"NextToken": token} if token else {}))
-        into.extend(page.get("Items") or [])
-        token = page.get("NextToken")
-        if not token:
-            return into

@@ -23,7 +23,7 @@ def collect(collector, pool, scope) -> None:
     else:
         items: list = []
         ok, _ = collector._try(scope, "GetRestApis", "",  # noqa: SLF001
-                               lambda: _pages(client, "get_rest_apis", "items", items))  # noqa: SLF001
+                               lambda: collector._paginate(client, "get_rest_apis", "items", items))  # noqa: SLF001
         if not ok:
             return  # not collected: REST rules stay silent, AGW000 names the failure
         apis = [_clean(item) for item in items]
@@ -34,23 +34,9 @@ def collect(collector, pool, scope) -> None:
         pool.submit(_details, collector, scope, client, api)
     plans: list = []
     ok, _ = collector._try(scope, "GetUsagePlans", "",  # noqa: SLF001
-                           lambda: _pages(client, "get_usage_plans", "items", plans))  # noqa: SLF001
+                           lambda: collector._paginate(client, "get_usage_plans", "items", plans))  # noqa: SLF001
     if ok:
         rest["UsagePlans"] = [_clean(p) for p in plans]
-
-
-def _pages(client, operation: str, key: str, into: list, **params) -> list:
-    """Every page of a list call into `into`; an answer whose list is not objects raises live.MalformedResponse.
-    (Not live.py's _paginate: its checks are keyed by operation name, and GetAuthorizers is also v2's.)"""
-    from auditor.live import MalformedResponse
-    for page in client.get_paginator(operation).paginate(**params):
-        items = page.get(key) if isinstance(page, dict) else None
-        if items is None:
-            continue
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise MalformedResponse(f"{key} is not a list of objects")
-        into.extend(items)
-    return into
 
 
 def _get_rest_api(client, api_id: str):
@@ -65,7 +51,7 @@ def _clean(item: dict) -> dict:
 
 
 def _details(collector, scope, client, api: dict) -> None:
-    try_, paginate, api_id = collector._try, _pages, api["id"]  # noqa: SLF001
+    try_, paginate, api_id = collector._try, collector._paginate, api["id"]  # noqa: SLF001
     resources: list = []
     if try_(scope, "GetResources", api_id, lambda: paginate(client, "get_resources", "items", resources,
                                                              restApiId=api_id, embed=["methods"]))[0]:

@@ -33,13 +33,20 @@ def add_parser(sub, epilog: str) -> None:
                     "route through. A broken edge is red and labelled with the rule that explains it and what the "
                     "client gets (404/500), as `explain` predicts for a request along it.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("input", metavar="SNAPSHOT-OR-TEMPLATE", help="snapshot file (or template) holding the APIs")
+    parser.add_argument("input", metavar="SNAPSHOT-OR-TEMPLATE", nargs="?",
+                        help="snapshot file (or template) holding the APIs; omit it with --live")
     parser.add_argument("--api", metavar="ID", help="draw only this API (default: every HTTP, REST and WebSocket API in the input)")
     from auditor.commands import choice
     parser.add_argument("--format", type=choice(["mermaid", "dot"], "format"), default="mermaid", metavar="FORMAT",
                         help="mermaid (GitHub renders it) or dot (Graphviz); default: mermaid")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the drawing to FILE (whole or not at all)")
     add_input_arguments(parser, url=False)
+    parser.add_argument("--live", action="store_true",
+                        help="draw what is deployed: collect from AWS now (read-only, as `apigw-auditor snapshot`; "
+                             "with --organization, every account)")
+    from auditor.live import add_live_arguments
+    add_live_arguments(parser, region=False)
+    parser.add_argument("--quiet", "-q", action="store_true", help="--live: no progress display on stderr")
     parser.set_defaults(run=run)
 
 
@@ -48,8 +55,21 @@ def run(args) -> int:
     from auditor.errors import UsageError
     from auditor.reports.wiring_graph import build_graphs
 
-    check_not_an_input(args.output, [args.input])
-    simulator = simulator_for(args, load_input(args))
+    from auditor.live import live_options_given
+    if args.live:
+        if args.input is not None:
+            raise UsageError("--live collects from AWS: give no SNAPSHOT-OR-TEMPLATE with it")
+        from auditor.live import collect_for_cli, to_model
+        snapshot = to_model(collect_for_cli(args))
+        args.input = "<live>"
+    elif args.input is None:
+        raise UsageError("give a SNAPSHOT-OR-TEMPLATE, or --live to collect from AWS")
+    elif live_options_given(args):
+        raise UsageError(f"{', '.join(live_options_given(args))} only work(s) with --live")
+    else:
+        check_not_an_input(args.output, [args.input])
+        snapshot = load_input(args)
+    simulator = simulator_for(args, snapshot)
     if args.api is not None:
         select_input_api(simulator, args.input, args.api, None, None)  # an unknown or ambiguous id: a usage error naming it
     graphs = build_graphs(simulator.snapshot, simulator, args.api)

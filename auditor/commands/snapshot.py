@@ -22,6 +22,7 @@ def add_parser(sub, epilog: str) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add_live_arguments(parser)
     parser.add_argument("--output", "-o", metavar="FILE", help="write the snapshot to FILE (default: stdout)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress display or summary on stderr")
     parser.set_defaults(run=run)
 
 

@@ -81,7 +81,7 @@ def test_sts_answer_that_does_not_parse_is_one_line(aws, capsys, monkeypatch, bo
 def test_list_regions_failure_notice_is_one_short_line(aws):
     build_seed()
     page = b"<html><head><title>502 Bad Gateway</title></head><body>" + b"<p>upstream error</p>" * 200 + b"</body></html>"
-    _, stats = collect_with("account", "before-send.account.ListRegions", answer(page, "text/html", 502),
+    _, stats = collect_with("ec2", "before-send.ec2.DescribeRegions", answer(page, "text/html", 502),
                             regions=None, all_regions=True)
-    [notice] = [n for n in stats.notices if "ListRegions" in n]
+    [notice] = [n for n in stats.notices if "DescribeRegions" in n]
     assert "<" not in notice and "\n" not in notice and len(notice) < 400, notice
