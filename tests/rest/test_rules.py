@@ -211,6 +211,47 @@ def test_resource_policy_refusing_everyone_is_agw221(audit, statements, denied):
     assert all(m in finding["message"] for m in denied)
 
 
+ALLOW_ALL = {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
+METHODS = ["GET /", "GET /pets", "POST /pets", "ANY /pets/{id}"]
+
+
+@pytest.mark.parametrize("statements,denied", [
+    # Deny + NotPrincipal: everyone but the role is denied, an anonymous caller included.
+    ([ALLOW_ALL, {"Sid": "onlyrole", "Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:role/ops"},
+                  "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}], METHODS),
+    # Deny + NotPrincipal "*" excludes everyone: it denies no one.
+    ([ALLOW_ALL, {"Effect": "Deny", "NotPrincipal": "*", "Action": "execute-api:Invoke",
+                  "Resource": "execute-api:/*"}], []),
+    # Allow + NotAction naming Invoke allows every action but Invoke: nothing allows the anonymous caller.
+    ([{"Effect": "Allow", "Principal": "*", "NotAction": "execute-api:Invoke", "Resource": "execute-api:/*"}], METHODS),
+    # Allow + NotAction naming another action covers Invoke.
+    ([{"Effect": "Allow", "Principal": "*", "NotAction": "execute-api:InvalidateCache", "Resource": "execute-api:/*"}],
+     []),
+    # Deny + NotResource: every method but the GET ones is denied (ANY is checked as GET).
+    ([ALLOW_ALL, {"Effect": "Deny", "Principal": "*", "Action": "execute-api:*",
+                  "NotResource": "execute-api:/*/GET/*"}], ["POST /pets"]),
+    # Allow + NotResource: every method but POST is allowed.
+    ([{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "NotResource": "execute-api:/*/POST/*"}],
+     ["POST /pets"]),
+    # A Deny + NotPrincipal that depends on the caller's VPC endpoint is an intended restriction, not reported.
+    ([ALLOW_ALL, {"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:role/ops"},
+                  "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
+                  "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-0abc"}}}], []),
+])
+def test_not_principal_not_action_not_resource_are_evaluated_for_agw221(audit, statements, denied):
+    doc = fresh()
+    rest_api(doc)["policy"] = {"Version": "2012-10-17", "Statement": statements}
+    _, report = audit(doc)
+    findings = found(report, "AGW221")
+    if not denied:
+        assert not findings
+        return
+    [finding] = findings
+    message = finding["message"].split(" on stage ")[0]
+    assert all(m in message for m in denied)
+    assert not any(m in message for m in METHODS if m not in denied)
+
+
 def test_stale_permission_naming_a_listed_rest_api_is_not_reported(audit):
     doc = fresh()
     _, report = audit(doc)
