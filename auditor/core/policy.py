@@ -644,7 +644,7 @@ def service_may_assume(statements: list[dict], service: str = APIGATEWAY) -> Tru
         if "NotPrincipal" in raw or "NotAction" in raw:
             return TrustVerdict(None, f"statement {index} uses NotPrincipal/NotAction")
         statement = _read_general(_checked(raw), f"[{index}]")
-        if not (statement.public or service in statement.services) or not _assumes(statement.actions):
+        if not principal_admits(statement, service) or not _assumes(statement.actions):
             continue
         if statement.is_allow:
             allowed = allowed or not statement.excludes_apigateway
