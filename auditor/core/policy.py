@@ -86,17 +86,22 @@ class Statement(msgspec.Struct):
     def for_apigateway(self) -> bool:
         """Does the principal admit API Gateway (by service name, by being public, or by a NotPrincipal
         that does not name it)?"""
-        if self.not_principals is not None:
-            return APIGATEWAY not in self.not_principals and "*" not in self.not_principals
-        return self.public or APIGATEWAY in self.services
+        return principal_admits(self, APIGATEWAY)
 
     @property
     def invokable_by_apigateway(self) -> bool:
         return self.invokable
 
-    def applies_to(self, function_arn: str) -> bool:
-        named = "*" in self.resources or any(arn_like(resource, function_arn) for resource in self.resources)
+    def applies_to(self, arn: str, expand=None) -> bool:
+        """Does Resource (or NotResource) cover `arn`? expand: rewrites a service's shorthand into an ARN
+        pattern first (a REST API's `execute-api:/stage/VERB/path`)."""
+        resources = self.resources if expand is None else tuple(map(expand, self.resources))
+        named = "*" in resources or any(arn_like(resource, arn) for resource in resources)
         return not named if self.not_resource else named
+
+    def covers_action(self, action: str) -> bool:
+        """Does Action (or NotAction) cover `action`?"""
+        return action_matches(self.actions, action) != self.not_action
 
     @property
     def source_patterns(self) -> list[tuple[str, str]]:
@@ -141,9 +146,26 @@ class Statement(msgspec.Struct):
         return self.source_arn_allows(source_arn) and self.account_allows(account)
 
 
+def action_matches(actions: tuple[str, ...], action: str) -> bool:
+    """Does an Action list name `action` (actions are case-insensitive globs)?"""
+    action = action.lower()
+    return any(glob_match(pattern.lower(), action) for pattern in actions)
+
+
 def _invokes(actions: tuple[str, ...]) -> bool:
-    """Does an Action list allow lambda:InvokeFunction (actions are case-insensitive globs)?"""
-    return any(glob_match(action.lower(), "lambda:invokefunction") for action in actions)
+    return action_matches(actions, "lambda:InvokeFunction")
+
+
+ANONYMOUS = "anonymous"  # a caller with no AWS identity: what a REST API's NONE or CUSTOM method sees
+
+
+def principal_admits(statement: "Statement", caller: str) -> bool:
+    """Does a statement's Principal (or NotPrincipal) cover `caller`, a service principal's name or ANONYMOUS?
+    Only Principal "*" (or {"AWS": "*"}) covers an anonymous caller; a NotPrincipal covers everyone it does
+    not name, so a Deny + NotPrincipal naming one role denies anonymous callers too."""
+    if statement.not_principals is not None:
+        return caller not in statement.not_principals and "*" not in statement.not_principals
+    return statement.public or caller in statement.services
 
 
 def _principal(principal) -> tuple[tuple[str, ...], bool]:
@@ -294,6 +316,72 @@ def call_context_value(key: str) -> tuple[bool, tuple[str, ...] | None]:
         now = datetime.now(timezone.utc)
         return True, (now.strftime("%Y-%m-%dT%H:%M:%SZ") if key == "aws:currenttime" else str(int(now.timestamp())),)
     return False, None
+
+
+def unknown_context(key: str) -> tuple[bool, tuple[str, ...] | None]:
+    """The request context of a caller nothing is known about (an anonymous client of a REST API: its source
+    IP, VPC endpoint and VPC depend on where it calls from): no key is modelled, so a statement conditioned on
+    any key is "conditional"."""
+    return False, None
+
+
+def conditions_hold(condition: dict | None, context=call_context_value) -> bool | None:
+    """Does a statement's Condition block hold for a request whose context `context(key)` gives as (modelled,
+    value)? IAM ANDs every operator and key; None when one of them cannot be decided here (a key not modelled,
+    an operator not known) and none fails."""
+    verdict: bool | None = True
+    for operator, clauses in (condition or {}).items():
+        if not isinstance(clauses, dict):
+            verdict = None
+            continue
+        for key, value in clauses.items():
+            modelled, actual = context(key.lower())
+            holds = condition_holds(operator, tuple(map(str, _as_list(value))), actual) if modelled else None
+            if holds is False:
+                return False
+            if holds is None:
+                verdict = None
+    return verdict
+
+
+@dataclass(slots=True)
+class Evaluation:
+    """IAM's answer for one request: decision "allowed", "denied" (an explicit Deny holds), "conditional" (an
+    Allow or a Deny depends on what the context leaves unknown) or "implicit" (no statement allows: the
+    implicit deny); statement: the raw Deny that decided, if any."""
+
+    decision: str
+    statement: dict | None = None
+
+
+def evaluate(statements: list[dict], action: str, resource: str, caller: str, context=call_context_value,
+             expand=None) -> Evaluation:
+    """Evaluate a resource policy's statements (dicts) for `caller` (a service principal or ANONYMOUS) doing
+    `action` on `resource`, as IAM does: an explicit Deny wins, then an Allow, else the implicit deny.
+    Principal/NotPrincipal, Action/NotAction, Resource/NotResource are all read; conditions go through
+    conditions_hold with `context`. expand: see Statement.applies_to. StatementShapeError on a malformed one."""
+    allowed = maybe_allowed = maybe_denied = False
+    for index, raw in enumerate(statements):
+        statement = read_statement(raw, f"[{index}]")
+        if not (principal_admits(statement, caller) and statement.covers_action(action)
+                and statement.applies_to(resource, expand)):
+            continue
+        holds = conditions_hold(raw.get("Condition"), context)
+        if holds is False:
+            continue
+        if not statement.is_allow:
+            if holds:
+                return Evaluation("denied", raw)
+            maybe_denied = True
+        elif holds:
+            allowed = True
+        else:
+            maybe_allowed = True
+    if allowed and not maybe_denied:
+        return Evaluation("allowed")
+    if allowed or maybe_allowed:
+        return Evaluation("conditional")
+    return Evaluation("implicit")  # a Deny that may apply changes nothing when nothing allows
 
 
 def _why(key: str, actual) -> str:
@@ -541,7 +629,7 @@ ALLOW_APIGATEWAY_ASSUME = {"Effect": "Allow", "Principal": {"Service": APIGATEWA
 
 
 def _assumes(actions: tuple[str, ...]) -> bool:
-    return any(glob_match(action.lower(), "sts:assumerole") for action in actions)
+    return action_matches(actions, "sts:AssumeRole")
 
 
 def service_may_assume(statements: list[dict], service: str = APIGATEWAY) -> TrustVerdict:
@@ -556,7 +644,7 @@ def service_may_assume(statements: list[dict], service: str = APIGATEWAY) -> Tru
         if "NotPrincipal" in raw or "NotAction" in raw:
             return TrustVerdict(None, f"statement {index} uses NotPrincipal/NotAction")
         statement = _read_general(_checked(raw), f"[{index}]")
-        if not (statement.public or service in statement.services) or not _assumes(statement.actions):
+        if not principal_admits(statement, service) or not _assumes(statement.actions):
             continue
         if statement.is_allow:
             allowed = allowed or not statement.excludes_apigateway

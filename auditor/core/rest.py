@@ -196,33 +196,20 @@ def method_arn(api, stage: str, verb: str, path: str) -> str:
 # ---- the API's resource policy, for a caller with no particular identity (what NONE and CUSTOM methods see)
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html
 
-def _strings(value) -> list[str]:
-    return [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
-def _public(principal) -> bool:
-    if principal == "*":
-        return True
-    return isinstance(principal, dict) and "*" in _strings(principal.get("AWS"))
-
-
-def _invokes(actions) -> bool:
-    return any(a.lower() in ("*", "execute-api:*", "execute-api:invoke") for a in _strings(actions))
-
-
-def _resource_matches(api, pattern: str, arn: str) -> bool:
-    from auditor.core.arnlike import glob_match
-    if pattern.startswith("execute-api:/"):  # the shorthand for this API's own ARNs
-        pattern = f"arn:{api.partition}:execute-api:{api.scope.region}:{api.scope.account}:{api.id}" + pattern[12:]
-    return glob_match(pattern, arn)
+def _expand(api):
+    """The `execute-api:/<stage>/<VERB>/<path>` shorthand of a resource policy as this API's own ARN pattern."""
+    own = f"arn:{api.partition}:execute-api:{api.scope.region}:{api.scope.account}:{api.id}"
+    return lambda pattern: own + pattern[12:] if pattern.startswith("execute-api:/") else pattern
 
 
 def policy_verdict(api, arn: str, authorization_type: str) -> tuple[str, dict | None]:
-    """(verdict, the deciding statement) of the resource policy for an anonymous caller of method ARN `arn`:
-    "denied" (an unconditional Deny for everyone, or, for a NONE method, no Allow for everyone at all: the
-    implicit deny), "allowed", "conditional" (it depends on the caller: source IP, VPC endpoint...),
-    "unknown" (NotPrincipal/NotAction/NotResource, or a document this reading does not follow), or
+    """(verdict, the deciding statement) of the resource policy for an anonymous caller of method ARN `arn`,
+    evaluated by the one IAM evaluator (policy.evaluate) with every context key unknown (source IP, VPC
+    endpoint, VPC depend on the caller): "denied" (a Deny that holds for everyone, or, for a NONE method, no
+    Allow at all: the implicit deny), "allowed", "conditional" (it depends on the caller), "unknown" (a
+    document that cannot be read, or, for a CUSTOM method, no Allow: an authorizer's policy may decide), or
     "none" (no policy)."""
+    from auditor.core import policy
     document = resource_policy(api)
     if document is None:
         return "none", None
@@ -230,21 +217,16 @@ def policy_verdict(api, arn: str, authorization_type: str) -> tuple[str, dict | 
     statements = [statements] if isinstance(statements, dict) else statements
     if not isinstance(statements, list) or not all(isinstance(s, dict) for s in statements):
         return "unknown", None
-    if any(k in s for s in statements for k in ("NotPrincipal", "NotAction", "NotResource")):
+    try:
+        result = policy.evaluate(statements, "execute-api:Invoke", arn, policy.ANONYMOUS, policy.unknown_context,
+                                 _expand(api))
+    except policy.StatementShapeError:
         return "unknown", None
-    applying = [s for s in statements if _public(s.get("Principal")) and _invokes(s.get("Action"))
-                and any(_resource_matches(api, r, arn) for r in _strings(s.get("Resource")))]
-    for s in applying:
-        if s.get("Effect") == "Deny" and not s.get("Condition"):
-            return "denied", s
-    allows = [s for s in applying if s.get("Effect") == "Allow"]
-    if not allows:
+    if result.decision == "implicit":
         if (authorization_type or "NONE").upper() == "NONE":
             return "denied", None  # nothing allows an anonymous caller: the implicit deny
         return "unknown", None  # an authorizer's or IAM's own Allow may decide
-    if any(not s.get("Condition") for s in allows) and not any(s.get("Effect") == "Deny" for s in applying):
-        return "allowed", None
-    return "conditional", None
+    return result.decision, result.statement
 
 
 # ---- what a failing request gets: the documented default gateway responses, and the API's overrides

@@ -52,17 +52,31 @@ def test_api_key_without_usage_plan_is_403_forbidden(tmp_path, capsys):
     assert code == 0 and any("API key" in c for c in out["verdict"]["conditions"])
 
 
-def test_resource_policy_deny_is_403(tmp_path, capsys):
+@pytest.mark.parametrize("who", [
+    {"Principal": "*"},
+    # Deny + NotPrincipal: everyone but the role is denied, an anonymous caller included.
+    {"NotPrincipal": {"AWS": "arn:aws:iam::123456789012:role/ops"}},
+])
+def test_resource_policy_deny_is_403(tmp_path, capsys, who):
     doc = fresh()
     rest_api(doc)["policy"] = json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
-        {"Sid": "nopost", "Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+        {"Sid": "nopost", "Effect": "Deny", **who, "Action": "execute-api:Invoke",
          "Resource": "execute-api:/*/POST/*"}]})
     _, out = explain(tmp_path, capsys, doc, "POST", "/prod/pets")
     assert out["verdict"]["status"] == 403 and out["verdict"]["rule_id"] == "AGW221"
     assert "nopost" in out["verdict"]["summary"]
     code, _ = explain(tmp_path, capsys, doc, "GET", "/prod/pets")
     assert code == 0
+
+
+def test_resource_policy_allow_with_not_action_naming_invoke_is_403(tmp_path, capsys):
+    doc = fresh()
+    rest_api(doc)["policy"] = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "NotAction": "execute-api:Invoke", "Resource": "execute-api:/*"}]})
+    code, out = explain(tmp_path, capsys, doc, "GET", "/prod/pets")
+    assert code != 0 and out["verdict"]["status"] == 403 and out["steps"]["resource_policy"]["verdict"] == "denied"
+    assert "implicit deny" in out["verdict"]["summary"]
 
 
 def test_disabled_default_endpoint_is_403(tmp_path, capsys):

@@ -191,6 +191,10 @@ def test_private_api_without_policy_is_agw220(audit):
     assert code == 0 and not found(report, "AGW220") and not found(report, "AGW221")
 
 
+ALLOW_ALL = {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
+METHODS = ["GET /", "GET /pets", "POST /pets", "ANY /pets/{id}"]
+
+
 @pytest.mark.parametrize("statements,denied", [
     ([{"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*/POST/pets"},
       {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}], ["POST /pets"]),
@@ -198,6 +202,27 @@ def test_private_api_without_policy_is_agw220(audit):
        "Resource": "execute-api:/*"}], ["GET /", "GET /pets", "POST /pets", "ANY /pets/{id}"]),
     ([{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
        "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}], []),
+    # Deny + NotPrincipal: everyone but the role is denied, an anonymous caller included.
+    ([ALLOW_ALL, {"Sid": "onlyrole", "Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:role/ops"},
+                  "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}], METHODS),
+    # Deny + NotPrincipal "*" excludes everyone: it denies no one.
+    ([ALLOW_ALL, {"Effect": "Deny", "NotPrincipal": "*", "Action": "execute-api:Invoke",
+                  "Resource": "execute-api:/*"}], []),
+    # Allow + NotAction naming Invoke allows every action but Invoke: nothing allows the anonymous caller.
+    ([{"Effect": "Allow", "Principal": "*", "NotAction": "execute-api:Invoke", "Resource": "execute-api:/*"}], METHODS),
+    # Allow + NotAction naming another action covers Invoke.
+    ([{"Effect": "Allow", "Principal": "*", "NotAction": "execute-api:InvalidateCache", "Resource": "execute-api:/*"}],
+     []),
+    # Deny + NotResource: every method but the GET ones is denied (ANY is checked as GET).
+    ([ALLOW_ALL, {"Effect": "Deny", "Principal": "*", "Action": "execute-api:*",
+                  "NotResource": "execute-api:/*/GET/*"}], ["POST /pets"]),
+    # Allow + NotResource: every method but POST is allowed.
+    ([{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "NotResource": "execute-api:/*/POST/*"}],
+     ["POST /pets"]),
+    # A Deny + NotPrincipal that depends on the caller's VPC endpoint is an intended restriction, not reported.
+    ([ALLOW_ALL, {"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:role/ops"},
+                  "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
+                  "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-0abc"}}}], []),
 ])
 def test_resource_policy_refusing_everyone_is_agw221(audit, statements, denied):
     doc = fresh()
@@ -209,6 +234,7 @@ def test_resource_policy_refusing_everyone_is_agw221(audit, statements, denied):
         return
     [finding] = findings
     assert all(m in finding["message"] for m in denied)
+    assert not any(m in finding["message"].split(" on stage ")[0] for m in METHODS if m not in denied)
 
 
 def test_stale_permission_naming_a_listed_rest_api_is_not_reported(audit):
