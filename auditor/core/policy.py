@@ -36,6 +36,16 @@ def _as_list(value) -> list:
     return value if type(value) is list else [value]
 
 
+def resource_matches(pattern: str, arn: str) -> bool:
+    """IAM's Resource matching: wildcards within each colon-separated segment, except that a `*` ending a
+    segment may extend past the colons after it (`arn:aws:execute-api:*` names every API). The second case is
+    read as one glob over the whole ARN, a little looser than IAM only for a `*` inside such a pattern.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html"""
+    if arn_like(pattern, arn):
+        return True
+    return any(part.endswith("*") for part in pattern.split(":")) and glob_match(pattern, arn)
+
+
 class Statement(msgspec.Struct):
     """One policy statement, reduced to what decides API Gateway's access (a msgspec Struct: a large
     snapshot holds one per function at least, and a Struct is made in C)."""
@@ -96,7 +106,7 @@ class Statement(msgspec.Struct):
         """Does Resource (or NotResource) cover `arn`? expand: rewrites a service's shorthand into an ARN
         pattern first (a REST API's `execute-api:/stage/VERB/path`)."""
         resources = self.resources if expand is None else tuple(map(expand, self.resources))
-        named = "*" in resources or any(arn_like(resource, arn) for resource in resources)
+        named = "*" in resources or any(resource_matches(resource, arn) for resource in resources)
         return not named if self.not_resource else named
 
     def covers_action(self, action: str) -> bool:

@@ -219,6 +219,11 @@ METHODS = ["GET /", "GET /pets", "POST /pets", "ANY /pets/{id}"]
     # Allow + NotResource: every method but POST is allowed.
     ([{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "NotResource": "execute-api:/*/POST/*"}],
      ["POST /pets"]),
+    # A `*` ending an ARN segment extends past the colons (IAM's Resource element): every API is allowed.
+    ([{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:*"}], []),
+    # ... but only that region's APIs when the region is named.
+    ([{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:eu-west-1:*"}],
+     METHODS),
     # A Deny + NotPrincipal that depends on the caller's VPC endpoint is an intended restriction, not reported.
     ([ALLOW_ALL, {"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:role/ops"},
                   "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
