@@ -77,10 +77,15 @@ def _shell_escape(char: str) -> str:
     return "".join(f"\\x{byte:02x}" for byte in char.encode("utf-8"))
 
 
+_SHELL_UNSAFE = re.compile(r'[^\w@%+=:,./-]', re.ASCII).search  # the characters shlex.quote leaves bare
+
+
 def shell_word(value) -> str:
     """One POSIX shell word that is exactly `value`, on one line: shlex's quoting, or bash's `$'...'` (also
     zsh's and POSIX 2024 sh's) when it holds a control character, so no word spans lines or hides one."""
     value = str(value)
+    if value and _SHELL_UNSAFE(value) is None:  # shlex's own test: nothing to quote (most ids, names and ARNs)
+        return value
     if not _CONTROL.search(value):
         return shlex.quote(value)
     inner = "".join(_ANSI_C.get(c) or (_shell_escape(c) if _CONTROL.match(c) else c) for c in value)

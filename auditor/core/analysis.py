@@ -581,7 +581,8 @@ class Index:
         computed once for all rules and for `explain`."""
         if self._permission_checks is None:
             self._permission_checks = [check for api in self.apis if api.is_v2
-                                       for i in api.integrations if invokes_lambda(api, i)
+                                       for i in api.integrations  # invokes_lambda, its AWS_PROXY case first
+                                       if ((i.uri and not i.subtype) if i.type == "AWS_PROXY" else invokes_lambda(api, i))
                                        for check in self._checks(api, i)]
             if self.rest_apis:
                 self._permission_checks += [check for api in self.rest_apis for m in api.methods
@@ -653,7 +654,7 @@ class Index:
             return PermissionCheck(api, None, None, "dynamic" if dynamic else "invalid", integration, self)
         if crosses_partition(api, ref):
             return PermissionCheck(api, ref, None, "cross-partition", integration, self)
-        if is_unresolved(ref.unqualified_arn):
+        if UNRESOLVED_MARK in ref.unqualified_arn:  # is_unresolved, inline: once per integration
             # A name holding a value known only after apply names the same function only within one stack.
             function = self.function(ref)
             if function is None or function.scope.stack != api.scope.stack:

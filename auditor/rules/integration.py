@@ -27,9 +27,9 @@ class PayloadFormatV1(Rule):
     fix = "Set PayloadFormatVersion to 2.0 (and keep handlers on the v2 event)."
 
     def check(self, ctx):
-        # Functions some integration invokes with 2.0: their handlers read the 2.0 event.
-        reads_v2 = {i.function_ref.unqualified_arn: i for api in ctx.http_apis for i in api.integrations
-                    if i.payload_format_version == "2.0" and i.is_lambda}
+        # Functions some integration invokes with 2.0: their handlers read the 2.0 event (built when first asked:
+        # only a 1.0 written in a template asks)
+        reads_v2 = None
         for api in ctx.http_apis:
             for integration in api.integrations:
                 if integration.payload_format_version == "2.0" or is_unresolved(integration.payload_format_version or ""):
@@ -43,7 +43,12 @@ class PayloadFormatV1(Rule):
                 said = f"payload format {version}" if version else "no PayloadFormatVersion (may default to 1.0)"
                 chosen = version == "1.0" and isinstance(integration.source, dict) and \
                     integration.source.get("PayloadFormatVersionSet") is True
-                other = reads_v2.get(ref.unqualified_arn) if ref is not None else None
+                other = None
+                if chosen and ref is not None:
+                    if reads_v2 is None:
+                        reads_v2 = {i.function_ref.unqualified_arn: i for a in ctx.http_apis for i in a.integrations
+                                    if i.payload_format_version == "2.0" and i.is_lambda}
+                    other = reads_v2.get(ref.unqualified_arn)
                 if chosen and other is not None:  # the same handler is given 2.0 elsewhere: 1.0 here is a slip
                     chosen = False
                     said += (f", while integration {other.id} invokes the same function with 2.0 (its handler "
@@ -209,55 +214,58 @@ class IntegrationTimeout(Rule):
            "timeout when the function needs up to 30 s; only a function allowed more than 30 s is shortened.")
 
     def check(self, ctx):
-        yield from self._check(ctx, [(api, i) for api in ctx.http_apis for i in api.integrations
-                                     if i.type == "AWS_PROXY" or i.type == "HTTP_PROXY"], MAX_TIMEOUT_MS)
-        yield from self._check(ctx, [(api, i) for api in ctx.rest_apis for i in api.integrations
-                                     if i.type != "MOCK"], REST_MAX_TIMEOUT_MS)
+        yield from self._check(ctx, ctx.http_apis, ("AWS_PROXY", "HTTP_PROXY"), True, MAX_TIMEOUT_MS)
+        if ctx.rest_apis:
+            yield from self._check(ctx, ctx.rest_apis, ("MOCK",), False, REST_MAX_TIMEOUT_MS)
 
-    def _check(self, ctx, integrations, maximum: int):
-        for api, integration in integrations:
+    def _check(self, ctx, apis, types: tuple, judged: bool, maximum: int):
+        """Integrations of `apis` whose type is (judged=True) or is not (False) among `types`."""
+        for api in apis:
             rest = api.is_rest
-            timeout = integration.timeout_ms
-            ref = integration.function_ref if integration.is_lambda else None
-            if timeout is not None and not MIN_TIMEOUT_MS <= timeout <= maximum:
-                wanted = min(max(timeout, MIN_TIMEOUT_MS), maximum)
-                said = (f"Integration of method `{integration.id}` has timeoutInMillis {timeout}, outside the "
-                        "50..29000 REST APIs accept by default (a Regional or private API may have been granted "
-                        "more by a quota increase: probably too long unless it was)" if rest else
-                        f"Integration {integration.id} has TimeoutInMillis {timeout}, outside the 50..30000 "
-                        "that HTTP APIs accept")
-                yield self.finding(
-                    ctx, f"{said}.", integration_resource(integration, ref.arn if ref else None),
-                    integration.location,
-                    update_integration(integration, f"--timeout-in-millis {wanted}"),
-                    Fix("set", {"TimeoutInMillis": wanted}))
-                continue
-            if ref is None:
-                continue
-            function = ctx.index.function(ref)
-            effective = timeout if timeout is not None else maximum
-            if function is None or function.timeout_s is None or function.timeout_s * 1000 <= effective:
-                continue
-            message = (f"Function {function.name} may run {function.timeout_s}s but integration {integration.id} "
-                       f"gives up after {effective} ms: slow requests get an error "
-                       f"({_REST_TIMEOUT if rest else '503 is reported'}) "
-                       "while the function keeps running.")
-            resource = integration_resource(integration, ref.arn)
-            if function.timeout_s * 1000 <= maximum:
-                # the safe repair: the integration waits as long as the function may run (the function's
-                # own timeout is its author's choice; shortening it could cut off work that needs the time)
-                wanted = function.timeout_s * 1000
-                yield self.finding(ctx, message, resource, integration.location,
-                                   update_integration(integration, f"--timeout-in-millis {wanted}"),
-                                   Fix("set", {"TimeoutInMillis": wanted}))
-                continue
-            # longer than any integration of this API type waits: the integration to its maximum, the function
-            # down to it (no client can get its answer after that anyway)
-            seconds = maximum // 1000
-            command = (f"aws lambda update-function-configuration --function-name {q(function.name)} "
-                       f"--timeout {seconds} --region {q(function.scope.region)}")
-            details = {"Timeout": seconds, "FunctionArn": function.arn}
-            if effective < maximum:
-                command = update_integration(integration, f"--timeout-in-millis {maximum}") + " && " + command
-                details["TimeoutInMillis"] = maximum
-            yield self.finding(ctx, message, resource, integration.location, command, Fix("set-function", details))
+            for integration in api.integrations:
+                if (integration.type in types) is not judged:
+                    continue
+                timeout = integration.timeout_ms
+                ref = integration.function_ref if integration.is_lambda else None
+                if timeout is not None and not MIN_TIMEOUT_MS <= timeout <= maximum:
+                    wanted = min(max(timeout, MIN_TIMEOUT_MS), maximum)
+                    said = (f"Integration of method `{integration.id}` has timeoutInMillis {timeout}, outside the "
+                            "50..29000 REST APIs accept by default (a Regional or private API may have been granted "
+                            "more by a quota increase: probably too long unless it was)" if rest else
+                            f"Integration {integration.id} has TimeoutInMillis {timeout}, outside the 50..30000 "
+                            "that HTTP APIs accept")
+                    yield self.finding(
+                        ctx, f"{said}.", integration_resource(integration, ref.arn if ref else None),
+                        integration.location,
+                        update_integration(integration, f"--timeout-in-millis {wanted}"),
+                        Fix("set", {"TimeoutInMillis": wanted}))
+                    continue
+                if ref is None:
+                    continue
+                function = ctx.index.function(ref)
+                effective = timeout if timeout is not None else maximum
+                if function is None or function.timeout_s is None or function.timeout_s * 1000 <= effective:
+                    continue
+                message = (f"Function {function.name} may run {function.timeout_s}s but integration {integration.id} "
+                           f"gives up after {effective} ms: slow requests get an error "
+                           f"({_REST_TIMEOUT if rest else '503 is reported'}) "
+                           "while the function keeps running.")
+                resource = integration_resource(integration, ref.arn)
+                if function.timeout_s * 1000 <= maximum:
+                    # the safe repair: the integration waits as long as the function may run (the function's
+                    # own timeout is its author's choice; shortening it could cut off work that needs the time)
+                    wanted = function.timeout_s * 1000
+                    yield self.finding(ctx, message, resource, integration.location,
+                                       update_integration(integration, f"--timeout-in-millis {wanted}"),
+                                       Fix("set", {"TimeoutInMillis": wanted}))
+                    continue
+                # longer than any integration of this API type waits: the integration to its maximum, the function
+                # down to it (no client can get its answer after that anyway)
+                seconds = maximum // 1000
+                command = (f"aws lambda update-function-configuration --function-name {q(function.name)} "
+                           f"--timeout {seconds} --region {q(function.scope.region)}")
+                details = {"Timeout": seconds, "FunctionArn": function.arn}
+                if effective < maximum:
+                    command = update_integration(integration, f"--timeout-in-millis {maximum}") + " && " + command
+                    details["TimeoutInMillis"] = maximum
+                yield self.finding(ctx, message, resource, integration.location, command, Fix("set-function", details))

@@ -55,11 +55,13 @@ class IdentitySourceUndefinedStageVariable(Rule):
         from auditor.core.identity import undefined_stage_variables
         from auditor.core.analysis import stage_names
         for api in ctx.http_apis:
-            used = {route.authorizer_id for route in api.routes if route.authorization_type == "CUSTOM"}
-            serving = set(stage_names(api))
+            serving = None
             for authorizer in api.authorizers:
-                if authorizer.id not in used or authorizer.type == "JWT":
+                # only a Lambda authorizer some route runs, taking a stage variable as identity source
+                if authorizer.type == "JWT" or "stageVariables" not in str(authorizer.identity_source or "") \
+                        or not ctx.index.authorizer_routes(authorizer):
                     continue
+                serving = set(stage_names(api)) if serving is None else serving
                 for stage in api.stages:
                     if stage.name not in serving:
                         continue
