@@ -63,10 +63,13 @@ def seed(server) -> dict:
         Principal="apigateway.amazonaws.com", SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/*/GET/cart")
     ws_id = ws.create_api(Name="chat", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")["ApiId"]
     integration = ws.create_integration(ApiId=ws_id, IntegrationType="AWS_PROXY", IntegrationUri=chat)["IntegrationId"]
-    ws.create_route(ApiId=ws_id, RouteKey="$connect", Target=f"integrations/{integration}")  # AGW201 + AGW230
+    ws.create_route(ApiId=ws_id, RouteKey="$connect", Target=f"integrations/{integration}")  # AGW203 + AGW230
     ws.create_route(ApiId=ws_id, RouteKey="sendmessage", Target=f"integrations/{integration}",
                     AuthorizationType="AWS_IAM")  # AGW231: authorization on a message route
     ws.create_stage(ApiId=ws_id, StageName="prod", AutoDeploy=True)  # moto has no v2 CreateDeployment
+    boto3.client("lambda", region_name=REGION, endpoint_url=server).add_permission(  # messages only, not `$connect`
+        FunctionName="chat", StatementId="chat-send", Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com", SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{ws_id}/*/sendmessage")
     return {"rest": api_id, "websocket": ws_id}
 
 
@@ -111,7 +114,7 @@ def test_rest_and_websocket_fix_script_runs_twice_and_the_second_run_changes_not
     assert "get-usage-plans" in text and "create-usage-plan" in text
     assert "create-deployment --rest-api-id" in text and "repeatable" in text
     assert "put-method-response" in text and "put-integration-response" in text
-    assert f"{ids['websocket']}/*/$connect" in text or f"{ids['websocket']}/*" in text
+    assert f"--source-arn 'arn:aws:execute-api:{REGION}:{ACCOUNT}:{ids['websocket']}/*/$connect'" in text  # quoted
     assert text.count("aws lambda add-permission") == text.count("aws lambda get-policy")
 
     # stopped after the method response, before the integration response (a throttle, a Ctrl-C): then run whole
