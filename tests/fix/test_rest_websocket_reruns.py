@@ -137,3 +137,24 @@ def test_rest_and_websocket_fix_script_runs_twice_and_the_second_run_changes_not
     assert _served(moto_server, capsys) == done
     assert len(boto3.client("apigateway", region_name=REGION, endpoint_url=moto_server)
                .get_usage_plans()["items"]) == 1
+
+
+def test_rest_script_from_a_snapshot_parses_and_guards_what_it_creates(tmp_path, capsys):
+    """No server needed: the script `fix` writes for a REST snapshot is valid bash, creates a usage plan only
+    while none serves the stage, and no longer hides every error of put-method-response."""
+    from tests.rest.estate import resource
+    from tests.rest.test_fix import _broken
+    doc = _broken()
+    legacy = resource(doc, "/pets/{id}")["resourceMethods"]["ANY"]["methodIntegration"]
+    legacy["type"] = "AWS"  # AGW121: non-proxy, no integration response
+    path = tmp_path / "rest.json"
+    path.write_text(json.dumps(doc))
+    script = tmp_path / "fix.sh"
+    assert main(["fix", str(path), "--output", str(script)]) == 0
+    capsys.readouterr()
+    text = script.read_text()
+    assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
+    (create,) = [line for line in text.splitlines() if "create-usage-plan --name" in line]
+    assert create.startswith('if [ "$(aws apigateway get-usage-plans') and create.endswith("; fi")
+    (put,) = [line for line in text.splitlines() if "put-method-response" in line]
+    assert "2>/dev/null || true" not in put and "grep -q ConflictException" in put
