@@ -4,7 +4,7 @@ needs before any stage serves it (a REST stage serves the deployment it names, n
 import json
 from dataclasses import dataclass, field
 
-from auditor.fix.edits import Edit
+from auditor.fix.edits import Edit, _jmes, _tolerating
 from auditor.rules.common import patch, q
 
 
@@ -56,6 +56,9 @@ class PatchRest(Edit):
             key = path.strip("/")
             target[key] = int(value) if key == "timeoutInMillis" else value
 
+    # script_commands: the plain commands. A `replace` patch sets a value, so a rerun writes the same value again and
+    # changes nothing (AWS's update-* calls are not additive for these paths).
+
     def commands(self) -> list[str]:
         pairs = [(path, value if isinstance(value, str) else json.dumps(value)) for path, value in self.patches.items()]
         if self.what == "api":
@@ -101,6 +104,15 @@ class PutDefaultResponse(Edit):
         return [_rest("put-method-response", self.api_id, self.region, *where) + " 2>/dev/null || true",
                 _rest("put-integration-response", self.api_id, self.region, *where, "--selection-pattern", q(""))]
 
+    def script_commands(self) -> list[str]:
+        """The method response is created once (a second PutMethodResponse may answer ConflictException: it is
+        there); PutIntegrationResponse is a PUT of the whole response, so a rerun writes the same one again."""
+        method_response, integration_response = self.commands()
+        method_response = method_response.removesuffix(" 2>/dev/null || true")
+        return [_tolerating(method_response, "ConflictException", f"method response 200 of {self.verb} "
+                                                                  f"(resource {self.resource_id}): there already"),
+                integration_response]
+
     def summary(self) -> str:
         return f"integration of {self.verb} (resource {self.resource_id}) of REST API {self.api_id}: a default 200 response"
 
@@ -143,6 +155,13 @@ class CreateRestDeployment(Edit):
     def commands(self) -> list[str]:
         return [_rest("create-deployment", self.api_id, self.region, "--stage-name", q(self.stage))]
 
+    def script_commands(self) -> list[str]:
+        """Not guarded: whether the stage serves the API as it is now cannot be read from AWS, and a step before
+        may have changed it in a run that then stopped. A rerun makes one more deployment of the same API:
+        the stage serves what it served (a new deployment id, the same methods), nothing else changes."""
+        return ["# (repeatable: a rerun deploys the same API again, a new deployment id and nothing else)",
+                *self.commands()]
+
     def summary(self) -> str:
         return f"REST API {self.api_id}: deploy it again to stage {self.stage}"
 
@@ -165,11 +184,23 @@ class CreateUsagePlan(Edit):
                          "apiStages": [{"apiId": self.api_id, "stage": self.stage}]})
                     return
 
+    _KEYS = ("# then give clients keys: aws apigateway create-usage-plan-key --usage-plan-id <plan-id> "
+             "--key-id <api-key-id> --key-type API_KEY")
+
+    def _create(self) -> str:
+        return (f"aws apigateway create-usage-plan --name {q(self.api_id + '-' + self.stage)} --api-stages "
+                f"{q(f'apiId={self.api_id},stage={self.stage}')} --region {q(self.region)}")
+
     def commands(self) -> list[str]:
-        return [f"aws apigateway create-usage-plan --name {q(self.api_id + '-' + self.stage)} --api-stages "
-                f"{q(f'apiId={self.api_id},stage={self.stage}')} --region {q(self.region)}  # then give clients "
-                "keys: aws apigateway create-usage-plan-key --usage-plan-id <plan-id> --key-id <api-key-id> "
-                "--key-type API_KEY"]
+        return [f"{self._create()}  {self._KEYS}"]
+
+    def script_commands(self) -> list[str]:
+        """Created only while no usage plan serves the stage (the first run's, or one a person made since): a
+        second plan on the stage would change nothing for AGW122 and leave a duplicate to clean up."""
+        serving = (f"length(items[?apiStages[?apiId=={_jmes(self.api_id)} && stage=={_jmes(self.stage)}]] "
+                   "|| `[]`)")
+        count = f"aws apigateway get-usage-plans --region {q(self.region)} --query {q(serving)} --output text"
+        return [f'if [ "$({count})" = 0 ]; then {self._create()} >/dev/null; fi', self._KEYS]
 
     def summary(self) -> str:
         return f"REST API {self.api_id}: a usage plan for stage {self.stage}"
