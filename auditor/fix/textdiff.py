@@ -15,6 +15,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 
+from auditor.core.policy import APIGATEWAY
 from auditor.iac import remediation
 from auditor.output import write_text
 
@@ -228,6 +229,9 @@ def _place(patched: Patched, edit) -> str | None:
         _unreferenced(text, logical)
         text.delete_resource(logical)
         return None
+    if kind == "replace-statement" and hint.get("type") == "AWS::Lambda::ResourcePolicy" and edit.grants:
+        _scope_in_document(text, hint.get("logical") or location.resource, edit, render.sub)
+        return None
     if kind in ("remove-permission", "replace-statement") and hint.get("type") == "AWS::Lambda::ResourcePolicy":
         raise _Unplaced(_in_whole_policy(hint.get("logical") or location.resource, edit, render.sub))
     if kind == "remove-permission":
@@ -342,6 +346,52 @@ def _add_permission(text: "_Text", render, edit) -> None:
     text.add_resource(name, {"Type": "AWS::Lambda::Permission", "Properties": {
         "Action": "lambda:InvokeFunction", "FunctionName": function, "Principal": "apigateway.amazonaws.com",
         "SourceArn": source_arn}})
+
+
+def _scope_in_document(text: "_Text", logical: str, edit, render) -> None:
+    """Scope a statement of an AWS::Lambda::ResourcePolicy in its own PolicyDocument: the statement keeps its
+    Sid, Action and Resource as written and gets API Gateway as Principal and the grants' SourceArn(s) as its
+    Condition; every other statement (Deny ones included) is left as written. Deleting the resource, or adding a
+    Permission beside it, would drop or fight the whole document (PutResourcePolicy replaces the policy)."""
+    document = text.child(text.child(text.resource(logical), "Properties"), "PolicyDocument")
+    if text.end(document) <= document + 1:  # PolicyDocument written inline (a JSON string or a flow map)
+        raise _Unplaced(_in_whole_policy(logical, edit, render))
+    item = _statement_item(text, text.child(document, "Statement"), logical, edit.remove.statement_id)
+    if text._key_re("Principal").match(text.lines[item]) or text._key_re("Condition").match(text.lines[item]):
+        raise _Unplaced(_in_whole_policy(logical, edit, render))  # the key shares the item's first line
+    if any(text._key_re("Condition").match(text.lines[i]) for i in range(item + 1, text.end(item))):
+        raise _Unplaced(_in_whole_policy(logical, edit, render))  # its other conditions are a person's to keep
+    arns = [render(grant.source_arn) for grant in edit.grants]
+    text.set_key(item, "Principal", {"Service": APIGATEWAY})
+    text.set_key(item, "Condition", {"ArnLike": {"AWS:SourceArn": arns[0] if len(arns) == 1 else arns}})
+
+
+def _statement_item(text: "_Text", statement: int, logical: str, sid: str) -> int:
+    """The first line of the statement item with Sid `sid` (or, for a statement without one, the reader's
+    `Logical[index]`) in the Statement list opened at line `statement`."""
+    end = text.end(statement)
+    if text.json:
+        items, depth = [], 0
+        for i in range(statement, end):
+            if depth == 1 and text.lines[i].strip().startswith("{"):
+                items.append(i)
+            depth += _brace_delta(text.lines[i])
+    else:
+        width = min((_indent(text.lines[i]) for i in range(statement + 1, end) if not _blank(text.lines[i])),
+                    default=0)
+        items = [i for i in range(statement + 1, end)
+                 if _indent(text.lines[i]) == width and text.lines[i].lstrip().startswith("- ")]
+    index = re.fullmatch(re.escape(logical) + r"\[(\d+)\]", sid)
+    if index and int(index.group(1)) < len(items):
+        return items[int(index.group(1))]
+    sid_re = text._key_re("Sid")
+    for n, start in enumerate(items):
+        stop = items[n + 1] if n + 1 < len(items) else end
+        for i in range(start, stop):
+            match = sid_re.match(text.lines[i])
+            if match and (match.group(2) or "").strip().strip(",").strip().strip("'\"") == sid:
+                return start
+    raise _Unplaced(f"no statement with Sid `{sid}` in {logical}'s PolicyDocument")
 
 
 def _in_whole_policy(resource: str, edit, render) -> str:
