@@ -1,0 +1,74 @@
+"""A statement of a whole resource-based policy (AWS::Lambda::ResourcePolicy) is fixed inside its own
+PolicyDocument (issue 23, item 8): before, an Allow with no SourceArn in such a document was left for a person.
+
+The diff scopes that one statement (Principal API Gateway, SourceArn the API's), keeps every other statement
+(a Deny too) as written, applies with `patch`, adds no cfn-lint error, equals what `fix` predicted, and a second
+run plans nothing."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+from tests.fix.test_template_diff import lint_errors
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def findings(path, capsys) -> set:
+    main(["audit", str(path), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    return {(f["rule_id"], f["severity"]) for f in report["findings"]}
+
+
+@pytest.mark.parametrize("name", ["whole-policy-broad.cfn.yaml", "whole-policy-broad.cfn.json"])
+def test_an_allow_without_source_arn_is_scoped_in_its_policy_document(name, tmp_path, capsys):
+    copy = tmp_path / name
+    shutil.copy(FIXTURES / name, copy)
+    original = copy.read_text()
+    assert ("AGW301", "high") in findings(copy, capsys)
+
+    assert main(["fix", str(copy), "--diff"]) == 0
+    diff, err = capsys.readouterr()
+    assert "0 at or above medium" in err and "left for a person" not in err
+    assert "+++" in diff and "AWS:SourceArn" in diff
+    (tmp_path / "fix.diff").write_text(diff)
+    patched = tmp_path / "patched" / name
+    patched.parent.mkdir()
+    shutil.copy(copy, patched)
+    done = subprocess.run(["patch", str(patched), str(tmp_path / "fix.diff")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    # only the scoped statement changed: no line of the original removed but that statement's Principal
+    removed = [line for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
+    assert all("Principal" in line for line in removed)
+    assert "AWS::Lambda::Permission" not in patched.read_text()  # no grant added beside the whole policy
+    for kept in ("keep-account-reader", "lambda:GetFunction") + (("no-other-account", "444455556666")
+                                                                  if name.endswith(".json") else ()):
+        assert kept in patched.read_text()
+    assert lint_errors(patched) <= lint_errors(copy)
+
+    # the prediction equals a fresh audit of the patched file, and a second run plans nothing
+    after = findings(patched, capsys)
+    assert not {rule for rule, severity in after if severity in ("medium", "high", "critical")}
+    assert main(["fix", str(patched), "--diff"]) == 0
+    diff2, err2 = capsys.readouterr()
+    assert diff2.strip() == "" and "Changes: 0" in err2
+    assert copy.read_text() == original  # --diff wrote nothing
+
+
+def test_a_statement_with_conditions_of_its_own_is_left_for_a_person_with_words(tmp_path, capsys):
+    """Its other conditions are a person's to merge: the plan says what to set, in the document."""
+    text = (FIXTURES / "whole-policy-broad.cfn.yaml").read_text().replace(
+        "            Action: lambda:InvokeFunction\n",
+        "            Action: lambda:InvokeFunction\n            Condition:\n              StringEquals:\n"
+        "                AWS:SourceAccount: !Ref AWS::AccountId\n")
+    copy = tmp_path / "t.yaml"
+    copy.write_text(text)
+    main(["fix", str(copy), "--diff"])
+    diff, err = capsys.readouterr()
+    assert "left for a person" in err and "whole resource-based policy" in err and "api-gateway" in err
+    assert "Condition" not in diff
