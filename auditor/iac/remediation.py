@@ -168,6 +168,15 @@ class _CloudFormation:
             return text
         if action == "add-permission":
             return self.permission(details, where)
+        if action in ("replace-statement", "remove-statement") and hint.get("type") == "AWS::Lambda::ResourcePolicy":
+            sid = details.get("StatementId") or "?"
+            if action == "remove-statement":
+                return (f"{where}: in resource {logical} (AWS::Lambda::ResourcePolicy), remove the statement with "
+                        f"Sid `{sid}` from PolicyDocument, the other statements kept.")
+            statement = {"Principal": {"Service": "apigateway.amazonaws.com"},
+                         "Condition": {"ArnLike": {"AWS:SourceArn": self.sub(details.get("SourceArn", ""))}}}
+            return (f"{where}: in resource {logical} (AWS::Lambda::ResourcePolicy), in the PolicyDocument statement "
+                    f"with Sid `{sid}`, set (the other statements kept):\n" + self.dump(statement, 2))
         if action == "replace-statement":
             source_arn = self.sub(details.get("SourceArn", ""))
             return (f"{where}: in resource {logical} (AWS::Lambda::Permission), scope it to your API:\n"

@@ -30,6 +30,10 @@ def test_an_allow_without_source_arn_is_scoped_in_its_policy_document(name, tmp_
     shutil.copy(FIXTURES / name, copy)
     original = copy.read_text()
     assert ("AGW301", "high") in findings(copy, capsys)
+    main(["audit", str(copy)])
+    advice = capsys.readouterr().out
+    assert "ItemsPolicy (AWS::Lambda::ResourcePolicy), in the PolicyDocument statement with Sid `api-gateway`" in advice
+    assert "(AWS::Lambda::Permission)" not in advice
 
     assert main(["fix", str(copy), "--diff"]) == 0
     diff, err = capsys.readouterr()
