@@ -342,12 +342,21 @@ def _checked_page(operation: str, page) -> list:
     return items
 
 
-def _policy_of(answer) -> str:
-    """GetPolicy's policy document (a JSON string), or MalformedResponse: `{}` is no answer, not "no policy"."""
+def _policy_of(answer) -> tuple[str, str | None]:
+    """GetPolicy's policy document (a JSON string) and its RevisionId (what `fix` passes to PutResourcePolicy, so
+    a policy changed since this read is never overwritten), or MalformedResponse: `{}` is no answer, not "no
+    policy"."""
     policy = answer.get("Policy") if isinstance(answer, dict) else None
     if not isinstance(policy, str) or not policy.strip():
         raise MalformedResponse("the answer holds no Policy document")
-    return policy
+    revision = answer.get("RevisionId")
+    return policy, revision if isinstance(revision, str) and revision else None
+
+
+def _keep_policy(owner: dict, answer) -> None:
+    owner["Policy"] = answer[0] if answer else None
+    if answer and answer[1]:
+        owner["PolicyRevisionId"] = answer[1]
 
 
 def _raised_by_parser(exc: BaseException) -> bool:
@@ -624,7 +633,7 @@ class Collector:
         ok, policy = self._try(scope, "GetPolicy", arn, lambda: _policy_of(lam.get_policy(FunctionName=name)),
                                no_policy_ok=True)
         failed |= not ok
-        function["Policy"] = policy
+        _keep_policy(function, policy)
         aliases = sorted(q for q in qualifiers if not q.isdigit() and q != "$LATEST")
         versions = sorted(q for q in qualifiers if q.isdigit())
         for names, operation, method, key, name_key, out_key in (
@@ -646,7 +655,7 @@ class Collector:
                                            lambda: _policy_of(lam.get_policy(FunctionName=name, Qualifier=qualifier)),
                                            no_policy_ok=True)
                     failed |= not ok
-                    entry["Policy"] = policy
+                    _keep_policy(entry, policy)
             function[out_key] = listed
         if failed:
             # A policy we could not read must not look like "no permission": leave the function

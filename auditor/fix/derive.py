@@ -16,9 +16,10 @@ import json
 
 from auditor.fix.rest_derive import RestFixes
 from auditor.fix.edits import (AddPermission, Choice, CreateIntegration, CreateRoute, CreateStage, DeleteAuthorizer,
-                               DeleteIntegration, RemovePermission, ReplaceStatement, SetFunctionTimeout, SetIntegration,
+                               DeleteIntegration, PutResourcePolicy, RemovePermission, ReplaceStatement,
+                               SetFunctionTimeout, SetIntegration,
                                SetRoute, SetStage, SetTrustPolicy)
-from auditor.core.policy import ALLOW_APIGATEWAY_ASSUME
+from auditor.core.policy import ALLOW_APIGATEWAY_ASSUME, APIGATEWAY, StatementShapeError, read_statement
 from auditor.core.routekey import route_key_problem
 from auditor.rules.common import q, statement_qualifier
 from auditor.rules.roles import fixed_trust_policy, untrusted_role
@@ -502,10 +503,59 @@ class Planner(RestFixes):
             # a new id: the grant goes in before the old statement goes, so both hold at once for a moment
             hint = f"{statement.sid}-scoped" if len(apis) == 1 else f"{statement.sid}-{api.id}"
             grants.append(self._grant(finding, source_arn, arn, hint))
+        whole = self._in_whole_policy(function, qualifier, statement, grants)
+        if whole is not None:
+            return [whole]
         return [ReplaceStatement(account=function.scope.account, region=function.scope.region,
                                  location=finding.location, remove=remove, grants=grants)]
 
     fix_AGW301 = fix_AGW302 = fix_AGW303 = _rescope
+
+    def _in_whole_policy(self, function, qualifier, statement, grants):
+        """A read policy (a snapshot's) written whole by PutResourcePolicy: the statement is corrected in the
+        document, which is written back whole against the revision read. Probably written whole when it holds a
+        statement AddPermission cannot write (a Deny, a Not* element, no Sid); otherwise, or without the revision
+        GetPolicy answered, None (add then remove, as for any permission)."""
+        if function.location is None or function.location.input_type != "snapshot" or not grants:
+            return None
+        owner = function.raw
+        if qualifier:
+            owner = next((item for key, name in (("Aliases", "Name"), ("Versions", "Version"))
+                          for item in function.raw.get(key) or () if item.get(name) == qualifier and "Policy" in item),
+                         function.raw)
+        revision = owner.get("PolicyRevisionId")
+        policy = owner.get("Policy")
+        try:
+            policy = json.loads(policy) if isinstance(policy, str) else json.loads(json.dumps(policy))
+        except ValueError:
+            return None
+        raw = policy.get("Statement") if isinstance(policy, dict) else None
+        raw = [raw] if isinstance(raw, dict) else raw
+        if not isinstance(revision, str) or not isinstance(raw, list) or \
+                not any(_written_whole(item) for item in raw):
+            return None
+        index = next((i for i, item in enumerate(raw) if isinstance(item, dict) and item.get("Sid") == statement.sid),
+                     None)
+        if index is None:
+            return None
+        arns = [grant.source_arn for grant in grants]
+        fixed = dict(raw[index], Sid=grants[0].statement_id, Principal={"Service": APIGATEWAY})
+        condition = dict(fixed.get("Condition") or {})
+        condition["ArnLike"] = dict(condition.get("ArnLike") or {}, **{"AWS:SourceArn": arns[0] if len(arns) == 1
+                                                                        else arns})
+        fixed["Condition"] = condition
+        try:  # the one evaluator says what the corrected statement grants: API Gateway, from exactly these ARNs
+            read = read_statement(fixed, "$")
+        except StatementShapeError:
+            return None
+        if not read.is_allow or APIGATEWAY not in read.services or sorted(read.source_arns or ()) != sorted(arns):
+            return None
+        raw[index] = fixed
+        policy["Statement"] = raw
+        return PutResourcePolicy(account=function.scope.account, region=function.scope.region,
+                                 location=function.location, function_arn=function.arn, function_name=function.name,
+                                 qualifier=qualifier, remove_sid=statement.sid, statement_id=fixed["Sid"],
+                                 policy=policy, revision=revision)
 
     def fix_AGW304(self, finding):
         api = self.api(finding.resource)
@@ -637,6 +687,12 @@ class Planner(RestFixes):
                                           "AuthorizerId": route.authorizer_id}))
         return edits
 
+
+
+def _written_whole(raw) -> bool:
+    """A statement AddPermission cannot write: the policy holding it was probably put whole (PutResourcePolicy)."""
+    return isinstance(raw, dict) and (raw.get("Effect") != "Allow" or not raw.get("Sid") or
+                                      any(key.startswith("Not") for key in raw))
 
 
 def _only(statement, arn: str):

@@ -416,6 +416,7 @@ def _statements(owner: dict) -> tuple[dict, list]:
 
 
 def _store(owner: dict, policy: dict) -> None:
+    owner.pop("PolicyRevisionId", None)  # the policy read at that revision is not this one any more
     owner["Policy"] = json.dumps(policy) if isinstance(owner.get("Policy"), str) or owner.get("Policy") is None \
         else policy
 
@@ -536,6 +537,74 @@ class ReplaceStatement(Edit):
             return self.remove.summary()
         why = f" ({self.why})" if self.why else ""
         return "; ".join(g.summary() for g in self.grants) + "; then " + self.remove.summary() + why
+
+
+@dataclass(eq=False, repr=False)
+class PutResourcePolicy(Edit):
+    """Write a whole resource-based policy with one statement corrected (PutResourcePolicy replaces the policy,
+    so the whole document is written: every other statement as read, Deny ones included).
+
+    The corrected statement takes a new id (`remove_sid` gone, `statement_id` there): a rerun sees the change
+    made and does nothing. The write passes the revision the plan read, and the script checks it first, so a
+    policy changed since the plan read it is never overwritten (the step stops and says run `fix` again)."""
+
+    function_arn: str = ""  # unqualified
+    function_name: str = ""
+    qualifier: str | None = None
+    remove_sid: str = ""
+    statement_id: str = ""
+    policy: dict = field(default_factory=dict)  # the full corrected document
+    revision: str = ""
+    why: str = ""
+    kind = "put-resource-policy"
+
+    @property
+    def resource_arn(self) -> str:
+        return self.function_arn + (f":{self.qualifier}" if self.qualifier else "")
+
+    def touches(self) -> set:
+        return {("statement", self.function_arn, self.qualifier, self.remove_sid),
+                ("statement", self.function_arn, self.qualifier, self.statement_id),
+                ("policy", self.function_arn, self.qualifier)}
+
+    def apply(self, documents) -> None:
+        """The corrected statement in place of the old one (what this round's other edits did is kept; the script
+        runs this step before them, on the policy as the plan read it)."""
+        owner = _policy_owner(documents, self.function_arn, self.qualifier)
+        if owner is None:
+            return
+        policy, statements = _statements(owner)
+        fixed = next(s for s in self.policy["Statement"] if s.get("Sid") == self.statement_id)
+        policy["Statement"] = [json.loads(json.dumps(fixed)) if isinstance(s, dict) and s.get("Sid") == self.remove_sid
+                               else s for s in statements]
+        _store(owner, policy)
+
+    def _put(self, revision: str) -> str:
+        return " ".join(["aws lambda put-resource-policy --resource-arn", q(self.resource_arn), "--policy",
+                         q(json.dumps(self.policy, separators=(",", ":"))), "--revision-id", revision,
+                         "--region", q(self.region)])
+
+    def commands(self) -> list[str]:
+        return [self._put(q(self.revision))]
+
+    def script_commands(self) -> list[str]:
+        """Done already when the new statement is there and the old one gone; otherwise written only while the
+        policy's revision is still the one the plan read."""
+        new = _has_statement(self.function_name, self.qualifier, self.region, self.statement_id)
+        old = _has_statement(self.function_name, self.qualifier, self.region, self.remove_sid)
+        read = " ".join(["aws lambda get-resource-policy --resource-arn", q(self.resource_arn), "--region",
+                         q(self.region), "--query RevisionId --output text"])
+        changed = q(f"{self.function_name}: its resource-based policy changed since the plan read it (revision "
+                    f"{self.revision}); nothing written: run fix again")
+        return [f"if {new} && ! {old}; then echo {q('already scoped: ' + self.summary())}; "
+                f"else rev=$({read}) || exit 1; if [ \"$rev\" = {q(self.revision)} ]; then {self.commands()[0]}; "
+                f"else echo {changed} >&2; exit 1; fi; fi"]
+
+    def summary(self) -> str:
+        where = f":{self.qualifier}" if self.qualifier else ""
+        why = f" ({self.why})" if self.why else ""
+        return (f"function {self.function_name}{where}: rewrite its resource-based policy with statement "
+                f"{self.remove_sid} scoped to API Gateway as {self.statement_id}, the other statements kept{why}")
 
 
 @dataclass(eq=False, repr=False)
