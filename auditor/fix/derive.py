@@ -15,14 +15,16 @@ from auditor.core.arns import parse_lambda_arn, parse_source_arn
 import json
 
 from auditor.fix.rest_derive import RestFixes
+from auditor.fix.edits import changed_statement
 from auditor.fix.edits import (AddPermission, Choice, CreateIntegration, CreateRoute, CreateStage, DeleteAuthorizer,
                                DeleteIntegration, PutResourcePolicy, RemovePermission, ReplaceStatement,
                                SetFunctionTimeout, SetIntegration,
                                SetRoute, SetStage, SetTrustPolicy)
 from auditor.core.policy import ALLOW_APIGATEWAY_ASSUME, APIGATEWAY, StatementShapeError, read_statement
 from auditor.core.routekey import route_key_problem
-from auditor.rules.common import q, statement_qualifier
+from auditor.rules.common import q, statement_location, statement_qualifier
 from auditor.rules.roles import fixed_trust_policy, untrusted_role
+from auditor.iac.remediation import hint_of as remediation_hints
 
 
 _CREATED_INTEGRATIONS = ("created", "integrations")  # key in used_sids: stand-in ids of integrations planned
@@ -432,7 +434,7 @@ class Planner(RestFixes):
 
     def fix_AGW203(self, finding):
         if finding.fix.action == "remove-statement":
-            return self._remove(finding)
+            return self._exempt(finding) or self._remove(finding)
         grants = self._add_permission(finding)
         wrong = grants and self._wrong_stage(finding)
         if not wrong:
@@ -512,11 +514,24 @@ class Planner(RestFixes):
     fix_AGW301 = fix_AGW302 = fix_AGW303 = _rescope
 
     def _in_whole_policy(self, function, qualifier, statement, grants):
+        """An over-broad Allow of a policy written whole: scoped in the document (Principal API Gateway, the
+        grants' SourceArn), the one evaluator confirming it then grants API Gateway from exactly those ARNs."""
+        if not grants:
+            return None
+        arns = [grant.source_arn for grant in grants]
+        changes = [(("Principal",), {"Service": APIGATEWAY}),
+                   (("Condition", "ArnLike", "AWS:SourceArn"), arns[0] if len(arns) == 1 else arns)]
+        return self._rewrite(function, qualifier, statement, grants[0].statement_id, changes,
+                             lambda read: read.is_allow and APIGATEWAY in read.services and
+                             sorted(read.source_arns or ()) == sorted(arns))
+
+    def _rewrite(self, function, qualifier, statement, new_sid, changes, holds, why=""):
         """A read policy (a snapshot's) written whole by PutResourcePolicy: the statement is corrected in the
-        document, which is written back whole against the revision read. Probably written whole when it holds a
-        statement AddPermission cannot write (a Deny, a Not* element, no Sid); otherwise, or without the revision
-        GetPolicy answered, None (add then remove, as for any permission)."""
-        if function.location is None or function.location.input_type != "snapshot" or not grants:
+        document (`changes`: key path -> value), which is written back whole against the revision read, the
+        statement under `new_sid` (what tells a rerun it is done). `holds(read)` is what the one evaluator must
+        read in the corrected statement. Probably written whole when it holds a statement AddPermission cannot
+        write (a Deny, a Not* element, no Sid); otherwise, or without the revision GetPolicy answered, None."""
+        if function.location is None or function.location.input_type != "snapshot":
             return None
         owner = function.raw
         if qualifier:
@@ -536,26 +551,51 @@ class Planner(RestFixes):
             return None
         index = next((i for i, item in enumerate(raw) if isinstance(item, dict) and item.get("Sid") == statement.sid),
                      None)
-        if index is None:
+        if index is None or not statement.sid:
             return None
-        arns = [grant.source_arn for grant in grants]
-        fixed = dict(raw[index], Sid=grants[0].statement_id, Principal={"Service": APIGATEWAY})
-        condition = dict(fixed.get("Condition") or {})
-        condition["ArnLike"] = dict(condition.get("ArnLike") or {}, **{"AWS:SourceArn": arns[0] if len(arns) == 1
-                                                                        else arns})
-        fixed["Condition"] = condition
-        try:  # the one evaluator says what the corrected statement grants: API Gateway, from exactly these ARNs
-            read = read_statement(fixed, "$")
+        fixed = changed_statement(raw[index], changes)
+        if fixed is None:
+            return None
+        fixed["Sid"] = new_sid
+        try:  # the one evaluator says what the corrected statement does
+            if not holds(read_statement(fixed, "$")):
+                return None
         except StatementShapeError:
-            return None
-        if not read.is_allow or APIGATEWAY not in read.services or sorted(read.source_arns or ()) != sorted(arns):
             return None
         raw[index] = fixed
         policy["Statement"] = raw
         return PutResourcePolicy(account=function.scope.account, region=function.scope.region,
                                  location=function.location, function_arn=function.arn, function_name=function.name,
-                                 qualifier=qualifier, remove_sid=statement.sid, statement_id=fixed["Sid"],
-                                 policy=policy, revision=revision)
+                                 qualifier=qualifier, remove_sid=statement.sid, statement_id=new_sid,
+                                 policy=policy, revision=revision, changes=changes, why=why)
+
+    def _exempt(self, finding):
+        """A Deny that refuses API Gateway's call to a route: rather than dropping it (it guards the function
+        against everyone else too), API Gateway's call from this API is taken out of it: `ArnNotLike
+        AWS:SourceArn` the API (a caller without that SourceArn, any other, still meets the Deny). In a
+        template's AWS::Lambda::ResourcePolicy, in its PolicyDocument; for a read policy, the document written
+        whole. None where neither applies (then the Deny is removed, as before)."""
+        function, statement = self._statement(finding)
+        api = self.api(finding.resource)
+        if statement is None or statement.is_allow or api is None or not statement.sid:
+            return None
+        arn = f"arn:{api.partition}:execute-api:{api.scope.region}:{api.scope.account}:{api.id}/*"
+        qualifier = statement_qualifier(function, statement.resources)
+        changes = [(("Condition", "ArnNotLike", "AWS:SourceArn"), arn)]
+        holds = lambda read: not read.is_allow and any(value == arn for _, value in read.not_source_arns)
+        why = f"API Gateway's call from API {api.id} is taken out of the Deny; everyone else still meets it"
+        location = statement_location(function, statement)
+        hint = (remediation_hints(location) or {}) if location.input_type != "snapshot" else {}
+        if hint.get("type") in ("AWS::Lambda::ResourcePolicy", "aws_lambda_resource_policy"):
+            if changed_statement({"Effect": "Deny"}, changes) is None:
+                return None
+            return [PutResourcePolicy(account=function.scope.account, region=function.scope.region,
+                                      location=location, function_arn=function.arn, function_name=function.name,
+                                      qualifier=qualifier, remove_sid=statement.sid, statement_id=statement.sid,
+                                      policy={}, revision="", changes=changes, why=why)]
+        edit = self._rewrite(function, qualifier, statement, self.sid(function.arn, f"{statement.sid}-except-apigateway",
+                                                                       function), changes, holds, why)
+        return [edit] if edit else None
 
     def fix_AGW304(self, finding):
         api = self.api(finding.resource)

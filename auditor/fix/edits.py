@@ -539,6 +539,22 @@ class ReplaceStatement(Edit):
         return "; ".join(g.summary() for g in self.grants) + "; then " + self.remove.summary() + why
 
 
+def changed_statement(raw: dict, changes: list) -> dict | None:
+    """`raw` with each (key path, value) of `changes` set; None when a value would replace one already there
+    under that path (a person merges those)."""
+    fixed = json.loads(json.dumps(raw))
+    for path, value in changes:
+        at = fixed
+        for key in path[:-1]:
+            if not isinstance(at.get(key, {}), dict):
+                return None
+            at = at.setdefault(key, {})
+        if path[-1] in at and at[path[-1]] != value and len(path) > 1:
+            return None
+        at[path[-1]] = value
+    return fixed
+
+
 @dataclass(eq=False, repr=False)
 class PutResourcePolicy(Edit):
     """Write a whole resource-based policy with one statement corrected (PutResourcePolicy replaces the policy,
@@ -555,6 +571,7 @@ class PutResourcePolicy(Edit):
     statement_id: str = ""
     policy: dict = field(default_factory=dict)  # the full corrected document
     revision: str = ""
+    changes: list = field(default_factory=list)  # (key path, value) set in the statement: what a template gets
     why: str = ""
     kind = "put-resource-policy"
 
@@ -574,9 +591,9 @@ class PutResourcePolicy(Edit):
         if owner is None:
             return
         policy, statements = _statements(owner)
-        fixed = next(s for s in self.policy["Statement"] if s.get("Sid") == self.statement_id)
-        policy["Statement"] = [json.loads(json.dumps(fixed)) if isinstance(s, dict) and s.get("Sid") == self.remove_sid
-                               else s for s in statements]
+        fixed = lambda s: dict(changed_statement(s, self.changes) or s, Sid=self.statement_id)
+        policy["Statement"] = [fixed(s) if isinstance(s, dict) and s.get("Sid") == self.remove_sid else s
+                               for s in statements]
         _store(owner, policy)
 
     def _put(self, revision: str) -> str:
@@ -596,15 +613,17 @@ class PutResourcePolicy(Edit):
                          q(self.region), "--query RevisionId --output text"])
         changed = q(f"{self.function_name}: its resource-based policy changed since the plan read it (revision "
                     f"{self.revision}); nothing written: run fix again")
-        return [f"if {new} && ! {old}; then echo {q('already scoped: ' + self.summary())}; "
+        return [f"if {new} && ! {old}; then echo {q('already done: ' + self.summary())}; "
                 f"else rev=$({read}) || exit 1; if [ \"$rev\" = {q(self.revision)} ]; then {self.commands()[0]}; "
                 f"else echo {changed} >&2; exit 1; fi; fi"]
 
     def summary(self) -> str:
         where = f":{self.qualifier}" if self.qualifier else ""
         why = f" ({self.why})" if self.why else ""
-        return (f"function {self.function_name}{where}: rewrite its resource-based policy with statement "
-                f"{self.remove_sid} scoped to API Gateway as {self.statement_id}, the other statements kept{why}")
+        what = "; ".join(f"{'.'.join(path)} = {json.dumps(value)}" for path, value in self.changes)
+        renamed = f" (now {self.statement_id})" if self.statement_id != self.remove_sid else ""
+        return (f"function {self.function_name}{where}: in its resource-based policy, statement {self.remove_sid}"
+                f"{renamed}: set {what}, the other statements kept{why}")
 
 
 @dataclass(eq=False, repr=False)

@@ -229,6 +229,11 @@ def _place(patched: Patched, edit) -> str | None:
         _unreferenced(text, logical)
         text.delete_resource(logical)
         return None
+    if kind == "put-resource-policy":
+        if hint.get("type") != "AWS::Lambda::ResourcePolicy":
+            raise _Unplaced("the statement is not part of an AWS::Lambda::ResourcePolicy of the template")
+        _set_in_document(text, hint.get("logical") or location.resource, edit, render.sub)
+        return None
     if kind == "replace-statement" and hint.get("type") == "AWS::Lambda::ResourcePolicy" and edit.grants:
         _scope_in_document(text, hint.get("logical") or location.resource, edit, render.sub)
         return None
@@ -364,6 +369,29 @@ def _scope_in_document(text: "_Text", logical: str, edit, render) -> None:
     arns = [render(grant.source_arn) for grant in edit.grants]
     text.set_key(item, "Principal", {"Service": APIGATEWAY})
     text.set_key(item, "Condition", {"ArnLike": {"AWS:SourceArn": arns[0] if len(arns) == 1 else arns}})
+
+
+def _set_in_document(text: "_Text", logical: str, edit, render) -> None:
+    """Set each (key path, value) of the edit in the statement with Sid `edit.remove_sid` of the resource's
+    PolicyDocument, creating the mappings on the way, nothing else touched; a value already there under that
+    path is a person's to merge."""
+    document = text.child(text.child(text.resource(logical), "Properties"), "PolicyDocument")
+    words = f"in {logical}'s PolicyDocument, statement `{edit.remove_sid}`: " + "; ".join(
+        f"set {'.'.join(path)} to {json.dumps(render(value))}" for path, value in edit.changes) + \
+        ", the other statements kept"
+    if text.end(document) <= document + 1:
+        raise _Unplaced(words)
+    item = _statement_item(text, text.child(document, "Statement"), logical, edit.remove_sid)
+    for path, value in edit.changes:
+        if text._key_re(path[0]).match(text.lines[item]):
+            raise _Unplaced(words)  # the key shares the item's first line
+        block = item
+        for key in path[:-1]:
+            block = text.child(block, key, create=True)
+        if any(text._key_re(path[-1]).match(text.lines[i]) for i in range(block + 1, text.end(block))) and \
+                len(path) > 1:
+            raise _Unplaced(words)
+        text.set_key(block, path[-1], render(value) if not isinstance(value, list) else [render(v) for v in value])
 
 
 def _statement_item(text: "_Text", statement: int, logical: str, sid: str) -> int:

@@ -21,6 +21,12 @@ def register(file: str, context: dict, hints: dict) -> None:
     _REGISTRY[file] = (context, hints)
 
 
+def hint_of(location) -> dict | None:
+    """What the reader recorded about the object at `location` of a template (its type, logical id), if any."""
+    entry = _REGISTRY.get(location.file) if location is not None else None
+    return entry[1].get(location.path) if entry else None
+
+
 def apply_iac_remediations(result) -> None:
     """Every finding's remediation from the edits `fix` plans (so `audit`, `explain` and `fix` print one
     repair), then, for findings that point into an IaC input, in the template's own syntax."""

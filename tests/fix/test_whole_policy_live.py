@@ -110,7 +110,7 @@ def test_a_broad_allow_in_a_whole_policy_is_rewritten_whole_and_guarded(broad, t
     before = len(calls(log))
     again = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0, again.stderr
-    assert "already scoped" in again.stdout
+    assert "already done" in again.stdout
     assert not any(c[:2] == ["lambda", "put-resource-policy"] for c in calls(log)[before:])
 
 
