@@ -351,11 +351,13 @@ class Planner(RestFixes):
         pattern = parse_source_arn(source_arn)
         other = pattern is not None and pattern.account != ref.account
         sid = self.sid(ref.unqualified_arn, sid_hint, function)
+        qualifier = ref.qualifier if ref.has_own_policy else None
         return AddPermission(account=ref.account, region=ref.region,
                              location=function.location if function else None,
                              function_arn=ref.unqualified_arn, function_name=ref.name,
-                             qualifier=ref.qualifier if ref.has_own_policy else None, statement_id=sid,
-                             source_arn=source_arn, other_account=other)
+                             qualifier=qualifier, statement_id=sid,
+                             source_arn=source_arn, other_account=other,
+                             policy_location=_whole_policy_of(function, qualifier))
 
     def _add_permission(self, finding):
         details = finding.fix.details
@@ -727,6 +729,20 @@ class Planner(RestFixes):
                                           "AuthorizerId": route.authorizer_id}))
         return edits
 
+
+
+def _whole_policy_of(function, qualifier):
+    """Where a template's AWS::Lambda::ResourcePolicy of the function (or of this alias) sits, if it has one: a
+    grant goes into its document, not into an AWS::Lambda::Permission beside it (PutResourcePolicy replaces the
+    policy the Permission adds to; which is left depends on deploy order)."""
+    if function is None or function.location is None or function.location.input_type == "snapshot":
+        return None
+    for statement in function.statements:
+        location = statement_location(function, statement)
+        if (remediation_hints(location) or {}).get("type") == "AWS::Lambda::ResourcePolicy" and \
+                statement_qualifier(function, statement.resources) == qualifier:
+            return location
+    return None
 
 
 def _written_whole(raw) -> bool:

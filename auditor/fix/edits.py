@@ -429,6 +429,7 @@ class AddPermission(Edit):
     statement_id: str = ""
     source_arn: str = ""
     other_account: bool = False
+    policy_location: Location | None = None  # a template's whole resource policy of the function: added there
     kind = "add-permission"
 
     def touches(self) -> set:

@@ -347,10 +347,25 @@ def _add_permission(text: "_Text", render, edit) -> None:
     if not isinstance(function, dict):
         raise _Unplaced(f"function {edit.function_name} is not declared in this template")
     source_arn = render.sub(edit.source_arn)
+    if edit.policy_location is not None:  # the function's whole resource policy: the grant joins its document
+        logical = _hint(edit.policy_location)[1].get("logical") or edit.policy_location.resource
+        document = text.child(text.child(text.resource(logical), "Properties"), "PolicyDocument")
+        statements = text.child(document, "Statement") if text.end(document) > document + 1 else None
+        if statements is None or text.end(statements) <= statements + 1:
+            raise _Unplaced(f"add to {logical}'s PolicyDocument the statement "
+                            f"{json.dumps(_grant_statement(edit, function, source_arn))}")
+        text.append_item(statements, _grant_statement(edit, function, source_arn))
+        return
     name = text.unique_name(render.permission_name(function, source_arn, arn))
     text.add_resource(name, {"Type": "AWS::Lambda::Permission", "Properties": {
         "Action": "lambda:InvokeFunction", "FunctionName": function, "Principal": "apigateway.amazonaws.com",
         "SourceArn": source_arn}})
+
+
+def _grant_statement(edit, function, source_arn) -> dict:
+    return {"Sid": edit.statement_id, "Effect": "Allow", "Principal": {"Service": APIGATEWAY},
+            "Action": "lambda:InvokeFunction", "Resource": function,
+            "Condition": {"ArnLike": {"AWS:SourceArn": source_arn}}}
 
 
 def _scope_in_document(text: "_Text", logical: str, edit, render) -> None:

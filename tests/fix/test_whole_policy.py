@@ -16,6 +16,27 @@ from auditor.cli import main
 from tests.fix.test_template_diff import lint_errors
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SCOPED_ALLOW = """            Action: lambda:InvokeFunction
+            Resource: !GetAtt ItemsFunction.Arn
+            Condition:
+              ArnLike:
+                AWS:SourceArn: !Sub "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:%s/*"
+"""
+VARIANTS = {
+    # a Deny for callers outside a VPC: API Gateway's call has no aws:SourceVpc, so the Deny refuses it
+    "deny-blocks-api-gateway": ("AGW203", SCOPED_ALLOW % "${HttpApi}" + """          - Sid: only-from-the-vpc
+            Effect: Deny
+            Principal: "*"
+            Action: lambda:InvokeFunction
+            Resource: !GetAtt ItemsFunction.Arn
+            Condition:
+              StringNotEquals:
+                aws:SourceVpc: vpc-1a2b3c4d
+""", ["+              ArnNotLike:", "AWS:SourceArn: !Sub", "${HttpApi}/*"], ["only-from-the-vpc", "vpc-1a2b3c4d"]),
+    # an Allow naming another API: this one gets its grant in the same document (the other kept)
+    "allow-names-another-api": ("AGW202", SCOPED_ALLOW % "a1b2c3d4e5", ["+          - Sid: apigateway-invoke-HttpApi",
+                                                                       "${HttpApi}/*"], ["a1b2c3d4e5"]),
+}
 
 
 def findings(path, capsys) -> set:
@@ -76,3 +97,34 @@ def test_a_statement_with_conditions_of_its_own_is_left_for_a_person_with_words(
     diff, err = capsys.readouterr()
     assert "left for a person" in err and "whole resource-based policy" in err and "api-gateway" in err
     assert "Condition" not in diff
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_a_whole_policy_that_fails_api_gateway_is_fixed_in_its_document(variant, tmp_path, capsys):
+    rule, statements, added, kept = VARIANTS[variant]
+    text = (FIXTURES / "whole-policy-broad.cfn.yaml").read_text().replace(
+        "            Action: lambda:InvokeFunction\n            Resource: !GetAtt ItemsFunction.Arn\n", statements)
+    copy = tmp_path / "t.yaml"
+    copy.write_text(text)
+    assert rule in {r for r, severity in findings(copy, capsys) if severity == "high"}
+
+    assert main(["fix", str(copy), "--diff"]) == 0
+    diff, err = capsys.readouterr()
+    assert "0 at or above medium" in err and "left for a person" not in err
+    predicted = err.split("Findings after")[1].split(":", 1)[1].split(";")[0].strip()
+    assert all(line in diff for line in added), diff
+    assert not [line for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
+    (tmp_path / "fix.diff").write_text(diff)
+    done = subprocess.run(["patch", str(copy), str(tmp_path / "fix.diff")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    patched = copy.read_text()
+    assert "AWS::Lambda::Permission" not in patched and all(k in patched for k in kept)
+    original = tmp_path / "original.yaml"
+    original.write_text(text)
+    assert lint_errors(copy) <= lint_errors(original)
+
+    main(["audit", str(copy)])
+    assert predicted in capsys.readouterr().out.splitlines()[-1]  # the prediction is the fresh audit
+    assert main(["fix", str(copy), "--diff"]) == 0
+    diff2, err2 = capsys.readouterr()
+    assert diff2.strip() == "" and "Changes: 0" in err2
