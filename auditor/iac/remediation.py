@@ -188,6 +188,14 @@ class _CloudFormation:
             return (f"{where}: in resource {logical} (AWS::Lambda::Permission), scope it to your API:\n"
                     + self.dump({"Properties": {"SourceArn": source_arn}}, 2))
         if action == "remove-statement":
+            if hint.get("type") != "AWS::Lambda::Permission":  # the finding sits on a route: a Deny refuses it
+                api = self.context.get("apis", {}).get(self.api_id)
+                arn = {"Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + api +
+                       "}/*"} if api else f"<the execute-api ARN of API {self.api_id}>/*"
+                return (f"{where}: in the function's AWS::Lambda::ResourcePolicy, the statement with Sid "
+                        f"`{details.get('StatementId')}` refuses API Gateway: take this API out of it (the other "
+                        "callers still meet it), in its PolicyDocument:\n"
+                        + self.dump({"Condition": {"ArnNotLike": {"AWS:SourceArn": arn}}}, 2))
             return f"{where}: delete resource {logical} (AWS::Lambda::Permission) from the template."
         if action == "delete":
             if hint.get("kind") == "openapi":
@@ -295,6 +303,12 @@ class _CloudFormation:
         arn = details.get("FunctionArn", "")
         function = self.function_ref(arn)
         source_arn = self.sub(details.get("SourceArn", ""))
+        if details.get("PolicyResource"):  # the function's whole resource policy: the grant joins its document
+            statement = {"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
+                         "Action": "lambda:InvokeFunction", "Resource": function,
+                         "Condition": {"ArnLike": {"AWS:SourceArn": source_arn}}}
+            return (f"{where}: in resource {details['PolicyResource']} (AWS::Lambda::ResourcePolicy), add to "
+                    "PolicyDocument.Statement (the other statements kept):\n" + self.dump(statement, 2))
         name = self.permission_name(function, source_arn, arn)
         resource = {name: {"Type": "AWS::Lambda::Permission", "Properties": {
             "Action": "lambda:InvokeFunction", "FunctionName": function, "Principal": "apigateway.amazonaws.com",

@@ -107,6 +107,10 @@ def test_a_whole_policy_that_fails_api_gateway_is_fixed_in_its_document(variant,
     copy = tmp_path / "t.yaml"
     copy.write_text(text)
     assert rule in {r for r, severity in findings(copy, capsys) if severity == "high"}
+    main(["audit", str(copy)])
+    advice = capsys.readouterr().out.split("How to fix:")[1]
+    assert "AWS::Lambda::ResourcePolicy" in advice and "aws lambda" not in advice  # audit says what fix writes
+    assert "AWS::Lambda::Permission" not in advice
 
     assert main(["fix", str(copy), "--diff"]) == 0
     diff, err = capsys.readouterr()

@@ -147,3 +147,36 @@ def test_a_policy_of_add_permission_statements_keeps_the_add_then_remove_form(tm
     snapshot.write_text(json.dumps(seed.doc))
     assert main(["fix", str(snapshot)]) == 0
     assert "put-resource-policy" not in capsys.readouterr().out
+
+
+def test_a_deny_that_refuses_api_gateway_takes_the_api_out_and_keeps_the_rest(tmp_path, capsys):
+    """Before: the plan removed the Deny (`remove-permission`), dropping a guard meant for everyone else."""
+    vpc_only = {"Sid": "only-from-the-vpc", "Effect": "Deny", "Principal": "*", "Action": "lambda:InvokeFunction",
+                "Resource": FUNCTION_ARN, "Condition": {"StringNotEquals": {"aws:SourceVpc": "vpc-1a2b3c4d"}}}
+    allow = grant(API_ARN + "/*", sid="api-gateway")
+    seed = Seed()
+    seed.set_statements([allow, vpc_only])
+    seed.function["PolicyRevisionId"] = "rev-1"
+    snapshot = tmp_path / "snapshot.json"
+    snapshot.write_text(json.dumps(seed.doc))
+    main(["audit", str(snapshot), "--format", "json"])
+    assert "AGW203" in {f["rule_id"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    script = tmp_path / "fix.sh"
+    assert main(["fix", str(snapshot), "--output", str(script)]) == 0
+    err = capsys.readouterr().err
+    assert "remove-permission" not in script.read_text()
+    env, state, log = shim(tmp_path, whole_policy(allow, vpc_only), "rev-1")
+    run = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    put = next(c for c in calls(log) if c[:2] == ["lambda", "put-resource-policy"])
+    written = json.loads(put[put.index("--policy") + 1])
+    narrowed = dict(vpc_only, Sid="only-from-the-vpc-except-apigateway",
+                    Condition={"StringNotEquals": {"aws:SourceVpc": "vpc-1a2b3c4d"},
+                               "ArnNotLike": {"AWS:SourceArn": API_ARN + "/*"}})
+    assert written == whole_policy(allow, narrowed)
+    seed.set_statements(written["Statement"])
+    snapshot.write_text(json.dumps(seed.doc))
+    assert main(["audit", str(snapshot)]) == 0
+    assert summary(capsys.readouterr().out.splitlines()[-1]) == summary(err.split("Findings after")[1])
+    again = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and "already done" in again.stdout
