@@ -739,7 +739,8 @@ def _whole_policy_of(function, qualifier):
         return None
     for statement in function.statements:
         location = statement_location(function, statement)
-        if (remediation_hints(location) or {}).get("type") == "AWS::Lambda::ResourcePolicy" and \
+        if (remediation_hints(location) or {}).get("type") in ("AWS::Lambda::ResourcePolicy",
+                                                                "aws_lambda_resource_policy") and \
                 statement_qualifier(function, statement.resources) == qualifier:
             return location
     return None

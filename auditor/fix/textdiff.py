@@ -14,6 +14,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from auditor.core.policy import APIGATEWAY
 from auditor.iac import remediation
@@ -718,8 +719,18 @@ def _place_hcl(text: "_Hcl", render, context, hint, edit) -> str | None:
             raise _Unplaced("the function is not declared in this configuration")
         text.set_attribute(text.resource(*_address(function)), "timeout", str(edit.timeout_s))
         return None
-    if kind in ("remove-permission", "replace-statement") and \
-            (hint.get("type") == "aws_lambda_resource_policy" or address.startswith("aws_lambda_resource_policy.")):
+    whole = hint.get("type") == "aws_lambda_resource_policy" or address.startswith("aws_lambda_resource_policy.")
+    if kind == "put-resource-policy" or kind == "replace-statement" and whole and edit.grants:
+        if not whole:
+            raise _Unplaced("the statement is not part of an aws_lambda_resource_policy of the configuration")
+        if kind == "replace-statement":
+            arns = [grant.source_arn for grant in edit.grants]
+            edit = SimpleNamespace(remove_sid=edit.remove.statement_id, changes=[
+                (("Principal",), {"Service": APIGATEWAY}),
+                (("Condition", "ArnLike", "AWS:SourceArn"), arns[0] if len(arns) == 1 else arns)])
+        _hcl_set_in_policy(text, address, edit, render)
+        return None
+    if kind in ("remove-permission", "replace-statement") and whole:
         raise _Unplaced(_in_whole_policy(address, edit, render.expr))  # deleting the block would drop every statement
     if kind in ("remove-permission", "delete-integration", "delete-authorizer"):
         if kind == "delete-authorizer":
@@ -816,7 +827,121 @@ def _reference(render, address: str, attribute: str) -> str:
         raise _Unplaced(str(error)) from None
 
 
+def _hcl_value(render, value) -> str:
+    """A value as a one-line HCL expression (inside jsonencode): strings through the renderer (references)."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_hcl_key(k)} = {_hcl_value(render, v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_hcl_value(render, v) for v in value) + "]"
+    return render.expr(value)
+
+
+def _hcl_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z_][\w-]*", key) else json.dumps(key)
+
+
+def _hcl_policy_list(text: "_Hcl", address: str) -> int:
+    """The line opening `Statement = [` in the jsonencode'd policy of an aws_lambda_resource_policy."""
+    block = text.resource(*_address(address))
+    for i in range(block + 1, text.end(block)):
+        if re.match(r"^\s*\"?Statement\"?\s*=\s*\[\s*$", text.lines[i]):
+            return i
+    raise _Unplaced(f"{address}: its policy is not a jsonencode() with a Statement list laid out one item per line")
+
+
+def _hcl_items(text: "_Hcl", statements: int) -> list:
+    items, depth = [], 0
+    end = text.end(statements)
+    for i in range(statements, end):
+        if depth == 1 and text.lines[i].strip().startswith("{"):
+            items.append(i)
+        depth += _brace_delta(text.lines[i])
+    return items
+
+
+def _hcl_set_in_policy(text: "_Hcl", address: str, edit, render) -> None:
+    """Set each (key path, value) of the edit in the statement with Sid `edit.remove_sid` of the jsonencode'd
+    policy, nothing else touched: a value already there under that path, or an object written on one line that
+    would have to grow, is a person's to merge."""
+    words = (f"in {address}'s policy, statement `{edit.remove_sid}`: " + "; ".join(
+        f"set {'.'.join(path)} to {_hcl_value(render, value)}" for path, value in edit.changes) +
+        ", the other statements kept")
+    statements = _hcl_policy_list(text, address)
+    items = _hcl_items(text, statements)
+    index = re.fullmatch(re.escape(address) + r"\[(\d+)\]", edit.remove_sid)
+    sid = re.compile(r"^\s*\"?Sid\"?\s*=\s*" + re.escape(json.dumps(edit.remove_sid)) + r"\s*,?\s*$")
+    item = items[int(index.group(1))] if index and int(index.group(1)) < len(items) else next(
+        (start for start in items if any(sid.match(text.lines[i]) for i in range(start, text.end(start)))), None)
+    if item is None or _brace_delta(text.lines[item]) == 0:
+        raise _Unplaced(words)
+    for path, value in edit.changes:
+        block = item
+        for n, key in enumerate(path):
+            line = _hcl_member(text, block, key)
+            last = n == len(path) - 1
+            if line is None:
+                rest = value
+                for inner in reversed(path[n + 1:]):
+                    rest = {inner: rest}
+                _hcl_insert(text, block, _hcl_key(key), _hcl_value(render, rest))
+                break
+            if last and len(path) == 1 and _brace_delta(text.lines[line]) == 0:
+                text.set_attribute(block, key, _hcl_value(render, value))
+                break
+            if last or _brace_delta(text.lines[line]) <= 0:
+                raise _Unplaced(words)
+            block = line
+
+
+def _hcl_member(text: "_Hcl", block: int, key: str) -> int | None:
+    """The line of `key = ...` at the first level of the object opened at line `block`."""
+    pattern = re.compile(r"^\s*\"?" + re.escape(key) + r"\"?\s*=")
+    depth = 0
+    for i in range(block + 1, text.end(block) - 1):
+        if depth == 0 and pattern.match(text.lines[i]):
+            return i
+        depth += _brace_delta(text.lines[i])
+    return None
+
+
+def _hcl_insert(text: "_Hcl", block: int, name: str, expr: str) -> None:
+    """`name = expr` as the last member of the object opened at line `block`, aligned as terraform fmt does."""
+    close = text.end(block) - 1
+    children = [i for i in range(block + 1, close) if text.lines[i].strip()]
+    width = min((len(text.lines[i]) - len(text.lines[i].lstrip()) for i in children),
+                default=len(text.lines[block]) - len(text.lines[block].lstrip()) + 2)
+    text.lines.insert(close, f"{' ' * width}{name} = {expr}")
+    text.align(close)
+
+
+def _hcl_grant_in_policy(text: "_Hcl", render, context, edit, address: str) -> None:
+    """A grant added as one more statement of the function's aws_lambda_resource_policy."""
+    statements = _hcl_policy_list(text, address)
+    items = _hcl_items(text, statements)
+    close = text.end(statements) - 1
+    indent = (len(text.lines[items[-1]]) - len(text.lines[items[-1]].lstrip())) if items else \
+        len(text.lines[statements]) - len(text.lines[statements].lstrip()) + 2
+    function = context.get("functions", {}).get(edit.function_arn)
+    resource = _reference(render, function, "arn") if function else render.expr(edit.function_arn)
+    if edit.qualifier:
+        resource = f'"${{{resource}}}:{edit.qualifier}"' if function else render.expr(
+            f"{edit.function_arn}:{edit.qualifier}")
+    members = [("Sid", json.dumps(edit.statement_id)), ("Effect", '"Allow"'),
+               ("Principal", _hcl_value(render, {"Service": APIGATEWAY})), ("Action", '"lambda:InvokeFunction"'),
+               ("Resource", resource),
+               ("Condition", _hcl_value(render, {"ArnLike": {"AWS:SourceArn": edit.source_arn}}))]
+    width = max(len(k) for k, _ in members)
+    pad = " " * indent
+    if items and not text.lines[close - 1].rstrip().endswith(","):
+        text.lines[close - 1] = text.lines[close - 1].rstrip() + ","
+    text.lines[close:close] = [pad + "{"] + [f"{pad}  {k.ljust(width)} = {v}" for k, v in members] + [pad + "},"]
+
+
 def _hcl_permission(text: "_Hcl", render, context, edit) -> None:
+    if edit.policy_location is not None:
+        hint = _hint(edit.policy_location)[1]
+        _hcl_grant_in_policy(text, render, context, edit, hint.get("address") or edit.policy_location.resource)
+        return
     functions = context.get("functions", {})
     function = functions.get(edit.function_arn)
     name_expr = _reference(render, function, "function_name") if function else json.dumps(edit.function_name)
