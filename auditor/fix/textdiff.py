@@ -117,6 +117,8 @@ def render_diff(edits) -> Patched:
             problem = f"the text around line {edit.location.line or '?'} of {edit.location.file} could not be edited " \
                       f"({type(exc).__name__}): make this change by hand"
         if problem:
+            if file in patched.lines:  # an edit that stopped half-way (a second key it could not set) is undone
+                patched.lines[file] = before if before is not None else patched.original[file].splitlines()
             patched.problems.append(f"{edit.summary()}: {problem}")
     return patched
 
@@ -725,9 +727,14 @@ def _place_hcl(text: "_Hcl", render, context, hint, edit) -> str | None:
             raise _Unplaced("the statement is not part of an aws_lambda_resource_policy of the configuration")
         if kind == "replace-statement":
             arns = [grant.source_arn for grant in edit.grants]
-            edit = SimpleNamespace(remove_sid=edit.remove.statement_id, changes=[
+            scoped = SimpleNamespace(remove_sid=edit.remove.statement_id, changes=[
                 (("Principal",), {"Service": APIGATEWAY}),
                 (("Condition", "ArnLike", "AWS:SourceArn"), arns[0] if len(arns) == 1 else arns)])
+            try:
+                _hcl_set_in_policy(text, address, scoped, render)
+            except _Unplaced:  # what to change there, in words
+                raise _Unplaced(_in_whole_policy(address, edit, render.expr)) from None
+            return None
         _hcl_set_in_policy(text, address, edit, render)
         return None
     if kind in ("remove-permission", "replace-statement") and whole:
@@ -827,19 +834,6 @@ def _reference(render, address: str, attribute: str) -> str:
         raise _Unplaced(str(error)) from None
 
 
-def _hcl_value(render, value) -> str:
-    """A value as a one-line HCL expression (inside jsonencode): strings through the renderer (references)."""
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_hcl_key(k)} = {_hcl_value(render, v)}" for k, v in value.items()) + " }"
-    if isinstance(value, list):
-        return "[" + ", ".join(_hcl_value(render, v) for v in value) + "]"
-    return render.expr(value)
-
-
-def _hcl_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z_][\w-]*", key) else json.dumps(key)
-
-
 def _hcl_policy_list(text: "_Hcl", address: str) -> int:
     """The line opening `Statement = [` in the jsonencode'd policy of an aws_lambda_resource_policy."""
     block = text.resource(*_address(address))
@@ -864,7 +858,7 @@ def _hcl_set_in_policy(text: "_Hcl", address: str, edit, render) -> None:
     policy, nothing else touched: a value already there under that path, or an object written on one line that
     would have to grow, is a person's to merge."""
     words = (f"in {address}'s policy, statement `{edit.remove_sid}`: " + "; ".join(
-        f"set {'.'.join(path)} to {_hcl_value(render, value)}" for path, value in edit.changes) +
+        f"set {'.'.join(path)} to {render.hcl(value)}" for path, value in edit.changes) +
         ", the other statements kept")
     statements = _hcl_policy_list(text, address)
     items = _hcl_items(text, statements)
@@ -883,10 +877,10 @@ def _hcl_set_in_policy(text: "_Hcl", address: str, edit, render) -> None:
                 rest = value
                 for inner in reversed(path[n + 1:]):
                     rest = {inner: rest}
-                _hcl_insert(text, block, _hcl_key(key), _hcl_value(render, rest))
+                _hcl_insert(text, block, remediation.hcl_key(key), render.hcl(rest))
                 break
             if last and len(path) == 1 and _brace_delta(text.lines[line]) == 0:
-                text.set_attribute(block, key, _hcl_value(render, value))
+                text.set_attribute(block, key, render.hcl(value))
                 break
             if last or _brace_delta(text.lines[line]) <= 0:
                 raise _Unplaced(words)
@@ -927,9 +921,9 @@ def _hcl_grant_in_policy(text: "_Hcl", render, context, edit, address: str) -> N
         resource = f'"${{{resource}}}:{edit.qualifier}"' if function else render.expr(
             f"{edit.function_arn}:{edit.qualifier}")
     members = [("Sid", json.dumps(edit.statement_id)), ("Effect", '"Allow"'),
-               ("Principal", _hcl_value(render, {"Service": APIGATEWAY})), ("Action", '"lambda:InvokeFunction"'),
+               ("Principal", render.hcl({"Service": APIGATEWAY})), ("Action", '"lambda:InvokeFunction"'),
                ("Resource", resource),
-               ("Condition", _hcl_value(render, {"ArnLike": {"AWS:SourceArn": edit.source_arn}}))]
+               ("Condition", render.hcl({"ArnLike": {"AWS:SourceArn": edit.source_arn}}))]
     width = max(len(k) for k, _ in members)
     pad = " " * indent
     if items and not text.lines[close - 1].rstrip().endswith(","):

@@ -132,3 +132,89 @@ def test_a_whole_policy_that_fails_api_gateway_is_fixed_in_its_document(variant,
     assert main(["fix", str(copy), "--diff"]) == 0
     diff2, err2 = capsys.readouterr()
     assert diff2.strip() == "" and "Changes: 0" in err2
+
+
+TF_ALLOW = """        Action    = "lambda:InvokeFunction"
+        Resource  = aws_lambda_function.items.arn
+      },
+"""
+TF_SCOPED = """        Action    = "lambda:InvokeFunction"
+        Resource  = aws_lambda_function.items.arn
+        Condition = { ArnLike = { "AWS:SourceArn" = "%s/*" } }
+      },
+"""
+TF_VARIANTS = {
+    "allow-without-source-arn": ("AGW301", TF_ALLOW, ['+        Condition = { ArnLike = { "AWS:SourceArn" = '
+                                                      '"${aws_apigatewayv2_api.http.execution_arn}/*" } }'], []),
+    "deny-blocks-api-gateway": ("AGW203", TF_SCOPED % "${aws_apigatewayv2_api.http.execution_arn}" + """      {
+        Sid       = "only-from-the-vpc"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "lambda:InvokeFunction"
+        Resource  = aws_lambda_function.items.arn
+        Condition = {
+          StringNotEquals = { "aws:SourceVpc" = "vpc-1a2b3c4d" }
+        }
+      },
+""", ['+          ArnNotLike      = { "AWS:SourceArn" = "${aws_apigatewayv2_api.http.execution_arn}/*" }'],
+        ["only-from-the-vpc", "vpc-1a2b3c4d"]),
+    "allow-names-another-api": ("AGW202", TF_SCOPED % "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5",
+                                ['+        Effect    = "Allow"', "${aws_apigatewayv2_api.http.execution_arn}/*"],
+                                ["a1b2c3d4e5"]),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(TF_VARIANTS))
+def test_a_terraform_resource_policy_is_fixed_in_its_jsonencoded_document(variant, tmp_path, capsys):
+    """aws_lambda_resource_policy: the statement is edited inside `policy = jsonencode({...})`, as `terraform fmt`
+    writes it (checked when terraform is installed); before, it was left for a person."""
+    rule, statements, added, kept = TF_VARIANTS[variant]
+    text = (FIXTURES / "whole-policy-broad.tf").read_text().replace(TF_ALLOW, statements, 1)
+    folder = tmp_path / "tf"
+    folder.mkdir()
+    copy = folder / "main.tf"
+    copy.write_text(text)
+    assert rule in {r for r, severity in findings(copy, capsys) if severity == "high"}
+    main(["audit", str(copy)])
+    advice = capsys.readouterr().out.split("How to fix:")[-1]
+    assert "aws lambda" not in advice
+
+    assert main(["fix", str(copy), "--diff"]) == 0
+    diff, err = capsys.readouterr()
+    assert "0 at or above medium" in err and "left for a person" not in err
+    predicted = err.split("Findings after")[1].split(":", 1)[1].split(";")[0].strip()
+    assert all(line in diff for line in added), diff
+    assert not [line for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
+    assert "aws_lambda_permission" not in diff
+    (tmp_path / "fix.diff").write_text(diff)
+    done = subprocess.run(["patch", str(copy), str(tmp_path / "fix.diff")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert all(k in copy.read_text() for k in kept)
+    terraform = shutil.which("terraform")
+    if terraform:
+        fmt = subprocess.run([terraform, "fmt", "-check", "-diff", str(copy)], capture_output=True, text=True)
+        assert fmt.returncode == 0, fmt.stdout
+
+    main(["audit", str(copy)])
+    assert predicted in capsys.readouterr().out.splitlines()[-1]
+    assert main(["fix", str(copy), "--diff"]) == 0
+    diff2, err2 = capsys.readouterr()
+    assert diff2.strip() == "" and "Changes: 0" in err2
+
+
+def test_an_edit_that_cannot_finish_leaves_the_text_as_it_was(tmp_path, capsys):
+    """Principal could be set, the Condition (an object on one line) could not grow: nothing of the edit is
+    printed (before, the Principal half would have stayed in the diff), and the plan says what to set."""
+    text = (FIXTURES / "whole-policy-broad.tf").read_text().replace(
+        '        Principal = { Service = "apigateway.amazonaws.com" }\n        Action    = "lambda:InvokeFunction"\n'
+        '        Resource  = aws_lambda_function.items.arn\n',
+        '        Principal = "*"\n        Action    = "lambda:InvokeFunction"\n'
+        '        Resource  = aws_lambda_function.items.arn\n'
+        '        Condition = { StringEquals = { "AWS:SourceAccount" = "123456789012" } }\n')
+    folder = tmp_path / "tf"
+    folder.mkdir()
+    (folder / "main.tf").write_text(text)
+    main(["fix", str(folder / "main.tf"), "--diff"])
+    diff, err = capsys.readouterr()
+    assert diff.strip() == ""
+    assert "left for a person" in err and "aws_lambda_resource_policy.items, a whole resource-based policy" in err
