@@ -16,6 +16,7 @@ import sys
 import pytest
 
 from auditor.cli import main
+from tests.live.conftest import aws, aws_env  # noqa: F401 (moto fixtures)
 from tests.seed import API_ARN, FUNCTION_ARN, Seed, grant
 
 DENY = {"Sid": "no-other-account", "Effect": "Deny", "Principal": "*", "Action": "lambda:InvokeFunction",
@@ -180,3 +181,17 @@ def test_a_deny_that_refuses_api_gateway_takes_the_api_out_and_keeps_the_rest(tm
     assert summary(capsys.readouterr().out.splitlines()[-1]) == summary(err.split("Findings after")[1])
     again = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and "already done" in again.stdout
+
+
+def test_the_live_reader_keeps_the_revision_getpolicy_answered(aws):  # noqa: F811 (the moto fixture)
+    """What the script's guard compares: GetPolicy's RevisionId, kept beside the policy it describes."""
+    import boto3
+
+    from auditor.live import LiveOptions, collect
+    from tests.live.conftest import REGION, build_seed
+
+    build_seed()
+    document, _ = collect(LiveOptions(regions=[REGION], progress=False))
+    function = document["Scopes"][0]["Functions"][0]
+    answered = boto3.client("lambda", region_name=REGION).get_policy(FunctionName=function["FunctionName"])
+    assert function["PolicyRevisionId"] == answered["RevisionId"] and function["Policy"] == answered["Policy"]
