@@ -604,9 +604,11 @@ def _checked_page(service: str, operation: str, page, key: str | None = None) ->
     return items
 
 
-def _policy_of(answer) -> str:
-    """GetPolicy's policy document (a JSON object in a string), or MalformedResponse: `{}` is no answer, not
-    "no policy", and a policy that is not a JSON object is that function's problem, not the whole audit's."""
+def _policy_of(answer) -> tuple[str, str | None]:
+    """GetPolicy's policy document (a JSON object in a string) and its RevisionId (what `fix` passes to
+    PutResourcePolicy, so a policy changed since this read is never overwritten), or MalformedResponse: `{}` is
+    no answer, not "no policy", and a policy that is not a JSON object is that function's problem, not the
+    whole audit's."""
     policy = answer.get("Policy") if isinstance(answer, dict) else None
     if not isinstance(policy, str) or not policy.strip():
         raise MalformedResponse("the answer holds no Policy document")
@@ -617,7 +619,14 @@ def _policy_of(answer) -> str:
                                 f"{_short(policy, 60)!r})") from None
     if not isinstance(document, dict):
         raise MalformedResponse(f"the Policy is a JSON {type(document).__name__}, not an object")
-    return policy
+    revision = answer.get("RevisionId")
+    return policy, revision if isinstance(revision, str) and revision else None
+
+
+def _keep_policy(owner: dict, answer) -> None:
+    owner["Policy"] = answer[0] if answer else None
+    if answer and answer[1]:
+        owner["PolicyRevisionId"] = answer[1]
 
 
 def _raised_by_parser(exc: BaseException) -> bool:
@@ -1103,7 +1112,7 @@ class Collector:
         ok, policy = self._try(scope, "GetPolicy", arn, lambda: _policy_of(lam.get_policy(FunctionName=name)),
                                no_policy_ok=True)
         failed |= not ok
-        function["Policy"] = policy
+        _keep_policy(function, policy)
         aliases = sorted(q for q in qualifiers if not q.isdigit() and q != "$LATEST")
         versions = sorted(q for q in qualifiers if q.isdigit())
         for names, operation, method, key, name_key, out_key in (
@@ -1125,7 +1134,7 @@ class Collector:
                                            lambda: _policy_of(lam.get_policy(FunctionName=name, Qualifier=qualifier)),
                                            no_policy_ok=True)
                     failed |= not ok
-                    entry["Policy"] = policy
+                    _keep_policy(entry, policy)
             function[out_key] = listed
         if failed:
             # A policy we could not read must not look like "no permission": leave the function

@@ -15,13 +15,16 @@ from auditor.core.arns import parse_lambda_arn, parse_source_arn
 import json
 
 from auditor.fix.rest_derive import RestFixes
+from auditor.fix.edits import changed_statement
 from auditor.fix.edits import (AddPermission, Choice, CreateIntegration, CreateRoute, CreateStage, DeleteAuthorizer,
-                               DeleteIntegration, RemovePermission, ReplaceStatement, SetFunctionTimeout, SetIntegration,
+                               DeleteIntegration, PutResourcePolicy, RemovePermission, ReplaceStatement,
+                               SetFunctionTimeout, SetIntegration,
                                SetRoute, SetStage, SetTrustPolicy)
-from auditor.core.policy import ALLOW_APIGATEWAY_ASSUME
+from auditor.core.policy import ALLOW_APIGATEWAY_ASSUME, APIGATEWAY, StatementShapeError, read_statement
 from auditor.core.routekey import route_key_problem
-from auditor.rules.common import q, statement_qualifier
+from auditor.rules.common import q, statement_location, statement_qualifier
 from auditor.rules.roles import fixed_trust_policy, untrusted_role
+from auditor.iac.remediation import hint_of as remediation_hints
 
 
 _CREATED_INTEGRATIONS = ("created", "integrations")  # key in used_sids: stand-in ids of integrations planned
@@ -348,11 +351,13 @@ class Planner(RestFixes):
         pattern = parse_source_arn(source_arn)
         other = pattern is not None and pattern.account != ref.account
         sid = self.sid(ref.unqualified_arn, sid_hint, function)
+        qualifier = ref.qualifier if ref.has_own_policy else None
         return AddPermission(account=ref.account, region=ref.region,
                              location=function.location if function else None,
                              function_arn=ref.unqualified_arn, function_name=ref.name,
-                             qualifier=ref.qualifier if ref.has_own_policy else None, statement_id=sid,
-                             source_arn=source_arn, other_account=other)
+                             qualifier=qualifier, statement_id=sid,
+                             source_arn=source_arn, other_account=other,
+                             policy_location=_whole_policy_of(function, qualifier))
 
     def _add_permission(self, finding):
         details = finding.fix.details
@@ -431,7 +436,7 @@ class Planner(RestFixes):
 
     def fix_AGW203(self, finding):
         if finding.fix.action == "remove-statement":
-            return self._remove(finding)
+            return self._exempt(finding) or self._remove(finding)
         grants = self._add_permission(finding)
         wrong = grants and self._wrong_stage(finding)
         if not wrong:
@@ -502,10 +507,97 @@ class Planner(RestFixes):
             # a new id: the grant goes in before the old statement goes, so both hold at once for a moment
             hint = f"{statement.sid}-scoped" if len(apis) == 1 else f"{statement.sid}-{api.id}"
             grants.append(self._grant(finding, source_arn, arn, hint))
+        whole = self._in_whole_policy(function, qualifier, statement, grants)
+        if whole is not None:
+            return [whole]
         return [ReplaceStatement(account=function.scope.account, region=function.scope.region,
                                  location=finding.location, remove=remove, grants=grants)]
 
     fix_AGW301 = fix_AGW302 = fix_AGW303 = _rescope
+
+    def _in_whole_policy(self, function, qualifier, statement, grants):
+        """An over-broad Allow of a policy written whole: scoped in the document (Principal API Gateway, the
+        grants' SourceArn), the one evaluator confirming it then grants API Gateway from exactly those ARNs."""
+        if not grants:
+            return None
+        arns = [grant.source_arn for grant in grants]
+        changes = [(("Principal",), {"Service": APIGATEWAY}),
+                   (("Condition", "ArnLike", "AWS:SourceArn"), arns[0] if len(arns) == 1 else arns)]
+        return self._rewrite(function, qualifier, statement, grants[0].statement_id, changes,
+                             lambda read: read.is_allow and APIGATEWAY in read.services and
+                             sorted(read.source_arns or ()) == sorted(arns))
+
+    def _rewrite(self, function, qualifier, statement, new_sid, changes, holds, why=""):
+        """A read policy (a snapshot's) written whole by PutResourcePolicy: the statement is corrected in the
+        document (`changes`: key path -> value), which is written back whole against the revision read, the
+        statement under `new_sid` (what tells a rerun it is done). `holds(read)` is what the one evaluator must
+        read in the corrected statement. Probably written whole when it holds a statement AddPermission cannot
+        write (a Deny, a Not* element, no Sid); otherwise, or without the revision GetPolicy answered, None."""
+        if function.location is None or function.location.input_type != "snapshot":
+            return None
+        owner = function.raw
+        if qualifier:
+            owner = next((item for key, name in (("Aliases", "Name"), ("Versions", "Version"))
+                          for item in function.raw.get(key) or () if item.get(name) == qualifier and "Policy" in item),
+                         function.raw)
+        revision = owner.get("PolicyRevisionId")
+        policy = owner.get("Policy")
+        try:
+            policy = json.loads(policy) if isinstance(policy, str) else json.loads(json.dumps(policy))
+        except ValueError:
+            return None
+        raw = policy.get("Statement") if isinstance(policy, dict) else None
+        raw = [raw] if isinstance(raw, dict) else raw
+        if not isinstance(revision, str) or not isinstance(raw, list) or \
+                not any(_written_whole(item) for item in raw):
+            return None
+        index = next((i for i, item in enumerate(raw) if isinstance(item, dict) and item.get("Sid") == statement.sid),
+                     None)
+        if index is None or not statement.sid:
+            return None
+        fixed = changed_statement(raw[index], changes)
+        if fixed is None:
+            return None
+        fixed["Sid"] = new_sid
+        try:  # the one evaluator says what the corrected statement does
+            if not holds(read_statement(fixed, "$")):
+                return None
+        except StatementShapeError:
+            return None
+        raw[index] = fixed
+        policy["Statement"] = raw
+        return PutResourcePolicy(account=function.scope.account, region=function.scope.region,
+                                 location=function.location, function_arn=function.arn, function_name=function.name,
+                                 qualifier=qualifier, remove_sid=statement.sid, statement_id=new_sid,
+                                 policy=policy, revision=revision, changes=changes, why=why)
+
+    def _exempt(self, finding):
+        """A Deny that refuses API Gateway's call to a route: rather than dropping it (it guards the function
+        against everyone else too), API Gateway's call from this API is taken out of it: `ArnNotLike
+        AWS:SourceArn` the API (a caller without that SourceArn, any other, still meets the Deny). In a
+        template's AWS::Lambda::ResourcePolicy, in its PolicyDocument; for a read policy, the document written
+        whole. None where neither applies (then the Deny is removed, as before)."""
+        function, statement = self._statement(finding)
+        api = self.api(finding.resource)
+        if statement is None or statement.is_allow or api is None or not statement.sid:
+            return None
+        arn = f"arn:{api.partition}:execute-api:{api.scope.region}:{api.scope.account}:{api.id}/*"
+        qualifier = statement_qualifier(function, statement.resources)
+        changes = [(("Condition", "ArnNotLike", "AWS:SourceArn"), arn)]
+        holds = lambda read: not read.is_allow and any(value == arn for _, value in read.not_source_arns)
+        why = f"API Gateway's call from API {api.id} is taken out of the Deny; everyone else still meets it"
+        location = statement_location(function, statement)
+        hint = (remediation_hints(location) or {}) if location.input_type != "snapshot" else {}
+        if hint.get("type") in ("AWS::Lambda::ResourcePolicy", "aws_lambda_resource_policy"):
+            if changed_statement({"Effect": "Deny"}, changes) is None:
+                return None
+            return [PutResourcePolicy(account=function.scope.account, region=function.scope.region,
+                                      location=location, function_arn=function.arn, function_name=function.name,
+                                      qualifier=qualifier, remove_sid=statement.sid, statement_id=statement.sid,
+                                      policy={}, revision="", changes=changes, why=why)]
+        edit = self._rewrite(function, qualifier, statement, self.sid(function.arn, f"{statement.sid}-except-apigateway",
+                                                                       function), changes, holds, why)
+        return [edit] if edit else None
 
     def fix_AGW304(self, finding):
         api = self.api(finding.resource)
@@ -637,6 +729,27 @@ class Planner(RestFixes):
                                           "AuthorizerId": route.authorizer_id}))
         return edits
 
+
+
+def _whole_policy_of(function, qualifier):
+    """Where a template's AWS::Lambda::ResourcePolicy of the function (or of this alias) sits, if it has one: a
+    grant goes into its document, not into an AWS::Lambda::Permission beside it (PutResourcePolicy replaces the
+    policy the Permission adds to; which is left depends on deploy order)."""
+    if function is None or function.location is None or function.location.input_type == "snapshot":
+        return None
+    for statement in function.statements:
+        location = statement_location(function, statement)
+        if (remediation_hints(location) or {}).get("type") in ("AWS::Lambda::ResourcePolicy",
+                                                                "aws_lambda_resource_policy") and \
+                statement_qualifier(function, statement.resources) == qualifier:
+            return location
+    return None
+
+
+def _written_whole(raw) -> bool:
+    """A statement AddPermission cannot write: the policy holding it was probably put whole (PutResourcePolicy)."""
+    return isinstance(raw, dict) and (raw.get("Effect") != "Allow" or not raw.get("Sid") or
+                                      any(key.startswith("Not") for key in raw))
 
 
 def _only(statement, arn: str):

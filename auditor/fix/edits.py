@@ -416,6 +416,7 @@ def _statements(owner: dict) -> tuple[dict, list]:
 
 
 def _store(owner: dict, policy: dict) -> None:
+    owner.pop("PolicyRevisionId", None)  # the policy read at that revision is not this one any more
     owner["Policy"] = json.dumps(policy) if isinstance(owner.get("Policy"), str) or owner.get("Policy") is None \
         else policy
 
@@ -428,6 +429,7 @@ class AddPermission(Edit):
     statement_id: str = ""
     source_arn: str = ""
     other_account: bool = False
+    policy_location: Location | None = None  # a template's whole resource policy of the function: added there
     kind = "add-permission"
 
     def touches(self) -> set:
@@ -536,6 +538,93 @@ class ReplaceStatement(Edit):
             return self.remove.summary()
         why = f" ({self.why})" if self.why else ""
         return "; ".join(g.summary() for g in self.grants) + "; then " + self.remove.summary() + why
+
+
+def changed_statement(raw: dict, changes: list) -> dict | None:
+    """`raw` with each (key path, value) of `changes` set; None when a value would replace one already there
+    under that path (a person merges those)."""
+    fixed = json.loads(json.dumps(raw))
+    for path, value in changes:
+        at = fixed
+        for key in path[:-1]:
+            if not isinstance(at.get(key, {}), dict):
+                return None
+            at = at.setdefault(key, {})
+        if path[-1] in at and at[path[-1]] != value and len(path) > 1:
+            return None
+        at[path[-1]] = value
+    return fixed
+
+
+@dataclass(eq=False, repr=False)
+class PutResourcePolicy(Edit):
+    """Write a whole resource-based policy with one statement corrected (PutResourcePolicy replaces the policy,
+    so the whole document is written: every other statement as read, Deny ones included).
+
+    The corrected statement takes a new id (`remove_sid` gone, `statement_id` there): a rerun sees the change
+    made and does nothing. The write passes the revision the plan read, and the script checks it first, so a
+    policy changed since the plan read it is never overwritten (the step stops and says run `fix` again)."""
+
+    function_arn: str = ""  # unqualified
+    function_name: str = ""
+    qualifier: str | None = None
+    remove_sid: str = ""
+    statement_id: str = ""
+    policy: dict = field(default_factory=dict)  # the full corrected document
+    revision: str = ""
+    changes: list = field(default_factory=list)  # (key path, value) set in the statement: what a template gets
+    why: str = ""
+    kind = "put-resource-policy"
+
+    @property
+    def resource_arn(self) -> str:
+        return self.function_arn + (f":{self.qualifier}" if self.qualifier else "")
+
+    def touches(self) -> set:
+        return {("statement", self.function_arn, self.qualifier, self.remove_sid),
+                ("statement", self.function_arn, self.qualifier, self.statement_id),
+                ("policy", self.function_arn, self.qualifier)}
+
+    def apply(self, documents) -> None:
+        """The corrected statement in place of the old one (what this round's other edits did is kept; the script
+        runs this step before them, on the policy as the plan read it)."""
+        owner = _policy_owner(documents, self.function_arn, self.qualifier)
+        if owner is None:
+            return
+        policy, statements = _statements(owner)
+        fixed = lambda s: dict(changed_statement(s, self.changes) or s, Sid=self.statement_id)
+        policy["Statement"] = [fixed(s) if isinstance(s, dict) and s.get("Sid") == self.remove_sid else s
+                               for s in statements]
+        _store(owner, policy)
+
+    def _put(self, revision: str) -> str:
+        return " ".join(["aws lambda put-resource-policy --resource-arn", q(self.resource_arn), "--policy",
+                         q(json.dumps(self.policy, separators=(",", ":"))), "--revision-id", revision,
+                         "--region", q(self.region)])
+
+    def commands(self) -> list[str]:
+        return [self._put(q(self.revision))]
+
+    def script_commands(self) -> list[str]:
+        """Done already when the new statement is there and the old one gone; otherwise written only while the
+        policy's revision is still the one the plan read."""
+        new = _has_statement(self.function_name, self.qualifier, self.region, self.statement_id)
+        old = _has_statement(self.function_name, self.qualifier, self.region, self.remove_sid)
+        read = " ".join(["aws lambda get-resource-policy --resource-arn", q(self.resource_arn), "--region",
+                         q(self.region), "--query RevisionId --output text"])
+        changed = q(f"{self.function_name}: its resource-based policy changed since the plan read it (revision "
+                    f"{self.revision}); nothing written: run fix again")
+        return [f"if {new} && ! {old}; then echo {q('already done: ' + self.summary())}; "
+                f"else rev=$({read}) || exit 1; if [ \"$rev\" = {q(self.revision)} ]; then {self.commands()[0]}; "
+                f"else echo {changed} >&2; exit 1; fi; fi"]
+
+    def summary(self) -> str:
+        where = f":{self.qualifier}" if self.qualifier else ""
+        why = f" ({self.why})" if self.why else ""
+        what = "; ".join(f"{'.'.join(path)} = {json.dumps(value)}" for path, value in self.changes)
+        renamed = f" (now {self.statement_id})" if self.statement_id != self.remove_sid else ""
+        return (f"function {self.function_name}{where}: in its resource-based policy, statement {self.remove_sid}"
+                f"{renamed}: set {what}, the other statements kept{why}")
 
 
 @dataclass(eq=False, repr=False)

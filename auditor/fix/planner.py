@@ -90,7 +90,7 @@ def plan_fixes(snapshot, rules, severity_overrides, threshold, keep=lambda findi
                 documents=documents)
 
 
-_PHASES = ("set-trust", "add-permission", "replace-statement", "set-function", "set-integration", "create-integration",
+_PHASES = ("set-trust", "put-resource-policy", "add-permission", "replace-statement", "set-function", "set-integration", "create-integration",
            "set-route", "create-route",
            "create-stage", "set-stage", "set-rest", "create-usage-plan", "create-deployment",
            "delete-integration", "delete-authorizer",

@@ -34,6 +34,9 @@ def plan_remediations(result) -> None:
             values = getattr(derived[0], "values", None)
             if len(derived) == 1 and values is not None and finding.fix is not None and finding.fix.action == "set":
                 finding.fix = Fix("set", dict(values))
+            policy = getattr(derived[0], "policy_location", None)
+            if policy is not None and finding.fix is not None and finding.fix.action == "add-permission":
+                finding.fix = Fix("add-permission", dict(finding.fix.details, PolicyResource=policy.resource))
             continue  # auditor.iac.remediation writes it in the template's syntax
         finding.remediation = " && ".join(command for edit in derived for command in edit.commands())
 

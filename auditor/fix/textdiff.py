@@ -14,7 +14,9 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
+from auditor.core.policy import APIGATEWAY
 from auditor.iac import remediation
 from auditor.output import write_text
 
@@ -115,6 +117,8 @@ def render_diff(edits) -> Patched:
             problem = f"the text around line {edit.location.line or '?'} of {edit.location.file} could not be edited " \
                       f"({type(exc).__name__}): make this change by hand"
         if problem:
+            if file in patched.lines:  # an edit that stopped half-way (a second key it could not set) is undone
+                patched.lines[file] = before if before is not None else patched.original[file].splitlines()
             patched.problems.append(f"{edit.summary()}: {problem}")
     return patched
 
@@ -228,6 +232,14 @@ def _place(patched: Patched, edit) -> str | None:
         _unreferenced(text, logical)
         text.delete_resource(logical)
         return None
+    if kind == "put-resource-policy":
+        if hint.get("type") != "AWS::Lambda::ResourcePolicy":
+            raise _Unplaced("the statement is not part of an AWS::Lambda::ResourcePolicy of the template")
+        _set_in_document(text, hint.get("logical") or location.resource, edit, render.sub)
+        return None
+    if kind == "replace-statement" and hint.get("type") == "AWS::Lambda::ResourcePolicy" and edit.grants:
+        _scope_in_document(text, hint.get("logical") or location.resource, edit, render.sub)
+        return None
     if kind in ("remove-permission", "replace-statement") and hint.get("type") == "AWS::Lambda::ResourcePolicy":
         raise _Unplaced(_in_whole_policy(hint.get("logical") or location.resource, edit, render.sub))
     if kind == "remove-permission":
@@ -338,10 +350,94 @@ def _add_permission(text: "_Text", render, edit) -> None:
     if not isinstance(function, dict):
         raise _Unplaced(f"function {edit.function_name} is not declared in this template")
     source_arn = render.sub(edit.source_arn)
+    if edit.policy_location is not None:  # the function's whole resource policy: the grant joins its document
+        logical = _hint(edit.policy_location)[1].get("logical") or edit.policy_location.resource
+        document = text.child(text.child(text.resource(logical), "Properties"), "PolicyDocument")
+        statements = text.child(document, "Statement") if text.end(document) > document + 1 else None
+        if statements is None or text.end(statements) <= statements + 1:
+            raise _Unplaced(f"add to {logical}'s PolicyDocument the statement "
+                            f"{json.dumps(_grant_statement(edit, function, source_arn))}")
+        text.append_item(statements, _grant_statement(edit, function, source_arn))
+        return
     name = text.unique_name(render.permission_name(function, source_arn, arn))
     text.add_resource(name, {"Type": "AWS::Lambda::Permission", "Properties": {
         "Action": "lambda:InvokeFunction", "FunctionName": function, "Principal": "apigateway.amazonaws.com",
         "SourceArn": source_arn}})
+
+
+def _grant_statement(edit, function, source_arn) -> dict:
+    return {"Sid": edit.statement_id, "Effect": "Allow", "Principal": {"Service": APIGATEWAY},
+            "Action": "lambda:InvokeFunction", "Resource": function,
+            "Condition": {"ArnLike": {"AWS:SourceArn": source_arn}}}
+
+
+def _scope_in_document(text: "_Text", logical: str, edit, render) -> None:
+    """Scope a statement of an AWS::Lambda::ResourcePolicy in its own PolicyDocument: the statement keeps its
+    Sid, Action and Resource as written and gets API Gateway as Principal and the grants' SourceArn(s) as its
+    Condition; every other statement (Deny ones included) is left as written. Deleting the resource, or adding a
+    Permission beside it, would drop or fight the whole document (PutResourcePolicy replaces the policy)."""
+    document = text.child(text.child(text.resource(logical), "Properties"), "PolicyDocument")
+    if text.end(document) <= document + 1:  # PolicyDocument written inline (a JSON string or a flow map)
+        raise _Unplaced(_in_whole_policy(logical, edit, render))
+    item = _statement_item(text, text.child(document, "Statement"), logical, edit.remove.statement_id)
+    if text._key_re("Principal").match(text.lines[item]) or text._key_re("Condition").match(text.lines[item]):
+        raise _Unplaced(_in_whole_policy(logical, edit, render))  # the key shares the item's first line
+    if any(text._key_re("Condition").match(text.lines[i]) for i in range(item + 1, text.end(item))):
+        raise _Unplaced(_in_whole_policy(logical, edit, render))  # its other conditions are a person's to keep
+    arns = [render(grant.source_arn) for grant in edit.grants]
+    text.set_key(item, "Principal", {"Service": APIGATEWAY})
+    text.set_key(item, "Condition", {"ArnLike": {"AWS:SourceArn": arns[0] if len(arns) == 1 else arns}})
+
+
+def _set_in_document(text: "_Text", logical: str, edit, render) -> None:
+    """Set each (key path, value) of the edit in the statement with Sid `edit.remove_sid` of the resource's
+    PolicyDocument, creating the mappings on the way, nothing else touched; a value already there under that
+    path is a person's to merge."""
+    document = text.child(text.child(text.resource(logical), "Properties"), "PolicyDocument")
+    words = f"in {logical}'s PolicyDocument, statement `{edit.remove_sid}`: " + "; ".join(
+        f"set {'.'.join(path)} to {json.dumps(render(value))}" for path, value in edit.changes) + \
+        ", the other statements kept"
+    if text.end(document) <= document + 1:
+        raise _Unplaced(words)
+    item = _statement_item(text, text.child(document, "Statement"), logical, edit.remove_sid)
+    for path, value in edit.changes:
+        if text._key_re(path[0]).match(text.lines[item]):
+            raise _Unplaced(words)  # the key shares the item's first line
+        block = item
+        for key in path[:-1]:
+            block = text.child(block, key, create=True)
+        if any(text._key_re(path[-1]).match(text.lines[i]) for i in range(block + 1, text.end(block))) and \
+                len(path) > 1:
+            raise _Unplaced(words)
+        text.set_key(block, path[-1], render(value) if not isinstance(value, list) else [render(v) for v in value])
+
+
+def _statement_item(text: "_Text", statement: int, logical: str, sid: str) -> int:
+    """The first line of the statement item with Sid `sid` (or, for a statement without one, the reader's
+    `Logical[index]`) in the Statement list opened at line `statement`."""
+    end = text.end(statement)
+    if text.json:
+        items, depth = [], 0
+        for i in range(statement, end):
+            if depth == 1 and text.lines[i].strip().startswith("{"):
+                items.append(i)
+            depth += _brace_delta(text.lines[i])
+    else:
+        width = min((_indent(text.lines[i]) for i in range(statement + 1, end) if not _blank(text.lines[i])),
+                    default=0)
+        items = [i for i in range(statement + 1, end)
+                 if _indent(text.lines[i]) == width and text.lines[i].lstrip().startswith("- ")]
+    index = re.fullmatch(re.escape(logical) + r"\[(\d+)\]", sid)
+    if index and int(index.group(1)) < len(items):
+        return items[int(index.group(1))]
+    sid_re = text._key_re("Sid")
+    for n, start in enumerate(items):
+        stop = items[n + 1] if n + 1 < len(items) else end
+        for i in range(start, stop):
+            match = sid_re.match(text.lines[i])
+            if match and (match.group(2) or "").strip().strip(",").strip().strip("'\"") == sid:
+                return start
+    raise _Unplaced(f"no statement with Sid `{sid}` in {logical}'s PolicyDocument")
 
 
 def _in_whole_policy(resource: str, edit, render) -> str:
@@ -625,8 +721,23 @@ def _place_hcl(text: "_Hcl", render, context, hint, edit) -> str | None:
             raise _Unplaced("the function is not declared in this configuration")
         text.set_attribute(text.resource(*_address(function)), "timeout", str(edit.timeout_s))
         return None
-    if kind in ("remove-permission", "replace-statement") and \
-            (hint.get("type") == "aws_lambda_resource_policy" or address.startswith("aws_lambda_resource_policy.")):
+    whole = hint.get("type") == "aws_lambda_resource_policy" or address.startswith("aws_lambda_resource_policy.")
+    if kind == "put-resource-policy" or kind == "replace-statement" and whole and edit.grants:
+        if not whole:
+            raise _Unplaced("the statement is not part of an aws_lambda_resource_policy of the configuration")
+        if kind == "replace-statement":
+            arns = [grant.source_arn for grant in edit.grants]
+            scoped = SimpleNamespace(remove_sid=edit.remove.statement_id, changes=[
+                (("Principal",), {"Service": APIGATEWAY}),
+                (("Condition", "ArnLike", "AWS:SourceArn"), arns[0] if len(arns) == 1 else arns)])
+            try:
+                _hcl_set_in_policy(text, address, scoped, render)
+            except _Unplaced:  # what to change there, in words
+                raise _Unplaced(_in_whole_policy(address, edit, render.expr)) from None
+            return None
+        _hcl_set_in_policy(text, address, edit, render)
+        return None
+    if kind in ("remove-permission", "replace-statement") and whole:
         raise _Unplaced(_in_whole_policy(address, edit, render.expr))  # deleting the block would drop every statement
     if kind in ("remove-permission", "delete-integration", "delete-authorizer"):
         if kind == "delete-authorizer":
@@ -723,7 +834,108 @@ def _reference(render, address: str, attribute: str) -> str:
         raise _Unplaced(str(error)) from None
 
 
+def _hcl_policy_list(text: "_Hcl", address: str) -> int:
+    """The line opening `Statement = [` in the jsonencode'd policy of an aws_lambda_resource_policy."""
+    block = text.resource(*_address(address))
+    for i in range(block + 1, text.end(block)):
+        if re.match(r"^\s*\"?Statement\"?\s*=\s*\[\s*$", text.lines[i]):
+            return i
+    raise _Unplaced(f"{address}: its policy is not a jsonencode() with a Statement list laid out one item per line")
+
+
+def _hcl_items(text: "_Hcl", statements: int) -> list:
+    items, depth = [], 0
+    end = text.end(statements)
+    for i in range(statements, end):
+        if depth == 1 and text.lines[i].strip().startswith("{"):
+            items.append(i)
+        depth += _brace_delta(text.lines[i])
+    return items
+
+
+def _hcl_set_in_policy(text: "_Hcl", address: str, edit, render) -> None:
+    """Set each (key path, value) of the edit in the statement with Sid `edit.remove_sid` of the jsonencode'd
+    policy, nothing else touched: a value already there under that path, or an object written on one line that
+    would have to grow, is a person's to merge."""
+    words = (f"in {address}'s policy, statement `{edit.remove_sid}`: " + "; ".join(
+        f"set {'.'.join(path)} to {render.hcl(value)}" for path, value in edit.changes) +
+        ", the other statements kept")
+    statements = _hcl_policy_list(text, address)
+    items = _hcl_items(text, statements)
+    index = re.fullmatch(re.escape(address) + r"\[(\d+)\]", edit.remove_sid)
+    sid = re.compile(r"^\s*\"?Sid\"?\s*=\s*" + re.escape(json.dumps(edit.remove_sid)) + r"\s*,?\s*$")
+    item = items[int(index.group(1))] if index and int(index.group(1)) < len(items) else next(
+        (start for start in items if any(sid.match(text.lines[i]) for i in range(start, text.end(start)))), None)
+    if item is None or _brace_delta(text.lines[item]) == 0:
+        raise _Unplaced(words)
+    for path, value in edit.changes:
+        block = item
+        for n, key in enumerate(path):
+            line = _hcl_member(text, block, key)
+            last = n == len(path) - 1
+            if line is None:
+                rest = value
+                for inner in reversed(path[n + 1:]):
+                    rest = {inner: rest}
+                _hcl_insert(text, block, remediation.hcl_key(key), render.hcl(rest))
+                break
+            if last and len(path) == 1 and _brace_delta(text.lines[line]) == 0:
+                text.set_attribute(block, key, render.hcl(value))
+                break
+            if last or _brace_delta(text.lines[line]) <= 0:
+                raise _Unplaced(words)
+            block = line
+
+
+def _hcl_member(text: "_Hcl", block: int, key: str) -> int | None:
+    """The line of `key = ...` at the first level of the object opened at line `block`."""
+    pattern = re.compile(r"^\s*\"?" + re.escape(key) + r"\"?\s*=")
+    depth = 0
+    for i in range(block + 1, text.end(block) - 1):
+        if depth == 0 and pattern.match(text.lines[i]):
+            return i
+        depth += _brace_delta(text.lines[i])
+    return None
+
+
+def _hcl_insert(text: "_Hcl", block: int, name: str, expr: str) -> None:
+    """`name = expr` as the last member of the object opened at line `block`, aligned as terraform fmt does."""
+    close = text.end(block) - 1
+    children = [i for i in range(block + 1, close) if text.lines[i].strip()]
+    width = min((len(text.lines[i]) - len(text.lines[i].lstrip()) for i in children),
+                default=len(text.lines[block]) - len(text.lines[block].lstrip()) + 2)
+    text.lines.insert(close, f"{' ' * width}{name} = {expr}")
+    text.align(close)
+
+
+def _hcl_grant_in_policy(text: "_Hcl", render, context, edit, address: str) -> None:
+    """A grant added as one more statement of the function's aws_lambda_resource_policy."""
+    statements = _hcl_policy_list(text, address)
+    items = _hcl_items(text, statements)
+    close = text.end(statements) - 1
+    indent = (len(text.lines[items[-1]]) - len(text.lines[items[-1]].lstrip())) if items else \
+        len(text.lines[statements]) - len(text.lines[statements].lstrip()) + 2
+    function = context.get("functions", {}).get(edit.function_arn)
+    resource = _reference(render, function, "arn") if function else render.expr(edit.function_arn)
+    if edit.qualifier:
+        resource = f'"${{{resource}}}:{edit.qualifier}"' if function else render.expr(
+            f"{edit.function_arn}:{edit.qualifier}")
+    members = [("Sid", json.dumps(edit.statement_id)), ("Effect", '"Allow"'),
+               ("Principal", render.hcl({"Service": APIGATEWAY})), ("Action", '"lambda:InvokeFunction"'),
+               ("Resource", resource),
+               ("Condition", render.hcl({"ArnLike": {"AWS:SourceArn": edit.source_arn}}))]
+    width = max(len(k) for k, _ in members)
+    pad = " " * indent
+    if items and not text.lines[close - 1].rstrip().endswith(","):
+        text.lines[close - 1] = text.lines[close - 1].rstrip() + ","
+    text.lines[close:close] = [pad + "{"] + [f"{pad}  {k.ljust(width)} = {v}" for k, v in members] + [pad + "},"]
+
+
 def _hcl_permission(text: "_Hcl", render, context, edit) -> None:
+    if edit.policy_location is not None:
+        hint = _hint(edit.policy_location)[1]
+        _hcl_grant_in_policy(text, render, context, edit, hint.get("address") or edit.policy_location.resource)
+        return
     functions = context.get("functions", {})
     function = functions.get(edit.function_arn)
     name_expr = _reference(render, function, "function_name") if function else json.dumps(edit.function_name)

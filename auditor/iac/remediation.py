@@ -21,6 +21,17 @@ def register(file: str, context: dict, hints: dict) -> None:
     _REGISTRY[file] = (context, hints)
 
 
+def hcl_key(key: str) -> str:
+    """An object key in HCL: bare when an identifier, quoted otherwise (`"AWS:SourceArn"`)."""
+    return key if re.fullmatch(r"[A-Za-z_][\w-]*", key) else json.dumps(key)
+
+
+def hint_of(location) -> dict | None:
+    """What the reader recorded about the object at `location` of a template (its type, logical id), if any."""
+    entry = _REGISTRY.get(location.file) if location is not None else None
+    return entry[1].get(location.path) if entry else None
+
+
 def apply_iac_remediations(result) -> None:
     """Every finding's remediation from the edits `fix` plans (so `audit`, `explain` and `fix` print one
     repair), then, for findings that point into an IaC input, in the template's own syntax."""
@@ -59,7 +70,7 @@ def render(finding, context: dict, hint: dict, location) -> str | None:
             if text:
                 return text
         try:
-            return _Terraform(context, hint, location).render(finding.fix)
+            return _Terraform(context, hint, location, finding.resource.api_id).render(finding.fix)
         except ModuleInternal as exc:
             return f"{_where(location)}: {exc}: make the change in that module's source, or export the value from it"
     text = _CloudFormation(context, hint, location, finding.resource.api_id).render(finding.fix)
@@ -168,11 +179,28 @@ class _CloudFormation:
             return text
         if action == "add-permission":
             return self.permission(details, where)
+        if action in ("replace-statement", "remove-statement") and hint.get("type") == "AWS::Lambda::ResourcePolicy":
+            sid = details.get("StatementId") or "?"
+            if action == "remove-statement":
+                return (f"{where}: in resource {logical} (AWS::Lambda::ResourcePolicy), remove the statement with "
+                        f"Sid `{sid}` from PolicyDocument, the other statements kept.")
+            statement = {"Principal": {"Service": "apigateway.amazonaws.com"},
+                         "Condition": {"ArnLike": {"AWS:SourceArn": self.sub(details.get("SourceArn", ""))}}}
+            return (f"{where}: in resource {logical} (AWS::Lambda::ResourcePolicy), in the PolicyDocument statement "
+                    f"with Sid `{sid}`, set (the other statements kept):\n" + self.dump(statement, 2))
         if action == "replace-statement":
             source_arn = self.sub(details.get("SourceArn", ""))
             return (f"{where}: in resource {logical} (AWS::Lambda::Permission), scope it to your API:\n"
                     + self.dump({"Properties": {"SourceArn": source_arn}}, 2))
         if action == "remove-statement":
+            if hint.get("type") != "AWS::Lambda::Permission":  # the finding sits on a route: a Deny refuses it
+                api = self.context.get("apis", {}).get(self.api_id)
+                arn = {"Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + api +
+                       "}/*"} if api else f"<the execute-api ARN of API {self.api_id}>/*"
+                return (f"{where}: in the function's AWS::Lambda::ResourcePolicy, the statement with Sid "
+                        f"`{details.get('StatementId')}` refuses API Gateway: take this API out of it (the other "
+                        "callers still meet it), in its PolicyDocument:\n"
+                        + self.dump({"Condition": {"ArnNotLike": {"AWS:SourceArn": arn}}}, 2))
             return f"{where}: delete resource {logical} (AWS::Lambda::Permission) from the template."
         if action == "delete":
             if hint.get("kind") == "openapi":
@@ -280,6 +308,12 @@ class _CloudFormation:
         arn = details.get("FunctionArn", "")
         function = self.function_ref(arn)
         source_arn = self.sub(details.get("SourceArn", ""))
+        if details.get("PolicyResource"):  # the function's whole resource policy: the grant joins its document
+            statement = {"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
+                         "Action": "lambda:InvokeFunction", "Resource": function,
+                         "Condition": {"ArnLike": {"AWS:SourceArn": source_arn}}}
+            return (f"{where}: in resource {details['PolicyResource']} (AWS::Lambda::ResourcePolicy), add to "
+                    "PolicyDocument.Statement (the other statements kept):\n" + self.dump(statement, 2))
         name = self.permission_name(function, source_arn, arn)
         resource = {name: {"Type": "AWS::Lambda::Permission", "Properties": {
             "Action": "lambda:InvokeFunction", "FunctionName": function, "Principal": "apigateway.amazonaws.com",
@@ -363,10 +397,11 @@ class ModuleInternal(ValueError):
 
 
 class _Terraform:
-    def __init__(self, context, hint, location):
+    def __init__(self, context, hint, location, api_id: str | None = None):
         self.context = context
         self.hint = hint
         self.location = location
+        self.api_id = api_id  # the API the finding is about
 
     def ref(self, address: str, attribute: str) -> str:
         """A valid reference to `attribute` of the resource at `address`: the resource's own, or the output a
@@ -403,6 +438,14 @@ class _Terraform:
             return '"${' + self.ref(named[0], "execution_arn") + '}' + rest + '"'
         return json.dumps(text).replace("${", "$${")
 
+    def hcl(self, value) -> str:
+        """A value as a one-line HCL expression (inside jsonencode): strings through `expr` (references)."""
+        if isinstance(value, dict):
+            return "{ " + ", ".join(f"{hcl_key(k)} = {self.hcl(v)}" for k, v in value.items()) + " }"
+        if isinstance(value, list):
+            return "[" + ", ".join(self.hcl(v) for v in value) + "]"
+        return self.expr(value)
+
     def block(self, kind: str, name: str, attributes: list[tuple[str, str]]) -> str:
         width = max(len(k) for k, _ in attributes) if attributes else 0
         body = "\n".join(f"  {k.ljust(width)} = {v}" if not v.startswith("{") else f"  {k} {v}"
@@ -438,6 +481,24 @@ class _Terraform:
             if not attributes:
                 return None
             return f"{where}: in {self.hint.get('address')}{note}, set\n" + self.block(kind, name, attributes)
+        if action == "add-permission" and details.get("PolicyResource"):
+            statement = {"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
+                         "Action": "lambda:InvokeFunction",
+                         "Condition": {"ArnLike": {"AWS:SourceArn": details.get("SourceArn", "")}}}
+            return (f"{where}: in {details['PolicyResource']}{note}, add to the Statement list of its policy (the "
+                    f"other statements kept), with Resource the function's ARN:\n  {self.hcl(statement)}")
+        if action == "replace-statement" and kind == "aws_lambda_resource_policy":
+            return (f"{where}: in {self.hint.get('address')}{note}, in the policy's statement with Sid "
+                    f"`{details.get('StatementId')}`, set (the other statements kept):\n"
+                    f"  Principal = {self.hcl({'Service': 'apigateway.amazonaws.com'})}\n"
+                    f"  Condition = {self.hcl({'ArnLike': {'AWS:SourceArn': details.get('SourceArn', '')}})}")
+        if action == "remove-statement" and kind != "aws_lambda_permission":  # a Deny, found on a route
+            api = self.context.get("apis", {}).get(self.api_id)
+            value = '"${' + self.ref(api, "execution_arn") + '}/*"' if api else \
+                json.dumps(f"<the execute-api ARN of API {self.api_id}>/*")
+            return (f"{where}: in the function's aws_lambda_resource_policy, the statement with Sid "
+                    f"`{details.get('StatementId')}` refuses API Gateway: take this API out of it (the other callers "
+                    f"still meet it), in its Condition:\n  ArnNotLike = {{ \"AWS:SourceArn\" = {value} }}")
         if action == "add-permission":
             arn = details.get("FunctionArn", "")
             ref = parse_lambda_arn(arn)
