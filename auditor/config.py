@@ -20,7 +20,6 @@ Command-line flags win over the file: --select, --ignore and --fail-on replace t
 
 import fnmatch
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,14 +66,22 @@ def find_config(start: Path | None = None) -> Path | None:
 
 def _has_table(pyproject: Path) -> bool:
     try:
-        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return "[tool.apigw-auditor" in pyproject.read_text(encoding="utf-8", errors="replace")
+    if "apigw" not in text and "\\" not in text:  # no key can name our table (a quoted one may escape it)
+        return False
+    import tomllib  # (only for a pyproject.toml that may hold our table)
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
         # A broken pyproject.toml on the way up is only our problem if it holds our table.
         return "[tool.apigw-auditor" in pyproject.read_text(encoding="utf-8", errors="replace")
     return isinstance(document.get("tool"), dict) and "apigw-auditor" in document["tool"]
 
 
 def _read_toml(path: Path) -> dict:
+    import tomllib  # (only when there is a configuration to read)
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -8,6 +8,7 @@ import json
 import json.scanner
 import os
 import stat
+import sys
 from operator import attrgetter
 from pathlib import Path
 from types import NoneType, UnionType
@@ -126,12 +127,11 @@ def _read_policy(reader: _Reader, value, path: str, function: Function | None = 
         return []
     policy_path = f"{path}.Policy"
     if type(value) is str:
-        if _decoders_agree(value):
-            statements = read_add_permission_policy(value, policy_path)  # the usual policy, read in C
-            if statements is not None:
-                for statement in statements:
-                    statement.function = function
-                return statements
+        statements = read_add_permission_policy(value, policy_path)  # the usual policy, read in C
+        if statements is not None:
+            for statement in statements:
+                statement.function = function
+            return statements
         value = _parse_policy(reader, value, policy_path)
     if type(value) is not dict:
         reader.fail(policy_path, f"expected a policy document (JSON string or object), got {_kind_name(type(value))}")
@@ -503,11 +503,12 @@ def _finish_scope(r: _Reader, scope: Scope, apis: list, functions: list, roles, 
                   domains=None) -> None:
     """The scope's APIs and functions, and its roles, custom domains and collection errors read from their documents."""
     scope.apis, scope.functions = apis, functions
-    from auditor.core.domains import DomainShapeError, read_domain_names
-    try:
-        scope.domain_names = read_domain_names(domains, path)
-    except DomainShapeError as exc:
-        r.fail(exc.where, exc.message)
+    if domains is not None:  # (imported only then)
+        from auditor.core.domains import DomainShapeError, read_domain_names
+        try:
+            scope.domain_names = read_domain_names(domains, path)
+        except DomainShapeError as exc:
+            r.fail(exc.where, exc.message)
     for domain in scope.domain_names:
         domain.scope = scope
     lists = {"Roles": roles, "Errors": errors}
@@ -584,10 +585,10 @@ def fast_read(data: bytes, file: str) -> Snapshot | None:
     surrogates, 4,301-digit integers), deep nesting, a null or wrongly typed field, a value beyond
     AWS's limits (auditor.core.limits), any policy the reader rejects. So results, errors and AGW000s are
     always the general reader's."""
-    if len(data) < FAST_MIN_BYTES or may_nest_deeper(data, FAST_MAX_DEPTH):
+    if len(data) < FAST_MIN_BYTES or (not _BOUNDED_BY_LIMIT and may_nest_deeper(data, FAST_MAX_DEPTH)):
         return None
     try:
-        document = _DECODER.decode(data)
+        document = _bounded_decode(_DECODER, data)
         if document.SnapshotVersion != SNAPSHOT_VERSION or document.Scopes is None:
             return None
         stamp = _stamp(file)
@@ -661,6 +662,55 @@ def _raw_reader(file: str, stamp: tuple, scope_index: int):
 FAST_MAX_DEPTH = 100
 # Below this size json.loads is done before msgspec is imported: small files keep the plain reader.
 FAST_MIN_BYTES = 1 << 20
+
+
+def _stack_depth() -> int:
+    frame, depth = sys._getframe(1), 1
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
+    return depth
+
+
+def _bounded_decode(decoder: msgspec.json.Decoder, data: bytes):
+    """decoder.decode(data), raising RecursionError once the document nests much past FAST_MAX_DEPTH.
+
+    msgspec counts every nested array and object against the interpreter's recursion limit, even in keys it
+    skips, so a limit just above the current depth bounds the nesting in C at no cost, where a scan of the
+    brackets (files.may_nest_deeper) reads the whole document once more (~7% of decoding 35 MB). Only
+    where the probe below shows the limit bounds msgspec (CPython 3.11 does; later versions count C
+    recursion apart); elsewhere fast_read scans the brackets first."""
+    return _decode_within_limit(decoder, data) if _BOUNDED_BY_LIMIT else decoder.decode(data)
+
+
+def _decode_within_limit(decoder: msgspec.json.Decoder, data: bytes):
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(_stack_depth() + _NESTING_ROOM)
+    try:
+        return decoder.decode(data)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+# The room left for a document's nesting: its typed levels (Scopes, Apis, Routes...) and FAST_MAX_DEPTH more.
+_NESTING_ROOM = FAST_MAX_DEPTH + 20
+
+
+def _limit_bounds_msgspec() -> bool:
+    """Does the recursion limit bound msgspec's nesting here: FAST_MAX_DEPTH levels decode, twice that fail?"""
+    def nested(depth: int) -> bytes:
+        return b"[" * depth + b"]" * depth
+    try:
+        _decode_within_limit(msgspec.json.Decoder(), nested(FAST_MAX_DEPTH))
+    except RecursionError:
+        return False
+    try:
+        _decode_within_limit(msgspec.json.Decoder(), nested(2 * FAST_MAX_DEPTH))
+    except RecursionError:
+        return True
+    return False
+
+
+_BOUNDED_BY_LIMIT = _limit_bounds_msgspec()
 
 
 def fast_decode(data: bytes):

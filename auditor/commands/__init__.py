@@ -2,12 +2,24 @@
 add_parser(subparsers, epilog), which sets `run` on its parser. A new command is a new module."""
 
 import importlib
-import pkgutil
+import os
 
 
 def discover() -> list:
-    modules = [importlib.import_module(f"{__name__}.{info.name}") for info in pkgutil.iter_modules(__path__)]
+    modules = [importlib.import_module(f"{__name__}.{name}") for name in _module_names()]
     return sorted((m for m in modules if hasattr(m, "add_parser")), key=lambda m: (getattr(m, "ORDER", 50), m.__name__))
+
+
+def _module_names() -> list[str]:
+    """The package's modules, as pkgutil.iter_modules names them, without pkgutil (it imports inspect, ast and
+    dis: ~6 ms of every run, more than some whole audits)."""
+    names = set()
+    for folder in __path__:
+        for entry in os.scandir(folder):
+            stem, _, suffix = entry.name.partition(".")
+            if suffix == "py" and stem.isidentifier() and stem != "__init__" and entry.is_file():
+                names.add(stem)
+    return sorted(names)
 
 
 def exit_codes(*codes: tuple[int, str]) -> str:

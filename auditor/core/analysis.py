@@ -469,6 +469,7 @@ class Index:
         self._invokers: dict[int, list[Api]] | None = None
         self._whole_api_arns: dict[int, str] = {}
         self._authorizer_use_unknown: dict[int, bool] = {}
+        self._partition_crossings: dict[tuple, bool] = {}
 
     @property
     def routes_in_state(self) -> dict[str, list[Route]]:
@@ -580,10 +581,16 @@ class Index:
         """Every Lambda integration's permission verdict, one per function its serving stages invoke,
         computed once for all rules and for `explain`."""
         if self._permission_checks is None:
-            self._permission_checks = [check for api in self.apis if api.is_v2
-                                       for i in api.integrations  # invokes_lambda, its AWS_PROXY case first
-                                       if ((i.uri and not i.subtype) if i.type == "AWS_PROXY" else invokes_lambda(api, i))
-                                       for check in self._checks(api, i)]
+            checks = self._permission_checks = []
+            for api in self.apis:
+                if not api.is_v2:
+                    continue
+                for i in api.integrations:  # invokes_lambda, its AWS_PROXY case first
+                    if (i.uri and not i.subtype) if i.type == "AWS_PROXY" else invokes_lambda(api, i):
+                        if i.function_ref is not None:  # a function named outright: one check (see _checks)
+                            checks.append(self._check(api, i, i.function_ref))
+                        else:
+                            checks += self._checks(api, i)
             if self.rest_apis:
                 self._permission_checks += [check for api in self.rest_apis for m in api.methods
                                             if (i := m.integration) is not None and i.uri and i.is_lambda_uri
@@ -652,18 +659,20 @@ class Index:
         if ref is None:
             dynamic = uri and ("${" in uri)  # a stage variable no stage defines, or an IaC value
             return PermissionCheck(api, None, None, "dynamic" if dynamic else "invalid", integration, self)
-        if crosses_partition(api, ref):
+        if self._crosses_partition(api, ref):
             return PermissionCheck(api, ref, None, "cross-partition", integration, self)
         if UNRESOLVED_MARK in ref.unqualified_arn:  # is_unresolved, inline: once per integration
             # A name holding a value known only after apply names the same function only within one stack.
             function = self.function(ref)
             if function is None or function.scope.stack != api.scope.stack:
                 return PermissionCheck(api, None, None, "dynamic", integration, self)
-        function, problem = self.locate(ref)
-        if problem:
-            return PermissionCheck(api, ref, function, problem, integration, self)
-        if (id(function), ref.arn, self.whole_api_source_arn(api)) in self._whole_api_grants \
-                and id(function) not in self._denying and "/" not in api.id:
+        function = self.functions.get(ref.unqualified_arn)
+        if function is None or self.unreadable or ref.qualifier is not None:  # else `locate` finds no problem
+            function, problem = self.locate(ref)
+            if problem:
+                return PermissionCheck(api, ref, function, problem, integration, self)
+        if (id(function), ref.arn, self._whole_api_arns.get(id(api)) or self.whole_api_source_arn(api)) \
+                in self._whole_api_grants and id(function) not in self._denying and "/" not in api.id:
             return PermissionCheck(api, ref, function, "ok", integration, self, whole_api=True)
         grants = Grants(function.statements, ref.arn, api)
         if grants.names_api:  # the common case, settled without the full classification
@@ -677,6 +686,15 @@ class Index:
             if check.uncovered:
                 check.status = "uncovered"
         return check
+
+    def _crosses_partition(self, api: Api, ref: FunctionRef) -> bool:
+        """crosses_partition, settled once per scope and function partition and region (the permission pass asks
+        it for every integration; a snapshot's integrations share a handful of these)."""
+        key = (id(api.scope), ref.partition, ref.region)
+        crosses = self._partition_crossings.get(key)
+        if crosses is None:
+            crosses = self._partition_crossings[key] = crosses_partition(api, ref)
+        return crosses
 
     # ---- Lambda authorizers
 

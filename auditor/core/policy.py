@@ -581,6 +581,8 @@ def _add_permission_statement(sid: str, effect: str, service: str, action: str, 
 
 # The same shape for msgspec: a policy whose every statement has it decodes straight into these (anything
 # else, an extra key included, fails and is read as a dict). Duplicate keys keep the last, as json does.
+# With no unknown key accepted and no field a number or an open value, the type fixes the nesting depth
+# and admits no integer: where this decoding succeeds, json.loads reads the same text the same way.
 class _ServicePrincipal(msgspec.Struct, forbid_unknown_fields=True):
     Service: str
 
@@ -602,8 +604,10 @@ class _AddPermissionStatement(msgspec.Struct, forbid_unknown_fields=True):
     Condition: _ArnLikeCondition
 
 
-class _AddPermissionPolicy(msgspec.Struct):
+class _AddPermissionPolicy(msgspec.Struct, forbid_unknown_fields=True):
     Statement: list[_AddPermissionStatement]
+    Version: str = ""
+    Id: str = ""
 
 
 _ADD_PERMISSION_POLICY = msgspec.json.Decoder(_AddPermissionPolicy)
@@ -611,9 +615,7 @@ _ADD_PERMISSION_POLICY = msgspec.json.Decoder(_AddPermissionPolicy)
 
 def read_add_permission_policy(text: str, path: str) -> list[Statement] | None:
     """The statements of a policy JSON string all of whose statements `add-permission --source-arn` wrote
-    (path: the policy's JSON path); None for any other policy, to be read as a document.
-
-    The caller makes sure msgspec and json.loads agree on the text (see snapshot._parse_policy)."""
+    (path: the policy's JSON path); None for any other policy, to be read as a document."""
     try:
         policy = _ADD_PERMISSION_POLICY.decode(text)
     except (msgspec.DecodeError, ValueError):

@@ -99,6 +99,10 @@ def _deep(depth: int) -> str:
 HOSTILE = {
     "nested-150": lambda: _deep(150),  # msgspec would take it: the fast path declines beyond FAST_MAX_DEPTH
     "nested-2000": lambda: _deep(2000),
+    "nested-250": lambda: _deep(250),  # past the general reader's limit: its error, whichever path first sees it
+    # nested in a value the model keeps (typed Any), not a key it skips
+    "nested-tags-250": lambda: (EXAMPLES / "seed-correct.json").read_text().replace(
+        '"Timeout": 3,', '"Timeout": 3, "Tags": {"t": ' + "[" * 250 + "]" * 250 + "},", 1),
     "huge-int": lambda: (EXAMPLES / "seed-correct.json").read_text().replace('"Timeout": 3,', '"Timeout": ' + "9" * 5000 + ",", 1),
     "big-int": lambda: (EXAMPLES / "seed-correct.json").read_text().replace('"Timeout": 3,', '"Timeout": ' + "9" * 40 + ",", 1),
     "lone-surrogate": lambda: (EXAMPLES / "seed-correct.json").read_text().replace('"Name": "', '"Name": "\\ud800', 1),
