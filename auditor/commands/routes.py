@@ -80,7 +80,7 @@ def _permission(cell) -> str:
 def render_text(table: dict) -> str:
     from auditor.escape import visible_all
     table = visible_all(table)  # names as escapes: one line each, nothing sent to the terminal
-    from tabulate import tabulate
+    from auditor.tables import tabulate
 
     api = table["api"]
     lines = [f"API {api['id']}{' (' + api['name'] + ')' if api['name'] else ''}, account {api['account']}, "

@@ -54,7 +54,7 @@ def run(args) -> int:
     elif args.format == "markdown":
         text = catalogue_markdown(rules)
     else:
-        from tabulate import tabulate
+        from auditor.tables import tabulate
         text = tabulate([[r.id, r.name, r.severity.label, r.title] for r in rules],
                         headers=["id", "name", "severity", "title"]) + "\n"
     write_text(text, None)

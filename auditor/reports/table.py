@@ -13,15 +13,11 @@ import shutil
 
 from auditor.escape import visible, visible_lines
 from auditor.findings import Severity
+from auditor.tables import tabulate  # (tabulate itself is imported when a table is drawn)
 from auditor.reports.common import failing, group_by_api, readable, summary
 
 FORMAT = "table"
 EXTENSION = "txt"
-
-def _tabulate(*args, **kwargs) -> str:
-    from tabulate import tabulate  # imported only when a table is drawn: it takes longer to import than to use
-    return tabulate(*args, **kwargs)
-
 
 _HEADERS = ["#", "severity", "rule", "where", "finding"]
 _PADDING = 2  # tabulate's least room beside a header
@@ -60,7 +56,7 @@ def _tables(tables: list[tuple[list, list]], headers: list[str]) -> list[str]:
     table gives, but tables whose columns come out equally wide are drawn by one call and cut apart again
     (a report of a thousand APIs is a thousand small tables, each paying tabulate's whole overhead)."""
     def draw(rows):
-        return _tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+        return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
 
     out: list[str | None] = [None] * len(tables)
     groups: dict[tuple, list[tuple[int, list[int]]]] = {}
@@ -225,7 +221,7 @@ def _suppressed_lines(result, options) -> list[str]:
                   why(f"in baseline {baseline.file}")] for f in (baseline.known if baseline is not None else [])]
         if rows:
             lines.append(f"Suppressed ({len(rows)}), not counted and not gating:")
-            lines.append(_tabulate(rows, headers=["severity", "rule", "where", "finding", "suppressed by"],
+            lines.append(tabulate(rows, headers=["severity", "rule", "where", "finding", "suppressed by"],
                                    tablefmt="simple", disable_numparse=True))
             if any(wrapper.cut for wrapper in (where, message, why)):
                 lines.append(_CUT_NOTE.format(lines=CELL_LINES))

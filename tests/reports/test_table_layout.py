@@ -41,8 +41,8 @@ def test_grouped_tables_are_drawn_as_one_call_each_draws_them(tables):
 
 def test_tables_of_equal_widths_share_one_call(monkeypatch):
     calls = []
-    real = table._tabulate
-    monkeypatch.setattr(table, "_tabulate", lambda rows, **kw: (calls.append(len(rows)), real(rows, **kw))[1])
+    real = table.tabulate
+    monkeypatch.setattr(table, "tabulate", lambda rows, **kw: (calls.append(len(rows)), real(rows, **kw))[1])
     rows = [[[n, "high", "AGW101", "route GET /a", "wrapped\nmessage"]] for n in range(1, 41)]
     out = table._tables([(r, r) for r in rows], table._HEADERS)
     assert calls == [40]  # one call for the forty tables
