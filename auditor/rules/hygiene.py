@@ -113,10 +113,10 @@ class AuthorizerUnused(Rule):
         for api in ctx.v2_apis:
             if not api.authorizers:
                 continue
-            used = {route.authorizer_id for route in api.routes if route.authorization_type in _RUNS}
-            unused = [authorizer for authorizer in api.authorizers if authorizer.id not in used and not any(
+            # (the type in another case, as a template may write it); the first route that runs it settles it
+            unused = [authorizer for authorizer in api.authorizers if not any(
                 route.authorizer_id == authorizer.id and (route.authorization_type or "").upper() in _RUNS
-                for route in api.routes)]  # (the type in another case, as a template may write it)
+                for route in api.routes)]
             if not unused or index.authorizer_use_unknown(api):
                 continue
             for authorizer in unused:
