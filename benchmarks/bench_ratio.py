@@ -6,10 +6,12 @@ Targets (issue 26), with margin on a small loaded machine: at 100,000 routes / 2
 `--format json` under 1.8x json.load and every CI format under 2.2x (CPU, min of --repeat; the
 median of the per-round ratios is printed beside it). --before DIR also runs another checkout of
 the tool (e.g. `git worktree add /tmp/before <commit>`) on the same snapshot, interleaved, so a
-change is measured against where it started on the same machine at the same time.
+change is measured against where it started on the same machine at the same time. --load N runs N busy
+neighbours meanwhile (each copying 64 MB over and over): the figures on a loaded machine.
 
     python benchmarks/bench_ratio.py [--routes 100000] [--functions 20000] [--repeat 9]
                                      [--formats json,table,sarif,...] [--snapshot FILE] [--before DIR]
+                                     [--load N]
 """
 
 import argparse
@@ -24,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import build  # noqa: E402
-from timing import Runs, machine  # noqa: E402
+from timing import Runs, background_load, machine  # noqa: E402
 
 LOAD = "import json, sys; json.load(open(sys.argv[1], 'rb'))"
 CI_FORMATS = "json,table,sarif,junit,markdown,github"
@@ -38,6 +40,7 @@ def main() -> None:
     parser.add_argument("--formats", default=CI_FORMATS)
     parser.add_argument("--snapshot", help="use this snapshot file instead of generating one")
     parser.add_argument("--before", metavar="DIR", help="another checkout of the tool to run beside this one")
+    parser.add_argument("--load", type=int, default=0, metavar="N", help="busy neighbour processes during the runs")
     args = parser.parse_args()
     trees = {"": ROOT} | ({"before ": Path(args.before).resolve()} if args.before else {})
     for tree in trees.values():
@@ -55,8 +58,11 @@ def main() -> None:
                 commands[label] = [sys.executable, "-m", "auditor", "audit", path, "--format", name, "--fail-on",
                                    "never", "--output", os.path.join(tmp, f"report-{prefix.strip()}.{name}")]
                 cwd[label] = str(tree)  # `python -m auditor` imports the tree it runs in
-        runs = Runs(commands, cwd=cwd).run(args.repeat)
-        print(f"{os.path.getsize(path) / 1e6:.1f} MB snapshot; {args.repeat} interleaved rounds; {machine()}")
+        with background_load(args.load):
+            runs = Runs(commands, cwd=cwd).run(args.repeat)
+            where = machine()
+        print(f"{os.path.getsize(path) / 1e6:.1f} MB snapshot; {args.repeat} interleaved rounds; {where}"
+              + (f"; {args.load} busy neighbour process(es)" if args.load else ""))
         print(runs.table("json.load", "x load"))
         targets = {"json": 1.8, **{name: 2.2 for name in CI_FORMATS.split(",") if name != "json"}}
         for name in args.formats.split(","):

@@ -7,10 +7,12 @@ wall time there measures the other processes too. Every report names the machine
 load, so a figure can be read against the machine it was taken on.
 """
 
+import contextlib
 import gc
 import os
 import statistics
 import subprocess
+import sys
 import time
 
 
@@ -48,6 +50,24 @@ def measure_process(command: list[str], ok=(0, 1), cwd: str | None = None) -> tu
     if proc.returncode not in ok:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}): {err[-2000:]}")
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
+
+
+# What a neighbour on a shared CI runner does to our caches and memory bandwidth: copy 64 MB, over and over.
+_NEIGHBOUR = "buf = bytearray(64 << 20)\nwhile True:\n    bytes(buf)\n"
+
+
+@contextlib.contextmanager
+def background_load(processes: int):
+    """`processes` busy neighbours for the duration: the measured commands then share the cores, caches and
+    memory bandwidth as on a loaded machine (a CPU-time ratio that holds only on a quiet one has no margin)."""
+    neighbours = [subprocess.Popen([sys.executable, "-c", _NEIGHBOUR]) for _ in range(processes)]
+    try:
+        time.sleep(0.5 if processes else 0)  # (started and busy before the first measurement)
+        yield
+    finally:
+        for neighbour in neighbours:
+            neighbour.kill()
+            neighbour.wait()
 
 
 def machine() -> str:
