@@ -129,10 +129,8 @@ def _read_policy(reader: _Reader, value, path: str, function: Function | None = 
         return []
     policy_path = f"{path}.Policy"
     if type(value) is str:
-        statements = read_add_permission_policy(value, policy_path)  # the usual policy, read in C
+        statements = read_add_permission_policy(value, policy_path, function)  # the usual policy, read in C
         if statements is not None:
-            for statement in statements:
-                statement.function = function
             return statements
         value = _parse_policy(reader, value, policy_path)
     if type(value) is not dict:

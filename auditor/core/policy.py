@@ -573,10 +573,10 @@ def _read_add_permission(raw: dict, path: str) -> Statement | None:
 
 
 def _add_permission_statement(sid: str, effect: str, service: str, action: str, resource: str, source_arn: str,
-                              path: str) -> Statement:
+                              path: str, function=None) -> Statement:
     invokes = action == "lambda:InvokeFunction" or _invokes((action,))
     return Statement(sid, effect, (service,), False, (action,), (resource,), (source_arn,), None, None, (), ("arn",),
-                     path=path, grants_invoke=invokes, invokable=invokes and service == APIGATEWAY)
+                     path=path, function=function, grants_invoke=invokes, invokable=invokes and service == APIGATEWAY)
 
 
 # The same shape for msgspec: a policy whose every statement has it decodes straight into these (anything
@@ -613,15 +613,16 @@ class _AddPermissionPolicy(msgspec.Struct, forbid_unknown_fields=True):
 _ADD_PERMISSION_POLICY = msgspec.json.Decoder(_AddPermissionPolicy)
 
 
-def read_add_permission_policy(text: str, path: str) -> list[Statement] | None:
+def read_add_permission_policy(text: str, path: str, function=None) -> list[Statement] | None:
     """The statements of a policy JSON string all of whose statements `add-permission --source-arn` wrote
-    (path: the policy's JSON path); None for any other policy, to be read as a document."""
+    (path: the policy's JSON path; function: the model's Function it belongs to); None for any other policy,
+    to be read as a document."""
     try:
         policy = _ADD_PERMISSION_POLICY.decode(text)
     except (msgspec.DecodeError, ValueError):
         return None
     return [_add_permission_statement(s.Sid, s.Effect, s.Principal.Service, s.Action, s.Resource,
-                                      s.Condition.ArnLike.source_arn, f"{path}.Statement[{index}]")
+                                      s.Condition.ArnLike.source_arn, f"{path}.Statement[{index}]", function)
             for index, s in enumerate(policy.Statement)]
 
 
