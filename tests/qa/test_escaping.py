@@ -212,3 +212,18 @@ def test_visible_text_holds_no_control_character(value):
     shown = visible(value)
     assert not re.search("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]", shown)
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", terminal(value))
+
+
+def _markdown_text_by_regex(text: str) -> str:
+    """markdown_text as it was written before its one-pass translation table (the reference)."""
+    from auditor.escape import visible
+    text = re.sub(r"([\\`*_\[\]<>#!|~&$])", r"\\\1", visible(text))
+    text = re.sub(r"(:)(?=//)|(?<=www)(\.)", lambda m: "\\" + m.group(0), text, flags=re.IGNORECASE)
+    return text.replace("@", "@\u200b")
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(st.text(st.sampled_from("\\`*_[]<>#!|~&$@:/.wW x\n\t\u202e"), max_size=30) | _TEXT)
+def test_markdown_text_escapes_as_the_regex_reference_does(value):
+    from auditor.escape import markdown_text
+    assert markdown_text(value) == _markdown_text_by_regex(value)
