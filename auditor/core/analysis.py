@@ -399,21 +399,25 @@ class Index:
         # function's own policy grants outright, and the functions with a Deny, which never take the shortcut.
         self._whole_api_grants: set[tuple[int, str, str]] = set()
         self._denying: set[int] = set()
+        self.functions: dict[str, Function] = {}
+        invoking, outright, denying, functions = (self.invoke_statements, self._whole_api_grants, self._denying,
+                                                  self.functions)  # (one pass over every function and statement)
         for scope in snapshot.scopes:
             for function in scope.functions:
+                ref = parse_function_uri(function.arn)
+                functions[ref.unqualified_arn if ref else function.arn] = function
                 for s in function.statements:
                     if s.effect != "Allow":
-                        self._denying.add(id(s.function))
+                        denying.add(id(s.function))
                     elif s.grants_invoke:
-                        self.invoke_statements.append((function, s))
+                        invoking.append((function, s))
                         if _grants_outright(s):
-                            self._whole_api_grants.add((id(function), s.resources[0], s.source_arns[0]))
+                            outright.add((id(function), s.resources[0], s.source_arns[0]))
         self.apis = [api for scope in snapshot.scopes for api in scope.apis]
         # REST APIs (v1): their methods are walked as routes and their integrations as integrations by the
         # permission analysis; other lookups here are the HTTP/WebSocket APIs'.
         self.rest_apis = [api for scope in snapshot.scopes for api in scope.rest_apis]
         self.rest_collected = {(scope.account, scope.region) for scope in snapshot.scopes if scope.rest_collected}
-        self.functions: dict[str, Function] = {}
         self.complete: set[tuple[str, str]] = set()
         self.scopes: dict[tuple[str, str], list] = {}
         self.api_ids: dict[tuple[str, str], set[str]] = {}
@@ -428,9 +432,6 @@ class Index:
             self.api_ids.setdefault(key, set()).update(api.id for api in scope.apis)
             if scope.rest_apis:
                 self.api_ids[key].update(api.id for api in scope.rest_apis)
-            for function in scope.functions:
-                ref = parse_function_uri(function.arn)
-                self.functions[ref.unqualified_arn if ref else function.arn] = function
         self._integrations = {id(api): {i.id: i for i in api.integrations} for api in self.apis}
         self._owners: dict[str, list[Api]] | None = None  # integration id -> APIs that have it; built when first asked
         self._resolutions: dict[int, dict] = {}  # per API: Target -> its resolution (routes sharing a Target share it)
