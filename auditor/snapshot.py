@@ -10,6 +10,7 @@ import mmap
 import os
 import stat
 import sys
+import threading
 from operator import attrgetter
 from pathlib import Path
 from types import NoneType, UnionType
@@ -565,11 +566,11 @@ def try_load_snapshot(path: str | os.PathLike) -> Snapshot | None:
 def _mapped(file: str) -> mmap.mmap | None:
     """The file mapped into memory, for the fast reader to decode in place: reading 35 MB into a bytes object
     first costs about 15% of decoding it. None where mapping fails (the reader then reads the file and names
-    any error) or where fast_read must scan the bytes itself (_BOUNDED_BY_LIMIT). Nothing decoded keeps a
+    any error) or where fast_read must scan the bytes itself (_limit_bounds_nesting). Nothing decoded keeps a
     view of the mapping (msgspec copies every string), so it is closed as soon as the model is built; a file
     another process cuts short during those tenths of a second would end this one (SIGBUS), a file changed
     after it is caught by the stamp (_raw_reader)."""
-    if not _BOUNDED_BY_LIMIT:
+    if not _limit_bounds_nesting():
         return None
     files.current_file = file  # (named by the CLI's last-resort messages, as read_bytes does)
     try:
@@ -610,10 +611,11 @@ def fast_read(data: bytes, file: str) -> Snapshot | None:
     surrogates, 4,301-digit integers), deep nesting, a null or wrongly typed field, a value beyond
     AWS's limits (auditor.core.limits), any policy the reader rejects. So results, errors and AGW000s are
     always the general reader's."""
-    if len(data) < FAST_MIN_BYTES or (not _BOUNDED_BY_LIMIT and may_nest_deeper(data, FAST_MAX_DEPTH)):
+    bounded = _limit_bounds_nesting()
+    if len(data) < FAST_MIN_BYTES or (not bounded and may_nest_deeper(bytes(data), FAST_MAX_DEPTH)):
         return None
     try:
-        document = _bounded_decode(_DECODER, data)
+        document = _decode_within_limit(_DECODER, data) if bounded else _DECODER.decode(data)
         if document.SnapshotVersion != SNAPSHOT_VERSION or document.Scopes is None:
             return None
         stamp = _stamp(file)
@@ -696,15 +698,15 @@ def _stack_depth() -> int:
     return depth
 
 
-def _bounded_decode(decoder: msgspec.json.Decoder, data: bytes):
-    """decoder.decode(data), raising RecursionError once the document nests much past FAST_MAX_DEPTH.
+def _limit_bounds_nesting() -> bool:
+    """May fast_read bound the document's nesting by the recursion limit instead of scanning its brackets?
 
     msgspec counts every nested array and object against the interpreter's recursion limit, even in keys it
     skips, so a limit just above the current depth bounds the nesting in C at no cost, where a scan of the
-    brackets (files.may_nest_deeper) reads the whole document once more (~7% of decoding 35 MB). Only
-    where the probe below shows the limit bounds msgspec (CPython 3.11 does; later versions count C
-    recursion apart); elsewhere fast_read scans the brackets first."""
-    return _decode_within_limit(decoder, data) if _BOUNDED_BY_LIMIT else decoder.decode(data)
+    brackets (files.may_nest_deeper) reads the whole document once more (~7% of decoding 35 MB). Only where
+    the probe below shows the limit bounds msgspec (CPython 3.11 does; later versions count C recursion
+    apart), and only while no other thread runs: the limit is the whole interpreter's."""
+    return _BOUNDED_BY_LIMIT and threading.active_count() == 1
 
 
 def _decode_within_limit(decoder: msgspec.json.Decoder, data: bytes):

@@ -248,3 +248,31 @@ def test_no_report_explanation_or_drawing_reads_objects_back_from_the_file(tmp_p
     for argv in runs:
         assert main(argv) in (0, 1), argv
         assert "raw input was read back" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("other_thread", [False, True])
+def test_the_fast_reader_declines_deep_nesting_whether_or_not_another_thread_runs(tmp_path, monkeypatch, other_thread):
+    """The recursion limit bounds msgspec's nesting only while no other thread runs (it is the interpreter's);
+    with one running, the brackets are scanned instead: the same answers either way."""
+    import threading
+    from auditor import snapshot
+    monkeypatch.setattr(snapshot, "FAST_MIN_BYTES", 0)
+    limit = sys.getrecursionlimit()
+    done = threading.Event()
+    thread = threading.Thread(target=done.wait) if other_thread else None
+    if thread is not None:
+        thread.start()
+    try:
+        assert snapshot._limit_bounds_nesting() is (snapshot._BOUNDED_BY_LIMIT and not other_thread)
+        for name in ("nested-tags-250", "nested-150", "nested-2000"):
+            path = tmp_path / f"{name}.json"
+            path.write_text(HOSTILE[name]())
+            assert snapshot.fast_read(path.read_bytes(), str(path)) is None
+        path = tmp_path / "seed.json"
+        path.write_bytes((EXAMPLES / "seed-correct.json").read_bytes())
+        assert snapshot.fast_read(path.read_bytes(), str(path)) is not None
+        assert sys.getrecursionlimit() == limit  # restored after each decode
+    finally:
+        done.set()
+        if thread is not None:
+            thread.join()
