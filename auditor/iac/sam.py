@@ -57,7 +57,7 @@ def _placeholder(name: str) -> str:
 
 def prepare(template: dict, base_dir: str, file: str) -> dict:
     """A copy the translator accepts: no null sections, no local paths."""
-    out = copy.deepcopy(template)
+    out, shared = _copy(template)
     for key in list(out):
         if out[key] is None:
             del out[key]  # `Globals:` with nothing under it
@@ -83,7 +83,7 @@ def prepare(template: dict, base_dir: str, file: str) -> dict:
             path = os.path.join(base_dir, props["DefinitionUri"])
             if os.path.isfile(path):
                 from auditor.files import read_text
-                props["DefinitionBody"] = load_template_text(read_text(path), path)
+                props["DefinitionBody"] = _plain(load_template_text(read_text(path), path))
                 del props["DefinitionUri"]
         key = _LOCAL_URI_KEYS.get(kind)
         if kind == "AWS::Serverless::Function":
@@ -102,7 +102,40 @@ def prepare(template: dict, base_dir: str, file: str) -> dict:
         if kind == "AWS::Serverless::Application" and (_is_local(props.get("Location")) or
                                                        _in_repository(props.get("Location"))):
             props["Location"] = f"https://{PLACEHOLDER_BUCKET}.s3.amazonaws.com/{logical}.yaml"
-    return _plain(out)
+    return _plain(out) if shared else out
+
+
+_ATOMIC = (str, int, float, bool, type(None), bytes)
+
+
+def _copy(template: dict) -> tuple[dict, bool]:
+    """(a copy in plain dicts and lists, whether a mapping or list occurs in it more than once): what
+    `_plain(copy.deepcopy(template))` gave, in one pass and a fifth of the time (deepcopy rebuilds each LineDict
+    through __reduce_ex__). A YAML alias makes one object appear twice: the copy keeps it one object, as deepcopy
+    did, so `prepare`'s edits see it as before, and `prepare` then unshares it with `_plain` as before."""
+    memo: dict[int, object] = {}
+    shared = False
+
+    def copy_of(value):
+        nonlocal shared
+        if isinstance(value, _ATOMIC):
+            return value
+        if isinstance(value, (dict, list)):
+            done = memo.get(id(value))
+            if done is not None:
+                shared = True
+                return done
+            if isinstance(value, dict):
+                out = memo[id(value)] = {}
+                for key, item in value.items():
+                    out[key] = copy_of(item)
+            else:
+                out = memo[id(value)] = []
+                out.extend(copy_of(item) for item in value)
+            return out
+        return copy.deepcopy(value)  # what a YAML tag may build beside them (!!set, !!omap's tuples)
+
+    return copy_of(template), shared
 
 
 def _plain(value):
@@ -134,8 +167,8 @@ class _RegionSession:
 # What aws-sam-translator imports by name when its modules load, from boto3/botocore: classes it names in
 # annotations (Session, BaseClient) or uses only to call AWS (Config: the Serverless Application Repository,
 # AppConfig), which an audit never does (see `prepare`); botocore.exceptions is imported for real (cheap, and
-# `except ClientError` needs the real class). From jsonschema: what checks SAM's own policy templates, used
-# only when a template uses one (`_policy_templates` puts the real ValidationError in place first).
+# `except ClientError` needs the real class). From jsonschema: what checks SAM's own policy templates, which
+# `_policy_templates` skips (`_real_names_before_check` puts the real ValidationError in place if anything runs it).
 _NAMED_AT_IMPORT = {"boto3": ("Session",), "botocore.client": ("BaseClient",), "botocore.config": ("Config",),
                     "jsonschema": (), "jsonschema.exceptions": ("ValidationError",)}
 
@@ -208,6 +241,8 @@ def _import_translator_once() -> None:
             setattr(module, cls, _Later(name, cls))
     try:
         _import_samtranslator()
+        if "jsonschema.exceptions" in added:
+            _real_names_before_check()
         return
     except (ImportError, AttributeError):  # a translator version that uses more of them when it loads
         if not added:
@@ -221,6 +256,21 @@ def _import_translator_once() -> None:
     _import_samtranslator()  # the ordinary way
 
 
+def _real_names_before_check() -> None:
+    """The check of policy templates against SAM's schema (PolicyTemplatesProcessor's constructor; not run by
+    `_policy_templates`, but by the translator itself in a version without the hook `translate` replaces) catches
+    jsonschema's ValidationError: the real class is put in place when that check runs, not before."""
+    from samtranslator.policy_template_processor import processor
+    check = getattr(processor.PolicyTemplatesProcessor, "_is_valid_templates_dict", None)
+    if check is None:
+        return
+
+    def real_names_then_check(*args, **kwargs):
+        _real_names(processor)
+        return check(*args, **kwargs)
+    processor.PolicyTemplatesProcessor._is_valid_templates_dict = staticmethod(real_names_then_check)
+
+
 def _import_samtranslator() -> None:
     import samtranslator.translator.translator  # noqa: F401
     import samtranslator.parser.parser  # noqa: F401
@@ -229,12 +279,19 @@ def _import_samtranslator() -> None:
 
 @functools.lru_cache(maxsize=None)
 def _policy_templates():
-    """SAM's built-in policy templates, checked against their JSON schema once per process: the
-    translator builds (and validates, with jsonschema) the same processor for every template, half
-    of its time on a small one. The processor is read-only (each use copies the template it fills)."""
+    """SAM's built-in policy templates, read once per process: the translator builds the same processor for every
+    template, half of its time on a small one. The processor is read-only (each use copies the template it fills).
+
+    Built as the processor's constructor builds it, without its check of SAM's own shipped templates against
+    SAM's own schema (the two ship together, and the translator's release tests check them): that check imports
+    jsonschema and validates 70 kB, ~50 ms of a run whose template names a policy template."""
     from samtranslator.policy_template_processor import processor
-    _real_names(processor)  # `except ValidationError` needs the real class
-    return processor.PolicyTemplatesProcessor(processor.PolicyTemplatesProcessor.get_default_policy_templates_json())
+    from samtranslator.policy_template_processor.template import Template
+    templates = object.__new__(processor.PolicyTemplatesProcessor)
+    templates.policy_templates = {
+        name: Template.from_dict(name, value)
+        for name, value in processor.PolicyTemplatesProcessor.get_default_policy_templates_json()["Templates"].items()}
+    return templates
 
 
 class _PolicyTemplatesWhenUsed:

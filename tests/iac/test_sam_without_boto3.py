@@ -14,7 +14,7 @@ import pytest
 from tests.iac.conftest import FIXTURES, ROOT
 
 # Modules whose presence means boto3's, botocore's or jsonschema's code ran (botocore.exceptions alone is cheap
-# and allowed; jsonschema checks SAM's policy templates, read only when a template uses one).
+# and allowed; jsonschema would check SAM's own policy templates against SAM's own schema, which an audit skips).
 LOADED = ("boto3.session", "botocore.session", "botocore.client", "s3transfer", "jsonschema.validators")
 
 POLICY_TEMPLATE = """\
@@ -102,7 +102,7 @@ def test_sam_audit_loads_no_boto3_and_reports_the_same(template, tmp_path):
         path = tmp_path / f"{template}.yaml"
         path.write_text(POLICY_TEMPLATE if template == "policy-template" else APPLICATION)
     without, loaded = _audit_in_fresh_process(path, tmp_path, boto3_first=False)
-    assert loaded == (["jsonschema.validators"] if template == "policy-template" else [])
+    assert loaded == []
     with_boto3, _ = _audit_in_fresh_process(path, tmp_path, boto3_first=True)
     assert without == with_boto3
     assert without["summary"]["apis"] == 1
@@ -125,7 +125,8 @@ def test_policy_templates_are_still_expanded(tmp_path):
 
 def test_boto3_works_after_a_sam_audit_in_the_same_process(tmp_path):
     """--live after a template in one process (and moto in tests): the real boto3, and the translator's own
-    boto3 reaches it too; its policy templates are checked with the real jsonschema."""
+    boto3 reaches it too; should anything check policy templates (the processor's constructor), it is with the real
+    jsonschema, and a failed check is the ValueError the translator raises."""
     out = _python(f"""
         import json
         from auditor.cli import main
@@ -143,7 +144,18 @@ def test_boto3_works_after_a_sam_audit_in_the_same_process(tmp_path):
         from samtranslator.policy_template_processor import processor
         from auditor.iac.sam import _policy_templates
         _policy_templates()
+        stand_in = processor.ValidationError is not jsonschema.exceptions.ValidationError
+        cls = processor.PolicyTemplatesProcessor
+        def contents(templates):
+            return {name: (t.name, t.parameters, t.definition) for name, t in templates.policy_templates.items()}
+        checked = contents(cls(cls.get_default_policy_templates_json())) == contents(_policy_templates())
+        try:
+            cls({{"Version": "0.0.1", "Templates": {{"Bad": {{"Parameters": {{}}}}}}}})
+            rejected = None
+        except ValueError as exc:
+            rejected = type(exc.__cause__).__name__
         print(json.dumps({{
+            "stand_in_until_checked": stand_in, "checked": checked, "rejected": rejected,
             "validation_error_real": processor.ValidationError is jsonschema.exceptions.ValidationError,
             "session": type(boto3.session.Session(region_name="eu-west-1")).__module__,
             "translator_sees_real": arn_generator.boto3.session.Session is boto3.session.Session,
@@ -151,6 +163,9 @@ def test_boto3_works_after_a_sam_audit_in_the_same_process(tmp_path):
         }}))
     """, tmp_path)
     assert out["session"] == "boto3.session"
+    assert out["stand_in_until_checked"] is True
+    assert out["checked"] is True
+    assert out["rejected"] == "ValidationError"
     assert out["validation_error_real"] is True
     assert out["translator_sees_real"] is True
     assert "GET /items" in out["routes"]
