@@ -147,7 +147,7 @@ def test_boto3_works_after_a_sam_audit_in_the_same_process(tmp_path):
         stand_in = processor.ValidationError is not jsonschema.exceptions.ValidationError
         cls = processor.PolicyTemplatesProcessor
         def contents(templates):
-            return {name: (t.name, t.parameters, t.definition) for name, t in templates.policy_templates.items()}
+            return {{name: (t.name, t.parameters, t.definition) for name, t in templates.policy_templates.items()}}
         checked = contents(cls(cls.get_default_policy_templates_json())) == contents(_policy_templates())
         try:
             cls({{"Version": "0.0.1", "Templates": {{"Bad": {{"Parameters": {{}}}}}}}})
