@@ -169,18 +169,31 @@ class _RegionSession:
 # AppConfig), which an audit never does (see `prepare`); botocore.exceptions is imported for real (cheap, and
 # `except ClientError` needs the real class). From jsonschema: what checks SAM's own policy templates, which
 # `_policy_templates` skips (`_real_names_before_check` puts the real ValidationError in place if anything runs it).
+# From its own schema_source: the pydantic models of SAM's schema (building them is half of the translator's import,
+# ~55 ms), which it names in signatures but validates with only a GraphQLApi, CapacityProvider, NetworkConnector or
+# MicroVMImage resource and a function's CapacityProviderConfig; and pydantic itself (~20 ms), which only those
+# models use ("compat" is the translator's door to it: `pydantic.BaseModel` bounds a TypeVar).
+_SCHEMA = "samtranslator.internal.schema_source."
 _NAMED_AT_IMPORT = {"boto3": ("Session",), "botocore.client": ("BaseClient",), "botocore.config": ("Config",),
-                    "jsonschema": (), "jsonschema.exceptions": ("ValidationError",)}
+                    "jsonschema": (), "jsonschema.exceptions": ("ValidationError",),
+                    _SCHEMA + "common": ("PassThroughProp", "PermissionsType", "SamIntrinsicable"),
+                    _SCHEMA + "aws_serverless_function": (), _SCHEMA + "aws_serverless_capacity_provider": (),
+                    _SCHEMA + "aws_serverless_networkconnector": (), _SCHEMA + "aws_serverless_microvmimage": (),
+                    _SCHEMA + "aws_serverless_graphqlapi": (
+                        "ApiKey", "Auth", "Authorizer", "Cache", "DataSources", "DomainName", "DynamoDBDataSource",
+                        "Function", "LambdaDataSource", "Properties", "Resolver"),
+                    "samtranslator.compat": ("pydantic.BaseModel",)}
 
 
 class _Later:
-    """A class the translator names when its modules load (Session, Config, ...): calling it calls the real one."""
+    """A class the translator names when its modules load (Session, Config, ...): calling it calls the real one,
+    and so does reading any of its attributes. `name` may be dotted (pydantic.BaseModel of samtranslator.compat)."""
 
     def __init__(self, module: str, name: str):
         self.module, self.name = module, name
 
     def real(self):
-        return getattr(importlib.import_module(self.module), self.name)
+        return functools.reduce(getattr, self.name.split("."), importlib.import_module(self.module))
 
     def __call__(self, *args, **kwargs):
         return self.real()(*args, **kwargs)
@@ -201,12 +214,25 @@ class _Later:
 
 
 class _ModuleLater(types.ModuleType):
-    """A module as the translator's modules hold it (boto3, jsonschema, ...): every attribute is read from the
-    real module, imported the ordinary way the first time one is read."""
+    """A module as the translator's modules hold it (boto3, jsonschema, ...): while they load, it has only the
+    names they read (`_NAMED_AT_IMPORT`, as `_Later` stand-ins); afterwards every attribute is read from the real
+    module, imported the ordinary way the first time one is read."""
+
+    def __init__(self, name: str, names=()):
+        super().__init__(name)
+        self._stand_ins = {}
+        for dotted in names:
+            first, _, rest = dotted.partition(".")
+            holder = self._stand_ins.setdefault(first, _Later(name, first))
+            if rest:  # pydantic.BaseModel: read from the stand-in of pydantic while the modules load
+                setattr(holder, rest, _Later(name, dotted))
 
     def __getattr__(self, name):
         if sys.modules.get(self.__name__) is self:  # while the translator's modules load: only what they name
-            raise AttributeError(name)
+            try:
+                return self._stand_ins[name]
+            except KeyError:
+                raise AttributeError(name) from None
         return getattr(importlib.import_module(self.__name__), name)
 
 
@@ -218,8 +244,9 @@ def _real_names(module) -> None:
 
 
 def _import_translator() -> None:
-    """aws-sam-translator's modules, without running boto3's or jsonschema's (~0.15 s and ~0.03 s of a small
-    template's run). While they load, the modules they import names from are stand-ins (`_ModuleLater`,
+    """aws-sam-translator's modules, without running boto3's, jsonschema's or pydantic's, nor building the
+    translator's pydantic models of SAM's schema (~0.15 s, ~0.03 s, ~0.02 s and ~0.05 s of a small template's
+    run). While they load, the modules they import names from are stand-ins (`_ModuleLater`,
     `_Later`); afterwards sys.modules is as before, so any later `import boto3` (--live, moto) imports the real
     one, and the translator's own uses of these modules reach the real ones too."""
     with _IMPORTING:
@@ -236,15 +263,13 @@ def _import_translator_once() -> None:
         import botocore.exceptions  # noqa: F401
     added = [name for name in _NAMED_AT_IMPORT if name not in sys.modules]  # the others are paid for already
     for name in added:
-        module = sys.modules[name] = _ModuleLater(name)
-        for cls in _NAMED_AT_IMPORT[name]:
-            setattr(module, cls, _Later(name, cls))
+        sys.modules[name] = _ModuleLater(name, _NAMED_AT_IMPORT[name])
     try:
         _import_samtranslator()
         if "jsonschema.exceptions" in added:
             _real_names_before_check()
         return
-    except (ImportError, AttributeError):  # a translator version that uses more of them when it loads
+    except (ImportError, AttributeError, TypeError):  # a translator version that uses more of them when it loads
         if not added:
             raise
         for name in [m for m in sys.modules if m == "samtranslator" or m.startswith("samtranslator.")]:
