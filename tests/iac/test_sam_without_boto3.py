@@ -13,9 +13,12 @@ import pytest
 
 from tests.iac.conftest import FIXTURES, ROOT
 
-# Modules whose presence means boto3's, botocore's or jsonschema's code ran (botocore.exceptions alone is cheap
-# and allowed; jsonschema would check SAM's own policy templates against SAM's own schema, which an audit skips).
-LOADED = ("boto3.session", "botocore.session", "botocore.client", "s3transfer", "jsonschema.validators")
+# Modules whose presence means boto3's, botocore's, jsonschema's or pydantic's code ran, or the translator's
+# pydantic models of SAM's schema were built (botocore.exceptions alone is cheap and allowed; jsonschema would check
+# SAM's own policy templates against SAM's own schema, which an audit skips; the models validate only a few
+# resource types, see GRAPHQL).
+LOADED = ("boto3.session", "botocore.session", "botocore.client", "s3transfer", "jsonschema.validators", "pydantic",
+          "samtranslator.internal.schema_source.aws_serverless_function")
 
 POLICY_TEMPLATE = """\
 Transform: AWS::Serverless-2016-10-31
@@ -58,6 +61,33 @@ Resources:
       Runtime: python3.12
       Handler: app.handler
       CodeUri: ./src
+      Events:
+        Get:
+          Type: HttpApi
+          Properties:
+            Path: /hello
+            Method: GET
+"""
+
+# Resources the translator validates with its pydantic models of SAM's schema (imported then, not before).
+GRAPHQL = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Graph:
+    Type: AWS::Serverless::GraphQLApi
+    Properties:
+      SchemaInline: |
+        type Query { hello: String }
+      Auth:
+        Type: AWS_IAM
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: ./src
+      CapacityProviderConfig:
+        Arn: arn:aws:lambda:us-east-1:123456789012:capacity-provider/x
       Events:
         Get:
           Type: HttpApi
@@ -186,3 +216,32 @@ def test_a_translator_that_names_more_of_boto3_gets_the_real_one(tmp_path):
     """, tmp_path)
     assert out == {"code": 0, "real": True}
     assert json.loads(report.read_text()) == expected
+
+
+@pytest.mark.parametrize("valid", [True, False])
+def test_schema_models_are_built_when_a_resource_needs_them(valid, tmp_path):
+    """A GraphQLApi (and a function's CapacityProviderConfig) is validated with the translator's pydantic models,
+    imported when first used: the same report, or the same rejection, as with the translator imported the
+    ordinary way first."""
+    path = tmp_path / "graphql.yaml"
+    path.write_text(GRAPHQL if valid else GRAPHQL.replace("        Type: AWS_IAM", "        Type: 5"))
+    outcomes = []
+    for ordinary in (False, True):
+        report = tmp_path / f"report-{ordinary}.json"
+        outcomes.append(_python(f"""
+            import contextlib, io, json, sys
+            {"import samtranslator.translator.translator" if ordinary else ""}
+            from auditor.cli import main
+            error = io.StringIO()
+            with contextlib.redirect_stderr(error):
+                code = main(["audit", "--format", "json", "--fail-on", "never", "--output", {str(report)!r},
+                             {str(path)!r}])
+            print(json.dumps({{"code": code, "error": error.getvalue(), "pydantic": "pydantic" in sys.modules,
+                              "report": json.loads(open({str(report)!r}).read()) if code == 0 else None}}))
+        """, tmp_path))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0]["pydantic"] is True
+    if valid:
+        assert outcomes[0]["code"] == 0 and outcomes[0]["report"]["summary"]["apis"] == 1
+    else:
+        assert outcomes[0]["code"] == 2 and "Property 'Auth.Type' is invalid" in outcomes[0]["error"]
