@@ -261,24 +261,36 @@ def _import_translator_once() -> None:
         return
     if "boto3" not in sys.modules:
         import botocore.exceptions  # noqa: F401
-    added = [name for name in _NAMED_AT_IMPORT if name not in sys.modules]  # the others are paid for already
+    # A translator version that names more of them when its modules load: its own modules (the schema models)
+    # imported as usual first, then everything.
+    outside = {name: names for name, names in _NAMED_AT_IMPORT.items() if not name.startswith("samtranslator.")}
+    for stand_ins in (_NAMED_AT_IMPORT, outside) if outside != _NAMED_AT_IMPORT else (_NAMED_AT_IMPORT,):
+        if _imported_with(stand_ins):
+            return
+    _import_samtranslator()  # the ordinary way
+
+
+def _imported_with(stand_ins: dict) -> bool:
+    """Whether the translator's modules loaded while these modules were stand-ins; if not, none of its modules
+    stays imported."""
+    added = [name for name in stand_ins if name not in sys.modules]  # the others are paid for already
     for name in added:
-        sys.modules[name] = _ModuleLater(name, _NAMED_AT_IMPORT[name])
+        sys.modules[name] = _ModuleLater(name, stand_ins[name])
     try:
         _import_samtranslator()
-        if "jsonschema.exceptions" in added:
-            _real_names_before_check()
-        return
-    except Exception:  # noqa: BLE001 - a translator version that uses more of them when it loads: imported as usual
+    except Exception:  # noqa: BLE001 - a name the stand-ins lack: tried again with fewer of them
         if not added:
             raise
         for name in [m for m in sys.modules if m == "samtranslator" or m.startswith("samtranslator.")]:
             del sys.modules[name]
+        return False
     finally:
         for name in added:
             if isinstance(sys.modules.get(name), _ModuleLater):
                 del sys.modules[name]
-    _import_samtranslator()  # the ordinary way
+    if "jsonschema.exceptions" in added:
+        _real_names_before_check()
+    return True
 
 
 def _real_names_before_check() -> None:

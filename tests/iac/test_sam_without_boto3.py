@@ -245,3 +245,24 @@ def test_schema_models_are_built_when_a_resource_needs_them(valid, tmp_path):
         assert outcomes[0]["code"] == 0 and outcomes[0]["report"]["summary"]["apis"] == 1
     else:
         assert outcomes[0]["code"] == 2 and "Property 'Auth.Type' is invalid" in outcomes[0]["error"]
+
+
+def test_a_translator_that_reads_more_of_its_schema_models_keeps_boto3_away(tmp_path):
+    """Should a translator version read one of its schema models when its modules load (1.105 does, in a class
+    body), its own modules are imported as usual and boto3 and jsonschema still are not."""
+    path = ROOT / "examples" / "iac" / "seed-correct.sam.yaml"
+    expected, _ = _audit_in_fresh_process(path, tmp_path, boto3_first=True)
+    report = tmp_path / "schema.json"
+    out = _python(f"""
+        import json, sys
+        from auditor.iac import sam
+        sam._NAMED_AT_IMPORT[sam._SCHEMA + "aws_serverless_graphqlapi"] = ()
+        from auditor.cli import main
+        code = main(["audit", "--format", "json", "--fail-on", "never", "--output", {str(report)!r}, {str(path)!r}])
+        loaded = sorted(m for m in sys.modules if m.startswith({LOADED!r}))
+        print(json.dumps({{"code": code, "loaded": loaded}}))
+    """, tmp_path)
+    assert out["code"] == 0
+    assert "samtranslator.internal.schema_source.aws_serverless_function" in out["loaded"]  # imported as usual
+    assert [m for m in out["loaded"] if not m.startswith(("pydantic", "samtranslator."))] == []  # no boto3, jsonschema
+    assert json.loads(report.read_text()) == expected
