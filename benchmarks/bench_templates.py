@@ -150,6 +150,10 @@ def write_corpus(folder: str, sam: int, cfn: int, cdk: int, seed: int = 15) -> t
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 
 
+def _is_sam(path: str) -> bool:
+    return os.path.isfile(path) and "AWS::Serverless" in Path(path).read_text(errors="replace")
+
+
 def read_corpus(folder: str) -> tuple[list[str], list[str], dict[str, str | None]]:
     """(paths for apigw-auditor, template files for cfn-lint, the first template of each kind) of a folder's
     templates and cdk.out folders, in name order."""
@@ -165,17 +169,13 @@ def read_corpus(folder: str) -> tuple[list[str], list[str], dict[str, str | None
         elif path.is_file() and path.suffix in TEMPLATE_SUFFIXES:
             audit_paths.append(str(path))
             lint_files.append(str(path))
-            kind = "sam" if "AWS::Serverless" in path.read_text(errors="replace") else "cloudformation"
+            kind = "sam" if _is_sam(str(path)) else "cloudformation"
             first[kind] = first[kind] or str(path)
     return audit_paths, lint_files, first
 
 
 HEAVY = ("samtranslator", "boto3", "botocore", "s3transfer", "jsonschema", "pydantic", "tabulate", "yaml", "msgspec")
 _CHEAP = ("botocore", "botocore.exceptions", "botocore.vendored")  # the translator's exception classes: ~10 ms
-
-
-def _is_sam(path: str) -> bool:
-    return os.path.isfile(path) and "AWS::Serverless" in Path(path).read_text(errors="replace")
 
 
 def heavy_modules(auditor: list[str], *paths: str) -> list[str]:
