@@ -2,8 +2,9 @@
 
 Writes a corpus of small HTTP API + Lambda templates into a temporary folder (--sam SAM templates,
 --cfn plain CloudFormation ones in YAML and JSON, --cdk cdk.out folders as `cdk synth` leaves them;
-about 1 in 5 with a wiring or permission mistake), then times, as the commands a user types
-(fresh processes, minimum of --repeat, interleaved):
+about 1 in 5 with a wiring or permission mistake), or takes the templates of a folder (--corpus DIR:
+its *.yaml, *.yml, *.json and *.template files and cdk.out folders, e.g. public templates), then times,
+as the commands a user types (fresh processes, minimum of --repeat, interleaved):
 
 - all templates in one process: `apigw-auditor audit <all>` against `cfn-lint <all>`;
 - one small template per process, per kind (the cost is mostly imports), against the 0.3 s target;
@@ -17,6 +18,7 @@ interpreter start-up and what one SAM template imports before its first rule run
 
     python benchmarks/bench_templates.py [--sam 30] [--cfn 30] [--cdk 20] [--repeat 5] [--keep DIR]
                                          [--before DIR]
+    python benchmarks/bench_templates.py --corpus DIR [--repeat 5] [--before DIR]
 """
 
 import argparse
@@ -145,15 +147,41 @@ def write_corpus(folder: str, sam: int, cfn: int, cdk: int, seed: int = 15) -> t
     return audit_paths, lint_files
 
 
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+
+
+def _is_sam(path: str) -> bool:
+    return os.path.isfile(path) and "AWS::Serverless" in Path(path).read_text(errors="replace")
+
+
+def read_corpus(folder: str) -> tuple[list[str], list[str], dict[str, str | None]]:
+    """(paths for apigw-auditor, template files for cfn-lint, the first template of each kind) of a folder's
+    templates and cdk.out folders, in name order."""
+    audit_paths, lint_files = [], []
+    first: dict[str, str | None] = {"sam": None, "cloudformation": None, "cdk.out": None}
+    for path in sorted(Path(folder).iterdir()):
+        if path.is_dir() and (path / "manifest.json").is_file():
+            templates = sorted(str(t) for t in path.glob("*.template.json"))
+            if templates:
+                audit_paths.append(str(path))
+                lint_files += templates
+                first["cdk.out"] = first["cdk.out"] or str(path)
+        elif path.is_file() and path.suffix in TEMPLATE_SUFFIXES:
+            audit_paths.append(str(path))
+            lint_files.append(str(path))
+            kind = "sam" if _is_sam(str(path)) else "cloudformation"
+            first[kind] = first[kind] or str(path)
+    return audit_paths, lint_files, first
+
+
 HEAVY = ("samtranslator", "boto3", "botocore", "s3transfer", "jsonschema", "pydantic", "tabulate", "yaml", "msgspec")
 _CHEAP = ("botocore", "botocore.exceptions", "botocore.vendored")  # the translator's exception classes: ~10 ms
 
 
-def heavy_modules(auditor: list[str], path: str) -> list[str]:
-    """Which heavy packages' code runs (`-X importtime`) for one template. A SAM template needs samtranslator
-    (and its pydantic); boto3 and jsonschema only if the template makes the translator use them (a policy
-    template: jsonschema)."""
-    trace = subprocess.run([sys.executable, "-X", "importtime", *auditor[1:], path], capture_output=True,
+def heavy_modules(auditor: list[str], *paths: str) -> list[str]:
+    """Which heavy packages' code runs (`-X importtime`) for these templates. A SAM template needs samtranslator;
+    boto3, jsonschema and pydantic only if the template makes the translator use them (pydantic: a GraphQLApi)."""
+    trace = subprocess.run([sys.executable, "-X", "importtime", *auditor[1:], *paths], capture_output=True,
                            text=True).stderr
     loaded = {line.rsplit("|", 1)[-1].strip() for line in trace.splitlines() if line.startswith("import time:")}
     loaded = {m for m in loaded if not (m in _CHEAP or m.startswith("botocore.vendored"))}
@@ -168,6 +196,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", metavar="DIR", help="also copy the corpus here")
     parser.add_argument("--before", metavar="DIR", help="another checkout of the tool to run beside this one")
+    parser.add_argument("--corpus", metavar="DIR", help="time this folder's templates instead of a generated corpus")
     args = parser.parse_args()
     cfn_lint = shutil.which("cfn-lint") or os.path.join(os.path.dirname(sys.executable), "cfn-lint")
     if not os.path.exists(cfn_lint):
@@ -178,16 +207,26 @@ def main() -> int:
     for tree in trees.values():
         compileall.compile_dir(str(tree / "auditor"), quiet=1)  # as a wheel installs it
     with tempfile.TemporaryDirectory() as folder:
-        audit_paths, lint_files = write_corpus(folder, args.sam, args.cfn, args.cdk)
-        if args.keep:
-            shutil.copytree(folder, args.keep, dirs_exist_ok=True)
+        if args.corpus:
+            audit_paths, lint_files, singles = read_corpus(args.corpus)
+            if not audit_paths:
+                print(f"no templates in {args.corpus}", file=sys.stderr)
+                return 1
+            described = f"{args.corpus}: {len(lint_files)} templates ({sum(1 for p in audit_paths if _is_sam(p))} SAM)"
+        else:
+            audit_paths, lint_files = write_corpus(folder, args.sam, args.cfn, args.cdk)
+            if args.keep:
+                shutil.copytree(folder, args.keep, dirs_exist_ok=True)
+            singles = {"sam": audit_paths[0] if args.sam else None,
+                       "cloudformation": audit_paths[args.sam] if args.cfn else None,
+                       "cdk.out": audit_paths[-1] if args.cdk else None}
+            described = (f"{args.sam} SAM, {args.cfn} CloudFormation, {args.cdk} cdk.out ({len(lint_files)} "
+                         f"templates)")
         report = os.path.join(folder, "report.json")
         auditor = [sys.executable, "-m", "auditor", "audit", "--format", "json", "--fail-on", "never",
                    "--output", report]
         all_ours, all_theirs = "apigw-auditor, all in one process", "cfn-lint, all in one process"
         commands, cwd, ok = {all_theirs: [cfn_lint, *lint_files]}, {}, {all_theirs: range(256)}
-        singles = {"sam": audit_paths[0], "cloudformation": audit_paths[args.sam] if args.cfn else None,
-                   "cdk.out": audit_paths[-1] if args.cdk else None}
         for prefix, tree in trees.items():
             mine = {f"{prefix}{all_ours}": auditor + audit_paths}
             for kind, path in singles.items():
@@ -201,8 +240,7 @@ def main() -> int:
         runs = Runs(commands, ok=ok, cwd=cwd).run(args.repeat)
         with open(report) as handle:
             findings = json.load(handle)["summary"]["findings"]
-        print(f"corpus: {args.sam} SAM, {args.cfn} CloudFormation, {args.cdk} cdk.out ({len(lint_files)} templates); "
-              f"{args.repeat} interleaved rounds; {machine()}")
+        print(f"corpus: {described}; {args.repeat} interleaved rounds; {machine()}")
         print(runs.table(all_ours, "x ours"))
         for prefix in trees:
             low, mid = runs.ratio(all_theirs, prefix + all_ours)
@@ -212,18 +250,20 @@ def main() -> int:
                   f"(median {(mid / 12 - 1) * 100:+.0f}%)")
         print(f"  (last single-file report: {findings} findings)")
         startup = min(runs.cpu["python -c pass (interpreter start-up)"])
-        sam = min(runs.cpu["apigw-auditor, one sam template"])
-        print(f"  fixed costs, CPU min: interpreter start-up {startup:.3f} s; one SAM template {sam:.3f} s in all")
+        sam = f"; one SAM template {min(runs.cpu['apigw-auditor, one sam template']):.3f} s in all" \
+            if singles["sam"] else ""
+        print(f"  fixed costs, CPU min: interpreter start-up {startup:.3f} s{sam}")
         print("  a single small template under 0.3 s CPU (issue 15): " + ", ".join(
             f"{kind} {min(runs.cpu[f'apigw-auditor, one {kind} template']):.2f} s" for kind, path in singles.items()
             if path))
-        for kind, path in (("CloudFormation", audit_paths[args.sam] if args.cfn else None),
-                           ("SAM", audit_paths[0] if args.sam else None)):
+        for kind, path in (("CloudFormation", singles["cloudformation"]), ("SAM", singles["sam"])):
             if path:
                 print(f"  heavy modules one {kind} template loads: {', '.join(heavy_modules(auditor, path)) or 'none'}")
-        print("  what one SAM template imports before the first rule runs (-X importtime, self time, top 12):")
-        for line in importtime_top(auditor + [audit_paths[0]], 12):
-            print("    " + line)
+        print("  heavy modules the whole corpus loads: " + (", ".join(heavy_modules(auditor, *audit_paths)) or "none"))
+        if singles["sam"]:
+            print("  what one SAM template imports before the first rule runs (-X importtime, self time, top 12):")
+            for line in importtime_top(auditor + [singles["sam"]], 12):
+                print("    " + line)
     return 0
 
 

@@ -57,7 +57,7 @@ def _placeholder(name: str) -> str:
 
 def prepare(template: dict, base_dir: str, file: str) -> dict:
     """A copy the translator accepts: no null sections, no local paths."""
-    out = copy.deepcopy(template)
+    out, shared = _copy(template)
     for key in list(out):
         if out[key] is None:
             del out[key]  # `Globals:` with nothing under it
@@ -83,7 +83,7 @@ def prepare(template: dict, base_dir: str, file: str) -> dict:
             path = os.path.join(base_dir, props["DefinitionUri"])
             if os.path.isfile(path):
                 from auditor.files import read_text
-                props["DefinitionBody"] = load_template_text(read_text(path), path)
+                props["DefinitionBody"] = _plain(load_template_text(read_text(path), path))
                 del props["DefinitionUri"]
         key = _LOCAL_URI_KEYS.get(kind)
         if kind == "AWS::Serverless::Function":
@@ -102,7 +102,40 @@ def prepare(template: dict, base_dir: str, file: str) -> dict:
         if kind == "AWS::Serverless::Application" and (_is_local(props.get("Location")) or
                                                        _in_repository(props.get("Location"))):
             props["Location"] = f"https://{PLACEHOLDER_BUCKET}.s3.amazonaws.com/{logical}.yaml"
-    return _plain(out)
+    return _plain(out) if shared else out
+
+
+_ATOMIC = (str, int, float, bool, type(None), bytes)
+
+
+def _copy(template: dict) -> tuple[dict, bool]:
+    """(a copy in plain dicts and lists, whether a mapping or list occurs in it more than once): what
+    `_plain(copy.deepcopy(template))` gave, in one pass and a fifth of the time (deepcopy rebuilds each LineDict
+    through __reduce_ex__). A YAML alias makes one object appear twice: the copy keeps it one object, as deepcopy
+    did, so `prepare`'s edits see it as before, and `prepare` then unshares it with `_plain` as before."""
+    memo: dict[int, object] = {}
+    shared = False
+
+    def copy_of(value):
+        nonlocal shared
+        if isinstance(value, _ATOMIC):
+            return value
+        if isinstance(value, (dict, list)):
+            done = memo.get(id(value))
+            if done is not None:
+                shared = True
+                return done
+            if isinstance(value, dict):
+                out = memo[id(value)] = {}
+                for key, item in value.items():
+                    out[key] = copy_of(item)
+            else:
+                out = memo[id(value)] = []
+                out.extend(copy_of(item) for item in value)
+            return out
+        return copy.deepcopy(value)  # what a YAML tag may build beside them (!!set, !!omap's tuples)
+
+    return copy_of(template), shared
 
 
 def _plain(value):
@@ -134,20 +167,33 @@ class _RegionSession:
 # What aws-sam-translator imports by name when its modules load, from boto3/botocore: classes it names in
 # annotations (Session, BaseClient) or uses only to call AWS (Config: the Serverless Application Repository,
 # AppConfig), which an audit never does (see `prepare`); botocore.exceptions is imported for real (cheap, and
-# `except ClientError` needs the real class). From jsonschema: what checks SAM's own policy templates, used
-# only when a template uses one (`_policy_templates` puts the real ValidationError in place first).
+# `except ClientError` needs the real class). From jsonschema: what checks SAM's own policy templates, which
+# `_policy_templates` skips (`_real_names_before_check` puts the real ValidationError in place if anything runs it).
+# From its own schema_source: the pydantic models of SAM's schema (building them is half of the translator's import,
+# ~55 ms), which it names in signatures but validates with only a GraphQLApi, CapacityProvider, NetworkConnector or
+# MicroVMImage resource and a function's CapacityProviderConfig; and pydantic itself (~20 ms), which only those
+# models use ("compat" is the translator's door to it: `pydantic.BaseModel` bounds a TypeVar).
+_SCHEMA = "samtranslator.internal.schema_source."
 _NAMED_AT_IMPORT = {"boto3": ("Session",), "botocore.client": ("BaseClient",), "botocore.config": ("Config",),
-                    "jsonschema": (), "jsonschema.exceptions": ("ValidationError",)}
+                    "jsonschema": (), "jsonschema.exceptions": ("ValidationError",),
+                    _SCHEMA + "common": ("PassThroughProp", "PermissionsType", "SamIntrinsicable"),
+                    _SCHEMA + "aws_serverless_function": (), _SCHEMA + "aws_serverless_capacity_provider": (),
+                    _SCHEMA + "aws_serverless_networkconnector": (), _SCHEMA + "aws_serverless_microvmimage": (),
+                    _SCHEMA + "aws_serverless_graphqlapi": (
+                        "ApiKey", "Auth", "Authorizer", "Cache", "DataSources", "DomainName", "DynamoDBDataSource",
+                        "Function", "LambdaDataSource", "Properties", "Resolver"),
+                    "samtranslator.compat": ("pydantic.BaseModel",)}
 
 
 class _Later:
-    """A class the translator names when its modules load (Session, Config, ...): calling it calls the real one."""
+    """A class the translator names when its modules load (Session, Config, ...): calling it calls the real one,
+    and so does reading any of its attributes. `name` may be dotted (pydantic.BaseModel of samtranslator.compat)."""
 
     def __init__(self, module: str, name: str):
         self.module, self.name = module, name
 
     def real(self):
-        return getattr(importlib.import_module(self.module), self.name)
+        return functools.reduce(getattr, self.name.split("."), importlib.import_module(self.module))
 
     def __call__(self, *args, **kwargs):
         return self.real()(*args, **kwargs)
@@ -168,12 +214,25 @@ class _Later:
 
 
 class _ModuleLater(types.ModuleType):
-    """A module as the translator's modules hold it (boto3, jsonschema, ...): every attribute is read from the
-    real module, imported the ordinary way the first time one is read."""
+    """A module as the translator's modules hold it (boto3, jsonschema, ...): while they load, it has only the
+    names they read (`_NAMED_AT_IMPORT`, as `_Later` stand-ins); afterwards every attribute is read from the real
+    module, imported the ordinary way the first time one is read."""
+
+    def __init__(self, name: str, names=()):
+        super().__init__(name)
+        self._stand_ins = {}
+        for dotted in names:
+            first, _, rest = dotted.partition(".")
+            holder = self._stand_ins.setdefault(first, _Later(name, first))
+            if rest:  # pydantic.BaseModel: read from the stand-in of pydantic while the modules load
+                setattr(holder, rest, _Later(name, dotted))
 
     def __getattr__(self, name):
         if sys.modules.get(self.__name__) is self:  # while the translator's modules load: only what they name
-            raise AttributeError(name)
+            try:
+                return self._stand_ins[name]
+            except KeyError:
+                raise AttributeError(name) from None
         return getattr(importlib.import_module(self.__name__), name)
 
 
@@ -185,8 +244,9 @@ def _real_names(module) -> None:
 
 
 def _import_translator() -> None:
-    """aws-sam-translator's modules, without running boto3's or jsonschema's (~0.15 s and ~0.03 s of a small
-    template's run). While they load, the modules they import names from are stand-ins (`_ModuleLater`,
+    """aws-sam-translator's modules, without running boto3's, jsonschema's or pydantic's, nor building the
+    translator's pydantic models of SAM's schema (~0.15 s, ~0.03 s, ~0.02 s and ~0.05 s of a small template's
+    run). While they load, the modules they import names from are stand-ins (`_ModuleLater`,
     `_Later`); afterwards sys.modules is as before, so any later `import boto3` (--live, moto) imports the real
     one, and the translator's own uses of these modules reach the real ones too."""
     with _IMPORTING:
@@ -201,24 +261,51 @@ def _import_translator_once() -> None:
         return
     if "boto3" not in sys.modules:
         import botocore.exceptions  # noqa: F401
-    added = [name for name in _NAMED_AT_IMPORT if name not in sys.modules]  # the others are paid for already
+    # A translator version that names more of them when its modules load: its own modules (the schema models)
+    # imported as usual first, then everything.
+    outside = {name: names for name, names in _NAMED_AT_IMPORT.items() if not name.startswith("samtranslator.")}
+    for stand_ins in (_NAMED_AT_IMPORT, outside) if outside != _NAMED_AT_IMPORT else (_NAMED_AT_IMPORT,):
+        if _imported_with(stand_ins):
+            return
+    _import_samtranslator()  # the ordinary way
+
+
+def _imported_with(stand_ins: dict) -> bool:
+    """Whether the translator's modules loaded while these modules were stand-ins; if not, none of its modules
+    stays imported."""
+    added = [name for name in stand_ins if name not in sys.modules]  # the others are paid for already
     for name in added:
-        module = sys.modules[name] = _ModuleLater(name)
-        for cls in _NAMED_AT_IMPORT[name]:
-            setattr(module, cls, _Later(name, cls))
+        sys.modules[name] = _ModuleLater(name, stand_ins[name])
     try:
         _import_samtranslator()
-        return
-    except (ImportError, AttributeError):  # a translator version that uses more of them when it loads
+    except Exception:  # noqa: BLE001 - a name the stand-ins lack: tried again with fewer of them
         if not added:
             raise
         for name in [m for m in sys.modules if m == "samtranslator" or m.startswith("samtranslator.")]:
             del sys.modules[name]
+        return False
     finally:
         for name in added:
             if isinstance(sys.modules.get(name), _ModuleLater):
                 del sys.modules[name]
-    _import_samtranslator()  # the ordinary way
+    if "jsonschema.exceptions" in added:
+        _real_names_before_check()
+    return True
+
+
+def _real_names_before_check() -> None:
+    """The check of policy templates against SAM's schema (PolicyTemplatesProcessor's constructor; not run by
+    `_policy_templates`, but by the translator itself in a version without the hook `translate` replaces) catches
+    jsonschema's ValidationError: the real class is put in place when that check runs, not before."""
+    from samtranslator.policy_template_processor import processor
+    check = getattr(processor.PolicyTemplatesProcessor, "_is_valid_templates_dict", None)
+    if check is None:
+        return
+
+    def real_names_then_check(*args, **kwargs):
+        _real_names(processor)
+        return check(*args, **kwargs)
+    processor.PolicyTemplatesProcessor._is_valid_templates_dict = staticmethod(real_names_then_check)
 
 
 def _import_samtranslator() -> None:
@@ -229,12 +316,19 @@ def _import_samtranslator() -> None:
 
 @functools.lru_cache(maxsize=None)
 def _policy_templates():
-    """SAM's built-in policy templates, checked against their JSON schema once per process: the
-    translator builds (and validates, with jsonschema) the same processor for every template, half
-    of its time on a small one. The processor is read-only (each use copies the template it fills)."""
+    """SAM's built-in policy templates, read once per process: the translator builds the same processor for every
+    template, half of its time on a small one. The processor is read-only (each use copies the template it fills).
+
+    Built as the processor's constructor builds it, without its check of SAM's own shipped templates against
+    SAM's own schema (the two ship together, and the translator's release tests check them): that check imports
+    jsonschema and validates 70 kB, ~50 ms of a run whose template names a policy template."""
     from samtranslator.policy_template_processor import processor
-    _real_names(processor)  # `except ValidationError` needs the real class
-    return processor.PolicyTemplatesProcessor(processor.PolicyTemplatesProcessor.get_default_policy_templates_json())
+    from samtranslator.policy_template_processor.template import Template
+    templates = object.__new__(processor.PolicyTemplatesProcessor)
+    templates.policy_templates = {
+        name: Template.from_dict(name, value)
+        for name, value in processor.PolicyTemplatesProcessor.get_default_policy_templates_json()["Templates"].items()}
+    return templates
 
 
 class _PolicyTemplatesWhenUsed:
@@ -250,17 +344,38 @@ def _policy_template_plugin():
     return PolicyTemplatesForResourcePlugin(_PolicyTemplatesWhenUsed())
 
 
+@functools.lru_cache(maxsize=None)
+def _once_per_process() -> None:
+    """What the translator builds again for every template, built once per process (each is read-only once built,
+    so every template is translated as before):
+    - the policy templates processor (`_policy_template_plugin`, through the hook prepare_plugins calls);
+    - the map of SAM resource types to their classes (ResourceTypeResolver: inspect.getmembers of sam_resources);
+    - and SamResourceType.has_value, asked of every resource by each plugin, answers a plain string from a set
+      instead of comparing it with each of the enum's members (~10% of translating a small template); any other
+      value is answered by the enum's own method."""
+    from samtranslator.sdk.resource import SamResourceType
+    from samtranslator.translator import translator as translator_module
+
+    if hasattr(translator_module, "make_policy_template_for_function_plugin"):  # the hook prepare_plugins calls
+        translator_module.make_policy_template_for_function_plugin = _policy_template_plugin
+    resolver = getattr(translator_module, "ResourceTypeResolver", None)
+    if isinstance(resolver, type):  # translate() calls ResourceTypeResolver(sam_resources)
+        translator_module.ResourceTypeResolver = functools.lru_cache(maxsize=None)(resolver)
+    has_value = SamResourceType.has_value
+    types_ = frozenset(member.value for member in SamResourceType)
+    if all(type(value) is str for value in types_):
+        SamResourceType.has_value = classmethod(
+            lambda cls, value: value in types_ if type(value) is str else has_value(value))
+
+
 def translate(template: dict, settings: Settings, file: str, source: dict | None = None) -> dict:
     """The translator's CloudFormation; a rejection names the line of the resource it names in `source`
     (the template as read, with its lines; the translator gets a prepared copy)."""
     _import_translator()
+    _once_per_process()
     from samtranslator.model.exceptions import InvalidDocumentException
     from samtranslator.parser.parser import Parser
-    from samtranslator.translator import translator as translator_module
     from samtranslator.translator.translator import Translator
-
-    if hasattr(translator_module, "make_policy_template_for_function_plugin"):  # the hook prepare_plugins calls
-        translator_module.make_policy_template_for_function_plugin = _policy_template_plugin
 
     session = _RegionSession(settings.region)
     parameters = {"AWS::Region": settings.region, "AWS::AccountId": settings.account,

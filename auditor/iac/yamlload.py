@@ -61,17 +61,29 @@ def _loader():
         class TemplateLoader(yaml.SafeLoader):
             pass
 
+    scalar_node, str_tag = yaml.ScalarNode, "tag:yaml.org,2002:str"
+
     def construct_mapping(loader, node):
+        """A LineDict of the mapping. A string key or value (most of a template) is its node's value, which is what
+        loader.construct_object returns for it (and for every alias of it), without the call: the other nodes go
+        through construct_object as before, so the loader's recursion (and where a deep document stops it) is
+        unchanged."""
         loader.flatten_mapping(node)
         out = LineDict()
         out.line = node.start_mark.line + 1
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a mapping key must be a scalar", key_node.start_mark)
-            key = str(key) if not isinstance(key, str) else key
-            out[key] = loader.construct_object(value_node, deep=True)
+            if key_node.tag == str_tag and type(key_node) is scalar_node:
+                key = key_node.value
+            else:
+                key = loader.construct_object(key_node, deep=True)
+                if not isinstance(key, (str, int, float, bool)) and key is not None:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "a mapping key must be a scalar", key_node.start_mark)
+                key = str(key) if not isinstance(key, str) else key
+            if value_node.tag == str_tag and type(value_node) is scalar_node:
+                out[key] = value_node.value
+            else:
+                out[key] = loader.construct_object(value_node, deep=True)
             out.key_lines[key] = key_node.start_mark.line + 1
         return out
 
