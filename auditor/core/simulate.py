@@ -20,7 +20,8 @@ from auditor.core.arns import (execute_api_arn, invoke_host, is_unresolved, pars
 from auditor.engine import all_rules, run_audit
 from auditor.errors import UsageError
 from auditor.core.policy import source_matches
-from auditor.core.routekey import CONCRETE_METHODS, choose_route, match_route, parse_route_key, route_key_problem
+from auditor.core.routekey import (CONCRETE_METHODS, RouteTree, choose_route, match_route, parse_route_key,
+                                   route_key_problem)
 
 DOCUMENT_VERSION = 1
 NOT_FOUND = '404 {"message":"Not Found"}'
@@ -681,6 +682,7 @@ class Simulator(_RestSimulation):
         self._audited = audited
         self._findings = None
         self._keys: dict[int, tuple] = {}  # per API (by id): its parsed route keys, read once for all requests
+        self._trees: dict[tuple, tuple] = {}  # per API and letter case: its route keys filed by segment
 
     @property
     def findings(self) -> Findings:
@@ -718,9 +720,14 @@ class Simulator(_RestSimulation):
         return replace(request, api_id=mapping.api_id, stage=mapping.stage, path=resolution.path,
                        region=getattr(domain.scope, "region", None), mapping=found)
 
-    def explain(self, request) -> Explanation:
+    def explain(self, request, all_candidates: bool = True) -> Explanation:
         """One request through the API; dispatched by API type (a WebSocket connection or message is
-        simulated by core/simulate_websocket with the same steps, findings and verdicts)."""
+        simulated by core/simulate_websocket with the same steps, findings and verdicts).
+
+        all_candidates=False (an HTTP API's request): the route step lists only the routes that match the
+        request, found through the API's route tree, not every route with why it does not match; the
+        verdict is the same. The wiring graph asks so: it reads which route was chosen, and a list of
+        every route per request made a report on an API of 10,000 routes quadratic."""
         if not isinstance(request, Request):
             from auditor.core.simulate_websocket import explain_websocket
             return explain_websocket(self, request)
@@ -754,7 +761,7 @@ class Simulator(_RestSimulation):
             stage, stage_path = self._stage(api, request.stage, path, steps)
             steps["_stage_path"] = stage_path  # for _unsettled, removed below
             self._cors(api, method, steps)
-            route, route_key, params = self._route(api, method, stage_path, steps)
+            route, route_key, params = self._route(api, method, stage_path, steps, all_candidates)
             conditions += self._throttling(stage, route, steps)
             conditions += self._authorization(api, route, steps, stage, request)
             integration = self._target(api, route, steps)
@@ -790,8 +797,9 @@ class Simulator(_RestSimulation):
         if stage_path is not None:
             chosen = (steps.get("route") or {}).get("chosen")
             lowered = stage_path.lower()
-            for route in api.routes:
-                key = parse_route_key(route.key)
+            valid = self._route_keys(api)[0]
+            for position in self._route_tree(api, folded=True).candidates(lowered):  # in the order of api.routes
+                route, key = valid[position]
                 if key is None or key.is_default or route.key == chosen or not key.path or \
                         match_route(key, method, stage_path).matched:
                     continue
@@ -950,21 +958,26 @@ class Simulator(_RestSimulation):
                              "AGW105" if no_stage_finding else None, no_stage_finding, 404)
         return stage, stage_path
 
-    def _route(self, api, method: str, path: str, steps: dict):
+    def _route(self, api, method: str, path: str, steps: dict, all_candidates: bool = True):
         if not api.has_routes:
             steps["route"] = {"chosen": None, "candidates": [], "reason": "the input does not list this API's routes"}
             raise self._unknown(f"cannot tell which route matches: the input holds no route list for API {api.id}")
         valid, keyed, keys, unparsed = self._route_keys(api)
-        best, verdicts = choose_route(keys, method, path)
-        matched = sorted((i for i, v in enumerate(verdicts) if v.matched), key=lambda i: verdicts[i].rank)
+        if all_candidates:
+            positions = range(len(keys))
+            best, verdicts = choose_route(keys, method, path)
+        else:  # every route that matches is among the tree's candidates, in order: the same one wins
+            positions = self._route_tree(api).candidates(path)
+            best, verdicts = choose_route([keys[i] for i in positions], method, path)
+        verdicts = list(zip(positions, verdicts))  # (position in keyed, verdict)
+        matched = sorted((pair for pair in verdicts if pair[1].matched), key=lambda pair: pair[1].rank)
         candidates = []
-        for position, i in enumerate(matched):
-            v = verdicts[i]
+        for position, (i, v) in enumerate(matched):
             won = v is best
             candidates.append({"route_key": keyed[i][0].key, "matched": True, "won": won, "priority": position + 1,
                                "reason": v.reason if won else f"{v.reason}, but {_rank_reason(best, v)} "
                                                               f"(`{best.route_key.raw}` wins)"})
-        for i, v in enumerate(verdicts):
+        for i, v in verdicts if all_candidates else ():
             if not v.matched:
                 candidates.append({"route_key": keyed[i][0].key, "matched": False, "won": False, "priority": None,
                                    "reason": v.reason})
@@ -999,7 +1012,7 @@ class Simulator(_RestSimulation):
                                      "meant to but its key is invalid", "AGW104", finding, 404)
             raise self._fail(f"{NOT_FOUND}: no route matches {method} {path} and the API has no `$default` route",
                              None, None, 404)
-        route = keyed[next(i for i in matched if verdicts[i] is best)][0]
+        route = keyed[next(i for i, v in matched if v is best)][0]
         step.update({"chosen": route.key, "route_id": route.id, "path_parameters": best.path_parameters or {}})
         return route, best.route_key, best.path_parameters or {}
 
@@ -1011,6 +1024,21 @@ class Simulator(_RestSimulation):
             keyed = [(route, key) for route, key in valid if key is not None]
             cached = (api, (valid, keyed, [key for _, key in keyed], [r for r, key in valid if key is None]))
             self._keys[id(api)] = cached
+        return cached[1]
+
+    def _route_tree(self, api, folded: bool = False) -> RouteTree:
+        """The API's valid route keys filed by segment, built once per API: positions in `keyed` (_route_keys);
+        folded: the keys with a path, in lower case, by position in `valid` (api.routes), for _unsettled."""
+        valid, keyed, keys, _ = self._route_keys(api)
+        cached = self._trees.get((id(api), folded))
+        if cached is None or cached[0] is not valid:
+            if folded:
+                lowered = ((i, key and key.path and not key.is_default
+                            and parse_route_key(f"{key.method} {key.path.lower()}")) for i, (_, key) in enumerate(valid))
+                tree = RouteTree((i, key) for i, key in lowered if key)
+            else:
+                tree = RouteTree(enumerate(keys))
+            cached = self._trees[(id(api), folded)] = (valid, tree)
         return cached[1]
 
     def _authorization(self, api, route, steps: dict, stage=None, request: Request | None = None) -> list[str]:

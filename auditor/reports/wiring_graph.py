@@ -332,7 +332,7 @@ class _Builder:
             for method, path in _sample_requests(key):
                 try:
                     explanation = self.simulator.explain(Request(method, path, api.id, api.scope.region,
-                                                                 stage=stage))
+                                                                 stage=stage), all_candidates=False)
                 except (AttributeError, TypeError, KeyError) as exc:  # a simulator defect must not cost the report
                     return RouteVerdict(key, edge.id, "unknown", f"explain could not simulate this route "
                                         f"({type(exc).__name__}: {exc})", None, None, False, stage)
