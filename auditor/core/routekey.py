@@ -157,10 +157,11 @@ class RouteTree:
             if key.is_default:
                 self._always.append(position)
                 continue
-            greedy = key.is_greedy
+            segments = key.segments
+            greedy = bool(segments) and segments[-1].endswith("+}")  # key.is_greedy
             node = self._root
-            for segment in key.segments[:-1] if greedy else key.segments:
-                if _VARIABLE.match(segment):
+            for segment in segments[:-1] if greedy else segments:
+                if segment[:1] == "{":  # a valid key's segment is a whole variable or has no brace
                     child = node[1]
                     if child is None:
                         child = node[1] = [{}, None, [], []]

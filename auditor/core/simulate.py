@@ -798,7 +798,11 @@ class Simulator(_RestSimulation):
             chosen = (steps.get("route") or {}).get("chosen")
             lowered = stage_path.lower()
             valid = self._route_keys(api)[0]
-            for position in self._route_tree(api, folded=True).candidates(lowered):  # in the order of api.routes
+            if lowered == stage_path and not self._cased(api):  # each route matches folded as it does written
+                positions = ()
+            else:
+                positions = self._route_tree(api, folded=True).candidates(lowered)  # in the order of api.routes
+            for position in positions:
                 route, key = valid[position]
                 if key is None or key.is_default or route.key == chosen or not key.path or \
                         match_route(key, method, stage_path).matched:
@@ -1026,9 +1030,20 @@ class Simulator(_RestSimulation):
             self._keys[id(api)] = cached
         return cached[1]
 
+    def _cased(self, api) -> bool:
+        """Whether a route path of the API changes in lower case (else _unsettled's letter-case check can find
+        nothing for a path in lower case)."""
+        valid = self._route_keys(api)[0]
+        cached = self._trees.get((id(api), "cased"))
+        if cached is None or cached[0] is not valid:
+            cased = any(key is not None and key.path != key.path.lower() for _, key in valid)
+            cached = self._trees[(id(api), "cased")] = (valid, cased)
+        return cached[1]
+
     def _route_tree(self, api, folded: bool = False) -> RouteTree:
-        """The API's valid route keys filed by segment, built once per API: positions in `keyed` (_route_keys);
-        folded: the keys with a path, in lower case, by position in `valid` (api.routes), for _unsettled."""
+        """The API's valid route keys filed by segment, built once per API (filing a key costs about one
+        comparison): positions in `keyed` (_route_keys); folded: the keys with a path, in lower case, by
+        position in `valid` (api.routes), for _unsettled."""
         valid, keyed, keys, _ = self._route_keys(api)
         cached = self._trees.get((id(api), folded))
         if cached is None or cached[0] is not valid:
