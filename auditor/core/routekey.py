@@ -88,6 +88,14 @@ class RouteMatch:
     path_parameters: dict | None = None
 
 
+@lru_cache(maxsize=1 << 16)
+def _variable(segment: str) -> tuple[str, str] | None:
+    """(name, "+" or "") of a `{name}` or `{name+}` segment, None for a literal: the regular expression runs
+    once per distinct segment, not once per segment of every route compared with every request."""
+    variable = _VARIABLE.match(segment)
+    return variable.groups() if variable else None
+
+
 def match_route(route: RouteKey, method: str, path: str) -> RouteMatch:
     """Match a request against one route, per aws-semantics.md's priority rules.
 
@@ -103,14 +111,14 @@ def match_route(route: RouteKey, method: str, path: str) -> RouteMatch:
     params: dict[str, str] = {}
     literal_pattern = []
     for index, segment in enumerate(route.segments):
-        variable = _VARIABLE.match(segment)
-        if variable and variable.group(2):
+        variable = _variable(segment)
+        if variable and variable[1]:
             rest = request_segments[index:]
             if not rest or rest == [""]:
                 return RouteMatch(route, False, f"greedy `{segment}` needs at least one more path segment (unconfirmed for a bare prefix)")
-            params[variable.group(1)] = "/".join(rest)
+            params[variable[0]] = "/".join(rest)
             method_rank = 0 if route.method != "ANY" else 1
-            return RouteMatch(route, True, f"greedy `{segment}` takes `{params[variable.group(1)]}`",
+            return RouteMatch(route, True, f"greedy `{segment}` takes `{params[variable[0]]}`",
                               (1, -index, tuple(literal_pattern), method_rank), params)
         if index >= len(request_segments):
             return RouteMatch(route, False, f"path is shorter than `{route.path}`")
@@ -118,7 +126,7 @@ def match_route(route: RouteKey, method: str, path: str) -> RouteMatch:
         if variable:
             if not actual:
                 return RouteMatch(route, False, f"`{segment}` cannot match an empty segment")
-            params[variable.group(1)] = actual
+            params[variable[0]] = actual
             literal_pattern.append(1)
         elif segment != actual:
             return RouteMatch(route, False, f"segment `{actual}` is not `{segment}` (paths are case-sensitive)")

@@ -150,6 +150,10 @@ class Findings:
     def _of(self, api) -> list:
         return self._by_api.get((api.scope.account, api.scope.region, api.id), [])
 
+    def of_api(self, api) -> list:
+        """Every finding on the API, on the API itself or any of its parts."""
+        return self._of(api)
+
     def find(self, rule_id: str, api, route=None, integration=None, authorizer=None, function_arn=None, stage=None):
         """function_arn, stage: when an integration invokes another function per stage (stage variables),
         the finding about the function this stage invokes."""
@@ -1368,8 +1372,8 @@ def routing_table(simulator: Simulator, api) -> dict:
     for route in api.routes:
         key = parse_route_key(route.key)
         (invalid if key is None else ranked).append((route, key))
-    ranked.sort(key=lambda pair: (static_rank(pair[1]), pair[0].key))
-    rows = []
+    ranked.sort(key=lambda pair: (_static_rank_of(pair[0].key), pair[0].key))
+    rows, shared = [], {}
     for position, (route, key) in enumerate(ranked + invalid, start=1):
         resolution = index.target(route)
         integration = resolution.integration if resolution.state == "ok" else None
@@ -1378,7 +1382,7 @@ def routing_table(simulator: Simulator, api) -> dict:
                         "greedy" if key.is_greedy else "exact"),
                "target": route.target, "target_state": resolution.state, "integration": None, "function": None,
                "permission": None}
-        rows.append(route_row(simulator, api, route, row, integration, key is not None))
+        rows.append(route_row(simulator, api, route, row, integration, key is not None, shared))
     return {"version": DOCUMENT_VERSION,
             "api": {"id": api.id, "name": api.name, "account": api.scope.account, "region": api.scope.region},
             "stages": stages, "routes": rows}
@@ -1389,24 +1393,46 @@ def stage_cells(api) -> list[dict]:
              "deployment": "auto-deploy" if s.auto_deploy else s.deployment_id} for s in api.stages]
 
 
-def route_row(simulator: Simulator, api, route, row: dict, integration, routable: bool) -> dict:
+def route_row(simulator: Simulator, api, route, row: dict, integration, routable: bool,
+              shared: dict | None = None) -> dict:
     """One row of the routing table: the integration, function, permission and findings of a route
-    (shared by HTTP and WebSocket tables)."""
-    from auditor.core.analysis import invokes_lambda
+    (shared by HTTP and WebSocket tables). shared: the cells of each integration already read for this
+    table, by id (a row gets its own copy): an API's 10,000 routes mostly share a few integrations."""
     if integration is not None:
-        row["integration"] = {"id": integration.id, "type": integration.type, "subtype": integration.subtype,
-                              "payload_format_version": integration.payload_format_version,
-                              "credentials_arn": integration.credentials_arn}
-        ref = integration.function_ref
-        if ref is not None and invokes_lambda(api, integration):
-            row["function"] = {"name": ref.name, "qualifier": ref.qualifier, "arn": ref.arn}
-        check = simulator.index.checks_of(integration)
+        cells = shared.get(id(integration)) if shared is not None else None
+        if cells is None:
+            cells = _integration_cells(simulator, api, integration)
+            if shared is not None:
+                shared[id(integration)] = cells
+        integration_cell, function_cell, check = cells
+        row["integration"] = integration_cell.copy()
+        if function_cell is not None:
+            row["function"] = function_cell.copy()
         if routable:
             row["permission"] = _permission_cell(check, route) if check else {"status": "not-applicable",
                                                                                 "by_stage": {}}
-    row["findings"] = sorted({f.rule_id for f in simulator.findings.about(api, route, integration)
-                              if f.rule_id != "AGW304"})
+    about = simulator.findings.about(api, route, integration)
+    row["findings"] = sorted({f.rule_id for f in about if f.rule_id != "AGW304"}) if about else []
     return row
+
+
+def _integration_cells(simulator: Simulator, api, integration) -> tuple[dict, dict | None, list]:
+    """What every row through an integration shows alike: its cell, its function's, its permission checks."""
+    from auditor.core.analysis import invokes_lambda
+    cell = {"id": integration.id, "type": integration.type, "subtype": integration.subtype,
+            "payload_format_version": integration.payload_format_version,
+            "credentials_arn": integration.credentials_arn}
+    ref = integration.function_ref
+    function = ({"name": ref.name, "qualifier": ref.qualifier, "arn": ref.arn}
+                if ref is not None and invokes_lambda(api, integration) else None)
+    return cell, function, simulator.index.checks_of(integration)
+
+
+@lru_cache(maxsize=1 << 16)
+def _static_rank_of(key: str) -> tuple:
+    """static_rank of a valid key, looked up by its text (a string keeps its hash; a RouteKey hashes its fields
+    on every lookup)."""
+    return static_rank(parse_route_key(key))
 
 
 def _rest_sort_key(method) -> tuple:

@@ -201,14 +201,26 @@ def _api_section(number: int, graph) -> list[str]:
     return out
 
 
+_OUTCOMES = {"reaches-function": "reaches", "reaches-backend": "reaches", "fails": "fails", "unknown": "unknown",
+             "never": "never chosen"}
+_ROW_ENDS: dict[tuple, tuple[str, str]] = {}  # most routes share their verdict (the function's): escaped once
+
+
 def _verdict_row(number: int, verdict) -> str:
-    outcome = {"reaches-function": "reaches", "reaches-backend": "reaches", "fails": "fails",
-               "unknown": "unknown", "never": "never chosen"}.get(verdict.outcome, verdict.outcome)
-    status = f" {verdict.status}" if verdict.status else ""
-    return (f'<tr data-edge="{number}:{_e(verdict.route_edge)}" class="v-{_e(verdict.outcome)}">'
-            f"<td><code>{_e(verdict.route_key)}</code></td><td>{_e(verdict.stage or '-')}</td>"
-            f'<td><b>{_e(outcome)}{_e(status)}</b>{"" if verdict.certain else " (probably)"}'
-            f"<br><small>{_e(verdict.summary)}</small></td><td>{_e(verdict.rule_id or '-')}</td></tr>")
+    """One route's row. What follows the route key (stage, verdict, rule) is the same text for every route of
+    a function that the routing table judged, so it is escaped once per distinct verdict, not per route."""
+    shared = (verdict.outcome, verdict.status, verdict.stage, verdict.certain, verdict.summary, verdict.rule_id)
+    ends = _ROW_ENDS.get(shared)
+    if ends is None:
+        outcome = _OUTCOMES.get(verdict.outcome, verdict.outcome)
+        status = f" {verdict.status}" if verdict.status else ""
+        ends = (f'" class="v-{_e(verdict.outcome)}"><td><code>',
+                f"</code></td><td>{_e(verdict.stage or '-')}</td>"
+                f'<td><b>{_e(outcome)}{_e(status)}</b>{"" if verdict.certain else " (probably)"}'
+                f"<br><small>{_e(verdict.summary)}</small></td><td>{_e(verdict.rule_id or '-')}</td></tr>")
+        if len(_ROW_ENDS) < 50_000:
+            _ROW_ENDS[shared] = ends
+    return f'<tr data-edge="{number}:{_e(verdict.route_edge)}{ends[0]}{_e(verdict.route_key)}{ends[1]}'
 
 
 _CSS = """

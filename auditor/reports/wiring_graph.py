@@ -157,6 +157,9 @@ class _Builder:
         if self._whole and budget is not None:
             budget[0] -= len(api.routes)
         self._edges: dict[str, Edge] = {}  # by id: a broken route marks its integration's edge without a search
+        # no finding on the API: no route is a suspect, and none needs a findings lookup (most of 500 APIs)
+        self._findings_here = bool(simulator.findings.of_api(api))
+        self._table_summaries: dict = {}  # the routing table's verdict per function ARN: one string per function
 
     def _function_node(self, ref) -> str:
         """The node of the function an integration invokes (one per ARN), named as the input names it."""
@@ -300,24 +303,27 @@ class _Builder:
         verdict for; else the rules of medium or higher severity that concern it (maybe none)."""
         if self._whole:
             return []
-        route = self._routes.get(row["route_key"])
-        integration = self.integrations.get((row["integration"] or {}).get("id"))
-        rules = sorted({f.rule_id for f in self.simulator.findings.about(self.api, route, integration)
-                        if f.severity >= Severity.MEDIUM})
+        rules = []
+        if self._findings_here:
+            route = self._routes.get(row["route_key"])
+            integration = self.integrations.get((row["integration"] or {}).get("id"))
+            rules = sorted({f.rule_id for f in self.simulator.findings.about(self.api, route, integration)
+                            if f.severity >= Severity.MEDIUM})
         if rules or (row["permission"] or {}).get("status") not in ("covered", "credentials"):
             return rules
         return None
 
     def _table_verdict(self, row, edge) -> RouteVerdict:
         """A route no finding of medium or more concerns, in an API too large to simulate route by route."""
-        function = row["function"] or {}
         edge.permission = "permission covers it" if row["permission"]["status"] == "covered" else "role"
-        why = (f"in an API of over {SIMULATE_ALL_UP_TO:,} routes" if len(self.api.routes) > SIMULATE_ALL_UP_TO else
-               f"one by one: the report's first {SIMULATE_REPORT_UP_TO:,} routes were")
-        return RouteVerdict(row["route_key"], edge.id, "reaches-function",
-                            f"reaches {function.get('arn', 'its function')}: its permission covers it and no finding "
-                            f"of medium or higher concerns it (routing table; not simulated {why})", None, None,
-                            False, None)
+        arn = (row["function"] or {}).get("arn", "its function")
+        summary = self._table_summaries.get(arn)
+        if summary is None:
+            why = (f"in an API of over {SIMULATE_ALL_UP_TO:,} routes" if len(self.api.routes) > SIMULATE_ALL_UP_TO
+                   else f"one by one: the report's first {SIMULATE_REPORT_UP_TO:,} routes were")
+            summary = self._table_summaries[arn] = (f"reaches {arn}: its permission covers it and no finding of medium "
+                                                    f"or higher concerns it (routing table; not simulated {why})")
+        return RouteVerdict(row["route_key"], edge.id, "reaches-function", summary, None, None, False, None)
 
     def _verdict(self, row, edge) -> RouteVerdict:
         """explain's verdict for requests shaped like the route, on every stage that serves."""
