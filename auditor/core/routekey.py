@@ -138,6 +138,22 @@ def match_route(route: RouteKey, method: str, path: str) -> RouteMatch:
     return RouteMatch(route, True, "full match of method and path", (0, tuple(literal_pattern), method_rank), params)
 
 
+def own_rank(route: RouteKey) -> tuple:
+    """match_route's rank for a request shaped like the route itself (its own path; its method, GET for ANY
+    and `$default`), read straight off the key: every segment matches itself, so only which are variables
+    counts. A routing table ranks every route of an API once; this spares it a comparison per route."""
+    if route.is_default:
+        return (2,)
+    method_rank = 0 if route.method != "ANY" else 1
+    pattern = []
+    for index, segment in enumerate(route.segments):
+        variable = _variable(segment)
+        if variable and variable[1]:
+            return (1, -index, tuple(pattern), method_rank)
+        pattern.append(1 if variable else 0)
+    return (0, tuple(pattern), method_rank)
+
+
 def choose_route(routes: list[RouteKey], method: str, path: str) -> tuple[RouteMatch | None, list[RouteMatch]]:
     """The route API Gateway picks for a request, and every candidate's verdict."""
     verdicts = [match_route(route, method, path) for route in routes]

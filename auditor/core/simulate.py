@@ -20,8 +20,8 @@ from auditor.core.arns import (execute_api_arn, invoke_host, is_unresolved, pars
 from auditor.engine import all_rules, run_audit
 from auditor.errors import UsageError
 from auditor.core.policy import source_matches
-from auditor.core.routekey import (CONCRETE_METHODS, RouteTree, choose_route, match_route, parse_route_key,
-                                   route_key_problem)
+from auditor.core.routekey import (CONCRETE_METHODS, RouteTree, choose_route, match_route, own_rank,
+                                   parse_route_key, route_key_problem)
 
 DOCUMENT_VERSION = 1
 NOT_FOUND = '404 {"message":"Not Found"}'
@@ -223,8 +223,7 @@ def _rank_reason(winner, loser) -> str:
 @lru_cache(maxsize=1 << 16)
 def static_rank(route_key) -> tuple:
     """A route's place in the routing table: routekey's rank for a request shaped like the route itself."""
-    method = "GET" if route_key.method in ("ANY", "$default") else route_key.method
-    return match_route(route_key, method, route_key.path or "/").rank
+    return own_rank(route_key)  # match_route(route_key, its method or GET, route_key.path or "/").rank
 
 
 # --------------------------------------------------------------------------- policy detail
@@ -1404,20 +1403,25 @@ def route_row(simulator: Simulator, api, route, row: dict, integration, routable
             cells = _integration_cells(simulator, api, integration)
             if shared is not None:
                 shared[id(integration)] = cells
-        integration_cell, function_cell, check = cells
+        integration_cell, function_cell, check, permission = cells
         row["integration"] = integration_cell.copy()
         if function_cell is not None:
             row["function"] = function_cell.copy()
         if routable:
-            row["permission"] = _permission_cell(check, route) if check else {"status": "not-applicable",
-                                                                                "by_stage": {}}
+            if permission is not None:  # the same for every route through the integration
+                row["permission"] = {"status": permission["status"], "by_stage": permission["by_stage"].copy()}
+            else:
+                row["permission"] = _permission_cell(check, route) if check else {"status": "not-applicable",
+                                                                                    "by_stage": {}}
     about = simulator.findings.about(api, route, integration)
     row["findings"] = sorted({f.rule_id for f in about if f.rule_id != "AGW304"}) if about else []
     return row
 
 
-def _integration_cells(simulator: Simulator, api, integration) -> tuple[dict, dict | None, list]:
-    """What every row through an integration shows alike: its cell, its function's, its permission checks."""
+def _integration_cells(simulator: Simulator, api, integration) -> tuple[dict, dict | None, list, dict | None]:
+    """What every row through an integration shows alike: its cell, its function's, its permission checks, and
+    the permission cell when no check depends on the route (an Allow of the whole API, or no verdict per
+    route: `verdicts_of` and `_permission_cell` then never read the route)."""
     from auditor.core.analysis import invokes_lambda
     cell = {"id": integration.id, "type": integration.type, "subtype": integration.subtype,
             "payload_format_version": integration.payload_format_version,
@@ -1425,7 +1429,9 @@ def _integration_cells(simulator: Simulator, api, integration) -> tuple[dict, di
     ref = integration.function_ref
     function = ({"name": ref.name, "qualifier": ref.qualifier, "arn": ref.arn}
                 if ref is not None and invokes_lambda(api, integration) else None)
-    return cell, function, simulator.index.checks_of(integration)
+    checks = simulator.index.checks_of(integration)
+    route_free = checks and all(c.whole_api or c.status not in ("ok", "uncovered") for c in checks)
+    return cell, function, checks, _permission_cell(checks, None) if route_free else None
 
 
 @lru_cache(maxsize=1 << 16)

@@ -113,11 +113,14 @@ def render(result, options) -> str:
     for number, graph in enumerate(graphs):
         out += _api_section(number, graph)
     out.append("</section>")
-    data = [_graph_data(graph, number) for number, graph in enumerate(graphs)]
-    out.append(f'<script type="application/json" id="graph-data">{script_json(data)}</script>')
+    # script_json of the whole list, a graph at a time: each graph's dicts are dropped once written (a JSON
+    # list is its items joined by commas, and the escapes replace single characters)
+    out.append('<script type="application/json" id="graph-data">['
+               + ",".join(script_json(_graph_data(graph, number)) for number, graph in enumerate(graphs))
+               + "]</script>")
     out.append(f"<script>{_JS}</script>")
-    out += ["</body>", "</html>"]
-    return "\n".join(out) + "\n"
+    out += ["</body>", "</html>", ""]  # the last: the text ends with a newline, without copying it once more
+    return "\n".join(out)
 
 
 def _findings_table(result, keyed, gating) -> list[str]:

@@ -260,18 +260,23 @@ class _Builder:
 
     def _route(self, row):
         graph = self.graph
-        node_id = f"r{self._route_count}"
+        node_id = f"r{self._route_count}"  # no other node's id starts with `r`: added without a look-up
         self._route_count += 1
         target = self._target_node(row)
-        graph.add(Node(node_id, "route", row["route_key"], f"priority {row['priority'] or 'never'}",
-                       group=target))
+        key = row["route_key"]
+        node = Node(node_id, "route", key, f"priority {row['priority'] or 'never'}", group=target)
+        graph.nodes.append(node)
+        graph._nodes[node_id] = node
         edge = Edge(f"e{len(graph.edges)}", node_id, target, "routes")
-        self._add_edge(edge)
-        graph.route_edges.setdefault(row["route_key"], edge.id)
+        graph.edges.append(edge)
+        self._edges[edge.id] = edge
+        graph.route_edges.setdefault(key, edge.id)
         suspect = self._suspect(row)
-        if suspect is None:
-            verdict = self._table_verdict(row, edge)
-        elif self._whole or self._simulated < self._simulate_at_most:
+        if suspect is None:  # the routing table's verdict: it reaches its function
+            graph.verdicts.append(self._table_verdict(row, edge))
+            edge.label = edge.permission or ""
+            return
+        if self._whole or self._simulated < self._simulate_at_most:
             self._simulated += 1
             verdict = self._verdict(row, edge)
         else:
