@@ -727,9 +727,9 @@ class Simulator(_RestSimulation):
         """One request through the API; dispatched by API type (a WebSocket connection or message is
         simulated by core/simulate_websocket with the same steps, findings and verdicts).
 
-        all_candidates=False (an HTTP API's request): the route step lists only the routes that match the
-        request, found through the API's route tree, not every route with why it does not match; the
-        verdict is the same. The wiring graph asks so: it reads which route was chosen, and a list of
+        all_candidates=False (an HTTP API's request): the route step lists the routes that match the request,
+        found through the API's route tree, and the invalid or unknown keys, not every valid key with why it
+        does not match; the verdict is the same. The wiring graph asks so: it reads which route was chosen, and a list of
         every route per request made a report on an API of 10,000 routes quadratic."""
         if not isinstance(request, Request):
             from auditor.core.simulate_websocket import explain_websocket
