@@ -1396,7 +1396,8 @@ def route_row(simulator: Simulator, api, route, row: dict, integration, routable
               shared: dict | None = None) -> dict:
     """One row of the routing table: the integration, function, permission and findings of a route
     (shared by HTTP and WebSocket tables). shared: the cells of each integration already read for this
-    table, by id (a row gets its own copy): an API's 10,000 routes mostly share a few integrations."""
+    table, by id: an API's 10,000 routes mostly share a few integrations, and their rows share those cells
+    (one dict each: a table is read, as JSON or text or by the wiring graph, never changed)."""
     if integration is not None:
         cells = shared.get(id(integration)) if shared is not None else None
         if cells is None:
@@ -1404,12 +1405,12 @@ def route_row(simulator: Simulator, api, route, row: dict, integration, routable
             if shared is not None:
                 shared[id(integration)] = cells
         integration_cell, function_cell, check, permission = cells
-        row["integration"] = integration_cell.copy()
+        row["integration"] = integration_cell
         if function_cell is not None:
-            row["function"] = function_cell.copy()
+            row["function"] = function_cell
         if routable:
             if permission is not None:  # the same for every route through the integration
-                row["permission"] = {"status": permission["status"], "by_stage": permission["by_stage"].copy()}
+                row["permission"] = permission
             else:
                 row["permission"] = _permission_cell(check, route) if check else {"status": "not-applicable",
                                                                                     "by_stage": {}}
