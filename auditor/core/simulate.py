@@ -729,8 +729,8 @@ class Simulator(_RestSimulation):
 
         all_candidates=False (an HTTP API's request): the route step lists the routes that match the request,
         found through the API's route tree, and the invalid or unknown keys, not every valid key with why it
-        does not match; the verdict is the same. The wiring graph asks so: it reads which route was chosen, and a list of
-        every route per request made a report on an API of 10,000 routes quadratic."""
+        does not match; the verdict is the same. The wiring graph asks so: it reads which route was chosen,
+        and a list of every route per request made a report on an API of 10,000 routes quadratic."""
         if not isinstance(request, Request):
             from auditor.core.simulate_websocket import explain_websocket
             return explain_websocket(self, request)
@@ -1052,7 +1052,8 @@ class Simulator(_RestSimulation):
         if cached is None or cached[0] is not valid:
             if folded:
                 lowered = ((i, key and key.path and not key.is_default
-                            and parse_route_key(f"{key.method} {key.path.lower()}")) for i, (_, key) in enumerate(valid))
+                            and parse_route_key(f"{key.method} {key.path.lower()}"))
+                           for i, (_, key) in enumerate(valid))
                 tree = RouteTree((i, key) for i, key in lowered if key)
             else:
                 tree = RouteTree(enumerate(keys))
