@@ -88,6 +88,14 @@ class RouteMatch:
     path_parameters: dict | None = None
 
 
+@lru_cache(maxsize=1 << 16)
+def _variable(segment: str) -> tuple[str, str] | None:
+    """(name, "+" or "") of a `{name}` or `{name+}` segment, None for a literal: the regular expression runs
+    once per distinct segment, not once per segment of every route compared with every request."""
+    variable = _VARIABLE.match(segment)
+    return variable.groups() if variable else None
+
+
 def match_route(route: RouteKey, method: str, path: str) -> RouteMatch:
     """Match a request against one route, per aws-semantics.md's priority rules.
 
@@ -103,14 +111,14 @@ def match_route(route: RouteKey, method: str, path: str) -> RouteMatch:
     params: dict[str, str] = {}
     literal_pattern = []
     for index, segment in enumerate(route.segments):
-        variable = _VARIABLE.match(segment)
-        if variable and variable.group(2):
+        variable = _variable(segment)
+        if variable and variable[1]:
             rest = request_segments[index:]
             if not rest or rest == [""]:
                 return RouteMatch(route, False, f"greedy `{segment}` needs at least one more path segment (unconfirmed for a bare prefix)")
-            params[variable.group(1)] = "/".join(rest)
+            params[variable[0]] = "/".join(rest)
             method_rank = 0 if route.method != "ANY" else 1
-            return RouteMatch(route, True, f"greedy `{segment}` takes `{params[variable.group(1)]}`",
+            return RouteMatch(route, True, f"greedy `{segment}` takes `{params[variable[0]]}`",
                               (1, -index, tuple(literal_pattern), method_rank), params)
         if index >= len(request_segments):
             return RouteMatch(route, False, f"path is shorter than `{route.path}`")
@@ -118,7 +126,7 @@ def match_route(route: RouteKey, method: str, path: str) -> RouteMatch:
         if variable:
             if not actual:
                 return RouteMatch(route, False, f"`{segment}` cannot match an empty segment")
-            params[variable.group(1)] = actual
+            params[variable[0]] = actual
             literal_pattern.append(1)
         elif segment != actual:
             return RouteMatch(route, False, f"segment `{actual}` is not `{segment}` (paths are case-sensitive)")
@@ -130,8 +138,81 @@ def match_route(route: RouteKey, method: str, path: str) -> RouteMatch:
     return RouteMatch(route, True, "full match of method and path", (0, tuple(literal_pattern), method_rank), params)
 
 
+def own_rank(route: RouteKey) -> tuple:
+    """match_route's rank for a request shaped like the route itself (its own path; its method, GET for ANY
+    and `$default`), read straight off the key: every segment matches itself, so only which are variables
+    counts. A routing table ranks every route of an API once; this spares it a comparison per route."""
+    if route.is_default:
+        return (2,)
+    method_rank = 0 if route.method != "ANY" else 1
+    pattern = []
+    for index, segment in enumerate(route.segments):
+        variable = _variable(segment)
+        if variable and variable[1]:
+            return (1, -index, tuple(pattern), method_rank)
+        pattern.append(1 if variable else 0)
+    return (0, tuple(pattern), method_rank)
+
+
 def choose_route(routes: list[RouteKey], method: str, path: str) -> tuple[RouteMatch | None, list[RouteMatch]]:
     """The route API Gateway picks for a request, and every candidate's verdict."""
     verdicts = [match_route(route, method, path) for route in routes]
     matches = sorted((v for v in verdicts if v.matched), key=lambda v: v.rank)
     return (matches[0] if matches else None), verdicts
+
+
+class RouteTree:
+    """Route keys filed by path segment (a literal segment by its text, any `{variable}` under one branch, a
+    greedy route where its `{proxy+}` starts), so a request is compared with the few routes whose literal
+    segments it shares, not with every route of the API: explaining one route of an API of 10,000 routes
+    then costs its neighbours, not 10,000 `match_route` calls.
+
+    `candidates(path)` is a superset of the routes `match_route` finds matching the path, whatever the
+    method (it leaves the method, empty segments and greedy edge cases to `match_route`), in the order
+    the keys were given: matched against them, a request chooses what it chooses among all the routes."""
+
+    __slots__ = ("_root", "_always")
+
+    def __init__(self, keys):
+        """keys: (position, RouteKey) pairs, positions increasing; `$default` routes match every path."""
+        self._root: list = [{}, None, [], []]  # literal children, the variable child, routes ending here, greedy
+        self._always: list[int] = []
+        for position, key in keys:
+            if key.is_default:
+                self._always.append(position)
+                continue
+            segments = key.segments
+            greedy = bool(segments) and segments[-1].endswith("+}")  # key.is_greedy
+            node = self._root
+            for segment in segments[:-1] if greedy else segments:
+                if segment[:1] == "{":  # a valid key's segment is a whole variable or has no brace
+                    child = node[1]
+                    if child is None:
+                        child = node[1] = [{}, None, [], []]
+                else:
+                    child = node[0].get(segment)
+                    if child is None:
+                        child = node[0][segment] = [{}, None, [], []]
+                node = child
+            node[3 if greedy else 2].append(position)
+
+    def candidates(self, path: str) -> list[int]:
+        """The positions of the routes that may match `path` (as `match_route` splits it), increasing."""
+        request = path[1:].split("/") if path not in ("", "/") else []
+        size = len(request)
+        found = list(self._always)
+        stack = [(self._root, 0)]
+        while stack:
+            node, depth = stack.pop()
+            if depth < size:
+                if node[3]:  # a greedy variable takes the rest of the path, one segment at least
+                    found += node[3]
+                literal = node[0].get(request[depth])
+                if literal is not None:
+                    stack.append((literal, depth + 1))
+                if node[1] is not None:
+                    stack.append((node[1], depth + 1))
+            elif node[2]:
+                found += node[2]
+        found.sort()
+        return found

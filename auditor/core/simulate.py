@@ -20,7 +20,8 @@ from auditor.core.arns import (execute_api_arn, invoke_host, is_unresolved, pars
 from auditor.engine import all_rules, run_audit
 from auditor.errors import UsageError
 from auditor.core.policy import source_matches
-from auditor.core.routekey import CONCRETE_METHODS, choose_route, match_route, parse_route_key, route_key_problem
+from auditor.core.routekey import (CONCRETE_METHODS, RouteTree, choose_route, match_route, own_rank,
+                                   parse_route_key, route_key_problem)
 
 DOCUMENT_VERSION = 1
 NOT_FOUND = '404 {"message":"Not Found"}'
@@ -149,6 +150,10 @@ class Findings:
     def _of(self, api) -> list:
         return self._by_api.get((api.scope.account, api.scope.region, api.id), [])
 
+    def of_api(self, api) -> list:
+        """Every finding on the API, on the API itself or any of its parts."""
+        return self._of(api)
+
     def find(self, rule_id: str, api, route=None, integration=None, authorizer=None, function_arn=None, stage=None):
         """function_arn, stage: when an integration invokes another function per stage (stage variables),
         the finding about the function this stage invokes."""
@@ -218,8 +223,7 @@ def _rank_reason(winner, loser) -> str:
 @lru_cache(maxsize=1 << 16)
 def static_rank(route_key) -> tuple:
     """A route's place in the routing table: routekey's rank for a request shaped like the route itself."""
-    method = "GET" if route_key.method in ("ANY", "$default") else route_key.method
-    return match_route(route_key, method, route_key.path or "/").rank
+    return own_rank(route_key)  # match_route(route_key, its method or GET, route_key.path or "/").rank
 
 
 # --------------------------------------------------------------------------- policy detail
@@ -681,6 +685,7 @@ class Simulator(_RestSimulation):
         self._audited = audited
         self._findings = None
         self._keys: dict[int, tuple] = {}  # per API (by id): its parsed route keys, read once for all requests
+        self._trees: dict[tuple, tuple] = {}  # per API and letter case: its route keys filed by segment
 
     @property
     def findings(self) -> Findings:
@@ -718,9 +723,14 @@ class Simulator(_RestSimulation):
         return replace(request, api_id=mapping.api_id, stage=mapping.stage, path=resolution.path,
                        region=getattr(domain.scope, "region", None), mapping=found)
 
-    def explain(self, request) -> Explanation:
+    def explain(self, request, all_candidates: bool = True) -> Explanation:
         """One request through the API; dispatched by API type (a WebSocket connection or message is
-        simulated by core/simulate_websocket with the same steps, findings and verdicts)."""
+        simulated by core/simulate_websocket with the same steps, findings and verdicts).
+
+        all_candidates=False (an HTTP API's request): the route step lists the routes that match the request,
+        found through the API's route tree, and the invalid or unknown keys, not every valid key with why it
+        does not match; the verdict is the same. The wiring graph asks so: it reads which route was chosen,
+        and a list of every route per request made a report on an API of 10,000 routes quadratic."""
         if not isinstance(request, Request):
             from auditor.core.simulate_websocket import explain_websocket
             return explain_websocket(self, request)
@@ -754,7 +764,7 @@ class Simulator(_RestSimulation):
             stage, stage_path = self._stage(api, request.stage, path, steps)
             steps["_stage_path"] = stage_path  # for _unsettled, removed below
             self._cors(api, method, steps)
-            route, route_key, params = self._route(api, method, stage_path, steps)
+            route, route_key, params = self._route(api, method, stage_path, steps, all_candidates)
             conditions += self._throttling(stage, route, steps)
             conditions += self._authorization(api, route, steps, stage, request)
             integration = self._target(api, route, steps)
@@ -790,8 +800,13 @@ class Simulator(_RestSimulation):
         if stage_path is not None:
             chosen = (steps.get("route") or {}).get("chosen")
             lowered = stage_path.lower()
-            for route in api.routes:
-                key = parse_route_key(route.key)
+            valid = self._route_keys(api)[0]
+            if lowered == stage_path and not self._cased(api):  # each route matches folded as it does written
+                positions = ()
+            else:
+                positions = self._route_tree(api, folded=True).candidates(lowered)  # in the order of api.routes
+            for position in positions:
+                route, key = valid[position]
                 if key is None or key.is_default or route.key == chosen or not key.path or \
                         match_route(key, method, stage_path).matched:
                     continue
@@ -950,21 +965,26 @@ class Simulator(_RestSimulation):
                              "AGW105" if no_stage_finding else None, no_stage_finding, 404)
         return stage, stage_path
 
-    def _route(self, api, method: str, path: str, steps: dict):
+    def _route(self, api, method: str, path: str, steps: dict, all_candidates: bool = True):
         if not api.has_routes:
             steps["route"] = {"chosen": None, "candidates": [], "reason": "the input does not list this API's routes"}
             raise self._unknown(f"cannot tell which route matches: the input holds no route list for API {api.id}")
         valid, keyed, keys, unparsed = self._route_keys(api)
-        best, verdicts = choose_route(keys, method, path)
-        matched = sorted((i for i, v in enumerate(verdicts) if v.matched), key=lambda i: verdicts[i].rank)
+        if all_candidates:
+            positions = range(len(keys))
+            best, verdicts = choose_route(keys, method, path)
+        else:  # every route that matches is among the tree's candidates, in order: the same one wins
+            positions = self._route_tree(api).candidates(path)
+            best, verdicts = choose_route([keys[i] for i in positions], method, path)
+        verdicts = list(zip(positions, verdicts))  # (position in keyed, verdict)
+        matched = sorted((pair for pair in verdicts if pair[1].matched), key=lambda pair: pair[1].rank)
         candidates = []
-        for position, i in enumerate(matched):
-            v = verdicts[i]
+        for position, (i, v) in enumerate(matched):
             won = v is best
             candidates.append({"route_key": keyed[i][0].key, "matched": True, "won": won, "priority": position + 1,
                                "reason": v.reason if won else f"{v.reason}, but {_rank_reason(best, v)} "
                                                               f"(`{best.route_key.raw}` wins)"})
-        for i, v in enumerate(verdicts):
+        for i, v in verdicts if all_candidates else ():
             if not v.matched:
                 candidates.append({"route_key": keyed[i][0].key, "matched": False, "won": False, "priority": None,
                                    "reason": v.reason})
@@ -999,7 +1019,7 @@ class Simulator(_RestSimulation):
                                      "meant to but its key is invalid", "AGW104", finding, 404)
             raise self._fail(f"{NOT_FOUND}: no route matches {method} {path} and the API has no `$default` route",
                              None, None, 404)
-        route = keyed[next(i for i in matched if verdicts[i] is best)][0]
+        route = keyed[next(i for i, v in matched if v is best)][0]
         step.update({"chosen": route.key, "route_id": route.id, "path_parameters": best.path_parameters or {}})
         return route, best.route_key, best.path_parameters or {}
 
@@ -1011,6 +1031,33 @@ class Simulator(_RestSimulation):
             keyed = [(route, key) for route, key in valid if key is not None]
             cached = (api, (valid, keyed, [key for _, key in keyed], [r for r, key in valid if key is None]))
             self._keys[id(api)] = cached
+        return cached[1]
+
+    def _cased(self, api) -> bool:
+        """Whether a route path of the API changes in lower case (else _unsettled's letter-case check can find
+        nothing for a path in lower case)."""
+        valid = self._route_keys(api)[0]
+        cached = self._trees.get((id(api), "cased"))
+        if cached is None or cached[0] is not valid:
+            cased = any(key is not None and key.path != key.path.lower() for _, key in valid)
+            cached = self._trees[(id(api), "cased")] = (valid, cased)
+        return cached[1]
+
+    def _route_tree(self, api, folded: bool = False) -> RouteTree:
+        """The API's valid route keys filed by segment, built once per API (filing a key costs about one
+        comparison): positions in `keyed` (_route_keys); folded: the keys with a path, in lower case, by
+        position in `valid` (api.routes), for _unsettled."""
+        valid, keyed, keys, _ = self._route_keys(api)
+        cached = self._trees.get((id(api), folded))
+        if cached is None or cached[0] is not valid:
+            if folded:
+                lowered = ((i, key and key.path and not key.is_default
+                            and parse_route_key(f"{key.method} {key.path.lower()}"))
+                           for i, (_, key) in enumerate(valid))
+                tree = RouteTree((i, key) for i, key in lowered if key)
+            else:
+                tree = RouteTree(enumerate(keys))
+            cached = self._trees[(id(api), folded)] = (valid, tree)
         return cached[1]
 
     def _authorization(self, api, route, steps: dict, stage=None, request: Request | None = None) -> list[str]:
@@ -1325,8 +1372,8 @@ def routing_table(simulator: Simulator, api) -> dict:
     for route in api.routes:
         key = parse_route_key(route.key)
         (invalid if key is None else ranked).append((route, key))
-    ranked.sort(key=lambda pair: (static_rank(pair[1]), pair[0].key))
-    rows = []
+    ranked.sort(key=lambda pair: (_static_rank_of(pair[0].key), pair[0].key))
+    rows, shared = [], {}
     for position, (route, key) in enumerate(ranked + invalid, start=1):
         resolution = index.target(route)
         integration = resolution.integration if resolution.state == "ok" else None
@@ -1335,7 +1382,7 @@ def routing_table(simulator: Simulator, api) -> dict:
                         "greedy" if key.is_greedy else "exact"),
                "target": route.target, "target_state": resolution.state, "integration": None, "function": None,
                "permission": None}
-        rows.append(route_row(simulator, api, route, row, integration, key is not None))
+        rows.append(route_row(simulator, api, route, row, integration, key is not None, shared))
     return {"version": DOCUMENT_VERSION,
             "api": {"id": api.id, "name": api.name, "account": api.scope.account, "region": api.scope.region},
             "stages": stages, "routes": rows}
@@ -1346,24 +1393,54 @@ def stage_cells(api) -> list[dict]:
              "deployment": "auto-deploy" if s.auto_deploy else s.deployment_id} for s in api.stages]
 
 
-def route_row(simulator: Simulator, api, route, row: dict, integration, routable: bool) -> dict:
+def route_row(simulator: Simulator, api, route, row: dict, integration, routable: bool,
+              shared: dict | None = None) -> dict:
     """One row of the routing table: the integration, function, permission and findings of a route
-    (shared by HTTP and WebSocket tables)."""
-    from auditor.core.analysis import invokes_lambda
+    (shared by HTTP and WebSocket tables). shared: the cells of each integration already read for this
+    table, by id: an API's 10,000 routes mostly share a few integrations, and their rows share those cells
+    (one dict each: a table is read, as JSON or text or by the wiring graph, never changed)."""
     if integration is not None:
-        row["integration"] = {"id": integration.id, "type": integration.type, "subtype": integration.subtype,
-                              "payload_format_version": integration.payload_format_version,
-                              "credentials_arn": integration.credentials_arn}
-        ref = integration.function_ref
-        if ref is not None and invokes_lambda(api, integration):
-            row["function"] = {"name": ref.name, "qualifier": ref.qualifier, "arn": ref.arn}
-        check = simulator.index.checks_of(integration)
+        cells = shared.get(id(integration)) if shared is not None else None
+        if cells is None:
+            cells = _integration_cells(simulator, api, integration)
+            if shared is not None:
+                shared[id(integration)] = cells
+        integration_cell, function_cell, check, permission = cells
+        row["integration"] = integration_cell
+        if function_cell is not None:
+            row["function"] = function_cell
         if routable:
-            row["permission"] = _permission_cell(check, route) if check else {"status": "not-applicable",
-                                                                                "by_stage": {}}
-    row["findings"] = sorted({f.rule_id for f in simulator.findings.about(api, route, integration)
-                              if f.rule_id != "AGW304"})
+            if permission is not None:  # the same for every route through the integration
+                row["permission"] = permission
+            else:
+                row["permission"] = _permission_cell(check, route) if check else {"status": "not-applicable",
+                                                                                    "by_stage": {}}
+    about = simulator.findings.about(api, route, integration)
+    row["findings"] = sorted({f.rule_id for f in about if f.rule_id != "AGW304"}) if about else []
     return row
+
+
+def _integration_cells(simulator: Simulator, api, integration) -> tuple[dict, dict | None, list, dict | None]:
+    """What every row through an integration shows alike: its cell, its function's, its permission checks, and
+    the permission cell when no check depends on the route (an Allow of the whole API, or no verdict per
+    route: `verdicts_of` and `_permission_cell` then never read the route)."""
+    from auditor.core.analysis import invokes_lambda
+    cell = {"id": integration.id, "type": integration.type, "subtype": integration.subtype,
+            "payload_format_version": integration.payload_format_version,
+            "credentials_arn": integration.credentials_arn}
+    ref = integration.function_ref
+    function = ({"name": ref.name, "qualifier": ref.qualifier, "arn": ref.arn}
+                if ref is not None and invokes_lambda(api, integration) else None)
+    checks = simulator.index.checks_of(integration)
+    route_free = checks and all(c.whole_api or c.status not in ("ok", "uncovered") for c in checks)
+    return cell, function, checks, _permission_cell(checks, None) if route_free else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _static_rank_of(key: str) -> tuple:
+    """static_rank of a valid key, looked up by its text (a string keeps its hash; a RouteKey hashes its fields
+    on every lookup)."""
+    return static_rank(parse_route_key(key))
 
 
 def _rest_sort_key(method) -> tuple:

@@ -31,21 +31,21 @@ def simulators_for_result(result):
     return wiring_graph.simulators_for_result(result)
 
 
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
-
-
 _ESCAPED: dict[str, str] = {}  # the same stage names, outcomes and rule ids fill most cells
 
 
 def _e(text) -> str:
-    """html.escape(readable(text), quote=True), in one translate: it runs for every cell of 10,000 routes."""
+    """html.escape(readable(text), quote=True): it runs for every cell of 10,000 routes. Its replacements
+    (`&` first), not str.translate: translate looks every character up in its table, and each character
+    not there costs a KeyError raised and cleared inside it."""
     if text is None:
         return ""
     if type(text) is not str:
         text = str(text)
     done = _ESCAPED.get(text)
     if done is None:
-        done = readable(text).translate(_ESCAPES)
+        done = (readable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace('"', "&quot;").replace("'", "&#x27;"))
         if len(_ESCAPED) < 50_000:
             _ESCAPED[text] = done
     return done
@@ -58,8 +58,13 @@ def script_json(value) -> str:
         text = msgspec.json.encode(value).decode()
     except (UnicodeEncodeError, TypeError, OverflowError):  # a lone surrogate: json.dumps writes it as it is
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    for char, escape in _SCRIPT_ESCAPES:  # `in` finds a character at memchr's speed; replace counts byte by byte
+        if char in text:
+            text = text.replace(char, escape)
+    return text
+
+
+_SCRIPT_ESCAPES = (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 def _subject(finding) -> str:
@@ -113,11 +118,14 @@ def render(result, options) -> str:
     for number, graph in enumerate(graphs):
         out += _api_section(number, graph)
     out.append("</section>")
-    data = [_graph_data(graph, number) for number, graph in enumerate(graphs)]
-    out.append(f'<script type="application/json" id="graph-data">{script_json(data)}</script>')
+    # script_json of the whole list, a graph at a time: each graph's dicts are dropped once written (a JSON
+    # list is its items joined by commas, and the escapes replace single characters)
+    out.append('<script type="application/json" id="graph-data">['
+               + ",".join(script_json(_graph_data(graph, number)) for number, graph in enumerate(graphs))
+               + "]</script>")
     out.append(f"<script>{_JS}</script>")
-    out += ["</body>", "</html>"]
-    return "\n".join(out) + "\n"
+    out += ["</body>", "</html>", ""]  # the last: the text ends with a newline, without copying it once more
+    return "\n".join(out)
 
 
 def _findings_table(result, keyed, gating) -> list[str]:
@@ -201,14 +209,26 @@ def _api_section(number: int, graph) -> list[str]:
     return out
 
 
+_OUTCOMES = {"reaches-function": "reaches", "reaches-backend": "reaches", "fails": "fails", "unknown": "unknown",
+             "never": "never chosen"}
+_ROW_ENDS: dict[tuple, tuple[str, str]] = {}  # most routes share their verdict (the function's): escaped once
+
+
 def _verdict_row(number: int, verdict) -> str:
-    outcome = {"reaches-function": "reaches", "reaches-backend": "reaches", "fails": "fails",
-               "unknown": "unknown", "never": "never chosen"}.get(verdict.outcome, verdict.outcome)
-    status = f" {verdict.status}" if verdict.status else ""
-    return (f'<tr data-edge="{number}:{_e(verdict.route_edge)}" class="v-{_e(verdict.outcome)}">'
-            f"<td><code>{_e(verdict.route_key)}</code></td><td>{_e(verdict.stage or '-')}</td>"
-            f'<td><b>{_e(outcome)}{_e(status)}</b>{"" if verdict.certain else " (probably)"}'
-            f"<br><small>{_e(verdict.summary)}</small></td><td>{_e(verdict.rule_id or '-')}</td></tr>")
+    """One route's row. What follows the route key (stage, verdict, rule) is the same text for every route of
+    a function that the routing table judged, so it is escaped once per distinct verdict, not per route."""
+    shared = (verdict.outcome, verdict.status, verdict.stage, verdict.certain, verdict.summary, verdict.rule_id)
+    ends = _ROW_ENDS.get(shared)
+    if ends is None:
+        outcome = _OUTCOMES.get(verdict.outcome, verdict.outcome)
+        status = f" {verdict.status}" if verdict.status else ""
+        ends = (f'" class="v-{_e(verdict.outcome)}"><td><code>',
+                f"</code></td><td>{_e(verdict.stage or '-')}</td>"
+                f'<td><b>{_e(outcome)}{_e(status)}</b>{"" if verdict.certain else " (probably)"}'
+                f"<br><small>{_e(verdict.summary)}</small></td><td>{_e(verdict.rule_id or '-')}</td></tr>")
+        if len(_ROW_ENDS) < 50_000:
+            _ROW_ENDS[shared] = ends
+    return f'<tr data-edge="{number}:{_e(verdict.route_edge)}{ends[0]}{_e(verdict.route_key)}{ends[1]}'
 
 
 _CSS = """

@@ -10,6 +10,8 @@ matches routes or evaluates policies itself.
 
 from dataclasses import dataclass, field
 
+import msgspec
+
 from auditor.core.analysis import stage_names
 from auditor.findings import Severity
 from auditor.core.routekey import CONCRETE_METHODS, parse_route_key
@@ -29,8 +31,10 @@ RANKING_BUDGET = 250_000  # route comparisons the simulations of one larger API 
 # past it, the remaining routes a finding concerns are left unknown (said on their edge)
 
 
-@dataclass(slots=True)
-class Node:
+# Node, Edge and RouteVerdict: a few per route of every API drawn, so msgspec Structs (built in C, several times
+# faster than a dataclass's __init__; gc=False: they hold strings and flags only, never a cycle).
+
+class Node(msgspec.Struct, gc=False):
     id: str
     kind: str  # stage, api, route, integration, function, target (what a broken target points at)
     label: str
@@ -40,8 +44,7 @@ class Node:
     resource: str | None = None  # REST methods: the path of their resource (drawn as a tree by Mermaid)
 
 
-@dataclass(slots=True)
-class Edge:
+class Edge(msgspec.Struct, gc=False):
     id: str
     source: str
     target: str
@@ -60,8 +63,7 @@ class Edge:
         return ": ".join(parts) if parts else "fails"
 
 
-@dataclass(slots=True)
-class RouteVerdict:
+class RouteVerdict(msgspec.Struct, gc=False):
     route_key: str
     route_edge: str  # the id of the route's edge
     outcome: str  # reaches-function, reaches-backend, fails, unknown, never
@@ -157,6 +159,9 @@ class _Builder:
         if self._whole and budget is not None:
             budget[0] -= len(api.routes)
         self._edges: dict[str, Edge] = {}  # by id: a broken route marks its integration's edge without a search
+        # no finding on the API: no route is a suspect, and none needs a findings lookup (most of 500 APIs)
+        self._findings_here = bool(simulator.findings.of_api(api))
+        self._table_summaries: dict = {}  # the routing table's verdict per function ARN: one string per function
 
     def _function_node(self, ref) -> str:
         """The node of the function an integration invokes (one per ARN), named as the input names it."""
@@ -257,18 +262,23 @@ class _Builder:
 
     def _route(self, row):
         graph = self.graph
-        node_id = f"r{self._route_count}"
+        node_id = f"r{self._route_count}"  # no other node's id starts with `r`: added without a look-up
         self._route_count += 1
         target = self._target_node(row)
-        graph.add(Node(node_id, "route", row["route_key"], f"priority {row['priority'] or 'never'}",
-                       group=target))
+        key = row["route_key"]
+        node = Node(node_id, "route", key, f"priority {row['priority'] or 'never'}", group=target)
+        graph.nodes.append(node)
+        graph._nodes[node_id] = node
         edge = Edge(f"e{len(graph.edges)}", node_id, target, "routes")
-        self._add_edge(edge)
-        graph.route_edges.setdefault(row["route_key"], edge.id)
+        graph.edges.append(edge)
+        self._edges[edge.id] = edge
+        graph.route_edges.setdefault(key, edge.id)
         suspect = self._suspect(row)
-        if suspect is None:
-            verdict = self._table_verdict(row, edge)
-        elif self._whole or self._simulated < self._simulate_at_most:
+        if suspect is None:  # the routing table's verdict: it reaches its function
+            graph.verdicts.append(self._table_verdict(row, edge))
+            edge.label = edge.permission or ""
+            return
+        if self._whole or self._simulated < self._simulate_at_most:
             self._simulated += 1
             verdict = self._verdict(row, edge)
         else:
@@ -300,24 +310,27 @@ class _Builder:
         verdict for; else the rules of medium or higher severity that concern it (maybe none)."""
         if self._whole:
             return []
-        route = self._routes.get(row["route_key"])
-        integration = self.integrations.get((row["integration"] or {}).get("id"))
-        rules = sorted({f.rule_id for f in self.simulator.findings.about(self.api, route, integration)
-                        if f.severity >= Severity.MEDIUM})
+        rules = []
+        if self._findings_here:
+            route = self._routes.get(row["route_key"])
+            integration = self.integrations.get((row["integration"] or {}).get("id"))
+            rules = sorted({f.rule_id for f in self.simulator.findings.about(self.api, route, integration)
+                            if f.severity >= Severity.MEDIUM})
         if rules or (row["permission"] or {}).get("status") not in ("covered", "credentials"):
             return rules
         return None
 
     def _table_verdict(self, row, edge) -> RouteVerdict:
         """A route no finding of medium or more concerns, in an API too large to simulate route by route."""
-        function = row["function"] or {}
         edge.permission = "permission covers it" if row["permission"]["status"] == "covered" else "role"
-        why = (f"in an API of over {SIMULATE_ALL_UP_TO:,} routes" if len(self.api.routes) > SIMULATE_ALL_UP_TO else
-               f"one by one: the report's first {SIMULATE_REPORT_UP_TO:,} routes were")
-        return RouteVerdict(row["route_key"], edge.id, "reaches-function",
-                            f"reaches {function.get('arn', 'its function')}: its permission covers it and no finding "
-                            f"of medium or higher concerns it (routing table; not simulated {why})", None, None,
-                            False, None)
+        arn = (row["function"] or {}).get("arn", "its function")
+        summary = self._table_summaries.get(arn)
+        if summary is None:
+            why = (f"in an API of over {SIMULATE_ALL_UP_TO:,} routes" if len(self.api.routes) > SIMULATE_ALL_UP_TO
+                   else f"one by one: the report's first {SIMULATE_REPORT_UP_TO:,} routes were")
+            summary = self._table_summaries[arn] = (f"reaches {arn}: its permission covers it and no finding of medium "
+                                                    f"or higher concerns it (routing table; not simulated {why})")
+        return RouteVerdict(row["route_key"], edge.id, "reaches-function", summary, None, None, False, None)
 
     def _verdict(self, row, edge) -> RouteVerdict:
         """explain's verdict for requests shaped like the route, on every stage that serves."""
@@ -332,7 +345,7 @@ class _Builder:
             for method, path in _sample_requests(key):
                 try:
                     explanation = self.simulator.explain(Request(method, path, api.id, api.scope.region,
-                                                                 stage=stage))
+                                                                 stage=stage), all_candidates=False)
                 except (AttributeError, TypeError, KeyError) as exc:  # a simulator defect must not cost the report
                     return RouteVerdict(key, edge.id, "unknown", f"explain could not simulate this route "
                                         f"({type(exc).__name__}: {exc})", None, None, False, stage)
