@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import build  # noqa: E402
-from timing import Runs, machine  # noqa: E402
+from timing import Runs, add_load_option, background_load, loaded, machine  # noqa: E402
 
 
 def main() -> None:
@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--routes", default="10000,30000", help="route counts of the one-API snapshots")
     parser.add_argument("--before", metavar="DIR", help="another checkout of the tool to run beside this one")
     parser.add_argument("--skip-before-one-api", action="store_true")
+    add_load_option(parser)
     args = parser.parse_args()
     trees = {"": ROOT} | ({"before ": Path(args.before).resolve()} if args.before else {})
     for tree in trees.values():
@@ -51,8 +52,10 @@ def main() -> None:
                     commands[name] = [sys.executable, "-m", "auditor", "audit", path, "--format", fmt, "--fail-on",
                                       "never", "--output", os.path.join(tmp, f"out-{prefix.strip()}.{fmt}")]
                     cwd[name] = str(tree)
-        runs = Runs(commands, cwd=cwd).run(args.repeat)
-        print(f"{args.repeat} interleaved rounds; {machine()}")
+        with background_load(args.load):
+            runs = Runs(commands, cwd=cwd).run(args.repeat)
+            where = machine()
+        print(f"{args.repeat} interleaved rounds; {where}{loaded(args.load)}")
         print(runs.table(next(iter(commands)), "x first"))
         for prefix in trees:
             for label in inputs:

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import build  # noqa: E402
-from timing import Runs, background_load, machine  # noqa: E402
+from timing import Runs, add_load_option, background_load, loaded, machine  # noqa: E402
 
 LOAD = "import json, sys; json.load(open(sys.argv[1], 'rb'))"
 CI_FORMATS = "json,table,sarif,junit,markdown,github"
@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--formats", default=CI_FORMATS)
     parser.add_argument("--snapshot", help="use this snapshot file instead of generating one")
     parser.add_argument("--before", metavar="DIR", help="another checkout of the tool to run beside this one")
-    parser.add_argument("--load", type=int, default=0, metavar="N", help="busy neighbour processes during the runs")
+    add_load_option(parser)
     args = parser.parse_args()
     trees = {"": ROOT} | ({"before ": Path(args.before).resolve()} if args.before else {})
     for tree in trees.values():
@@ -62,7 +62,7 @@ def main() -> None:
             runs = Runs(commands, cwd=cwd).run(args.repeat)
             where = machine()
         print(f"{os.path.getsize(path) / 1e6:.1f} MB snapshot; {args.repeat} interleaved rounds; {where}"
-              + (f"; {args.load} busy neighbour process(es)" if args.load else ""))
+              f"{loaded(args.load)}")
         print(runs.table("json.load", "x load"))
         targets = {"json": 1.8, **{name: 2.2 for name in CI_FORMATS.split(",") if name != "json"}}
         for name in args.formats.split(","):

@@ -33,7 +33,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing import Runs, machine  # noqa: E402
+from timing import Runs, add_load_option, background_load, loaded, machine  # noqa: E402
 
 PATHS = ["/items", "/items/{id}", "/orders", "/orders/{id}", "/users/{user}/prefs", "/health", "/{proxy+}"]
 METHODS = ["GET", "POST", "PUT", "DELETE", "ANY"]
@@ -197,6 +197,7 @@ def main() -> int:
     parser.add_argument("--keep", metavar="DIR", help="also copy the corpus here")
     parser.add_argument("--before", metavar="DIR", help="another checkout of the tool to run beside this one")
     parser.add_argument("--corpus", metavar="DIR", help="time this folder's templates instead of a generated corpus")
+    add_load_option(parser)
     args = parser.parse_args()
     cfn_lint = shutil.which("cfn-lint") or os.path.join(os.path.dirname(sys.executable), "cfn-lint")
     if not os.path.exists(cfn_lint):
@@ -237,10 +238,12 @@ def main() -> int:
             commands.update(mine)
             cwd.update(dict.fromkeys(mine, str(tree)))  # `python -m auditor` imports the tree it runs in
         commands["python -c pass (interpreter start-up)"] = [sys.executable, "-c", "pass"]
-        runs = Runs(commands, ok=ok, cwd=cwd).run(args.repeat)
+        with background_load(args.load):
+            runs = Runs(commands, ok=ok, cwd=cwd).run(args.repeat)
+            where = machine()
         with open(report) as handle:
             findings = json.load(handle)["summary"]["findings"]
-        print(f"corpus: {described}; {args.repeat} interleaved rounds; {machine()}")
+        print(f"corpus: {described}; {args.repeat} interleaved rounds; {where}{loaded(args.load)}")
         print(runs.table(all_ours, "x ours"))
         for prefix in trees:
             low, mid = runs.ratio(all_theirs, prefix + all_ours)

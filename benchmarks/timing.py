@@ -70,6 +70,16 @@ def background_load(processes: int):
             neighbour.wait()
 
 
+def add_load_option(parser) -> None:
+    parser.add_argument("--load", type=int, default=0, metavar="N",
+                        help="N busy neighbour processes (each copying 64 MB over and over) during the runs: "
+                             "the figures on a loaded machine")
+
+
+def loaded(load: int) -> str:
+    return f"; {load} busy neighbour process(es)" if load else ""
+
+
 def machine() -> str:
     """The machine a figure was taken on: cores this process may use, all cores, load average."""
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
