@@ -283,7 +283,9 @@ def _adopt_children(api: Api, children: list | None, raw: dict | None, key: str)
         return False, []
     if raw is None:
         for index, child in enumerate(children):
-            child.api, child.index, child.raw_item = api, index, None
+            child.api, child.index = api, index
+            if child.raw_item is not None:  # (what a document wrote there: dropped; assigning None costs more)
+                child.raw_item = None
     else:
         for index, (child, item) in enumerate(zip(children, raw[key])):
             child.api, child.index, child.raw_item = api, index, item
