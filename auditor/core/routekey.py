@@ -97,19 +97,14 @@ def _variable(segment: str) -> tuple[str, str] | None:
 
 
 def match_route(route: RouteKey, method: str, path: str) -> RouteMatch:
-    """Match a request against one route, per aws-semantics.md's priority rules.
-
-    rank sorts best-first: full matches (literal segments before `{param}` at each position,
-    a specific method before ANY), then greedy matches (longer literal prefix first), then
-    `$default`.
-    """
+    """Match a request against one route, per aws-semantics.md's priority rules; a match's rank is the
+    route's own (`route_rank`: which route wins does not depend on the request's values)."""
     if route.is_default:
-        return RouteMatch(route, True, "`$default` catches every request no other route matches", (2,), {})
+        return RouteMatch(route, True, "`$default` catches every request no other route matches", route_rank(route), {})
     if route.method != "ANY" and route.method != method:
         return RouteMatch(route, False, f"method {route.method} is not {method}")
     request_segments = path[1:].split("/") if path not in ("", "/") else []
     params: dict[str, str] = {}
-    literal_pattern = []
     for index, segment in enumerate(route.segments):
         variable = _variable(segment)
         if variable and variable[1]:
@@ -117,9 +112,7 @@ def match_route(route: RouteKey, method: str, path: str) -> RouteMatch:
             if not rest or rest == [""]:
                 return RouteMatch(route, False, f"greedy `{segment}` needs at least one more path segment (unconfirmed for a bare prefix)")
             params[variable[0]] = "/".join(rest)
-            method_rank = 0 if route.method != "ANY" else 1
-            return RouteMatch(route, True, f"greedy `{segment}` takes `{params[variable[0]]}`",
-                              (1, -index, tuple(literal_pattern), method_rank), params)
+            return RouteMatch(route, True, f"greedy `{segment}` takes `{params[variable[0]]}`", route_rank(route), params)
         if index >= len(request_segments):
             return RouteMatch(route, False, f"path is shorter than `{route.path}`")
         actual = request_segments[index]
@@ -127,21 +120,18 @@ def match_route(route: RouteKey, method: str, path: str) -> RouteMatch:
             if not actual:
                 return RouteMatch(route, False, f"`{segment}` cannot match an empty segment")
             params[variable[0]] = actual
-            literal_pattern.append(1)
         elif segment != actual:
             return RouteMatch(route, False, f"segment `{actual}` is not `{segment}` (paths are case-sensitive)")
-        else:
-            literal_pattern.append(0)
     if len(request_segments) != len(route.segments):
         return RouteMatch(route, False, f"path is longer than `{route.path}`")
-    method_rank = 0 if route.method != "ANY" else 1
-    return RouteMatch(route, True, "full match of method and path", (0, tuple(literal_pattern), method_rank), params)
+    return RouteMatch(route, True, "full match of method and path", route_rank(route), params)
 
 
-def own_rank(route: RouteKey) -> tuple:
-    """match_route's rank for a request shaped like the route itself (its own path; its method, GET for ANY
-    and `$default`), read straight off the key: every segment matches itself, so only which are variables
-    counts. A routing table ranks every route of an API once; this spares it a comparison per route."""
+@lru_cache(maxsize=1 << 16)
+def route_rank(route: RouteKey) -> tuple:
+    """How a route ranks among those a request matches, best first: full matches (literal segments before
+    `{param}` at each position, a specific method before ANY), then greedy matches (longer literal prefix
+    first), then `$default`. It depends on the route alone, so a routing table ranks routes off their keys."""
     if route.is_default:
         return (2,)
     method_rank = 0 if route.method != "ANY" else 1

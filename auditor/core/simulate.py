@@ -20,7 +20,7 @@ from auditor.core.arns import (execute_api_arn, invoke_host, is_unresolved, pars
 from auditor.engine import all_rules, run_audit
 from auditor.errors import UsageError
 from auditor.core.policy import source_matches
-from auditor.core.routekey import (CONCRETE_METHODS, RouteTree, choose_route, match_route, own_rank,
+from auditor.core.routekey import (CONCRETE_METHODS, RouteTree, choose_route, match_route, route_rank,
                                    parse_route_key, route_key_problem)
 
 DOCUMENT_VERSION = 1
@@ -220,10 +220,7 @@ def _rank_reason(winner, loser) -> str:
     return "equal priority; API Gateway rejects duplicate route keys"
 
 
-@lru_cache(maxsize=1 << 16)
-def static_rank(route_key) -> tuple:
-    """A route's place in the routing table: routekey's rank for a request shaped like the route itself."""
-    return own_rank(route_key)  # match_route(route_key, its method or GET, route_key.path or "/").rank
+static_rank = route_rank  # a route's place in the routing table: the rank any request it matches gives it
 
 
 # --------------------------------------------------------------------------- policy detail
@@ -1438,9 +1435,9 @@ def _integration_cells(simulator: Simulator, api, integration) -> tuple[dict, di
 
 @lru_cache(maxsize=1 << 16)
 def _static_rank_of(key: str) -> tuple:
-    """static_rank of a valid key, looked up by its text (a string keeps its hash; a RouteKey hashes its fields
+    """route_rank of a valid key, looked up by its text (a string keeps its hash; a RouteKey hashes its fields
     on every lookup)."""
-    return static_rank(parse_route_key(key))
+    return route_rank(parse_route_key(key))
 
 
 def _rest_sort_key(method) -> tuple:

@@ -4,7 +4,7 @@ matching candidates only gives the same verdict (the HTML report of an API of 10
 
 from hypothesis import given, settings, strategies as st
 
-from auditor.core.routekey import CONCRETE_METHODS, RouteTree, match_route, own_rank, parse_route_key
+from auditor.core.routekey import CONCRETE_METHODS, RouteTree, match_route, route_rank, parse_route_key
 from auditor.core.simulate import Request, Simulator
 from auditor.snapshot import read_snapshot_document
 
@@ -37,12 +37,12 @@ def test_the_route_tree_holds_every_route_a_request_matches(keys, path, method):
 
 
 @given(key=route_key)
-def test_a_routes_own_rank_is_match_routes_rank_for_a_request_shaped_like_it(key):
+def test_a_routes_route_rank_is_match_routes_rank_for_a_request_shaped_like_it(key):
     parsed = parse_route_key(key)
     if parsed is None:
         return
     method = "GET" if parsed.method in ("ANY", "$default") else parsed.method
-    assert own_rank(parsed) == match_route(parsed, method, parsed.path or "/").rank
+    assert route_rank(parsed) == match_route(parsed, method, parsed.path or "/").rank
 
 
 def _document(keys, stages):
