@@ -553,11 +553,12 @@ def try_load_snapshot(path: str | os.PathLike) -> Snapshot | None:
         if snapshot is not None:
             return snapshot
     data = read_bytes(file)
-    if b'"SnapshotVersion"' not in data:
-        return None
-    snapshot = fast_read(data, file) if mapped is None else None
-    if snapshot is not None:
-        return snapshot
+    if mapped is None:  # (a mapped file was looked at and declined above)
+        if b'"SnapshotVersion"' not in data:  # templates, plans, YAML: not decoded twice
+            return None
+        snapshot = fast_read(data, file)
+        if snapshot is not None:
+            return snapshot
     document = fast_decode(data)  # declined: the general reader's model, from msgspec's faster JSON decoding
     del data  # a large snapshot's bytes go before its model is built: peak memory is the decoder's
     if type(document) is not dict or "SnapshotVersion" not in document:
